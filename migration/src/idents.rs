@@ -1,0 +1,100 @@
+//! Table and column names shared by the migrations (later migrations refer to earlier tables).
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveIden)]
+pub enum Users {
+    Table,
+    Id,
+    Username,
+    FirstName,
+    LanguageCode,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum AvitoProfiles {
+    Table,
+    Id,
+    OwnerId,
+    Name,
+    ClientId,
+    ClientSecretEnc,
+    AvitoUserId,
+    AvitoAccountName,
+    AccessTokenEnc,
+    TokenExpiresAt,
+    Status,
+    LastError,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum ReportTasks {
+    Table,
+    Id,
+    ProfileId,
+    ChatId,
+    ChatTitle,
+    Frequency,
+    IntervalDays,
+    Weekdays,
+    MonthDay,
+    TimeOfDay,
+    TimeZone,
+    Period,
+    Metrics,
+    IsActive,
+    ScheduleVersion,
+    NextRunAt,
+    LastRunAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum ReportRuns {
+    Table,
+    Id,
+    TaskId,
+    ProfileId,
+    Kind,
+    Slot,
+    ChatId,
+    PeriodStart,
+    PeriodEnd,
+    Status,
+    Attempts,
+    Error,
+    StartedAt,
+    FinishedAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum Dialogues {
+    Table,
+    ChatId,
+    State,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum Exports {
+    Table,
+    Id,
+    ProfileId,
+    ChatId,
+    Status,
+    ChatsDone,
+    ChatsTotal,
+    MessagesDone,
+    ProgressMessageId,
+    Since,
+    Error,
+    StartedAt,
+    FinishedAt,
+    CreatedAt,
+}

@@ -1,0 +1,31 @@
+//! Schema migrations of avito-reports, identical on SQLite and PostgreSQL.
+//!
+//! One migration per file: sea-orm derives a migration's name from its file, so two in one file
+//! would collide.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_users;
+mod m20261123_000002_create_avito_profiles;
+mod m20261123_000003_create_report_tasks;
+mod m20261123_000004_create_report_runs;
+mod m20261123_000005_create_dialogues;
+mod m20261123_000006_create_exports;
+
+pub mod idents;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_users::Migration),
+            Box::new(m20261123_000002_create_avito_profiles::Migration),
+            Box::new(m20261123_000003_create_report_tasks::Migration),
+            Box::new(m20261123_000004_create_report_runs::Migration),
+            Box::new(m20261123_000005_create_dialogues::Migration),
+            Box::new(m20261123_000006_create_exports::Migration),
+        ]
+    }
+}

@@ -1,0 +1,201 @@
+//! The worker's lifecycle: start-up with retries, long polling, graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use tokio::sync::Notify;
+
+use crate::bot::{self, AppState};
+use crate::config::{Settings, WorkerSettings};
+use crate::crypto::{self, KeyOrigin, SecretBox};
+use crate::db;
+use crate::retry::{self, Backoff};
+
+/// Long-poll timeout; below teloxide's HTTP client timeout (17 s) so a quiet poll is not an error.
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn startup_backoff(worker: &WorkerSettings) -> Backoff {
+    Backoff {
+        attempts: worker.startup_retries,
+        base: worker.backoff_base,
+        max: worker.backoff_max,
+        attempt_timeout: worker.startup_timeout,
+    }
+}
+
+/// Connects to the database (with start-up retries) and applies migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = retry::retry("database connection", startup_backoff(&settings.worker), || {
+        db::connect(&settings.database_url)
+    })
+    .await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+/// `avito-reports migrate`.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = open_database(settings).await?;
+    let applied = db::applied_migrations(&db).await?;
+    tracing::info!(count = applied.len(), database = %settings.database_url, "migrations applied");
+    db.close().await.context("closing the database")?;
+    Ok(())
+}
+
+/// The key for secrets at rest, with a log line saying where it came from.
+fn secret_box(settings: &Settings) -> anyhow::Result<SecretBox> {
+    let (key, origin) = crypto::resolve_key(settings)?;
+    match origin {
+        KeyOrigin::Environment => tracing::info!("secrets are encrypted with SECRET_KEY"),
+        KeyOrigin::ExistingFile(path) => {
+            tracing::info!(path = %path.display(), "secrets are encrypted with the key file")
+        }
+        KeyOrigin::CreatedFile(path) => tracing::warn!(
+            path = %path.display(),
+            "SECRET_KEY is not set: created a new key file for encrypting secrets; back it up \
+             with the database, and set SECRET_KEY in production"
+        ),
+        KeyOrigin::Ephemeral => {
+            tracing::warn!("in-memory database: secrets use a throw-away key")
+        }
+    }
+    Ok(SecretBox::new(&key))
+}
+
+/// `avito-reports run`: the bot worker, until `shutdown` resolves (or polling gives up).
+pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let token = settings.require_bot_token()?.clone();
+    let secrets = secret_box(&settings)?;
+    let db = open_database(&settings).await?;
+
+    let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
+    let me = retry::retry("Telegram getMe", startup_backoff(&settings.worker), || {
+        bot.get_me().into_future()
+    })
+    .await?;
+    tracing::info!(bot = %me.username(), "connected to Telegram");
+    if let Err(e) = bot::register_commands(&bot).await {
+        // The menu is a convenience: a failure here must not keep the bot from answering.
+        tracing::warn!(error = %e, "could not register the command menu");
+    }
+
+    let worker = settings.worker.clone();
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(settings),
+        secrets,
+    };
+    let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+        .dependencies(dptree::deps![state, me])
+        .default_handler(|_| async {})
+        .error_handler(LoggingErrorHandler::with_custom_text(
+            "an update handler failed",
+        ))
+        .build();
+    let stop = dispatcher.shutdown_token();
+
+    let gave_up = Arc::new(GiveUp::default());
+    let listener = polling_listener(bot, &worker, gave_up.clone()).await;
+    let mut dispatching = tokio::spawn(async move {
+        dispatcher
+            .dispatch_with_listener(
+                listener,
+                LoggingErrorHandler::with_custom_text("polling Telegram failed"),
+            )
+            .await;
+    });
+    tracing::info!("polling for updates");
+
+    let outcome = tokio::select! {
+        _ = shutdown => Ok(()),
+        _ = gave_up.notify.notified() => Err(anyhow::anyhow!(
+            "polling Telegram failed {} times in a row (WORKER_POLLING_RETRIES); exiting",
+            worker.polling_retries
+        )),
+        joined = &mut dispatching => {
+            joined.context("the dispatcher crashed")?;
+            Ok(())
+        }
+    };
+
+    tracing::info!("shutting down: no new updates, finishing the ones in flight");
+    if let Ok(stopped) = stop.shutdown()
+        && tokio::time::timeout(worker.shutdown_timeout, stopped)
+            .await
+            .is_err()
+    {
+        tracing::warn!(timeout = ?worker.shutdown_timeout, "handlers still running at the shutdown timeout; abandoning them");
+    }
+    dispatching.abort();
+    db.close().await.context("closing the database")?;
+    tracing::info!("stopped");
+    outcome
+}
+
+/// Signals that polling has failed more often in a row than `WORKER_POLLING_RETRIES` allows.
+#[derive(Default)]
+struct GiveUp {
+    notify: Notify,
+    fired: AtomicBool,
+}
+
+async fn polling_listener(
+    bot: Bot,
+    worker: &WorkerSettings,
+    gave_up: Arc<GiveUp>,
+) -> Polling<Bot> {
+    let backoff = Backoff {
+        attempts: worker.polling_retries,
+        base: worker.backoff_base,
+        max: worker.backoff_max,
+        attempt_timeout: POLL_TIMEOUT,
+    };
+    let limit = worker.polling_retries;
+    Polling::builder(bot)
+        .timeout(POLL_TIMEOUT)
+        // teloxide calls this with the number of consecutive failed polls.
+        .backoff_strategy(move |failures| {
+            if limit > 0 && failures + 1 >= limit && !gave_up.fired.swap(true, Ordering::SeqCst) {
+                gave_up.notify.notify_one();
+            }
+            backoff.delay(failures + 1)
+        })
+        .delete_webhook()
+        .await
+        .build()
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = terminate => tracing::info!("SIGTERM received"),
+    }
+}

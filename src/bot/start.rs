@@ -1,0 +1,54 @@
+//! `/start`, `/help`, and the hint for input the bot does not understand.
+
+use teloxide::prelude::*;
+use teloxide::types::ParseMode;
+use teloxide::utils::html;
+
+use super::{AppState, lang_of};
+use crate::db::users::{self, TelegramUser};
+use crate::i18n::{self, Msg};
+
+/// Registers (or refreshes) the user and greets them in their language.
+#[tracing::instrument(name = "cmd_start", skip_all, fields(chat_id = %msg.chat.id))]
+pub async fn start(bot: Bot, msg: Message, state: AppState) -> anyhow::Result<()> {
+    let lang = lang_of(&msg);
+    let name = match &msg.from {
+        Some(from) => {
+            let user = users::upsert(
+                &state.db,
+                &TelegramUser {
+                    id: from.id.0 as i64,
+                    username: from.username.clone(),
+                    first_name: from.first_name.clone(),
+                    language_code: from.language_code.clone(),
+                },
+            )
+            .await?;
+            tracing::info!(user_id = user.id, "user registered");
+            user.first_name
+        }
+        None => String::new(),
+    };
+    let text = i18n::format(lang, Msg::Greeting, &[("name", &html::escape(&name))]);
+    bot.send_message(msg.chat.id, text)
+        .parse_mode(ParseMode::Html)
+        .await?;
+    Ok(())
+}
+
+pub async fn help(bot: Bot, msg: Message) -> anyhow::Result<()> {
+    bot.send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::Help))
+        .parse_mode(ParseMode::Html)
+        .await?;
+    Ok(())
+}
+
+/// Text outside any dialogue gets a short hint rather than silence (private chats only: in
+/// a group, ordinary conversation is none of the bot's business).
+pub async fn unknown_input(bot: Bot, msg: Message) -> anyhow::Result<()> {
+    if msg.chat.is_private() && msg.text().is_some() {
+        bot.send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::UnknownInput))
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! Encryption of secrets at rest (Avito client secrets and access tokens).
+//!
+//! XChaCha20-Poly1305 with a random 24-byte nonce per value: random nonces of that size never
+//! collide in practice, so no nonce counter has to be stored. A stored value is
+//! `v1.<base64(nonce || ciphertext)>`; the version prefix leaves room for key rotation.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, Generate, KeyInit};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+
+use crate::config::{DatabaseKind, SecretKey, Settings};
+
+const PREFIX: &str = "v1.";
+const NONCE_LEN: usize = 24;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("stored secret is not in the expected format")]
+    Malformed,
+    #[error("stored secret cannot be decrypted with this SECRET_KEY (was the key changed?)")]
+    WrongKey,
+    #[error("encryption failed")]
+    Encrypt,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "SECRET_KEY is not set: it is required with PostgreSQL; expected {}",
+        SecretKey::EXPECTED
+    )]
+    MissingForPostgres,
+    #[error("SECRET_KEY is not set and the key file {path} cannot be used: {reason}")]
+    KeyFile { path: PathBuf, reason: String },
+}
+
+/// Where the key in use came from, so start-up can say so in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOrigin {
+    Environment,
+    ExistingFile(PathBuf),
+    CreatedFile(PathBuf),
+    /// An in-memory SQLite database gets a throw-away key: nothing outlives the process.
+    Ephemeral,
+}
+
+/// Encrypts and decrypts secrets with the process key.
+#[derive(Clone)]
+pub struct SecretBox {
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBox(***)")
+    }
+}
+
+impl SecretBox {
+    pub fn new(key: &SecretKey) -> Self {
+        Self {
+            cipher: XChaCha20Poly1305::new(key.bytes().into()),
+        }
+    }
+
+    pub fn encrypt(&self, plaintext: &str) -> Result<String, CryptoError> {
+        let nonce = XNonce::generate();
+        let ciphertext = self
+            .cipher
+            .encrypt(&nonce, plaintext.as_bytes())
+            .map_err(|_| CryptoError::Encrypt)?;
+        let mut blob = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+        blob.extend_from_slice(nonce.as_slice());
+        blob.extend_from_slice(&ciphertext);
+        Ok(format!(
+            "{PREFIX}{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(blob)
+        ))
+    }
+
+    pub fn decrypt(&self, stored: &str) -> Result<String, CryptoError> {
+        let encoded = stored.strip_prefix(PREFIX).ok_or(CryptoError::Malformed)?;
+        let blob = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(encoded)
+            .map_err(|_| CryptoError::Malformed)?;
+        if blob.len() < NONCE_LEN {
+            return Err(CryptoError::Malformed);
+        }
+        let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
+        let nonce = XNonce::try_from(nonce).map_err(|_| CryptoError::Malformed)?;
+        let plaintext = self
+            .cipher
+            .decrypt(&nonce, ciphertext)
+            .map_err(|_| CryptoError::WrongKey)?;
+        String::from_utf8(plaintext).map_err(|_| CryptoError::Malformed)
+    }
+}
+
+/// Finds the key: `SECRET_KEY`, else (SQLite only) a key file beside the database, created
+/// with mode 0600 on first use.
+pub fn resolve_key(settings: &Settings) -> Result<(SecretKey, KeyOrigin), KeyError> {
+    if let Some(key) = &settings.secret_key {
+        return Ok((key.clone(), KeyOrigin::Environment));
+    }
+    match settings.database_url.kind() {
+        DatabaseKind::Postgres => Err(KeyError::MissingForPostgres),
+        DatabaseKind::Sqlite { path: None } => Ok((random_key(), KeyOrigin::Ephemeral)),
+        DatabaseKind::Sqlite { path: Some(db) } => load_or_create_key_file(&key_file_for(db)),
+    }
+}
+
+/// `bot.sqlite` → `bot.sqlite.key`.
+pub fn key_file_for(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".key");
+    PathBuf::from(name)
+}
+
+fn random_key() -> SecretKey {
+    let key = chacha20poly1305::Key::generate();
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(key.as_slice());
+    SecretKey::from_bytes(bytes)
+}
+
+fn load_or_create_key_file(path: &Path) -> Result<(SecretKey, KeyOrigin), KeyError> {
+    let fail = |reason: String| KeyError::KeyFile {
+        path: path.to_owned(),
+        reason,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let key = SecretKey::parse(&text).map_err(fail)?;
+            Ok((key, KeyOrigin::ExistingFile(path.to_owned())))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = random_key();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
+            }
+            let mut file = options.open(path).map_err(|e| fail(e.to_string()))?;
+            writeln!(file, "{}", key.to_base64()).map_err(|e| fail(e.to_string()))?;
+            file.sync_all().map_err(|e| fail(e.to_string()))?;
+            Ok((key, KeyOrigin::CreatedFile(path.to_owned())))
+        }
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encrypted_secret_round_trips_and_hides_the_plaintext() {
+        let sealed = SecretBox::new(&SecretKey::from_bytes([1; 32]));
+        let stored = sealed.encrypt("client-secret-123").expect("encrypt");
+        assert!(stored.starts_with("v1."));
+        assert!(!stored.contains("client-secret-123"));
+        assert_eq!(sealed.decrypt(&stored).expect("decrypt"), "client-secret-123");
+    }
+
+    #[test]
+    fn same_secret_encrypts_differently_each_time() {
+        let sealed = SecretBox::new(&SecretKey::from_bytes([1; 32]));
+        assert_ne!(
+            sealed.encrypt("x").expect("encrypt"),
+            sealed.encrypt("x").expect("encrypt")
+        );
+    }
+
+    #[test]
+    fn wrong_key_and_tampering_are_typed_errors() {
+        let stored = SecretBox::new(&SecretKey::from_bytes([1; 32]))
+            .encrypt("secret")
+            .expect("encrypt");
+        let other = SecretBox::new(&SecretKey::from_bytes([2; 32]));
+        assert!(matches!(other.decrypt(&stored), Err(CryptoError::WrongKey)));
+        assert!(matches!(other.decrypt("plain"), Err(CryptoError::Malformed)));
+        assert!(matches!(other.decrypt("v1.%%"), Err(CryptoError::Malformed)));
+    }
+
+    #[test]
+    fn key_file_is_created_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = key_file_for(&dir.path().join("bot.sqlite"));
+        let (first, origin) = load_or_create_key_file(&path).expect("create");
+        assert_eq!(origin, KeyOrigin::CreatedFile(path.clone()));
+        let (second, origin) = load_or_create_key_file(&path).expect("load");
+        assert_eq!(origin, KeyOrigin::ExistingFile(path.clone()));
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

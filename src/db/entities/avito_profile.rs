@@ -1,0 +1,55 @@
+//! An Avito business account a user connected (an API client id + secret).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "avito_profiles")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub client_id: String,
+    /// Ciphertext from `crypto::SecretBox`; never the plain secret.
+    #[sea_orm(column_type = "Text")]
+    pub client_secret_enc: String,
+    pub avito_user_id: Option<i64>,
+    pub avito_account_name: Option<String>,
+    /// Ciphertext from `crypto::SecretBox`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub access_token_enc: Option<String>,
+    pub token_expires_at: Option<DateTimeUtc>,
+    /// `ok`, `auth_failed`, `error`.
+    pub status: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::OwnerId",
+        to = "super::user::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Owner,
+    #[sea_orm(has_one = "super::report_task::Entity")]
+    ReportTask,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Owner.def()
+    }
+}
+
+impl Related<super::report_task::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ReportTask.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,8 @@
+//! sea-orm entities, one per table created by the `migration` crate.
+
+pub mod avito_profile;
+pub mod dialogue;
+pub mod export;
+pub mod report_run;
+pub mod report_task;
+pub mod user;

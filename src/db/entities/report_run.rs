@@ -1,0 +1,46 @@
+//! One report delivery, scheduled or on demand.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "report_runs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub task_id: Option<i64>,
+    pub profile_id: Option<i64>,
+    /// `scheduled`, `now`, `historical`, `stats`.
+    pub kind: String,
+    /// The due slot of a scheduled run; unique together with `task_id`.
+    pub slot: Option<DateTimeUtc>,
+    pub chat_id: i64,
+    pub period_start: Option<Date>,
+    pub period_end: Option<Date>,
+    /// `pending`, `sent`, `failed`, `skipped`.
+    pub status: String,
+    pub attempts: i32,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub error: Option<String>,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::report_task::Entity",
+        from = "Column::TaskId",
+        to = "super::report_task::Column::Id",
+        on_delete = "SetNull"
+    )]
+    Task,
+}
+
+impl Related<super::report_task::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Task.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,52 @@
+//! A profile's report settings: destination, schedule, period and metrics.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "report_tasks")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub profile_id: i64,
+    pub chat_id: Option<i64>,
+    pub chat_title: Option<String>,
+    /// `daily`, `interval`, `weekly`, `monthly`.
+    pub frequency: String,
+    pub interval_days: i32,
+    /// Weekday mask, bit 0 = Monday.
+    pub weekdays: i32,
+    pub month_day: i32,
+    /// `HH:MM` in `time_zone`.
+    pub time_of_day: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    pub period: String,
+    /// JSON array of metric slugs.
+    #[sea_orm(column_type = "Text")]
+    pub metrics: String,
+    pub is_active: bool,
+    pub schedule_version: i64,
+    pub next_run_at: Option<DateTimeUtc>,
+    pub last_run_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::avito_profile::Entity",
+        from = "Column::ProfileId",
+        to = "super::avito_profile::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Profile,
+}
+
+impl Related<super::avito_profile::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Profile.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

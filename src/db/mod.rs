@@ -1,0 +1,84 @@
+//! The database: connecting, migrating, and repositories that query by intent.
+//!
+//! SQLite is the embedded default and PostgreSQL the production engine; the schema and every
+//! query are the same on both. apalis' job tables are set up from the very same pool, so the
+//! process holds one pool, not two.
+
+pub mod entities;
+pub mod users;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::config::DatabaseUrl;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to the database {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("database migration failed: {0}")]
+    Migrate(DbErr),
+    #[error("setting up the job queue tables failed: {0}")]
+    QueueSetup(String),
+    #[error(transparent)]
+    Query(#[from] DbErr),
+}
+
+/// Opens a pool. One attempt; the caller decides about retries.
+pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
+    let mut options = ConnectOptions::new(url.as_str());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(10)
+        .min_connections(1);
+    Database::connect(options)
+        .await
+        .map_err(|source| DbError::Connect {
+            url: url.to_string(),
+            source,
+        })
+}
+
+/// Applies every pending migration of ours, then apalis' own.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
+    Migrator::up(db, None).await.map_err(DbError::Migrate)?;
+    setup_job_queue(db).await
+}
+
+/// Reverts every migration of ours (apalis' tables stay: they are apalis' to manage).
+pub async fn rollback_all(db: &DatabaseConnection) -> Result<(), DbError> {
+    Migrator::reset(db).await.map_err(DbError::Migrate)
+}
+
+/// Migrations applied, by name, oldest first.
+pub async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbError> {
+    let applied = Migrator::get_applied_migrations(db).await?;
+    Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// Creates apalis' storage tables from the shared pool.
+async fn setup_job_queue(db: &DatabaseConnection) -> Result<(), DbError> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            apalis_sqlite::SqliteStorage::setup(db.get_sqlite_connection_pool())
+                .await
+                .map_err(|e| DbError::QueueSetup(e.to_string()))
+        }
+        DbBackend::Postgres => {
+            apalis_postgres::PostgresStorage::setup(db.get_postgres_connection_pool())
+                .await
+                .map_err(|e| DbError::QueueSetup(e.to_string()))
+        }
+        other => Err(DbError::QueueSetup(format!("unsupported backend {other:?}"))),
+    }
+}
+
+/// A cheap round trip, for readiness checks.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbError> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! Queries about Telegram users.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+
+use super::DbError;
+use super::entities::user;
+
+/// What a Telegram update tells about its sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TelegramUser {
+    pub id: i64,
+    pub username: Option<String>,
+    pub first_name: String,
+    pub language_code: Option<String>,
+}
+
+/// Creates the user, or refreshes their name and language; `created_at` is kept.
+pub async fn upsert(db: &DatabaseConnection, tg: &TelegramUser) -> Result<user::Model, DbError> {
+    let now = Utc::now();
+    let row = user::ActiveModel {
+        id: Set(tg.id),
+        username: Set(tg.username.clone()),
+        first_name: Set(tg.first_name.clone()),
+        language_code: Set(tg.language_code.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    user::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(user::Column::Id)
+                .update_columns([
+                    user::Column::Username,
+                    user::Column::FirstName,
+                    user::Column::LanguageCode,
+                    user::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    find(db, tg.id)
+        .await?
+        .ok_or_else(|| DbError::Query(sea_orm::DbErr::RecordNotFound(format!("user {}", tg.id))))
+}
+
+pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model>, DbError> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}

@@ -1,0 +1,15 @@
+//! avito-reports: a Telegram bot worker that gives Avito sellers analytics reports.
+//!
+//! `main.rs` only calls [`cli::main`]; everything else lives in this library so that tests
+//! can drive it.
+
+pub mod app;
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod i18n;
+pub mod retry;
+pub mod sandbox_cmd;
+pub mod telemetry;

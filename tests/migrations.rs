@@ -1,0 +1,221 @@
+//! The schema on both engines: migrations up and down, and the constraints the app relies on.
+
+mod common;
+
+use avito_reports::db::{self, entities::*, users};
+use chrono::{TimeZone, Utc};
+use common::{Engine, TestDatabase};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait,
+};
+
+const OUR_TABLES: [&str; 6] = [
+    "users",
+    "avito_profiles",
+    "report_tasks",
+    "report_runs",
+    "dialogues",
+    "exports",
+];
+
+async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
+    db.execute_unprepared(&format!("SELECT 1 FROM {table} WHERE 1 = 0"))
+        .await
+        .is_ok()
+}
+
+async fn migrations_apply_and_revert_cleanly(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate up");
+    for table in OUR_TABLES {
+        assert!(table_exists(&conn, table).await, "{table} missing after up");
+    }
+    // apalis' job table is created from the same pool.
+    assert!(
+        table_exists(&conn, if engine == Engine::Sqlite { "Jobs" } else { "apalis.jobs" }).await,
+        "apalis jobs table missing"
+    );
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 6);
+
+    // Applying again is a no-op, as `run` does at every start.
+    db::migrate(&conn).await.expect("migrate up twice");
+
+    db::rollback_all(&conn).await.expect("migrate down");
+    for table in OUR_TABLES {
+        assert!(!table_exists(&conn, table).await, "{table} left after down");
+    }
+    assert!(db::applied_migrations(&conn).await.expect("list").is_empty());
+
+    db::migrate(&conn).await.expect("migrate up after down");
+    assert_eq!(
+        user::Entity::find().count(&conn).await.expect("count"),
+        0,
+        "fresh schema is empty"
+    );
+    conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn migrations_apply_and_revert_cleanly_on_sqlite() {
+    migrations_apply_and_revert_cleanly(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrations_apply_and_revert_cleanly_on_postgres() {
+    migrations_apply_and_revert_cleanly(Engine::Postgres).await;
+}
+
+/// A user, a profile and its task, for constraint tests.
+async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
+    users::upsert(
+        conn,
+        &users::TelegramUser {
+            id: 42,
+            username: Some("seller".into()),
+            first_name: "Анна".into(),
+            language_code: Some("ru".into()),
+        },
+    )
+    .await
+    .expect("user");
+    let now = Utc::now();
+    let profile = avito_profile::ActiveModel {
+        owner_id: Set(42),
+        name: Set("Магазин".into()),
+        client_id: Set("client-1".into()),
+        client_secret_enc: Set("v1.ciphertext".into()),
+        status: Set("ok".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .expect("profile");
+    let task = report_task::ActiveModel {
+        profile_id: Set(profile.id),
+        frequency: Set("daily".into()),
+        interval_days: Set(1),
+        weekdays: Set(0),
+        month_day: Set(1),
+        time_of_day: Set("09:00".into()),
+        time_zone: Set("Europe/Moscow".into()),
+        period: Set("since_last_slot".into()),
+        metrics: Set("[]".into()),
+        is_active: Set(true),
+        schedule_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .expect("task");
+    (profile.id, task.id)
+}
+
+fn run_row(task_id: i64, slot: Option<chrono::DateTime<Utc>>) -> report_run::ActiveModel {
+    report_run::ActiveModel {
+        task_id: Set(Some(task_id)),
+        kind: Set(if slot.is_some() { "scheduled" } else { "now" }.into()),
+        slot: Set(slot),
+        chat_id: Set(-100),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+async fn a_scheduled_slot_can_be_recorded_only_once(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    let (_, task_id) = seed_task(&conn).await;
+    let slot = Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).single();
+
+    run_row(task_id, slot).insert(&conn).await.expect("first run of the slot");
+    assert!(
+        run_row(task_id, slot).insert(&conn).await.is_err(),
+        "a second run of the same slot must be refused by the unique key"
+    );
+    // On-demand runs have no slot and never collide.
+    run_row(task_id, None).insert(&conn).await.expect("on-demand 1");
+    run_row(task_id, None).insert(&conn).await.expect("on-demand 2");
+    conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_scheduled_slot_can_be_recorded_only_once_on_sqlite() {
+    a_scheduled_slot_can_be_recorded_only_once(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_scheduled_slot_can_be_recorded_only_once_on_postgres() {
+    a_scheduled_slot_can_be_recorded_only_once(Engine::Postgres).await;
+}
+
+async fn deleting_a_user_removes_their_profiles_and_tasks(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    seed_task(&conn).await;
+    user::Entity::delete_by_id(42i64)
+        .exec(&conn)
+        .await
+        .expect("delete user");
+    assert_eq!(avito_profile::Entity::find().count(&conn).await.expect("count"), 0);
+    assert_eq!(report_task::Entity::find().count(&conn).await.expect("count"), 0);
+    conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn deleting_a_user_removes_their_profiles_and_tasks_on_sqlite() {
+    deleting_a_user_removes_their_profiles_and_tasks(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn deleting_a_user_removes_their_profiles_and_tasks_on_postgres() {
+    deleting_a_user_removes_their_profiles_and_tasks(Engine::Postgres).await;
+}
+
+async fn upserting_a_user_refreshes_the_name_and_keeps_created_at(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    let mut tg = users::TelegramUser {
+        id: 7,
+        username: None,
+        first_name: "Old".into(),
+        language_code: Some("ru".into()),
+    };
+    let first = users::upsert(&conn, &tg).await.expect("insert");
+    tg.first_name = "New".into();
+    tg.language_code = Some("en".into());
+    let second = users::upsert(&conn, &tg).await.expect("update");
+    assert_eq!(second.first_name, "New");
+    assert_eq!(second.language_code.as_deref(), Some("en"));
+    assert_eq!(second.created_at, first.created_at);
+    assert_eq!(user::Entity::find().count(&conn).await.expect("count"), 1);
+    conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn upserting_a_user_refreshes_the_name_and_keeps_created_at_on_sqlite() {
+    upserting_a_user_refreshes_the_name_and_keeps_created_at(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn upserting_a_user_refreshes_the_name_and_keeps_created_at_on_postgres() {
+    upserting_a_user_refreshes_the_name_and_keeps_created_at(Engine::Postgres).await;
+}
