@@ -32,9 +32,11 @@ fn startup_backoff(worker: &WorkerSettings) -> Backoff {
 
 /// Connects to the database (with start-up retries) and applies migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = retry::retry("database connection", startup_backoff(&settings.worker), || {
-        db::connect(&settings.database_url)
-    })
+    let db = retry::retry(
+        "database connection",
+        startup_backoff(&settings.worker),
+        || db::connect(&settings.database_url),
+    )
     .await?;
     db::migrate(&db).await?;
     Ok(db)
@@ -69,11 +71,18 @@ fn secret_box(settings: &Settings) -> anyhow::Result<SecretBox> {
     Ok(SecretBox::new(&key))
 }
 
-/// `avito-reports run`: the bot worker, until `shutdown` resolves (or polling gives up).
-pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// Everything `run` needs before it can poll.
+struct Started {
+    db: DatabaseConnection,
+    bot: Bot,
+    me: teloxide::types::Me,
+    secrets: SecretBox,
+}
+
+async fn start_up(settings: &Settings) -> anyhow::Result<Started> {
     let token = settings.require_bot_token()?.clone();
-    let secrets = secret_box(&settings)?;
-    let db = open_database(&settings).await?;
+    let secrets = secret_box(settings)?;
+    let db = open_database(settings).await?;
 
     let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
     let me = retry::retry("Telegram getMe", startup_backoff(&settings.worker), || {
@@ -85,6 +94,30 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         // The menu is a convenience: a failure here must not keep the bot from answering.
         tracing::warn!(error = %e, "could not register the command menu");
     }
+    Ok(Started {
+        db,
+        bot,
+        me,
+        secrets,
+    })
+}
+
+/// `avito-reports run`: the bot worker, until `shutdown` resolves (or polling gives up).
+/// A shutdown during start-up is a clean exit too.
+pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let Started {
+        db,
+        bot,
+        me,
+        secrets,
+    } = tokio::select! {
+        started = start_up(&settings) => started?,
+        _ = &mut shutdown => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
 
     let worker = settings.worker.clone();
     let state = AppState {
@@ -114,7 +147,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     tracing::info!("polling for updates");
 
     let outcome = tokio::select! {
-        _ = shutdown => Ok(()),
+        _ = &mut shutdown => Ok(()),
         _ = gave_up.notify.notified() => Err(anyhow::anyhow!(
             "polling Telegram failed {} times in a row (WORKER_POLLING_RETRIES); exiting",
             worker.polling_retries
@@ -146,11 +179,7 @@ struct GiveUp {
     fired: AtomicBool,
 }
 
-async fn polling_listener(
-    bot: Bot,
-    worker: &WorkerSettings,
-    gave_up: Arc<GiveUp>,
-) -> Polling<Bot> {
+async fn polling_listener(bot: Bot, worker: &WorkerSettings, gave_up: Arc<GiveUp>) -> Polling<Bot> {
     let backoff = Backoff {
         attempts: worker.polling_retries,
         base: worker.backoff_base,

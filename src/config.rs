@@ -82,7 +82,9 @@ impl std::fmt::Debug for BotToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseKind {
     /// `path` is `None` for an in-memory database.
-    Sqlite { path: Option<PathBuf> },
+    Sqlite {
+        path: Option<PathBuf>,
+    },
     Postgres,
 }
 
@@ -94,8 +96,7 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    const EXPECTED: &'static str =
-        "sqlite://FILE?mode=rwc, sqlite::memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE";
+    const EXPECTED: &'static str = "sqlite://FILE?mode=rwc, sqlite::memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE";
 
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let raw = raw.trim();
@@ -186,8 +187,7 @@ fn redact_url(raw: &str) -> String {
 pub struct SecretKey([u8; 32]);
 
 impl SecretKey {
-    pub const EXPECTED: &'static str =
-        "32 random bytes as base64 (44 characters) or hex (64 characters), e.g. from `openssl rand -base64 32`";
+    pub const EXPECTED: &'static str = "32 random bytes as base64 (44 characters) or hex (64 characters), e.g. from `openssl rand -base64 32`";
 
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
@@ -523,7 +523,13 @@ mod tests {
 
     #[test]
     fn bad_database_urls_name_the_variable() {
-        for bad in ["mysql://x/y", "not a url", "postgres://", "postgres://host/", "sqlite:"] {
+        for bad in [
+            "mysql://x/y",
+            "not a url",
+            "postgres://",
+            "postgres://host/",
+            "sqlite:",
+        ] {
             let err = Settings::from_vars(&vars(&[("DATABASE_URL", bad)]))
                 .expect_err(bad)
                 .to_string();
@@ -568,8 +574,7 @@ mod tests {
         let b64 = SecretKey::from_bytes([7; 32]).to_base64();
         assert_eq!(SecretKey::parse(&b64).expect("b64").bytes(), &[7; 32]);
         assert!(SecretKey::parse("c2hvcnQ=").is_err());
-        let err =
-            Settings::from_vars(&vars(&[("SECRET_KEY", "short")])).expect_err("bad key");
+        let err = Settings::from_vars(&vars(&[("SECRET_KEY", "short")])).expect_err("bad key");
         assert!(err.to_string().starts_with("SECRET_KEY is invalid"));
     }
 

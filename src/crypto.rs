@@ -167,7 +167,10 @@ mod tests {
         let stored = sealed.encrypt("client-secret-123").expect("encrypt");
         assert!(stored.starts_with("v1."));
         assert!(!stored.contains("client-secret-123"));
-        assert_eq!(sealed.decrypt(&stored).expect("decrypt"), "client-secret-123");
+        assert_eq!(
+            sealed.decrypt(&stored).expect("decrypt"),
+            "client-secret-123"
+        );
     }
 
     #[test]
@@ -186,8 +189,14 @@ mod tests {
             .expect("encrypt");
         let other = SecretBox::new(&SecretKey::from_bytes([2; 32]));
         assert!(matches!(other.decrypt(&stored), Err(CryptoError::WrongKey)));
-        assert!(matches!(other.decrypt("plain"), Err(CryptoError::Malformed)));
-        assert!(matches!(other.decrypt("v1.%%"), Err(CryptoError::Malformed)));
+        assert!(matches!(
+            other.decrypt("plain"),
+            Err(CryptoError::Malformed)
+        ));
+        assert!(matches!(
+            other.decrypt("v1.%%"),
+            Err(CryptoError::Malformed)
+        ));
     }
 
     #[test]

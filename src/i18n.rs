@@ -135,7 +135,11 @@ mod tests {
             assert!(!r.is_empty() && !e.is_empty(), "{} is empty", msg.key());
             assert_eq!(placeholders(r), placeholders(e), "{}", msg.key());
         }
-        assert_eq!(keys.len(), Msg::ALL.len(), "a locale key has no Msg variant");
+        assert_eq!(
+            keys.len(),
+            Msg::ALL.len(),
+            "a locale key has no Msg variant"
+        );
     }
 
     #[test]

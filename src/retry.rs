@@ -33,7 +33,11 @@ pub struct GaveUp {
 }
 
 /// Runs `op` until it succeeds or the attempts are spent, logging each failure.
-pub async fn retry<T, E, F, Fut>(what: &'static str, policy: Backoff, mut op: F) -> Result<T, GaveUp>
+pub async fn retry<T, E, F, Fut>(
+    what: &'static str,
+    policy: Backoff,
+    mut op: F,
+) -> Result<T, GaveUp>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -116,7 +120,10 @@ mod tests {
         .await
         .expect_err("never succeeds");
         assert_eq!(calls.load(Ordering::SeqCst), 3);
-        assert_eq!(err.to_string(), "database failed after 3 attempts: connection refused");
+        assert_eq!(
+            err.to_string(),
+            "database failed after 3 attempts: connection refused"
+        );
     }
 
     #[tokio::test]

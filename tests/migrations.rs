@@ -36,7 +36,15 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
     }
     // apalis' job table is created from the same pool.
     assert!(
-        table_exists(&conn, if engine == Engine::Sqlite { "Jobs" } else { "apalis.jobs" }).await,
+        table_exists(
+            &conn,
+            if engine == Engine::Sqlite {
+                "Jobs"
+            } else {
+                "apalis.jobs"
+            }
+        )
+        .await,
         "apalis jobs table missing"
     );
     assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 6);
@@ -48,7 +56,12 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
     for table in OUR_TABLES {
         assert!(!table_exists(&conn, table).await, "{table} left after down");
     }
-    assert!(db::applied_migrations(&conn).await.expect("list").is_empty());
+    assert!(
+        db::applied_migrations(&conn)
+            .await
+            .expect("list")
+            .is_empty()
+    );
 
     db::migrate(&conn).await.expect("migrate up after down");
     assert_eq!(
@@ -140,14 +153,23 @@ async fn a_scheduled_slot_can_be_recorded_only_once(engine: Engine) {
     let (_, task_id) = seed_task(&conn).await;
     let slot = Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).single();
 
-    run_row(task_id, slot).insert(&conn).await.expect("first run of the slot");
+    run_row(task_id, slot)
+        .insert(&conn)
+        .await
+        .expect("first run of the slot");
     assert!(
         run_row(task_id, slot).insert(&conn).await.is_err(),
         "a second run of the same slot must be refused by the unique key"
     );
     // On-demand runs have no slot and never collide.
-    run_row(task_id, None).insert(&conn).await.expect("on-demand 1");
-    run_row(task_id, None).insert(&conn).await.expect("on-demand 2");
+    run_row(task_id, None)
+        .insert(&conn)
+        .await
+        .expect("on-demand 1");
+    run_row(task_id, None)
+        .insert(&conn)
+        .await
+        .expect("on-demand 2");
     conn.close().await.ok();
 }
 
@@ -172,8 +194,20 @@ async fn deleting_a_user_removes_their_profiles_and_tasks(engine: Engine) {
         .exec(&conn)
         .await
         .expect("delete user");
-    assert_eq!(avito_profile::Entity::find().count(&conn).await.expect("count"), 0);
-    assert_eq!(report_task::Entity::find().count(&conn).await.expect("count"), 0);
+    assert_eq!(
+        avito_profile::Entity::find()
+            .count(&conn)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(
+        report_task::Entity::find()
+            .count(&conn)
+            .await
+            .expect("count"),
+        0
+    );
     conn.close().await.ok();
 }
 

@@ -29,7 +29,10 @@ pub struct AppState {
 /// The handler tree of the bot.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     let messages = Update::filter_message()
-        .branch(dptree::filter(|msg: Message, state: AppState| !is_allowed(&msg, &state)).endpoint(refuse))
+        .branch(
+            dptree::filter(|msg: Message, state: AppState| !is_allowed(&msg, &state))
+                .endpoint(refuse),
+        )
         .branch(
             dptree::entry()
                 .filter_command::<Command>()

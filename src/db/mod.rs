@@ -63,17 +63,17 @@ pub async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
 /// Creates apalis' storage tables from the shared pool.
 async fn setup_job_queue(db: &DatabaseConnection) -> Result<(), DbError> {
     match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            apalis_sqlite::SqliteStorage::setup(db.get_sqlite_connection_pool())
-                .await
-                .map_err(|e| DbError::QueueSetup(e.to_string()))
-        }
+        DbBackend::Sqlite => apalis_sqlite::SqliteStorage::setup(db.get_sqlite_connection_pool())
+            .await
+            .map_err(|e| DbError::QueueSetup(e.to_string())),
         DbBackend::Postgres => {
             apalis_postgres::PostgresStorage::setup(db.get_postgres_connection_pool())
                 .await
                 .map_err(|e| DbError::QueueSetup(e.to_string()))
         }
-        other => Err(DbError::QueueSetup(format!("unsupported backend {other:?}"))),
+        other => Err(DbError::QueueSetup(format!(
+            "unsupported backend {other:?}"
+        ))),
     }
 }
 

@@ -1,0 +1,299 @@
+//! The worker binary, black-box: started against the Telegram emulator and a fresh database
+//! on each engine, used as a person would use it.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use avito_reports::db::{self, entities::user};
+use common::{Engine, TestDatabase, worker_command};
+use sandbox::telegram::{SeenMessage, TelegramConfig, TelegramEmulator};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tokio::process::Child;
+
+const WAIT: Duration = Duration::from_secs(20);
+const TEST_SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+/// A worker process with its log captured in a file (printed when a test fails).
+struct Worker {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Worker {
+    async fn start(emu: &TelegramEmulator, db: &TestDatabase, extra: &[(&str, &str)]) -> Self {
+        let log = db.dir.path().join(format!("worker-{}.log", rand_id()));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let mut cmd = worker_command(db.dir.path());
+        cmd.arg("run")
+            .env("BOT_TOKEN", emu.bot_token())
+            .env("TELEGRAM_API_URL", emu.base_url())
+            .env("DATABASE_URL", db.url.as_str())
+            .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.1")
+            .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.5")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log_file));
+        if db.engine == Engine::Postgres {
+            cmd.env("SECRET_KEY", TEST_SECRET_KEY);
+        }
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("worker starts");
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status within the shutdown budget.
+    async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
+            Ok(status) => status.expect("wait"),
+            Err(_) => panic!("worker did not stop after SIGTERM; log:\n{}", self.log()),
+        }
+    }
+}
+
+fn rand_id() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+/// Waits for a bot message in `chat_id` newer than every message seen so far, containing
+/// `needle`.
+async fn bot_reply(
+    emu: &TelegramEmulator,
+    worker: &Worker,
+    chat_id: i64,
+    needle: &str,
+) -> SeenMessage {
+    let last_seen = emu
+        .chat_messages(chat_id)
+        .iter()
+        .filter(|m| m.from_bot)
+        .map(|m| m.message_id)
+        .max()
+        .unwrap_or(0);
+    match emu
+        .wait_for(chat_id, WAIT, |m| {
+            m.from_bot
+                && m.message_id > last_seen
+                && m.text.as_deref().is_some_and(|t| t.contains(needle))
+        })
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => panic!(
+            "no new bot reply containing {needle:?}: {e}\nworker log:\n{}",
+            worker.log()
+        ),
+    }
+}
+
+async fn start_greets_the_user_and_a_restart_keeps_them(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("emulator");
+    let worker = Worker::start(&emu, &test_db, &[]).await;
+
+    let anna = emu.user(501, "Анна", Some("ru"));
+    anna.send_text("/start");
+    let greeting = bot_reply(&emu, &worker, 501, "Здравствуйте, Анна").await;
+    assert_eq!(greeting.parse_mode.as_deref(), Some("HTML"));
+
+    let john = emu.user(502, "John <script>", Some("en"));
+    john.send_text("/start");
+    bot_reply(&emu, &worker, 502, "Hello, John <script>!").await;
+    john.send_text("/help");
+    bot_reply(&emu, &worker, 502, "What I can do").await;
+    john.send_text("what is this?");
+    bot_reply(&emu, &worker, 502, "did not understand").await;
+
+    // The command menu is registered for private chats and groups, in both languages.
+    assert!(
+        emu.method_calls("setmycommands") >= 4,
+        "setMyCommands calls: {}; log:\n{}",
+        emu.method_calls("setmycommands"),
+        worker.log()
+    );
+
+    let status = worker.terminate().await;
+    assert!(status.success(), "SIGTERM is a clean exit, got {status}");
+
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    let before = user::Entity::find_by_id(501i64)
+        .one(&conn)
+        .await
+        .expect("query")
+        .expect("Анна is registered");
+    assert_eq!(before.first_name, "Анна");
+    assert_eq!(before.language_code.as_deref(), Some("ru"));
+
+    // A second worker on the same database knows the user and greets again.
+    let worker = Worker::start(&emu, &test_db, &[]).await;
+    anna.send_text("/start");
+    bot_reply(&emu, &worker, 501, "Здравствуйте, Анна").await;
+    let status = worker.terminate().await;
+    assert!(status.success());
+
+    let after = user::Entity::find_by_id(501i64)
+        .one(&conn)
+        .await
+        .expect("query")
+        .expect("still registered");
+    assert_eq!(
+        after.created_at, before.created_at,
+        "the row was kept, not recreated"
+    );
+    assert_eq!(user::Entity::find().count(&conn).await.expect("count"), 2);
+    conn.close().await.ok();
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn start_greets_the_user_and_a_restart_keeps_them_on_sqlite() {
+    start_greets_the_user_and_a_restart_keeps_them(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn start_greets_the_user_and_a_restart_keeps_them_on_postgres() {
+    start_greets_the_user_and_a_restart_keeps_them(Engine::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_file_is_created_beside_the_sqlite_database_and_logged() {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("emulator");
+    let worker = Worker::start(&emu, &test_db, &[]).await;
+    let user = emu.user(601, "Ivan", None);
+    user.send_text("/start");
+    bot_reply(&emu, &worker, 601, "Здравствуйте, Ivan").await;
+    let key_file = test_db.dir.path().join("bot.sqlite.key");
+    assert!(key_file.exists(), "key file beside the database");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let log = worker.log();
+    assert!(log.contains("created a new key file"), "{log}");
+    assert!(worker.terminate().await.success());
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_outside_allowed_users_get_one_polite_line() {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("emulator");
+    let worker = Worker::start(&emu, &test_db, &[("ALLOWED_USERS", "701")]).await;
+    let stranger = emu.user(702, "Stranger", Some("en"));
+    stranger.send_text("/start");
+    bot_reply(&emu, &worker, 702, "invited users only").await;
+    let member = emu.user(701, "Member", Some("en"));
+    member.send_text("/start");
+    bot_reply(&emu, &worker, 701, "Hello, Member").await;
+    assert!(worker.terminate().await.success());
+
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    assert!(
+        user::Entity::find_by_id(702i64)
+            .one(&conn)
+            .await
+            .expect("query")
+            .is_none(),
+        "a refused user is not registered"
+    );
+    conn.close().await.ok();
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_telegram_is_retried_then_reported_in_one_line() {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    // A port nobody listens on.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let out = worker_command(test_db.dir.path())
+        .arg("run")
+        .env("BOT_TOKEN", "123:abc")
+        .env("TELEGRAM_API_URL", format!("http://127.0.0.1:{port}"))
+        .env("DATABASE_URL", test_db.url.as_str())
+        .env("WORKER_STARTUP_RETRIES", "3")
+        .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.05")
+        .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.1")
+        .env("RUST_LOG", "off")
+        .output()
+        .await
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("Telegram getMe failed after 3 attempts"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_start_up_retries_is_a_clean_exit() {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let log = test_db.dir.path().join("worker.log");
+    let mut child = worker_command(test_db.dir.path())
+        .arg("run")
+        .env("BOT_TOKEN", "123:abc")
+        .env("TELEGRAM_API_URL", format!("http://127.0.0.1:{port}"))
+        .env("DATABASE_URL", test_db.url.as_str())
+        .env("WORKER_STARTUP_RETRIES", "100")
+        .env("WORKER_RETRY_BACKOFF_BASE_SEC", "5")
+        .env("WORKER_RETRY_BACKOFF_MAX_SEC", "5")
+        .stderr(Stdio::from(std::fs::File::create(&log).expect("log")))
+        .spawn()
+        .expect("starts");
+    // Wait until it is retrying Telegram, i.e. well inside start-up.
+    common::eventually("a retry logged", WAIT, || async {
+        std::fs::read_to_string(&log)
+            .ok()
+            .filter(|l| l.contains("retrying"))
+    })
+    .await;
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits promptly")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+}
