@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, sandbox_cmd, telemetry};
+use crate::{app, avito_cmd, sandbox_cmd, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +27,9 @@ pub enum Command {
     Run,
     /// Apply database migrations and exit.
     Migrate,
+    /// Talk to the Avito API directly (AVITO_API_URL).
+    #[command(subcommand)]
+    Avito(avito_cmd::AvitoCommand),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
 }
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => app::run(settings, app::shutdown_signal()).await,
             Command::Migrate => app::migrate(&settings).await,
+            Command::Avito(command) => avito_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
         }
     });

@@ -4,6 +4,8 @@
 //! can drive it.
 
 pub mod app;
+pub mod avito;
+pub mod avito_cmd;
 pub mod bot;
 pub mod cli;
 pub mod config;

@@ -90,6 +90,7 @@ async fn every_command_has_help() {
         vec!["run", "--help"],
         vec!["migrate", "--help"],
         vec!["sandbox", "--help"],
+        vec!["avito", "check", "--help"],
     ] {
         let out = run(&args, &[]).await;
         assert!(out.status.success(), "{args:?}");
@@ -112,4 +113,71 @@ async fn migrate_creates_the_sqlite_database_in_the_working_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("avito-reports.sqlite").exists());
+}
+
+mod avito_check {
+    use super::*;
+    use sandbox::avito::{AvitoConfig, AvitoEmulator};
+
+    async fn check(emu: &AvitoEmulator, id: &str, secret: &str) -> Output {
+        run(
+            &["avito", "check", "--client-id", id],
+            &[
+                ("AVITO_API_URL", &emu.base_url()),
+                ("AVITO_CLIENT_SECRET", secret),
+            ],
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn avito_check_prints_the_account_of_valid_credentials() {
+        let emu = AvitoEmulator::start(AvitoConfig::default())
+            .await
+            .expect("emu");
+        let out = check(&emu, "client-1", "secret-1").await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let name = emu.data().accounts()[0].spec.name.clone();
+        assert_eq!(stdout.trim(), format!("Avito account 1000001: {name}"));
+    }
+
+    #[tokio::test]
+    async fn avito_check_with_wrong_credentials_prints_one_line_and_fails() {
+        let emu = AvitoEmulator::start(AvitoConfig::default())
+            .await
+            .expect("emu");
+        let out = check(&emu, "client-1", "wrong-secret").await;
+        assert!(!out.status.success());
+        let line = single_error_line(&out);
+        assert!(line.contains("bad credentials"), "{line}");
+        assert!(
+            !line.contains("wrong-secret"),
+            "the secret is not echoed: {line}"
+        );
+    }
+
+    #[tokio::test]
+    async fn avito_check_when_avito_is_down_says_unavailable() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr").port()
+        };
+        let out = run(
+            &["avito", "check", "--client-id", "x", "--client-secret", "y"],
+            &[
+                ("AVITO_API_URL", &format!("http://127.0.0.1:{port}")),
+                // The retries are logged as warnings; this test reads the final line only.
+                ("RUST_LOG", "error"),
+            ],
+        )
+        .await;
+        assert!(!out.status.success());
+        let line = single_error_line(&out);
+        assert!(line.contains("Avito unavailable"), "{line}");
+    }
 }

@@ -5,6 +5,7 @@
 //! process holds one pool, not two.
 
 pub mod entities;
+pub mod token_store;
 pub mod users;
 
 use std::time::Duration;

@@ -1,0 +1,83 @@
+//! Emulator configuration: which accounts exist and how the server behaves.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+/// How the emulator is started.
+#[derive(Debug, Clone)]
+pub struct AvitoConfig {
+    /// Port on 127.0.0.1; `0` picks a free one.
+    pub port: u16,
+    /// Seed of all generated data.
+    pub seed: u64,
+    pub accounts: Vec<AccountSpec>,
+    /// Answer 429 when a documented per-minute limit is exceeded (default true).
+    pub enforce_rate_limits: bool,
+    /// Lifetime of issued tokens (the real API: 24 h).
+    pub token_ttl: Duration,
+    /// Length of a rate-limit window (the real API: one minute); tests shorten it.
+    pub rate_window: Duration,
+    /// The emulator's "today" (Moscow date); `None` = the current date. Data depends only on
+    /// (seed, today), so fixing it makes every value reproducible.
+    pub today: Option<NaiveDate>,
+}
+
+impl Default for AvitoConfig {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            seed: 42,
+            accounts: vec![AccountSpec::generated(1), AccountSpec::generated(2)],
+            enforce_rate_limits: true,
+            token_ttl: Duration::from_secs(24 * 3600),
+            rate_window: Duration::from_secs(60),
+            today: None,
+        }
+    }
+}
+
+/// One Avito business account (a bot "profile").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSpec {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Avito user id; must fit int32 (the spec types `UserInfoSelf.id` as int32).
+    pub user_id: i64,
+    pub name: String,
+    pub items: usize,
+    pub chats: usize,
+    /// Average messages per chat (actual counts vary between half and one and a half times this).
+    pub messages_per_chat: usize,
+    /// stats v2 metric slugs this account "has no access to": they are left out of responses,
+    /// as the real API does for unavailable metrics.
+    pub omit_metrics: Vec<String>,
+    /// Answer `GET .../messages/` with `{"messages": [...]}` instead of the spec's bare array.
+    pub wrap_messages: bool,
+}
+
+impl AccountSpec {
+    /// Deterministic defaults for account number `n`.
+    pub fn generated(n: u32) -> AccountSpec {
+        const NAMES: [&str; 6] = [
+            "ИП Смирнов",
+            "ООО Мебель-Сервис",
+            "Анна Кузнецова",
+            "ИП Волков",
+            "ООО ТехноДом",
+            "Игорь Петров",
+        ];
+        let k = n as usize;
+        AccountSpec {
+            client_id: format!("client-{n}"),
+            client_secret: format!("secret-{n}"),
+            user_id: 1_000_000 + i64::from(n),
+            name: NAMES[k % NAMES.len()].to_owned(),
+            items: 200 + 37 * (k % 5),
+            chats: 250 + 41 * (k % 4),
+            messages_per_chat: 20,
+            omit_metrics: Vec::new(),
+            wrap_messages: false,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Categories and ads.
+
+use chrono::NaiveDate;
+
+use super::{Item, ItemStatus, Vas, moscow_midnight, shift};
+use crate::avito::rng::SplitMix64;
+
+/// An Avito category with the words used to title its ads.
+#[derive(Debug, PartialEq)]
+pub struct Category {
+    pub id: i64,
+    pub name: &'static str,
+    pub slug: &'static str,
+    nouns: &'static [&'static str],
+    /// Price range in roubles.
+    prices: (i64, i64),
+    /// Placement is charged per view in this category (presence spending).
+    paid_placement: bool,
+}
+
+pub const CATEGORIES: &[Category] = &[
+    Category {
+        id: 20,
+        name: "Мебель и интерьер",
+        slug: "mebel_i_interer",
+        nouns: &[
+            "Диван угловой",
+            "Шкаф-купе",
+            "Кресло",
+            "Стол обеденный",
+            "Комод",
+        ],
+        prices: (1_500, 90_000),
+        paid_placement: false,
+    },
+    Category {
+        id: 21,
+        name: "Бытовая техника",
+        slug: "bytovaya_tehnika",
+        nouns: &[
+            "Холодильник",
+            "Стиральная машина",
+            "Пылесос",
+            "Микроволновка",
+        ],
+        prices: (2_000, 70_000),
+        paid_placement: false,
+    },
+    Category {
+        id: 84,
+        name: "Телефоны",
+        slug: "telefony",
+        nouns: &["Смартфон", "Телефон кнопочный", "Чехол для телефона"],
+        prices: (500, 120_000),
+        paid_placement: false,
+    },
+    Category {
+        id: 9,
+        name: "Автомобили",
+        slug: "avtomobili",
+        nouns: &["Lada Granta", "Kia Rio", "Hyundai Solaris", "Škoda Octavia"],
+        prices: (350_000, 2_500_000),
+        paid_placement: true,
+    },
+    Category {
+        id: 24,
+        name: "Квартиры",
+        slug: "kvartiry",
+        nouns: &["1-к. квартира", "2-к. квартира", "Студия", "3-к. квартира"],
+        prices: (25_000, 150_000),
+        paid_placement: true,
+    },
+    Category {
+        id: 114,
+        name: "Предложение услуг",
+        slug: "predlozheniya_uslug",
+        nouns: &[
+            "Ремонт квартир",
+            "Грузоперевозки",
+            "Сборка мебели",
+            "Уборка",
+        ],
+        prices: (500, 20_000),
+        paid_placement: true,
+    },
+];
+
+const STREETS: &[&str] = &[
+    "Москва, ул. Тверская, 12",
+    "Москва, Ленинский пр-т, 45",
+    "Москва, ул. Профсоюзная, 88",
+    "Москва, Варшавское ш., 3",
+    "Москва, ул. Маросейка, 7",
+    "Химки, ул. Молодёжная, 14",
+];
+
+const VAS_IDS: [&str; 5] = ["vip", "highlight", "pushup", "premium", "xl"];
+
+/// Ad number `i` of an account. Ids are `1_000_000_000 + (user_id mod 10000) * 100_000 + ...`,
+/// unique across accounts and within int32 (the spec types item ids as int32 in places).
+pub(super) fn item(key: u64, user_id: i64, i: usize, today: NaiveDate) -> Item {
+    let mut r = SplitMix64::at(&[key, 1, i as u64]);
+    let id = 1_000_000_000 + user_id.rem_euclid(10_000) * 100_000 + i as i64 * 3 + r.range(0, 2);
+    let category = r.pick(CATEGORIES);
+    let noun = r.pick(category.nouns);
+    let status = ItemStatus::ALL[r.weighted(&[78, 6, 8, 4, 4])];
+    let started = shift(today, -r.range(0, 600));
+    let finished = match status {
+        ItemStatus::Active => None,
+        _ => {
+            let span = (today - started).num_days().max(1);
+            Some(shift(started, r.range(0, span - 1)))
+        }
+    };
+    let updated =
+        finished.unwrap_or_else(|| shift(started, r.range(0, (today - started).num_days())));
+    let price = if r.chance(0.05) {
+        None
+    } else {
+        let (lo, hi) = category.prices;
+        Some(r.range(lo, hi) / 100 * 100)
+    };
+    let popularity = if r.chance(0.1) {
+        r.range(50, 300)
+    } else {
+        r.range(1, 30)
+    } as u32;
+    let promo_rate = if r.chance(0.3) {
+        0.05 + r.unit() * 0.25
+    } else {
+        0.0
+    };
+    let vas = if status == ItemStatus::Active && r.chance(0.2) {
+        let at = moscow_midnight(today) + r.range(3600, 7 * 86_400);
+        let vas_id = *r.pick(&VAS_IDS);
+        let schedule = (vas_id == "pushup").then(|| vec![at - 86_400, at]);
+        vec![Vas {
+            vas_id,
+            schedule,
+            finish_time: Some(at),
+        }]
+    } else {
+        Vec::new()
+    };
+    Item {
+        id,
+        title: format!("{noun} №{}", i + 1),
+        address: (*r.pick(STREETS)).to_owned(),
+        price,
+        status,
+        url: (status != ItemStatus::Removed)
+            .then(|| format!("https://www.avito.ru/moskva/{}/item_{id}", category.slug)),
+        category,
+        started,
+        finished,
+        updated,
+        autoload_id: r
+            .chance(0.3)
+            .then(|| format!("AL-{}", r.range(10_000, 99_999))),
+        vas,
+        popularity,
+        promo_rate,
+    }
+}
+
+impl Category {
+    pub fn paid_placement(&self) -> bool {
+        self.paid_placement
+    }
+}

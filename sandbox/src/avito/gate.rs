@@ -1,0 +1,45 @@
+//! Middleware in front of every operation: count it, add latency, apply injected faults.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::error::{ApiError, malformed, rate_limited};
+use super::faults::{Fault, TIMEOUT_HANG};
+use super::limits::RateInfo;
+use super::ops::Op;
+use super::server::{AppState, lock};
+
+pub(crate) async fn gate(
+    State((s, op)): State<(AppState, Op)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    s.count(op);
+    let latency = *lock(&s.latency);
+    if !latency.is_zero() {
+        s.sleep(latency).await;
+    }
+    match s.take_fault(op) {
+        None => next.run(req).await,
+        Some(Fault::Latency(d)) => {
+            s.sleep(d).await;
+            next.run(req).await
+        }
+        Some(Fault::Status(code)) => ApiError::Injected(code).render(op),
+        Some(Fault::MalformedBody) => malformed(),
+        Some(Fault::RateLimited) => rate_limited(
+            op,
+            RateInfo {
+                limit: op.rate_limit().unwrap_or(1),
+                remaining: 0,
+            },
+        ),
+        Some(Fault::Timeout) => {
+            s.sleep(TIMEOUT_HANG).await;
+            ApiError::Injected(504).render(op)
+        }
+        // `FaultTable::take` unwraps `Times`; kept for exhaustiveness.
+        Some(Fault::Times(..)) => next.run(req).await,
+    }
+}

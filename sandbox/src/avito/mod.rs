@@ -1,0 +1,47 @@
+//! Avito API emulator: the operations of `shared/avito/avito-analytics-openapi.json` (copied to
+//! `sandbox/openapi/`) served over HTTP on 127.0.0.1, with deterministic data from a seed,
+//! the documented rate limits, token expiry, request validation against the spec, and fault
+//! injection.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use sandbox::avito::{AvitoConfig, AvitoEmulator, Fault};
+//! let avito = AvitoEmulator::start(AvitoConfig::default()).await?;
+//! avito.set_fault("itemAnalytics", Fault::Status(503));
+//! // point the client at avito.base_url() with client_id "client-1", secret "secret-1"
+//! avito.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Behaviour worth knowing (details in each module):
+//! * Errors: 401 missing/unknown token, 403 expired token or another account's `user_id`,
+//!   400 for anything the spec does not allow (recorded in `validation_failures()`), in the
+//!   error shape each operation documents. `/token` errors use RFC 6749 bodies with status 400.
+//! * Lists: items and chats in a fixed order (items by id, chats newest first); messages newest
+//!   first. Chats default to `chat_types=u2i` and items to `status=active`, as in the spec.
+//! * Money: stats v2 in kopecks; spendings in roubles (per the schema); wallet in roubles;
+//!   CPA balance in kopecks.
+
+mod auth;
+mod config;
+mod control;
+pub mod data;
+mod error;
+mod faults;
+mod gate;
+mod limits;
+pub mod openapi;
+mod ops;
+mod request;
+mod rng;
+mod routes;
+mod server;
+mod validate;
+
+pub use auth::AuthError;
+pub use config::{AccountSpec, AvitoConfig};
+pub use data::Dataset;
+pub use faults::{Fault, parse_duration, parse_fault_spec};
+pub use limits::RateInfo;
+pub use ops::Op;
+pub use server::AvitoEmulator;

@@ -1,0 +1,230 @@
+//! The emulator handle and the state shared by all requests.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::response::Response;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::auth::Tokens;
+use super::config::AvitoConfig;
+use super::data::{Dataset, moscow};
+use super::error::ApiError;
+use super::faults::{Fault, FaultTable};
+use super::limits::{RateInfo, RateLimiter};
+use super::openapi::OpenApi;
+use super::ops::Op;
+use super::request::ApiRequest;
+use super::validate::{Input, validate};
+
+/// A poisoned lock only means another request panicked; the data is still usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) struct Shared {
+    pub data: Arc<Dataset>,
+    pub spec: &'static OpenApi,
+    pub tokens: Mutex<Tokens>,
+    pub limiter: Mutex<RateLimiter>,
+    pub faults: Mutex<FaultTable>,
+    pub counts: Mutex<HashMap<&'static str, usize>>,
+    pub failures: Mutex<Vec<String>>,
+    pub latency: Mutex<Duration>,
+    shutdown: watch::Receiver<bool>,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn count(&self, op: Op) {
+        *lock(&self.counts).entry(op.id()).or_default() += 1;
+    }
+
+    pub fn record_failure(&self, what: String) {
+        tracing::debug!(%what, "avito emulator: request not allowed by the spec");
+        lock(&self.failures).push(what);
+    }
+
+    /// Sleeps, but wakes early when the emulator shuts down (so a `Timeout` fault cannot hold
+    /// the server open).
+    pub async fn sleep(&self, d: Duration) {
+        let mut stop = self.shutdown.clone();
+        tokio::select! {
+            () = tokio::time::sleep(d) => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+    }
+
+    pub fn take_fault(&self, op: Op) -> Option<Fault> {
+        lock(&self.faults).take(op)
+    }
+
+    /// Authentication, spec validation and the `user_id` ownership check, in the order the
+    /// real API is assumed to apply them. Returns the account index and the validated input.
+    pub fn begin(&self, op: Op, req: &ApiRequest) -> Result<(usize, Input), ApiError> {
+        let account = lock(&self.tokens).check(&req.headers)?;
+        let input = validate(self.spec, op, req)?;
+        if let Some(uid) = input.path_i64("user_id") {
+            let own = self.data.accounts().get(account).map(|a| a.user_id());
+            if own != Some(uid) {
+                return Err(
+                    if self.data.account_index(uid).is_none() && op.documents_not_found() {
+                        ApiError::NotFound("Неверный user_id в запросе".into())
+                    } else {
+                        ApiError::Forbidden(format!("user_id {uid} does not belong to this token"))
+                    },
+                );
+            }
+        }
+        Ok((account, input))
+    }
+
+    /// Counts a request against the documented limit.
+    pub fn rate(&self, op: Op, account: usize) -> Result<Option<RateInfo>, ApiError> {
+        lock(&self.limiter)
+            .hit(account, op)
+            .map_err(ApiError::RateLimited)
+    }
+
+    /// Renders an error for `op`, recording requests the spec does not allow.
+    pub fn finish(&self, op: Op, result: Result<Response, ApiError>) -> Response {
+        match result {
+            Ok(r) => r,
+            Err(e) => {
+                if let ApiError::Invalid(msg) = &e {
+                    self.record_failure(format!("{}: {msg}", op.id()));
+                }
+                e.render(op)
+            }
+        }
+    }
+}
+
+/// A running Avito API emulator on 127.0.0.1. Cheap to clone; all clones control one server.
+#[derive(Clone)]
+pub struct AvitoEmulator {
+    shared: AppState,
+    addr: SocketAddr,
+    stop: Arc<watch::Sender<bool>>,
+    server: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl AvitoEmulator {
+    /// Generates the dataset and starts serving.
+    pub async fn start(cfg: AvitoConfig) -> anyhow::Result<AvitoEmulator> {
+        let today = cfg
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().with_timezone(&moscow()).date_naive());
+        let data = Arc::new(Dataset::generate(cfg.seed, today, &cfg.accounts)?);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            data,
+            spec: OpenApi::embedded(),
+            tokens: Mutex::new(Tokens::new(cfg.seed, cfg.token_ttl)),
+            limiter: Mutex::new(RateLimiter::new(cfg.rate_window, cfg.enforce_rate_limits)),
+            faults: Mutex::new(FaultTable::default()),
+            counts: Mutex::new(HashMap::new()),
+            failures: Mutex::new(Vec::new()),
+            latency: Mutex::new(Duration::ZERO),
+            shutdown: stopped.clone(),
+        });
+        let app = super::routes::router(shared.clone());
+        let mut signal = stopped;
+        let server = tokio::spawn(async move {
+            let graceful = async move {
+                let _ = signal.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(graceful)
+                .await
+            {
+                tracing::warn!(error = %e, "avito emulator stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "avito emulator listening");
+        Ok(AvitoEmulator {
+            shared,
+            addr,
+            stop: Arc::new(stop),
+            server: Arc::new(Mutex::new(Some(server))),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the API base URL (use it where `https://api.avito.ru` would go).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Expires every token issued so far: requests with them get 403, like the real API after 24 h.
+    pub fn expire_tokens(&self) {
+        lock(&self.shared.tokens).expire_all();
+    }
+
+    /// Injects a fault for an operationId (or `*` for all operations).
+    pub fn set_fault(&self, operation_id: &str, fault: Fault) {
+        lock(&self.shared.faults).set(operation_id, fault);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Requests received for an operationId (including failed ones).
+    pub fn request_count(&self, operation_id: &str) -> usize {
+        lock(&self.shared.counts)
+            .get(operation_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests to `POST /token`.
+    pub fn token_requests(&self) -> usize {
+        self.request_count(Op::GetAccessToken.id())
+    }
+
+    /// Requests the spec does not allow, as `"operationId: reason"`, oldest first.
+    pub fn validation_failures(&self) -> Vec<String> {
+        lock(&self.shared.failures).clone()
+    }
+
+    /// Delay added to every request.
+    pub fn set_latency(&self, d: Duration) {
+        *lock(&self.shared.latency) = d;
+    }
+
+    /// The generated data, to compute what responses should contain.
+    pub fn data(&self) -> Arc<Dataset> {
+        self.shared.data.clone()
+    }
+
+    /// Stops the server; requests held by a `Timeout` fault are released.
+    pub async fn shutdown(self) {
+        self.stop.send_replace(true);
+        let handle = lock(&self.server).take();
+        if let Some(mut handle) = handle
+            && tokio::time::timeout(Duration::from_secs(5), &mut handle)
+                .await
+                .is_err()
+        {
+            handle.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for AvitoEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AvitoEmulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,150 @@
+//! Coalescing of identical concurrent requests, and reuse of recent answers of the 1/min
+//! operations.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::OnceCell;
+use tokio::time::Instant;
+
+use super::error::AvitoResult;
+
+struct Entry {
+    cell: Arc<OnceCell<Arc<Value>>>,
+    created: Instant,
+    ttl: Duration,
+}
+
+impl Entry {
+    fn usable(&self, now: Instant) -> bool {
+        // A request still in flight is always joined; a finished one only within its TTL.
+        self.cell.get().is_none() || now.duration_since(self.created) < self.ttl
+    }
+}
+
+#[derive(Default)]
+pub struct ResponseCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl ResponseCache {
+    /// The answer for `key`: joined if in flight, reused if fresh, else fetched by `fetch`.
+    /// Failures are not cached: the next caller tries again.
+    pub async fn get_or_fetch<F, Fut>(
+        &self,
+        key: String,
+        ttl: Duration,
+        fetch: F,
+    ) -> AvitoResult<Arc<Value>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AvitoResult<Value>>,
+    {
+        let cell = {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            entries.retain(|_, e| e.usable(now));
+            entries
+                .entry(key.clone())
+                .or_insert_with(|| Entry {
+                    cell: Arc::new(OnceCell::new()),
+                    created: now,
+                    ttl,
+                })
+                .cell
+                .clone()
+        };
+        let result = cell
+            .get_or_try_init(|| async { fetch().await.map(Arc::new) })
+            .await
+            .cloned();
+        if ttl.is_zero() {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if entries
+                .get(&key)
+                .is_some_and(|e| Arc::ptr_eq(&e.cell, &cell))
+            {
+                entries.remove(&key);
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test]
+    async fn identical_concurrent_requests_make_one_fetch() {
+        let cache = Arc::new(ResponseCache::default());
+        let fetches = Arc::new(AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_fetch("k".into(), Duration::ZERO, || async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(Value::from(1))
+                    })
+                    .await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(*t.await.expect("join").expect("ok"), Value::from(1));
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_are_reused_within_their_ttl_only() {
+        let cache = ResponseCache::default();
+        let fetches = AtomicU32::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Ok(Value::from(2))
+        };
+        let ttl = Duration::from_secs(300);
+        cache
+            .get_or_fetch("k".into(), ttl, fetch)
+            .await
+            .expect("ok");
+        cache
+            .get_or_fetch("k".into(), ttl, fetch)
+            .await
+            .expect("ok");
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        tokio::time::advance(Duration::from_secs(301)).await;
+        cache
+            .get_or_fetch("k".into(), ttl, fetch)
+            .await
+            .expect("ok");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn failures_are_not_cached() {
+        let cache = ResponseCache::default();
+        let err = cache
+            .get_or_fetch("k".into(), Duration::from_secs(300), || async {
+                Err(super::super::error::AvitoError::InvalidRequest(
+                    "boom".into(),
+                ))
+            })
+            .await;
+        assert!(err.is_err());
+        let ok = cache
+            .get_or_fetch("k".into(), Duration::from_secs(300), || async {
+                Ok(Value::from(3))
+            })
+            .await
+            .expect("second try fetches");
+        assert_eq!(*ok, Value::from(3));
+    }
+}

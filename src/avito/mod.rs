@@ -1,0 +1,142 @@
+//! The Avito API client: OAuth2 client-credentials tokens, typed operations, pacing at the
+//! documented rate limits, retries, coalescing, and typed errors. It knows nothing of Telegram.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), avito_reports::avito::AvitoError> {
+//! use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
+//! let client = AvitoClient::new(ClientConfig::new("https://api.avito.ru".parse().unwrap()))?;
+//! let account = client.account(Credentials::new("client-id", "client-secret")?);
+//! let me = account.self_info().await?;
+//! println!("{} {:?}", me.id, me.name);
+//! # Ok(()) }
+//! ```
+
+mod cache;
+mod credentials;
+mod error;
+pub mod model;
+pub mod money;
+mod operation;
+mod ops;
+mod pacing;
+pub mod query;
+mod token;
+mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+pub use credentials::Credentials;
+pub use error::{AvitoError, AvitoResult};
+pub use operation::Operation;
+pub use ops::ChatsQuery;
+pub use token::{AccessToken, NoTokenStore, TokenRetry, TokenStore};
+pub use transport::RetryPolicy;
+
+use cache::ResponseCache;
+use pacing::Pacer;
+use token::TokenManager;
+use transport::{Request, Transport};
+
+/// How the client talks to Avito.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub base_url: Url,
+    pub retry: RetryPolicy,
+    pub token_retry: TokenRetry,
+    /// The rate-limit window (a minute on the real API; tests shorten it together with the
+    /// emulator's).
+    pub rate_window: Duration,
+    /// `X-Source` header value for the CPA operations.
+    pub x_source: String,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: Url) -> Self {
+        Self {
+            base_url,
+            retry: RetryPolicy::default(),
+            token_retry: TokenRetry {
+                attempts: 4,
+                base: Duration::from_millis(500),
+                max: Duration::from_secs(8),
+            },
+            rate_window: Duration::from_secs(60),
+            x_source: "avito-reports".to_owned(),
+        }
+    }
+}
+
+/// The client; cheap to clone, shared by every account in the process so that pacing and
+/// coalescing see all requests.
+#[derive(Clone)]
+pub struct AvitoClient {
+    transport: Arc<Transport>,
+}
+
+impl AvitoClient {
+    /// A client that keeps tokens in memory only.
+    pub fn new(config: ClientConfig) -> AvitoResult<Self> {
+        Self::with_token_store(config, Arc::new(NoTokenStore))
+    }
+
+    /// A client that persists tokens through `store`.
+    pub fn with_token_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> AvitoResult<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("avito-reports/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            // Never follow redirects with credentials or tokens attached.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                AvitoError::InvalidRequest(format!("cannot build the HTTP client: {e}"))
+            })?;
+        let base_url = config.base_url.as_str().trim_end_matches('/').to_owned();
+        let token_url = oauth2::TokenUrl::new(format!("{base_url}/token"))
+            .map_err(|e| AvitoError::InvalidRequest(format!("bad AVITO_API_URL: {e}")))?;
+        Ok(Self {
+            transport: Arc::new(Transport {
+                tokens: TokenManager::new(http.clone(), token_url, store, config.token_retry),
+                http,
+                base_url,
+                pacer: Pacer::new(config.rate_window),
+                cache: ResponseCache::default(),
+                retry: config.retry,
+                x_source: config.x_source,
+            }),
+        })
+    }
+
+    /// Operations on the account of `creds`.
+    pub fn account(&self, creds: Credentials) -> Account {
+        Account {
+            transport: self.transport.clone(),
+            creds,
+        }
+    }
+}
+
+/// One Avito account (client credentials), bound to the shared client.
+#[derive(Clone)]
+pub struct Account {
+    transport: Arc<Transport>,
+    creds: Credentials,
+}
+
+impl Account {
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    /// A token for this account, fetched if needed: checks the credentials.
+    pub async fn access_token(&self) -> AvitoResult<AccessToken> {
+        self.transport.tokens.token(&self.creds).await
+    }
+
+    async fn call(&self, req: Request) -> AvitoResult<Arc<Value>> {
+        self.transport.call(&self.creds, req).await
+    }
+}

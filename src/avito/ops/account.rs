@@ -1,0 +1,101 @@
+//! Account, balances and items.
+
+use serde_json::json;
+
+use super::{parse, unwrap};
+use crate::avito::Account;
+use crate::avito::error::{AvitoError, AvitoResult};
+use crate::avito::model::{AccountSelf, Item, ItemInfo, ItemStatus, WalletBalance};
+use crate::avito::money::Kopecks;
+use crate::avito::operation::Operation;
+use crate::avito::transport::Request;
+
+/// Items per page; the spec says "more than 0 and less than 100".
+const ITEMS_PER_PAGE: usize = 99;
+/// Guard against an API that never returns a short page.
+const MAX_ITEM_PAGES: usize = 2_000;
+
+impl Account {
+    /// `GET /core/v1/accounts/self`: the account behind the credentials.
+    pub async fn self_info(&self) -> AvitoResult<AccountSelf> {
+        let op = Operation::GetUserInfoSelf;
+        let value = self
+            .call(Request::get(op, "/core/v1/accounts/self".into()))
+            .await?;
+        parse(op, &value)
+    }
+
+    /// `GET /core/v1/accounts/{user_id}/balance/`: wallet money and bonuses, in roubles.
+    pub async fn wallet_balance(&self, user_id: i64) -> AvitoResult<WalletBalance> {
+        let op = Operation::GetUserBalance;
+        let value = self
+            .call(Request::get(
+                op,
+                format!("/core/v1/accounts/{user_id}/balance/"),
+            ))
+            .await?;
+        parse(op, &value)
+    }
+
+    /// `POST /cpa/v3/balanceInfo`: the CPA balance, in kopecks (may be negative).
+    pub async fn cpa_balance(&self) -> AvitoResult<Kopecks> {
+        let op = Operation::BalanceInfoV3;
+        let value = self
+            .call(Request::post(op, "/cpa/v3/balanceInfo".into(), json!({})))
+            .await?;
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            balance: f64,
+        }
+        let answer: Answer = parse(op, unwrap(&value, "/result"))?;
+        Ok(Kopecks::from_api(answer.balance))
+    }
+
+    /// `GET /core/v1/items`: every item with one of `statuses`, all pages.
+    pub async fn items(&self, statuses: &[ItemStatus]) -> AvitoResult<Vec<Item>> {
+        let op = Operation::GetItemsInfo;
+        let status = if statuses.is_empty() {
+            "active".to_owned()
+        } else {
+            statuses
+                .iter()
+                .map(|s| s.as_query())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut items: Vec<Item> = Vec::new();
+        for page in 1..=MAX_ITEM_PAGES {
+            let value = self
+                .call(
+                    Request::get(op, "/core/v1/items".into())
+                        .query("per_page", ITEMS_PER_PAGE)
+                        .query("page", page)
+                        .query("status", &status),
+                )
+                .await?;
+            let batch: Vec<Item> = parse(op, unwrap(&value, "/resources"))?;
+            let short = batch.len() < ITEMS_PER_PAGE;
+            items.extend(batch);
+            if short {
+                return Ok(items);
+            }
+        }
+        Err(AvitoError::Unexpected {
+            operation: op,
+            status: 200,
+            detail: format!("more than {MAX_ITEM_PAGES} full pages of items"),
+        })
+    }
+
+    /// `GET /core/v1/accounts/{user_id}/items/{item_id}/`.
+    pub async fn item_info(&self, user_id: i64, item_id: i64) -> AvitoResult<ItemInfo> {
+        let op = Operation::GetItemInfo;
+        let value = self
+            .call(Request::get(
+                op,
+                format!("/core/v1/accounts/{user_id}/items/{item_id}/"),
+            ))
+            .await?;
+        parse(op, &value)
+    }
+}

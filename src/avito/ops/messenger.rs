@@ -1,0 +1,118 @@
+//! Avito Messenger reads.
+
+use serde_json::Value;
+
+use super::{parse, unwrap};
+use crate::avito::Account;
+use crate::avito::error::AvitoResult;
+use crate::avito::model::{Chat, ChatType, Message, Paged};
+use crate::avito::operation::Operation;
+use crate::avito::transport::Request;
+
+/// Page size and offset ceiling of the Messenger listings.
+pub const MESSENGER_PAGE: usize = 100;
+pub const MESSENGER_MAX_OFFSET: usize = 1000;
+
+/// Which chats to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatsQuery {
+    pub item_ids: Vec<i64>,
+    pub unread_only: bool,
+    /// Empty means the API's default (u2i).
+    pub chat_types: Vec<ChatType>,
+}
+
+impl Account {
+    /// `GET /messenger/v2/accounts/{user_id}/chats`: every chat the API pages to (≈1,100 at
+    /// most: offsets stop at 1000). `truncated` says the ceiling was reached.
+    pub async fn chats(&self, user_id: i64, query: &ChatsQuery) -> AvitoResult<Paged<Chat>> {
+        let op = Operation::GetChatsV2;
+        let mut chats = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut req = Request::get(op, format!("/messenger/v2/accounts/{user_id}/chats"))
+                .query("limit", MESSENGER_PAGE)
+                .query("offset", offset);
+            if !query.item_ids.is_empty() {
+                let ids: Vec<String> = query.item_ids.iter().map(i64::to_string).collect();
+                req = req.query("item_ids", ids.join(","));
+            }
+            if query.unread_only {
+                req = req.query("unread_only", "true");
+            }
+            if !query.chat_types.is_empty() {
+                let types: Vec<&str> = query.chat_types.iter().map(|t| t.as_query()).collect();
+                req = req.query("chat_types", types.join(","));
+            }
+            let value = self.call(req).await?;
+            let batch: Vec<Chat> = parse(op, unwrap(&value, "/chats"))?;
+            let full = batch.len() >= MESSENGER_PAGE;
+            chats.extend(batch);
+            if !full {
+                return Ok(Paged {
+                    items: chats,
+                    truncated: false,
+                });
+            }
+            if offset + MESSENGER_PAGE > MESSENGER_MAX_OFFSET {
+                return Ok(Paged {
+                    items: chats,
+                    truncated: true,
+                });
+            }
+            offset += MESSENGER_PAGE;
+        }
+    }
+
+    /// `GET /messenger/v2/accounts/{user_id}/chats/{chat_id}`.
+    pub async fn chat(&self, user_id: i64, chat_id: &str) -> AvitoResult<Chat> {
+        let op = Operation::GetChatByIdV2;
+        let value = self
+            .call(Request::get(
+                op,
+                format!("/messenger/v2/accounts/{user_id}/chats/{chat_id}"),
+            ))
+            .await?;
+        parse(op, &value)
+    }
+
+    /// `GET /messenger/v3/accounts/{user_id}/chats/{chat_id}/messages/`: every message the API
+    /// pages to. Accepts the spec's bare array and a `{messages: [...]}` wrapper.
+    pub async fn messages(&self, user_id: i64, chat_id: &str) -> AvitoResult<Paged<Message>> {
+        let op = Operation::GetMessagesV3;
+        let mut messages = Vec::new();
+        let mut offset = 0;
+        loop {
+            let value = self
+                .call(
+                    Request::get(
+                        op,
+                        format!("/messenger/v3/accounts/{user_id}/chats/{chat_id}/messages/"),
+                    )
+                    .query("limit", MESSENGER_PAGE)
+                    .query("offset", offset),
+                )
+                .await?;
+            let list = match value.as_ref() {
+                Value::Object(map) => map.get("messages").unwrap_or(&Value::Null),
+                other => other,
+            };
+            let batch: Vec<Message> = parse(op, list)?;
+            let full = batch.len() >= MESSENGER_PAGE;
+            messages.extend(batch);
+            if !full {
+                return Ok(Paged {
+                    items: messages,
+                    truncated: false,
+                });
+            }
+            if offset + MESSENGER_PAGE > MESSENGER_MAX_OFFSET {
+                return Ok(Paged {
+                    items: messages,
+                    truncated: true,
+                });
+            }
+            offset += MESSENGER_PAGE;
+        }
+    }
+}

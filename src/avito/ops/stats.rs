@@ -1,0 +1,186 @@
+//! Statistics: stats v1 and v2, spendings, calls, operations history.
+
+use chrono::{Duration, NaiveDateTime};
+use serde_json::{Value, json};
+
+use super::{parse, unwrap};
+use crate::avito::Account;
+use crate::avito::error::{AvitoError, AvitoResult};
+use crate::avito::model::{
+    Analytics, AnalyticsGroup, CallsStats, ItemStats, Spendings, WalletOperation,
+};
+use crate::avito::operation::Operation;
+use crate::avito::query::{AnalyticsQuery, DateRange, SpendingsQuery, TimeGrouping};
+use crate::avito::transport::Request;
+
+/// Item ids per stats v1 request (the API's limit).
+pub const STATS_V1_BATCH: usize = 200;
+/// Groups per stats v2 page (the API's limit).
+const ANALYTICS_PAGE: usize = 1000;
+const MAX_ANALYTICS_PAGES: usize = 1000;
+/// Operations history takes at most one week per request.
+const HISTORY_WINDOW_DAYS: i64 = 7;
+
+impl Account {
+    /// `POST /stats/v1/accounts/{user_id}/items`: per-item counters, in batches of 200 ids.
+    pub async fn item_stats(
+        &self,
+        user_id: i64,
+        item_ids: &[i64],
+        range: DateRange,
+        grouping: TimeGrouping,
+    ) -> AvitoResult<Vec<ItemStats>> {
+        let op = Operation::ItemStatsShallow;
+        range.check_for_api()?;
+        let mut all = Vec::with_capacity(item_ids.len());
+        for batch in item_ids.chunks(STATS_V1_BATCH) {
+            let body = json!({
+                "itemIds": batch,
+                "dateFrom": range.iso_from(),
+                "dateTo": range.iso_to(),
+                "fields": ["uniqViews", "uniqContacts", "uniqFavorites"],
+                "periodGrouping": grouping,
+            });
+            let value = self
+                .call(Request::post(
+                    op,
+                    format!("/stats/v1/accounts/{user_id}/items"),
+                    body,
+                ))
+                .await?;
+            let items: Vec<ItemStats> = parse(op, unwrap(&value, "/result/items"))?;
+            all.extend(items);
+        }
+        Ok(all)
+    }
+
+    /// `POST /stats/v2/accounts/{user_id}/items`: analytics, paged with limit/offset to the end.
+    pub async fn analytics(&self, user_id: i64, query: &AnalyticsQuery) -> AvitoResult<Analytics> {
+        let op = Operation::ItemAnalytics;
+        query.range.check_for_api()?;
+        let mut groups: Vec<AnalyticsGroup> = Vec::new();
+        let mut timestamp = None;
+        for page in 0..MAX_ANALYTICS_PAGES {
+            let offset = page * ANALYTICS_PAGE;
+            let mut body = json!({
+                "dateFrom": query.range.iso_from(),
+                "dateTo": query.range.iso_to(),
+                "metrics": query.metrics,
+                "grouping": query.grouping,
+                "limit": ANALYTICS_PAGE,
+                "offset": offset,
+            });
+            if !query.category_ids.is_empty() {
+                body["filter"] = json!({ "categoryIDs": query.category_ids });
+            }
+            let value = self
+                .call(Request::post(
+                    op,
+                    format!("/stats/v2/accounts/{user_id}/items"),
+                    body,
+                ))
+                .await?;
+            let result = unwrap(&value, "/result");
+            let batch: Vec<AnalyticsGroup> =
+                parse(op, result.get("groupings").unwrap_or(&Value::Null))?;
+            let total = result.get("dataTotalCount").and_then(Value::as_u64);
+            timestamp = result
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or(timestamp);
+            let short = batch.len() < ANALYTICS_PAGE;
+            groups.extend(batch);
+            let reached_total = total.is_some_and(|t| groups.len() as u64 >= t);
+            if short || reached_total {
+                return Ok(Analytics { groups, timestamp });
+            }
+        }
+        Err(AvitoError::Unexpected {
+            operation: op,
+            status: 200,
+            detail: format!("more than {MAX_ANALYTICS_PAGES} pages of analytics"),
+        })
+    }
+
+    /// `POST /stats/v2/accounts/{user_id}/spendings`.
+    pub async fn spendings(&self, user_id: i64, query: &SpendingsQuery) -> AvitoResult<Spendings> {
+        let op = Operation::AccountSpendings;
+        query.range.check_for_api()?;
+        let body = json!({
+            "dateFrom": query.range.iso_from(),
+            "dateTo": query.range.iso_to(),
+            "spendingTypes": query.spending_types,
+            "grouping": query.grouping,
+        });
+        let value = self
+            .call(Request::post(
+                op,
+                format!("/stats/v2/accounts/{user_id}/spendings"),
+                body,
+            ))
+            .await?;
+        parse(op, unwrap(&value, "/result"))
+    }
+
+    /// `POST /core/v1/accounts/{user_id}/calls/stats/`.
+    pub async fn calls_stats(
+        &self,
+        user_id: i64,
+        range: DateRange,
+        item_ids: &[i64],
+    ) -> AvitoResult<CallsStats> {
+        let op = Operation::PostCallsStats;
+        let mut body = json!({ "dateFrom": range.iso_from(), "dateTo": range.iso_to() });
+        if !item_ids.is_empty() {
+            body["itemIds"] = json!(item_ids);
+        }
+        let value = self
+            .call(Request::post(
+                op,
+                format!("/core/v1/accounts/{user_id}/calls/stats/"),
+                body,
+            ))
+            .await?;
+        parse(op, unwrap(&value, "/result"))
+    }
+
+    /// `POST /core/v1/accounts/operations_history/`: any span, asked in one-week windows and
+    /// stitched in order.
+    pub async fn operations_history(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> AvitoResult<Vec<WalletOperation>> {
+        let op = Operation::PostOperationsHistory;
+        if from > to {
+            return Err(AvitoError::InvalidRequest(format!(
+                "operations history: start {from} is after end {to}"
+            )));
+        }
+        let mut all = Vec::new();
+        let mut start = from;
+        while start < to {
+            let end = (start + Duration::days(HISTORY_WINDOW_DAYS)).min(to);
+            let body = json!({
+                "dateTimeFrom": start.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "dateTimeTo": end.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            });
+            let value = self
+                .call(Request::post(
+                    op,
+                    "/core/v1/accounts/operations_history/".into(),
+                    body,
+                ))
+                .await?;
+            // The spec's example has no `result` wrapper: accept both.
+            let list = unwrap(&value, "/result")
+                .get("operations")
+                .unwrap_or(&Value::Null);
+            let operations: Vec<WalletOperation> = parse(op, list)?;
+            all.extend(operations);
+            start = end;
+        }
+        Ok(all)
+    }
+}

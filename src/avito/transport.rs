@@ -1,0 +1,328 @@
+//! Sending one Avito request: pacing, the bearer token (refreshed once on 401/403), retries of
+//! transient failures with backoff and jitter, 429 handling, and mapping answers to typed
+//! errors. Callers get the JSON body.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use super::cache::ResponseCache;
+use super::credentials::Credentials;
+use super::error::{AvitoError, AvitoResult};
+use super::operation::Operation;
+use super::pacing::Pacer;
+use super::token::{TokenManager, backoff, error_chain};
+
+type BoxedFetch = std::pin::Pin<Box<dyn std::future::Future<Output = AvitoResult<Value>> + Send>>;
+
+/// One request, before it is sent.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub op: Operation,
+    pub method: Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+}
+
+impl Request {
+    pub fn get(op: Operation, path: String) -> Self {
+        Self {
+            op,
+            method: Method::GET,
+            path,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(op: Operation, path: String, body: Value) -> Self {
+        Self {
+            op,
+            method: Method::POST,
+            path,
+            query: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    fn cache_key(&self, account: &str) -> String {
+        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "{account}|{}|{}|{}|{}",
+            self.method,
+            self.path,
+            query.join("&"),
+            self.body.as_ref().map(Value::to_string).unwrap_or_default()
+        )
+    }
+}
+
+/// Retry and timing policy of the client.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts for timeouts, connection errors and 5xx.
+    pub attempts: u32,
+    pub base: Duration,
+    pub max: Duration,
+    /// Waits for a 429 before giving up with `RateLimited`.
+    pub rate_limit_waits: u32,
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(8),
+            rate_limit_waits: 3,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+pub struct Transport {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    pub tokens: TokenManager,
+    pub pacer: Pacer,
+    pub cache: ResponseCache,
+    pub retry: RetryPolicy,
+    /// Value of the `X-Source` header CPA operations require.
+    pub x_source: String,
+}
+
+enum Outcome {
+    Done(Value),
+    /// Try again after this delay (None = at once).
+    Retry(Option<Duration>, AvitoError),
+    Fail(AvitoError),
+}
+
+impl Transport {
+    /// Sends `req` for the account of `creds`, coalesced with identical requests in flight and
+    /// reusing fresh answers of the 1/min operations.
+    pub async fn call(
+        self: &Arc<Self>,
+        creds: &Credentials,
+        req: Request,
+    ) -> AvitoResult<Arc<Value>> {
+        let key = req.cache_key(creds.client_id());
+        let ttl = req.op.reuse_for();
+        // The fetch owns its inputs: a future borrowing them would not be `Send` for spawned
+        // callers (higher-ranked lifetime inference).
+        let this = Arc::clone(self);
+        let creds = creds.clone();
+        self.cache
+            .get_or_fetch(key, ttl, move || {
+                let fetch: BoxedFetch = Box::pin(this.send_with_retries(creds, req));
+                fetch
+            })
+            .await
+    }
+
+    async fn send_with_retries(
+        self: Arc<Self>,
+        creds: Credentials,
+        req: Request,
+    ) -> AvitoResult<Value> {
+        let (creds, req) = (&creds, &req);
+        let mut transient_failures = 0;
+        let mut rate_limit_waits = 0;
+        let mut refreshed = false;
+        loop {
+            self.pacer.acquire(creds.client_id(), req.op).await;
+            let token = self.tokens.token(creds).await?;
+            match self.send_once(creds, req, &token.token).await {
+                Outcome::Done(value) => return Ok(value),
+                Outcome::Fail(e) => return Err(e),
+                Outcome::Retry(None, AvitoError::Forbidden { .. }) if !refreshed => {
+                    // An expired or revoked token: refresh once and try again.
+                    refreshed = true;
+                    self.tokens.invalidate(creds, &token).await;
+                }
+                Outcome::Retry(None, e) => return Err(e),
+                Outcome::Retry(Some(wait), e @ AvitoError::RateLimited { .. }) => {
+                    rate_limit_waits += 1;
+                    if rate_limit_waits > self.retry.rate_limit_waits {
+                        return Err(e);
+                    }
+                    tracing::warn!(operation = %req.op, wait = ?wait, "Avito answered 429, waiting");
+                    tokio::time::sleep(wait).await;
+                }
+                Outcome::Retry(Some(_), e) => {
+                    transient_failures += 1;
+                    if transient_failures >= self.retry.attempts {
+                        return Err(match e {
+                            AvitoError::Unavailable {
+                                operation, detail, ..
+                            } => AvitoError::Unavailable {
+                                operation,
+                                attempts: transient_failures,
+                                detail,
+                            },
+                            other => other,
+                        });
+                    }
+                    let delay = backoff(self.retry.base, self.retry.max, transient_failures);
+                    tracing::warn!(operation = %req.op, error = %e, retry_in = ?delay, "Avito request failed, retrying");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, creds: &Credentials, req: &Request, token: &str) -> Outcome {
+        let op = req.op;
+        let mut builder = self
+            .http
+            .request(req.method.clone(), format!("{}{}", self.base_url, req.path))
+            .bearer_auth(token)
+            .timeout(self.retry.request_timeout);
+        if !req.query.is_empty() {
+            builder = builder.query(&req.query);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        if op == Operation::BalanceInfoV3 {
+            builder = builder.header("X-Source", &self.x_source);
+        }
+        let started = std::time::Instant::now();
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(operation = %op, error = %e, "Avito request failed");
+                return Outcome::Retry(
+                    Some(Duration::ZERO),
+                    AvitoError::Unavailable {
+                        operation: op,
+                        attempts: 1,
+                        detail: if e.is_timeout() {
+                            format!("no answer within {:?}", self.retry.request_timeout)
+                        } else {
+                            error_chain(&e)
+                        },
+                    },
+                );
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        tracing::debug!(operation = %op, status = status.as_u16(), elapsed = ?started.elapsed(), "Avito request");
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || header_u32(&headers, "x-ratelimit-remaining") == Some(0)
+        {
+            self.pacer.exhausted(creds.client_id(), op);
+        }
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return Outcome::Retry(
+                    Some(Duration::ZERO),
+                    AvitoError::Unavailable {
+                        operation: op,
+                        attempts: 1,
+                        detail: error_chain(&e),
+                    },
+                );
+            }
+        };
+        classify(op, status, &headers, &body, self.pacer.window())
+    }
+}
+
+fn header_u32(headers: &reqwest::header::HeaderMap, name: &str) -> Option<u32> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The `message` of Avito's error bodies (`{error: {code, message}}` or `{code, message}`),
+/// or a short excerpt of whatever came.
+fn error_message(body: &[u8]) -> String {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    parsed
+        .as_ref()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("message"))
+                .or_else(|| v.get("error_description"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(body);
+            let excerpt: String = text.chars().take(200).collect();
+            if excerpt.is_empty() {
+                "no details".to_owned()
+            } else {
+                excerpt
+            }
+        })
+}
+
+fn classify(
+    op: Operation,
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    window: Duration,
+) -> Outcome {
+    let code = status.as_u16();
+    match code {
+        200..=299 => match serde_json::from_slice::<Value>(body) {
+            Ok(value) => Outcome::Done(value),
+            Err(e) => Outcome::Fail(AvitoError::Unexpected {
+                operation: op,
+                status: code,
+                detail: format!("malformed JSON: {e}"),
+            }),
+        },
+        401 | 403 => Outcome::Retry(
+            None,
+            AvitoError::Forbidden {
+                operation: op,
+                message: error_message(body),
+            },
+        ),
+        429 => {
+            // The pacer now holds the window as spent, so without Retry-After the next
+            // attempt waits for the window by itself.
+            let retry_after =
+                header_u32(headers, "retry-after").map(|s| Duration::from_secs(u64::from(s)));
+            Outcome::Retry(
+                Some(retry_after.unwrap_or(Duration::ZERO)),
+                AvitoError::RateLimited {
+                    operation: op,
+                    retry_after: retry_after.unwrap_or(window),
+                },
+            )
+        }
+        500..=599 => Outcome::Retry(
+            Some(Duration::ZERO),
+            AvitoError::Unavailable {
+                operation: op,
+                attempts: 1,
+                detail: format!("HTTP {code}: {}", error_message(body)),
+            },
+        ),
+        400 | 404 | 405 | 409 | 422 => Outcome::Fail(AvitoError::Rejected {
+            operation: op,
+            status: code,
+            message: error_message(body),
+        }),
+        _ => Outcome::Fail(AvitoError::Unexpected {
+            operation: op,
+            status: code,
+            detail: error_message(body),
+        }),
+    }
+}
