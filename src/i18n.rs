@@ -1,16 +1,24 @@
-//! User-facing texts, loaded from the locale files in `locales/` (compiled in).
+//! User-facing texts, loaded from the locale files in `locales/<lang>/<area>.toml` (compiled
+//! in).
 //!
 //! Russian is the default; English is used when Telegram reports a `language_code` starting
-//! with `en`. Handlers name texts by the typed [`Msg`] key, never by literal strings.
+//! with `en`. Each area of the bot declares its own typed keys with [`text_keys!`], so handlers
+//! name texts by enum variants, never by literal strings, and a test per area proves every key
+//! exists in every language with the same placeholders.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     Ru,
     En,
 }
+
+/// Every locale file, per language. Add an area's file to both lists.
+const RU_FILES: &[(&str, &str)] = &[("core", include_str!("../locales/ru/core.toml"))];
+const EN_FILES: &[(&str, &str)] = &[("core", include_str!("../locales/en/core.toml"))];
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Ru, Lang::En];
@@ -30,58 +38,63 @@ impl Lang {
         }
     }
 
-    fn source(self) -> &'static str {
+    fn files(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Lang::Ru => include_str!("../locales/ru.toml"),
-            Lang::En => include_str!("../locales/en.toml"),
+            Lang::Ru => RU_FILES,
+            Lang::En => EN_FILES,
         }
     }
 }
 
-/// Every text the bot says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Msg {
-    Greeting,
-    Help,
-    NotAllowed,
-    UnknownInput,
-    CmdStart,
-    CmdHelp,
+/// A typed text key; implemented by the enums [`text_keys!`] declares.
+pub trait TextKey: Copy {
+    /// `area.key`, as in the locale files.
+    fn key(self) -> &'static str;
 }
 
-impl Msg {
-    pub const ALL: [Msg; 6] = [
-        Msg::Greeting,
-        Msg::Help,
-        Msg::NotAllowed,
-        Msg::UnknownInput,
-        Msg::CmdStart,
-        Msg::CmdHelp,
-    ];
+/// Declares an enum of text keys of one locale area:
+/// `text_keys!(pub enum HubText in "hub" { Title => "title", ... });`
+#[macro_export]
+macro_rules! text_keys {
+    ($vis:vis enum $name:ident in $area:literal { $($variant:ident => $key:literal),* $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name { $($variant),* }
 
-    pub fn key(self) -> &'static str {
-        match self {
-            Msg::Greeting => "greeting",
-            Msg::Help => "help",
-            Msg::NotAllowed => "not_allowed",
-            Msg::UnknownInput => "unknown_input",
-            Msg::CmdStart => "cmd_start",
-            Msg::CmdHelp => "cmd_help",
+        impl $name {
+            /// Every key, for the completeness test.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
         }
-    }
+
+        impl $crate::i18n::TextKey for $name {
+            fn key(self) -> &'static str {
+                match self { $($name::$variant => concat!($area, ".", $key)),* }
+            }
+        }
+    };
 }
 
 type Catalog = HashMap<String, String>;
 
-fn parse(source: &str) -> Result<Catalog, String> {
-    let table: toml::Table = toml::from_str(source).map_err(|e| e.to_string())?;
+fn parse_file(area: &str, source: &str) -> Result<Catalog, String> {
+    let table: toml::Table = toml::from_str(source).map_err(|e| format!("{area}: {e}"))?;
     table
         .into_iter()
         .map(|(k, v)| match v {
-            toml::Value::String(s) => Ok((k, s.trim().to_owned())),
-            other => Err(format!("{k} is a {}, not a string", other.type_str())),
+            toml::Value::String(s) => Ok((format!("{area}.{k}"), s.trim().to_owned())),
+            other => Err(format!(
+                "{area}.{k} is a {}, not a string",
+                other.type_str()
+            )),
         })
         .collect()
+}
+
+fn parse(lang: Lang) -> Result<Catalog, String> {
+    let mut all = Catalog::new();
+    for (area, source) in lang.files() {
+        all.extend(parse_file(area, source)?);
+    }
+    Ok(all)
 }
 
 fn catalog(lang: Lang) -> &'static Catalog {
@@ -91,55 +104,96 @@ fn catalog(lang: Lang) -> &'static Catalog {
         Lang::Ru => &RU,
         Lang::En => &EN,
     };
-    // The files are compiled in and checked by the tests below, so a parse failure is a build
+    // The files are compiled in and checked by the tests, so a parse failure is a build
     // defect; fall back to an empty catalog (keys show as themselves) rather than panic.
-    cell.get_or_init(|| parse(lang.source()).unwrap_or_default())
+    cell.get_or_init(|| parse(lang).unwrap_or_default())
 }
 
-/// The text of `msg` in `lang`.
-pub fn text(lang: Lang, msg: Msg) -> &'static str {
-    catalog(lang)
-        .get(msg.key())
-        .map(String::as_str)
-        .unwrap_or(msg.key())
+/// The text of `key` in `lang`.
+pub fn text(lang: Lang, key: impl TextKey) -> &'static str {
+    let key = key.key();
+    catalog(lang).get(key).map(String::as_str).unwrap_or(key)
 }
 
 /// The text with `{name}` placeholders replaced.
-pub fn format(lang: Lang, msg: Msg, args: &[(&str, &str)]) -> String {
+pub fn format(lang: Lang, key: impl TextKey, args: &[(&str, &str)]) -> String {
     args.iter()
-        .fold(text(lang, msg).to_owned(), |acc, (name, value)| {
+        .fold(text(lang, key).to_owned(), |acc, (name, value)| {
             acc.replace(&format!("{{{name}}}"), value)
         })
 }
 
+/// Checks that every key of an area exists in every language with the same placeholders, and
+/// that the files hold no key the enum lacks. Each area calls it from a test.
+pub fn check_area<K: TextKey>(area: &str, keys: &[K]) -> Result<(), String> {
+    let prefix = format!("{area}.");
+    let mut per_lang = Vec::new();
+    for lang in Lang::ALL {
+        let catalog = parse(lang)?;
+        let in_files: std::collections::BTreeSet<String> = catalog
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        let in_enum: std::collections::BTreeSet<String> =
+            keys.iter().map(|k| k.key().to_owned()).collect();
+        if in_files != in_enum {
+            return Err(format!(
+                "{}: keys in files but not in the enum: {:?}; in the enum but not in files: {:?}",
+                lang.code(),
+                in_files.difference(&in_enum).collect::<Vec<_>>(),
+                in_enum.difference(&in_files).collect::<Vec<_>>()
+            ));
+        }
+        per_lang.push(catalog);
+    }
+    for key in keys {
+        let texts: Vec<&String> = per_lang.iter().filter_map(|c| c.get(key.key())).collect();
+        if texts.iter().any(|t| t.is_empty()) {
+            return Err(format!("{} is empty in some language", key.key()));
+        }
+        let shapes: Vec<_> = texts.iter().map(|t| placeholders(t)).collect();
+        if shapes.windows(2).any(|w| w[0] != w[1]) {
+            return Err(format!(
+                "{} has different placeholders across languages",
+                key.key()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn placeholders(text: &str) -> std::collections::BTreeSet<String> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .collect()
+}
+
+text_keys!(pub enum Msg in "core" {
+    Greeting => "greeting",
+    Help => "help",
+    NotAllowed => "not_allowed",
+    UnknownInput => "unknown_input",
+    CmdStart => "cmd_start",
+    CmdHelp => "cmd_help",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
-    fn placeholders(text: &str) -> BTreeSet<String> {
-        text.split('{')
-            .skip(1)
-            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-            .collect()
+    #[test]
+    fn core_texts_exist_in_every_language_with_the_same_placeholders() {
+        check_area("core", Msg::ALL).expect("core texts complete");
     }
 
     #[test]
-    fn every_locale_file_parses_and_has_every_key_with_the_same_placeholders() {
-        let ru = parse(Lang::Ru.source()).expect("ru.toml parses");
-        let en = parse(Lang::En.source()).expect("en.toml parses");
-        let keys: BTreeSet<_> = ru.keys().collect();
-        assert_eq!(keys, en.keys().collect(), "ru and en have different keys");
-        for msg in Msg::ALL {
-            let (r, e) = (&ru[msg.key()], &en[msg.key()]);
-            assert!(!r.is_empty() && !e.is_empty(), "{} is empty", msg.key());
-            assert_eq!(placeholders(r), placeholders(e), "{}", msg.key());
+    fn every_locale_file_parses() {
+        for lang in Lang::ALL {
+            parse(lang).expect("locale files parse");
         }
-        assert_eq!(
-            keys.len(),
-            Msg::ALL.len(),
-            "a locale key has no Msg variant"
-        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod i18n;
+pub mod report;
 pub mod retry;
 pub mod sandbox_cmd;
 pub mod telemetry;

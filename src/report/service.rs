@@ -1,0 +1,73 @@
+//! What the bot and the scheduler call: build a report for one or many profiles and render it
+//! as Telegram HTML messages. Failures never escape as errors: a profile that cannot be
+//! reported gets a section saying what went wrong.
+
+use chrono_tz::Tz;
+
+use crate::avito::{AvitoClient, Credentials};
+use crate::i18n::Lang;
+
+use super::{MetricSet, Period};
+
+/// A profile to report on, with its decrypted credentials.
+#[derive(Debug, Clone)]
+pub struct ProfileSource {
+    pub profile_id: i64,
+    pub name: String,
+    pub credentials: Credentials,
+    /// Known after the profile was validated; fetched from Avito when missing.
+    pub avito_user_id: Option<i64>,
+}
+
+/// What a report covers and how it is written.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub period: Period,
+    pub metrics: MetricSet,
+    pub tz: Tz,
+    pub lang: Lang,
+}
+
+#[derive(Clone)]
+pub struct ReportService {
+    client: AvitoClient,
+}
+
+impl ReportService {
+    pub fn new(client: AvitoClient) -> Self {
+        Self { client }
+    }
+
+    pub fn client(&self) -> &AvitoClient {
+        &self.client
+    }
+
+    /// The report of one profile, as Telegram HTML messages of at most 4096 characters.
+    pub async fn profile_report_html(
+        &self,
+        source: &ProfileSource,
+        options: &ReportOptions,
+    ) -> Vec<String> {
+        self.combined_report_html(std::slice::from_ref(source), options)
+            .await
+    }
+
+    /// One combined report over `sources` (a section each and a total), as Telegram HTML
+    /// messages of at most 4096 characters.
+    pub async fn combined_report_html(
+        &self,
+        sources: &[ProfileSource],
+        options: &ReportOptions,
+    ) -> Vec<String> {
+        let _ = (&self.client, options);
+        sources
+            .iter()
+            .map(|s| {
+                format!(
+                    "<b>{}</b>: report engine pending",
+                    crate::report::html_escape(&s.name)
+                )
+            })
+            .collect()
+    }
+}
