@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, sandbox_cmd, telemetry};
+use crate::{app, avito_cmd, report_cmd, sandbox_cmd, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +27,8 @@ pub enum Command {
     Run,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print one report, or a combined one for several profiles, without Telegram.
+    Report(report_cmd::ReportArgs),
     /// Talk to the Avito API directly (AVITO_API_URL).
     #[command(subcommand)]
     Avito(avito_cmd::AvitoCommand),
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => app::run(settings, app::shutdown_signal()).await,
             Command::Migrate => app::migrate(&settings).await,
+            Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
         }

@@ -17,8 +17,14 @@ pub enum Lang {
 }
 
 /// Every locale file, per language. Add an area's file to both lists.
-const RU_FILES: &[(&str, &str)] = &[("core", include_str!("../locales/ru/core.toml"))];
-const EN_FILES: &[(&str, &str)] = &[("core", include_str!("../locales/en/core.toml"))];
+const RU_FILES: &[(&str, &str)] = &[
+    ("core", include_str!("../locales/ru/core.toml")),
+    ("report", include_str!("../locales/ru/report.toml")),
+];
+const EN_FILES: &[(&str, &str)] = &[
+    ("core", include_str!("../locales/en/core.toml")),
+    ("report", include_str!("../locales/en/report.toml")),
+];
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Ru, Lang::En];

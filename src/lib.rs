@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod i18n;
 pub mod report;
+pub mod report_cmd;
 pub mod retry;
 pub mod sandbox_cmd;
 pub mod telemetry;

@@ -7,7 +7,9 @@ use chrono_tz::Tz;
 use crate::avito::{AvitoClient, Credentials};
 use crate::i18n::Lang;
 
-use super::{MetricSet, Period};
+use super::render::{self, Markup};
+use super::split::{TELEGRAM_LIMIT, split_message};
+use super::{MetricSet, Period, engine};
 
 /// A profile to report on, with its decrypted credentials.
 #[derive(Debug, Clone)]
@@ -53,21 +55,33 @@ impl ReportService {
     }
 
     /// One combined report over `sources` (a section each and a total), as Telegram HTML
-    /// messages of at most 4096 characters.
+    /// messages of at most 4096 characters. A single source gives that profile's own report.
     pub async fn combined_report_html(
         &self,
         sources: &[ProfileSource],
         options: &ReportOptions,
     ) -> Vec<String> {
-        let _ = (&self.client, options);
-        sources
-            .iter()
-            .map(|s| {
-                format!(
-                    "<b>{}</b>: report engine pending",
-                    crate::report::html_escape(&s.name)
-                )
-            })
-            .collect()
+        let text = self.render(sources, options, Markup::Html).await;
+        split_message(&text, TELEGRAM_LIMIT)
+    }
+
+    /// The report rendered in `markup` (one string, not yet split).
+    pub async fn render(
+        &self,
+        sources: &[ProfileSource],
+        options: &ReportOptions,
+        markup: Markup,
+    ) -> String {
+        if let [source] = sources {
+            return match engine::profile_report(&self.client, source, options).await {
+                Ok(report) => render::profile(&report, options.lang, markup),
+                // The section form says what went wrong, without fetching again.
+                Err(e) => {
+                    render::combined(&engine::failed(source, &e, options), options.lang, markup)
+                }
+            };
+        }
+        let combined = engine::combined_report(&self.client, sources, options).await;
+        render::combined(&combined, options.lang, markup)
     }
 }

@@ -1,0 +1,121 @@
+//! Building reports: one profile, or many concurrently with a bound.
+
+use futures::StreamExt as _;
+
+use crate::avito::{AvitoClient, AvitoError, AvitoResult};
+
+use super::build;
+use super::fetch::fetch_profile;
+use super::model::{CombinedReport, ProfileReport, Section};
+use super::service::{ProfileSource, ReportOptions};
+
+/// Profiles fetched at once for a combined report. Each profile's own requests are paced per
+/// account, so this bounds sockets and memory, not Avito's limits.
+pub const CONCURRENT_PROFILES: usize = 16;
+
+/// The report of one profile, with its top items.
+pub async fn profile_report(
+    client: &AvitoClient,
+    source: &ProfileSource,
+    options: &ReportOptions,
+) -> AvitoResult<ProfileReport> {
+    report_of(client, source, options, true).await
+}
+
+async fn report_of(
+    client: &AvitoClient,
+    source: &ProfileSource,
+    options: &ReportOptions,
+    with_top_items: bool,
+) -> AvitoResult<ProfileReport> {
+    let fetched = fetch_profile(
+        client,
+        source,
+        options.period,
+        &options.metrics,
+        with_top_items,
+    )
+    .await?;
+    Ok(build::build(
+        &source.name,
+        &fetched,
+        &options.metrics,
+        options.tz.name(),
+    ))
+}
+
+/// One report over `sources`: a section each (a failing profile's section says why) and a
+/// total. Profiles are fetched concurrently; sections keep the order of `sources`.
+pub async fn combined_report(
+    client: &AvitoClient,
+    sources: &[ProfileSource],
+    options: &ReportOptions,
+) -> CombinedReport {
+    // A single profile keeps its top items; many profiles keep the message short.
+    let with_top_items = sources.len() == 1;
+    let sections: Vec<Section> = futures::stream::iter(sources)
+        .map(|source| async move {
+            match report_of(client, source, options, with_top_items).await {
+                Ok(report) => Section::Ok { report },
+                Err(e) => {
+                    tracing::warn!(profile_id = source.profile_id, error = %e, "profile left out of the report");
+                    Section::Failed {
+                        profile: source.name.clone(),
+                        error: (&e).into(),
+                    }
+                }
+            }
+        })
+        .buffered(CONCURRENT_PROFILES)
+        .collect()
+        .await;
+    let reports: Vec<&ProfileReport> = sections
+        .iter()
+        .filter_map(|s| match s {
+            Section::Ok { report } => Some(report),
+            Section::Failed { .. } => None,
+        })
+        .collect();
+    let (total, partial_values) = build::totals(&reports, &options.metrics);
+    let any_failed = reports.len() < sections.len();
+    let previous = reports.iter().find_map(|r| r.previous);
+    CombinedReport {
+        period: options.period,
+        previous: if reports.is_empty() {
+            Some(options.period.previous())
+        } else {
+            previous
+        },
+        time_zone: options.tz.name().to_owned(),
+        sections,
+        total,
+        partial: partial_values || any_failed,
+    }
+}
+
+/// A report of one profile that could not be fetched.
+pub fn failed(
+    source: &ProfileSource,
+    error: &AvitoError,
+    options: &ReportOptions,
+) -> CombinedReport {
+    CombinedReport {
+        period: options.period,
+        previous: Some(options.period.previous()),
+        time_zone: options.tz.name().to_owned(),
+        sections: vec![Section::Failed {
+            profile: source.name.clone(),
+            error: error.into(),
+        }],
+        total: Vec::new(),
+        partial: true,
+    }
+}
+
+/// Totals over finished reports (exposed for rendering tests that build reports by hand).
+pub fn totals_for_tests(
+    reports: &[&ProfileReport],
+    metrics: &super::MetricSet,
+) -> (Vec<super::model::MetricLine>, bool) {
+    build::totals(reports, metrics)
+}

@@ -1,0 +1,191 @@
+//! Fetching one profile's data for a report with the fewest calls: one stats v2 request grouped
+//! by day over the previous and the current period gives totals, series and comparison; the
+//! other sources are asked concurrently, each only when a selected metric needs it.
+
+use crate::avito::model::{Analytics, CallsStats, ItemStatus, WalletBalance};
+use crate::avito::money::Kopecks;
+use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping, avito_today};
+use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult};
+
+use super::metrics::{Metric, MetricSet};
+use super::period::{Period, earliest_day};
+use super::service::ProfileSource;
+
+/// stats v2 slugs one report asks for.
+pub const ANALYTICS_METRICS: &[&str] = &[
+    "views",
+    "contacts",
+    "contactsShowPhone",
+    "contactsMessenger",
+    "favorites",
+    "allSpending",
+    "presenceSpending",
+    "promoSpending",
+    "restSpending",
+    "commission",
+    "spendingBonus",
+    "activeItems",
+];
+
+/// Active items ranked for the top list: ten pages of the items listing.
+pub const TOP_ITEMS_SCAN: usize = 990;
+
+/// What was fetched for one profile; each source separately, so one failing source leaves the
+/// others' metrics intact.
+pub struct Fetched {
+    pub account_id: i64,
+    pub current: Period,
+    /// `None` when the previous period lies beyond what Avito keeps.
+    pub previous: Option<Period>,
+    pub analytics: Option<AvitoResult<Analytics>>,
+    pub calls: Option<AvitoResult<CallsStats>>,
+    pub wallet: Option<AvitoResult<WalletBalance>>,
+    pub cpa: Option<AvitoResult<Kopecks>>,
+    pub top_items: Option<AvitoResult<TopItemsData>>,
+}
+
+/// Items with their counters over the current period.
+pub struct TopItemsData {
+    pub items: Vec<(crate::avito::model::Item, i64, i64)>,
+    pub scanned: usize,
+    pub total_active: usize,
+}
+
+fn needs(metrics: &MetricSet, any_of: &[Metric]) -> bool {
+    any_of.iter().any(|m| metrics.contains(*m))
+}
+
+/// Fetches what `metrics` need for `period`. Only a credentials failure fails the profile as a
+/// whole; any other failure is confined to the metrics of the source that failed.
+pub async fn fetch_profile(
+    client: &AvitoClient,
+    source: &ProfileSource,
+    period: Period,
+    metrics: &MetricSet,
+    with_top_items: bool,
+) -> AvitoResult<Fetched> {
+    let account = client.account(source.credentials.clone());
+    let account_id = match source.avito_user_id {
+        Some(id) => id,
+        None => account.self_info().await?.id,
+    };
+    let previous = Some(period.previous()).filter(|p| p.from >= earliest_day(avito_today()));
+    let span = DateRange::unchecked(previous.map_or(period.from, |p| p.from), period.to);
+
+    let analytics_needed = needs(
+        metrics,
+        &[
+            Metric::Views,
+            Metric::Contacts,
+            Metric::Favorites,
+            Metric::Conversion,
+            Metric::Spending,
+            Metric::CostPerContact,
+            Metric::ActiveItems,
+        ],
+    );
+    let analytics = async {
+        if !analytics_needed {
+            return None;
+        }
+        let query = AnalyticsQuery {
+            range: span,
+            metrics: ANALYTICS_METRICS.iter().map(|s| (*s).to_owned()).collect(),
+            grouping: Grouping::Day,
+            category_ids: Vec::new(),
+        };
+        Some(account.analytics(account_id, &query).await)
+    };
+    let calls = async {
+        if !metrics.contains(Metric::Calls) {
+            return None;
+        }
+        Some(account.calls_stats(account_id, span, &[]).await)
+    };
+    let wallet = async {
+        if !metrics.contains(Metric::WalletBalance) {
+            return None;
+        }
+        Some(account.wallet_balance(account_id).await)
+    };
+    let cpa = async {
+        if !metrics.contains(Metric::CpaBalance) {
+            return None;
+        }
+        Some(account.cpa_balance().await)
+    };
+    let top = async {
+        if !with_top_items {
+            return None;
+        }
+        Some(top_items(&account, account_id, period).await)
+    };
+    let (analytics, calls, wallet, cpa, top_items) =
+        tokio::join!(analytics, calls, wallet, cpa, top);
+
+    let fetched = Fetched {
+        account_id,
+        current: period,
+        previous,
+        analytics,
+        calls,
+        wallet,
+        cpa,
+        top_items,
+    };
+    if fetched.credentials_refused() {
+        return Err(AvitoError::InvalidCredentials);
+    }
+    Ok(fetched)
+}
+
+impl Fetched {
+    fn credentials_refused(&self) -> bool {
+        fn refused<T>(r: &Option<AvitoResult<T>>) -> bool {
+            matches!(r, Some(Err(AvitoError::InvalidCredentials)))
+        }
+        refused(&self.analytics)
+            || refused(&self.calls)
+            || refused(&self.wallet)
+            || refused(&self.cpa)
+            || refused(&self.top_items)
+    }
+}
+
+/// Active items with their unique views and contacts over `period` (stats v1, which has no
+/// documented rate limit, unlike item-grouped stats v2 at one request a minute).
+async fn top_items(account: &Account, user_id: i64, period: Period) -> AvitoResult<TopItemsData> {
+    let items = account.items(&[ItemStatus::Active]).await?;
+    let total_active = items.len();
+    let scanned: Vec<_> = items.into_iter().take(TOP_ITEMS_SCAN).collect();
+    let ids: Vec<i64> = scanned.iter().map(|i| i.id).collect();
+    let range = DateRange::unchecked(period.from, period.to);
+    // One point per item and month is enough to rank; it keeps the answers small.
+    let grouping = if period.days() > 31 {
+        TimeGrouping::Month
+    } else {
+        TimeGrouping::Day
+    };
+    let stats = account.item_stats(user_id, &ids, range, grouping).await?;
+    let mut counters: std::collections::HashMap<i64, (i64, i64)> = Default::default();
+    for s in stats {
+        let entry = counters.entry(s.item_id).or_default();
+        for point in s.stats {
+            entry.0 += point.uniq_views.or(point.views).unwrap_or(0);
+            entry.1 += point.uniq_contacts.or(point.contacts).unwrap_or(0);
+        }
+    }
+    let scanned_count = scanned.len();
+    let items = scanned
+        .into_iter()
+        .map(|item| {
+            let (views, contacts) = counters.get(&item.id).copied().unwrap_or_default();
+            (item, views, contacts)
+        })
+        .collect();
+    Ok(TopItemsData {
+        items,
+        scanned: scanned_count,
+        total_active,
+    })
+}

@@ -1,0 +1,259 @@
+//! A report as data: serialisable, rendered later in any language and format.
+
+use serde::Serialize;
+
+use super::metrics::{Metric, Unit};
+use super::period::Period;
+use crate::avito::money::Kopecks;
+
+/// Why a value is missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
+pub enum Missing {
+    /// Avito left the metric out (not available to this account).
+    NotProvided,
+    /// Avito refused access (e.g. no CPA or no subscription).
+    NoAccess,
+    /// A ratio whose denominator is zero.
+    NoBase,
+    /// Fetching failed.
+    Failed(Failure),
+}
+
+/// A metric's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    Count(i64),
+    /// A percentage, e.g. 4.5 for 4.5 %.
+    Percent(f64),
+    Money(Kopecks),
+    Missing(Missing),
+}
+
+impl Value {
+    pub fn missing(&self) -> bool {
+        matches!(self, Value::Missing(_))
+    }
+
+    /// The number behind the value, for comparison and totals.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Count(n) => Some(*n as f64),
+            Value::Percent(p) => Some(*p),
+            Value::Money(k) => Some(k.0 as f64),
+            Value::Missing(_) => None,
+        }
+    }
+
+    /// A value of `unit` from a number.
+    pub fn of(unit: Unit, number: f64) -> Value {
+        match unit {
+            Unit::Count => Value::Count(number.round() as i64),
+            Unit::Percent => Value::Percent(number),
+            Unit::Money => Value::Money(Kopecks::from_api(number)),
+        }
+    }
+}
+
+/// How a value moved against the previous period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "direction", content = "by", rename_all = "snake_case")]
+pub enum Change {
+    /// Relative change in percent (or percentage points for percentages).
+    Up(f64),
+    Down(f64),
+    Same,
+    /// The previous period had nothing.
+    New,
+}
+
+impl Change {
+    /// Compares two values of `unit`; `None` when either is missing.
+    pub fn between(unit: Unit, current: &Value, previous: &Value) -> Option<Change> {
+        let (cur, prev) = (current.number()?, previous.number()?);
+        let delta = if unit == Unit::Percent {
+            cur - prev
+        } else if prev == 0.0 {
+            return Some(if cur == 0.0 {
+                Change::Same
+            } else {
+                Change::New
+            });
+        } else {
+            (cur - prev) / prev.abs() * 100.0
+        };
+        // Rounded as shown (whole percent; tenths of a point for percentages): a change that
+        // rounds to zero is no change.
+        let shown = if unit == Unit::Percent {
+            (delta * 10.0).round() / 10.0
+        } else {
+            delta.round()
+        };
+        Some(if shown == 0.0 {
+            Change::Same
+        } else if shown > 0.0 {
+            Change::Up(shown)
+        } else {
+            Change::Down(-shown)
+        })
+    }
+}
+
+/// A sub-value shown under a metric (contacts by phone, spending by type, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    ContactsPhone,
+    ContactsMessenger,
+    CallsAnswered,
+    CallsMissed,
+    SpendingPresence,
+    SpendingPromo,
+    SpendingCommission,
+    SpendingRest,
+    SpendingBonus,
+    WalletBonus,
+}
+
+/// One metric of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricLine {
+    pub metric: Metric,
+    pub value: Value,
+    /// The previous period's value, where the metric is compared.
+    pub previous: Option<Value>,
+    pub change: Option<Change>,
+    pub parts: Vec<PartValue>,
+}
+
+/// A sub-value of a metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartValue {
+    pub part: Part,
+    pub value: Value,
+}
+
+impl MetricLine {
+    pub fn new(metric: Metric, value: Value, previous: Option<Value>) -> Self {
+        let change = previous
+            .as_ref()
+            .and_then(|p| Change::between(metric.unit(), &value, p));
+        Self {
+            metric,
+            value,
+            previous,
+            change,
+            parts: Vec::new(),
+        }
+    }
+
+    pub fn with_parts(mut self, parts: Vec<(Part, Value)>) -> Self {
+        self.parts = parts
+            .into_iter()
+            .map(|(part, value)| PartValue { part, value })
+            .collect();
+        self
+    }
+}
+
+/// An item among the period's best.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopItem {
+    pub id: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub views: i64,
+    pub contacts: i64,
+}
+
+/// Something the reader should know about the report as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum Note {
+    /// The previous period lies beyond what Avito keeps: no comparison.
+    NoComparison,
+    /// Top items were ranked among the first `ranked` active items only.
+    TopItemsPartial { ranked: usize },
+}
+
+/// The report of one profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileReport {
+    pub profile: String,
+    pub account_id: Option<i64>,
+    pub period: Period,
+    pub previous: Option<Period>,
+    pub time_zone: String,
+    pub lines: Vec<MetricLine>,
+    pub top_items: Vec<TopItem>,
+    pub notes: Vec<Note>,
+}
+
+/// A profile's part of a combined report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Section {
+    Ok { report: ProfileReport },
+    Failed { profile: String, error: Failure },
+}
+
+/// Why a profile could not be reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum Failure {
+    /// Avito refused the profile's client id / secret.
+    Credentials,
+    /// Avito did not answer (after retries) or kept rate limiting.
+    Unavailable(String),
+    Other(String),
+}
+
+impl From<&crate::avito::AvitoError> for Failure {
+    fn from(e: &crate::avito::AvitoError) -> Self {
+        use crate::avito::AvitoError;
+        match e {
+            AvitoError::InvalidCredentials => Failure::Credentials,
+            AvitoError::Unavailable { .. } | AvitoError::RateLimited { .. } => {
+                Failure::Unavailable(e.to_string())
+            }
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
+/// A report over several profiles: a section each and a total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CombinedReport {
+    pub period: Period,
+    pub previous: Option<Period>,
+    pub time_zone: String,
+    pub sections: Vec<Section>,
+    /// Totals over the profiles that reported; `partial` when some did not.
+    pub total: Vec<MetricLine>,
+    pub partial: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_relative_for_counts_and_points_for_percentages() {
+        let c = |u, a, b| Change::between(u, &Value::of(u, a), &Value::of(u, b));
+        assert_eq!(c(Unit::Count, 112.0, 100.0), Some(Change::Up(12.0)));
+        assert_eq!(c(Unit::Count, 95.0, 100.0), Some(Change::Down(5.0)));
+        assert_eq!(c(Unit::Count, 100.0, 100.0), Some(Change::Same));
+        assert_eq!(
+            c(Unit::Count, 1000.0, 999.0),
+            Some(Change::Same),
+            "0.1 % rounds to nothing"
+        );
+        assert_eq!(c(Unit::Count, 5.0, 0.0), Some(Change::New));
+        assert_eq!(c(Unit::Count, 0.0, 0.0), Some(Change::Same));
+        assert_eq!(c(Unit::Percent, 4.5, 4.2), Some(Change::Up(0.3)));
+        assert_eq!(c(Unit::Money, 5000.0, 10000.0), Some(Change::Down(50.0)));
+        let na = Value::Missing(Missing::NotProvided);
+        assert_eq!(Change::between(Unit::Count, &na, &Value::Count(1)), None);
+    }
+}

@@ -1,0 +1,371 @@
+//! Rendering reports to Telegram HTML or plain text, in Russian or English. Every line is
+//! self-contained (no tag spans two lines), so messages can be split at any line boundary.
+
+use crate::i18n::{self, Lang};
+use crate::text_keys;
+
+use super::format::{self, MINUS};
+use super::metrics::{Metric, Unit};
+use super::model::{
+    Change, CombinedReport, Failure, MetricLine, Missing, Note, Part, ProfileReport, Section, Value,
+};
+use super::period::Period;
+
+text_keys!(pub enum ReportText in "report" {
+    TitleDay => "title_day",
+    TitleRange => "title_range",
+    CombinedTitle => "combined_title",
+    ComparedWith => "compared_with",
+    NoComparison => "no_comparison",
+    Total => "total",
+    TotalPartial => "total_partial",
+    SectionFailed => "section_failed",
+    FailureCredentials => "failure_credentials",
+    FailureUnavailable => "failure_unavailable",
+    FailureOther => "failure_other",
+    MetricViews => "metric_views",
+    MetricContacts => "metric_contacts",
+    MetricFavorites => "metric_favorites",
+    MetricConversion => "metric_conversion",
+    MetricCalls => "metric_calls",
+    MetricSpending => "metric_spending",
+    MetricCostPerContact => "metric_cost_per_contact",
+    MetricBalance => "metric_balance",
+    MetricCpaBalance => "metric_cpa_balance",
+    MetricActiveItems => "metric_active_items",
+    PartContactsPhone => "part_contacts_phone",
+    PartContactsMessenger => "part_contacts_messenger",
+    PartCallsAnswered => "part_calls_answered",
+    PartCallsMissed => "part_calls_missed",
+    PartSpendingPresence => "part_spending_presence",
+    PartSpendingPromo => "part_spending_promo",
+    PartSpendingCommission => "part_spending_commission",
+    PartSpendingRest => "part_spending_rest",
+    PartSpendingBonus => "part_spending_bonus",
+    PartWalletBonus => "part_wallet_bonus",
+    Na => "na",
+    NaNotProvided => "na_not_provided",
+    NaNoAccess => "na_no_access",
+    NaNoBase => "na_no_base",
+    NaFailed => "na_failed",
+    ChangeNew => "change_new",
+    Points => "points",
+    TopTitle => "top_title",
+    TopLine => "top_line",
+    TopPartial => "top_partial",
+});
+
+/// The output flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// Telegram's HTML parse mode.
+    Html,
+    /// Plain text (terminal, cron mail).
+    Text,
+}
+
+impl Markup {
+    fn esc(self, s: &str) -> String {
+        match self {
+            Markup::Html => super::html_escape(s),
+            Markup::Text => s.to_owned(),
+        }
+    }
+
+    fn bold(self, s: &str) -> String {
+        match self {
+            Markup::Html => format!("<b>{}</b>", super::html_escape(s)),
+            Markup::Text => s.to_owned(),
+        }
+    }
+
+    fn italic(self, s: &str) -> String {
+        match self {
+            Markup::Html => format!("<i>{}</i>", super::html_escape(s)),
+            Markup::Text => s.to_owned(),
+        }
+    }
+
+    fn link(self, text: &str, url: Option<&str>) -> String {
+        match (self, url) {
+            (Markup::Html, Some(url))
+                if url.starts_with("https://") || url.starts_with("http://") =>
+            {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    super::html_escape(url),
+                    super::html_escape(text)
+                )
+            }
+            _ => self.esc(text),
+        }
+    }
+}
+
+fn metric_name(m: Metric) -> ReportText {
+    match m {
+        Metric::Views => ReportText::MetricViews,
+        Metric::Contacts => ReportText::MetricContacts,
+        Metric::Favorites => ReportText::MetricFavorites,
+        Metric::Conversion => ReportText::MetricConversion,
+        Metric::Calls => ReportText::MetricCalls,
+        Metric::Spending => ReportText::MetricSpending,
+        Metric::CostPerContact => ReportText::MetricCostPerContact,
+        Metric::WalletBalance => ReportText::MetricBalance,
+        Metric::CpaBalance => ReportText::MetricCpaBalance,
+        Metric::ActiveItems => ReportText::MetricActiveItems,
+    }
+}
+
+fn metric_icon(m: Metric) -> &'static str {
+    match m {
+        Metric::Views => "👁",
+        Metric::Contacts => "💬",
+        Metric::Favorites => "⭐",
+        Metric::Conversion => "🎯",
+        Metric::Calls => "📞",
+        Metric::Spending => "💸",
+        Metric::CostPerContact => "🏷",
+        Metric::WalletBalance => "👛",
+        Metric::CpaBalance => "💳",
+        Metric::ActiveItems => "📦",
+    }
+}
+
+fn part_name(p: Part) -> ReportText {
+    match p {
+        Part::ContactsPhone => ReportText::PartContactsPhone,
+        Part::ContactsMessenger => ReportText::PartContactsMessenger,
+        Part::CallsAnswered => ReportText::PartCallsAnswered,
+        Part::CallsMissed => ReportText::PartCallsMissed,
+        Part::SpendingPresence => ReportText::PartSpendingPresence,
+        Part::SpendingPromo => ReportText::PartSpendingPromo,
+        Part::SpendingCommission => ReportText::PartSpendingCommission,
+        Part::SpendingRest => ReportText::PartSpendingRest,
+        Part::SpendingBonus => ReportText::PartSpendingBonus,
+        Part::WalletBonus => ReportText::PartWalletBonus,
+    }
+}
+
+fn value_text(v: &Value, lang: Lang) -> String {
+    match v {
+        Value::Count(n) => format::integer(*n, lang),
+        Value::Percent(p) => format::percent(*p, lang),
+        Value::Money(k) => format::money(*k, lang),
+        Value::Missing(_) => i18n::text(lang, ReportText::Na).to_owned(),
+    }
+}
+
+fn missing_reason(m: &Missing, lang: Lang) -> String {
+    match m {
+        Missing::NotProvided => i18n::text(lang, ReportText::NaNotProvided).to_owned(),
+        Missing::NoAccess => i18n::text(lang, ReportText::NaNoAccess).to_owned(),
+        Missing::NoBase => i18n::text(lang, ReportText::NaNoBase).to_owned(),
+        Missing::Failed(f) => i18n::format(
+            lang,
+            ReportText::NaFailed,
+            &[("error", &failure_text(f, lang))],
+        ),
+    }
+}
+
+fn change_text(c: Change, unit: Unit, lang: Lang) -> String {
+    let amount = |x: f64| match unit {
+        Unit::Percent => format!(
+            "{}\u{a0}{}",
+            format::decimal(x, 1, lang),
+            i18n::text(lang, ReportText::Points)
+        ),
+        _ => format!("{}%", format::decimal(x, 0, lang)),
+    };
+    match c {
+        Change::Up(x) => format!("▲ +{}", amount(x)),
+        Change::Down(x) => format!("▼ {MINUS}{}", amount(x)),
+        Change::Same => "—".to_owned(),
+        Change::New => format!("▲ {}", i18n::text(lang, ReportText::ChangeNew)),
+    }
+}
+
+fn period_text(p: Period, lang: Lang) -> String {
+    if p.from == p.to {
+        format::date(p.from, lang)
+    } else {
+        format!(
+            "{} — {}",
+            format::date(p.from, lang),
+            format::date(p.to, lang)
+        )
+    }
+}
+
+fn metric_lines(lines: &[MetricLine], lang: Lang, m: Markup, out: &mut Vec<String>) {
+    for line in lines {
+        let name = i18n::text(lang, metric_name(line.metric));
+        let mut text = format!("{} {}: ", metric_icon(line.metric), m.esc(name));
+        match &line.value {
+            Value::Missing(reason) => {
+                text.push_str(&m.esc(&value_text(&line.value, lang)));
+                text.push(' ');
+                text.push_str(&m.italic(&format!("({})", missing_reason(reason, lang))));
+            }
+            value => {
+                text.push_str(&m.bold(&value_text(value, lang)));
+                if let Some(change) = line.change {
+                    text.push_str("  ");
+                    text.push_str(&m.esc(&change_text(change, line.metric.unit(), lang)));
+                }
+            }
+        }
+        out.push(text);
+        if !line.parts.is_empty() && !line.value.missing() {
+            let parts: Vec<String> = line
+                .parts
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        i18n::text(lang, part_name(p.part)),
+                        value_text(&p.value, lang)
+                    )
+                })
+                .collect();
+            out.push(format!("      {}", m.esc(&parts.join(" · "))));
+        }
+    }
+}
+
+fn profile_body(report: &ProfileReport, lang: Lang, m: Markup, out: &mut Vec<String>) {
+    metric_lines(&report.lines, lang, m, out);
+    if !report.top_items.is_empty() {
+        out.push(String::new());
+        out.push(m.bold(&format!("🏆 {}", i18n::text(lang, ReportText::TopTitle))));
+        for (i, item) in report.top_items.iter().enumerate() {
+            let counters = i18n::format(
+                lang,
+                ReportText::TopLine,
+                &[
+                    ("views", &format::integer(item.views, lang)),
+                    ("contacts", &format::integer(item.contacts, lang)),
+                ],
+            );
+            out.push(format!(
+                "{}. {} — {}",
+                i + 1,
+                m.link(&item.title, item.url.as_deref()),
+                m.esc(&counters)
+            ));
+        }
+    }
+    for note in &report.notes {
+        if let Note::TopItemsPartial { ranked } = note {
+            out.push(m.italic(&i18n::format(
+                lang,
+                ReportText::TopPartial,
+                &[("count", &format::integer(*ranked as i64, lang))],
+            )));
+        }
+    }
+}
+
+fn comparison_line(previous: Option<Period>, lang: Lang, m: Markup) -> String {
+    match previous {
+        Some(p) => m.italic(&i18n::format(
+            lang,
+            ReportText::ComparedWith,
+            &[("period", &period_text(p, lang))],
+        )),
+        None => m.italic(i18n::text(lang, ReportText::NoComparison)),
+    }
+}
+
+/// The report of one profile.
+pub fn profile(report: &ProfileReport, lang: Lang, m: Markup) -> String {
+    let title = if report.period.from == report.period.to {
+        i18n::format(
+            lang,
+            ReportText::TitleDay,
+            &[("date", &format::date(report.period.from, lang))],
+        )
+    } else {
+        i18n::format(
+            lang,
+            ReportText::TitleRange,
+            &[
+                ("from", &format::date(report.period.from, lang)),
+                ("to", &format::date(report.period.to, lang)),
+            ],
+        )
+    };
+    let mut out = vec![
+        format!("📊 {}", m.bold(&report.profile)),
+        m.esc(&title),
+        comparison_line(report.previous, lang, m),
+        String::new(),
+    ];
+    profile_body(report, lang, m, &mut out);
+    out.join("\n")
+}
+
+fn failure_text(f: &Failure, lang: Lang) -> String {
+    match f {
+        Failure::Credentials => i18n::text(lang, ReportText::FailureCredentials).to_owned(),
+        Failure::Unavailable(_) => i18n::text(lang, ReportText::FailureUnavailable).to_owned(),
+        Failure::Other(e) => i18n::format(lang, ReportText::FailureOther, &[("error", e)]),
+    }
+}
+
+/// A combined report: a section per profile and the total.
+pub fn combined(report: &CombinedReport, lang: Lang, m: Markup) -> String {
+    let mut out = vec![
+        format!(
+            "📊 {}",
+            m.bold(&i18n::format(
+                lang,
+                ReportText::CombinedTitle,
+                &[("period", &period_text(report.period, lang))]
+            ))
+        ),
+        comparison_line(report.previous, lang, m),
+    ];
+    for section in &report.sections {
+        out.push(String::new());
+        match section {
+            Section::Ok { report } => {
+                out.push(m.bold(&format!("▪️ {}", report.profile)));
+                profile_body(report, lang, m, &mut out);
+            }
+            Section::Failed { profile, error } => {
+                out.push(m.bold(&format!("▪️ {profile}")));
+                out.push(format!(
+                    "⚠️ {}",
+                    m.esc(&i18n::format(
+                        lang,
+                        ReportText::SectionFailed,
+                        &[("error", &failure_text(error, lang))]
+                    ))
+                ));
+            }
+        }
+    }
+    if report.sections.len() > 1 {
+        out.push(String::new());
+        let total = if report.partial {
+            ReportText::TotalPartial
+        } else {
+            ReportText::Total
+        };
+        out.push(m.bold(&format!("Σ {}", i18n::text(lang, total))));
+        metric_lines(&report.total, lang, m, &mut out);
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_texts_exist_in_every_language_with_the_same_placeholders() {
+        i18n::check_area("report", ReportText::ALL).expect("report texts complete");
+    }
+}

@@ -1,0 +1,190 @@
+//! `avito-reports report`: one report (or a combined one) printed without Telegram, e.g. from
+//! cron.
+
+use chrono_tz::Tz;
+use clap::{Args, ValueEnum};
+
+use crate::avito::{AvitoClient, ClientConfig, Credentials};
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::report::engine;
+use crate::report::period::today_in;
+use crate::report::render::{self, Markup};
+use crate::report::{MetricSet, Period, PeriodKind, ProfileSource, ReportOptions};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    Yesterday,
+    #[value(name = "last-7-days")]
+    Last7Days,
+    #[value(name = "last-30-days")]
+    Last30Days,
+    #[value(name = "previous-month")]
+    PreviousMonth,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// An application's client_id; repeat together with --client-secret for a combined report.
+    #[arg(long = "client-id", required = true)]
+    pub client_ids: Vec<String>,
+    /// The client_secret for the --client-id at the same position (or AVITO_CLIENT_SECRET for a
+    /// single profile, which keeps it out of the process list).
+    #[arg(
+        long = "client-secret",
+        env = "AVITO_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secrets: Vec<String>,
+    /// The period (default: yesterday). Not together with --from/--to.
+    #[arg(long, value_enum, conflicts_with_all = ["from", "to"])]
+    pub period: Option<PeriodArg>,
+    /// First day of a custom range, YYYY-MM-DD (with --to).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of a custom range, YYYY-MM-DD (with --from).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Metrics, comma-separated: views, contacts, favorites, conversion, calls, spending,
+    /// cost_per_contact, balance, cpa_balance, active_items (default: all).
+    #[arg(long)]
+    pub metrics: Option<String>,
+    /// IANA time zone the period is counted in.
+    #[arg(long, default_value = "Europe/Moscow")]
+    pub tz: String,
+    #[arg(long, value_enum, default_value = "ru")]
+    pub lang: LangArg,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Ru,
+    En,
+}
+
+/// A bad argument, said in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ArgError(String);
+
+fn options(args: &ReportArgs) -> Result<ReportOptions, ArgError> {
+    let tz: Tz = args.tz.parse().map_err(|_| {
+        ArgError(format!(
+            "--tz '{}' is not an IANA time zone (e.g. Europe/Moscow, Asia/Yekaterinburg)",
+            args.tz
+        ))
+    })?;
+    let now = chrono::Utc::now();
+    let period = match (&args.from, &args.to, args.period) {
+        (Some(from), Some(to), _) => Period::parse_range(from, to, today_in(tz, now))
+            .map_err(|e| ArgError(format!("--from/--to: {e}")))?,
+        (_, _, Some(p)) => Period::resolve(
+            match p {
+                PeriodArg::Yesterday => PeriodKind::Yesterday,
+                PeriodArg::Last7Days => PeriodKind::Last7Days,
+                PeriodArg::Last30Days => PeriodKind::Last30Days,
+                PeriodArg::PreviousMonth => PeriodKind::PreviousMonth,
+            },
+            tz,
+            now,
+        ),
+        _ => Period::resolve(PeriodKind::Yesterday, tz, now),
+    };
+    let metrics = match &args.metrics {
+        Some(list) => {
+            MetricSet::parse_list(list).map_err(|e| ArgError(format!("--metrics: {e}")))?
+        }
+        None => MetricSet::all(),
+    };
+    Ok(ReportOptions {
+        period,
+        metrics,
+        tz,
+        lang: match args.lang {
+            LangArg::Ru => Lang::Ru,
+            LangArg::En => Lang::En,
+        },
+    })
+}
+
+fn sources(args: &ReportArgs) -> Result<Vec<ProfileSource>, ArgError> {
+    if args.client_ids.len() != args.client_secrets.len() {
+        return Err(ArgError(format!(
+            "{} --client-id but {} --client-secret: give one secret per client id, in the same order",
+            args.client_ids.len(),
+            args.client_secrets.len()
+        )));
+    }
+    args.client_ids
+        .iter()
+        .zip(&args.client_secrets)
+        .enumerate()
+        .map(|(i, (id, secret))| {
+            let credentials = Credentials::new(id, secret)
+                .map_err(|e| ArgError(format!("profile {}: {e}", i + 1)))?;
+            Ok(ProfileSource {
+                profile_id: i as i64 + 1,
+                name: id.trim().to_owned(),
+                credentials,
+                avito_user_id: None,
+            })
+        })
+        .collect()
+}
+
+pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
+    let options = options(&args)?;
+    let mut sources = sources(&args)?;
+    let client = AvitoClient::new(ClientConfig::new(settings.avito_api_url.clone()))?;
+    // Name each profile after its Avito account where Avito tells us.
+    for source in &mut sources {
+        if let Ok(me) = client.account(source.credentials.clone()).self_info().await {
+            source.avito_user_id = Some(me.id);
+            if let Some(name) = me.name.filter(|n| !n.trim().is_empty()) {
+                source.name = name;
+            }
+        }
+    }
+    let output = match args.format {
+        OutputFormat::Json => {
+            let value = if let [source] = sources.as_slice() {
+                match engine::profile_report(&client, source, &options).await {
+                    Ok(report) => serde_json::to_value(report)?,
+                    Err(e) => serde_json::to_value(engine::failed(source, &e, &options))?,
+                }
+            } else {
+                serde_json::to_value(engine::combined_report(&client, &sources, &options).await)?
+            };
+            serde_json::to_string_pretty(&value)?
+        }
+        OutputFormat::Text | OutputFormat::Html => {
+            let markup = if args.format == OutputFormat::Html {
+                Markup::Html
+            } else {
+                Markup::Text
+            };
+            if let [source] = sources.as_slice() {
+                match engine::profile_report(&client, source, &options).await {
+                    Ok(report) => render::profile(&report, options.lang, markup),
+                    Err(e) => {
+                        return Err(anyhow::anyhow!("{}: {e}", source.name));
+                    }
+                }
+            } else {
+                let report = engine::combined_report(&client, &sources, &options).await;
+                render::combined(&report, options.lang, markup)
+            }
+        }
+    };
+    println!("{output}");
+    Ok(())
+}

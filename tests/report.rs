@@ -1,0 +1,591 @@
+//! The report engine: data against the Avito emulator, calls counted at the emulator, golden
+//! renderings in both languages, splitting, and the `report` command end to end.
+
+mod common;
+
+use std::time::Duration;
+
+use avito_reports::avito::money::Kopecks;
+use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
+use avito_reports::i18n::Lang;
+use avito_reports::report::engine;
+use avito_reports::report::model::{
+    CombinedReport, Failure, MetricLine, Missing, Note, Part, ProfileReport, Section, TopItem,
+    Value,
+};
+use avito_reports::report::render::{self, Markup};
+use avito_reports::report::split::{TELEGRAM_LIMIT, split_message};
+use avito_reports::report::{Metric, MetricSet, Period, PeriodKind, ProfileSource, ReportOptions};
+use chrono::NaiveDate;
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// Compares with `tests/golden/<name>`; `UPDATE_GOLDEN=1` rewrites the file instead.
+fn assert_golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "rendering differs from {}",
+        path.display()
+    );
+}
+
+// ---- against the emulator ----
+
+struct Setup {
+    emu: AvitoEmulator,
+    client: AvitoClient,
+}
+
+async fn setup(accounts: Vec<AccountSpec>) -> Setup {
+    setup_with_limits(accounts, true).await
+}
+
+async fn setup_with_limits(accounts: Vec<AccountSpec>, enforce_rate_limits: bool) -> Setup {
+    let emu = AvitoEmulator::start(AvitoConfig {
+        accounts,
+        enforce_rate_limits,
+        rate_window: Duration::from_millis(500),
+        ..AvitoConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let mut config = ClientConfig::new(emu.base_url().parse().expect("url"));
+    config.rate_window = Duration::from_millis(500);
+    config.retry.base = Duration::from_millis(10);
+    config.retry.max = Duration::from_millis(20);
+    let client = AvitoClient::new(config).expect("client");
+    Setup { emu, client }
+}
+
+fn source(n: u32, secret: &str) -> ProfileSource {
+    ProfileSource {
+        profile_id: i64::from(n),
+        name: format!("Профиль {n}"),
+        credentials: Credentials::new(&format!("client-{n}"), secret).expect("creds"),
+        avito_user_id: None,
+    }
+}
+
+fn options(emu: &AvitoEmulator, kind: PeriodKind) -> ReportOptions {
+    let tz = chrono_tz::Europe::Moscow;
+    let today = emu.data().today();
+    let now = today.and_hms_opt(12, 0, 0).expect("noon").and_utc();
+    ReportOptions {
+        period: Period::resolve(kind, tz, now),
+        metrics: MetricSet::all(),
+        tz,
+        lang: Lang::Ru,
+    }
+}
+
+fn line(report: &ProfileReport, metric: Metric) -> &MetricLine {
+    report
+        .lines
+        .iter()
+        .find(|l| l.metric == metric)
+        .expect("metric line")
+}
+
+fn small(n: u32) -> AccountSpec {
+    AccountSpec {
+        items: 60,
+        chats: 5,
+        messages_per_chat: 2,
+        ..AccountSpec::generated(n)
+    }
+}
+
+#[tokio::test]
+async fn report_values_match_the_accounts_data_for_the_period_and_the_one_before() {
+    let s = setup(vec![small(1)]).await;
+    let opts = options(&s.emu, PeriodKind::Last7Days);
+    let report = engine::profile_report(&s.client, &source(1, "secret-1"), &opts)
+        .await
+        .expect("report");
+    let data = s.emu.data();
+    let account = &data.accounts()[0];
+    let items: Vec<_> = account.items.iter().collect();
+    let cur = account.sum(&items, opts.period.from, opts.period.to);
+    let prev_period = opts.period.previous();
+    let prev = account.sum(&items, prev_period.from, prev_period.to);
+
+    assert_eq!(report.period, opts.period);
+    assert_eq!(report.previous, Some(prev_period));
+    assert_eq!(
+        line(&report, Metric::Views).value,
+        Value::Count(cur.views as i64)
+    );
+    assert_eq!(
+        line(&report, Metric::Views).previous,
+        Some(Value::Count(prev.views as i64))
+    );
+    assert_eq!(
+        line(&report, Metric::Contacts).value,
+        Value::Count(cur.contacts() as i64)
+    );
+    assert_eq!(
+        line(&report, Metric::Favorites).value,
+        Value::Count(cur.favorites as i64)
+    );
+    assert_eq!(
+        line(&report, Metric::Spending).value,
+        Value::Money(Kopecks(cur.all_spending() as i64))
+    );
+    assert_eq!(report.account_id, Some(account.user_id()));
+    assert!(!report.top_items.is_empty() && report.top_items.len() <= 5);
+    let views: Vec<i64> = report.top_items.iter().map(|t| t.views).collect();
+    assert!(
+        views.windows(2).all(|w| w[0] >= w[1]),
+        "top items by views: {views:?}"
+    );
+    assert!(
+        s.emu.validation_failures().is_empty(),
+        "{:?}",
+        s.emu.validation_failures()
+    );
+}
+
+#[tokio::test]
+async fn the_one_per_minute_operations_are_called_once_per_report_and_reused_after() {
+    let s = setup(vec![small(1)]).await;
+    let opts = options(&s.emu, PeriodKind::Yesterday);
+    let src = source(1, "secret-1");
+    engine::profile_report(&s.client, &src, &opts)
+        .await
+        .expect("report");
+    assert_eq!(
+        s.emu.request_count("itemAnalytics"),
+        1,
+        "totals, series and comparison in one call"
+    );
+    assert_eq!(s.emu.request_count("balanceInfoV3"), 1);
+    assert_eq!(
+        s.emu.request_count("accountSpendings"),
+        0,
+        "spending comes from stats v2"
+    );
+    // /stats and a scheduled report of the same profile and period in the same minute.
+    engine::combined_report(&s.client, std::slice::from_ref(&src), &opts).await;
+    assert_eq!(s.emu.request_count("itemAnalytics"), 1);
+    assert_eq!(s.emu.request_count("balanceInfoV3"), 1);
+}
+
+#[tokio::test]
+async fn a_combined_report_keeps_the_others_when_one_profile_fails() {
+    let s = setup(vec![small(1), small(2), small(3)]).await;
+    let opts = options(&s.emu, PeriodKind::Yesterday);
+    let sources = vec![
+        source(1, "secret-1"),
+        source(2, "wrong"),
+        source(3, "secret-3"),
+    ];
+    let combined = engine::combined_report(&s.client, &sources, &opts).await;
+    assert_eq!(combined.sections.len(), 3);
+    assert!(matches!(
+        &combined.sections[1],
+        Section::Failed {
+            error: Failure::Credentials,
+            ..
+        }
+    ));
+    let views: Vec<i64> = combined
+        .sections
+        .iter()
+        .filter_map(|s| match s {
+            Section::Ok { report } => match line(report, Metric::Views).value {
+                Value::Count(n) => Some(n),
+                _ => None,
+            },
+            Section::Failed { .. } => None,
+        })
+        .collect();
+    assert_eq!(views.len(), 2);
+    let total = combined
+        .total
+        .iter()
+        .find(|l| l.metric == Metric::Views)
+        .expect("total views");
+    assert_eq!(total.value, Value::Count(views.iter().sum()));
+    assert!(combined.partial);
+    let text = render::combined(&combined, Lang::Ru, Markup::Text);
+    assert!(text.contains("Профиль 2"), "{text}");
+    assert!(text.contains("client_id / client_secret"), "{text}");
+}
+
+#[tokio::test]
+async fn a_failing_source_only_makes_its_own_metrics_unavailable() {
+    let s = setup(vec![small(1)]).await;
+    s.emu.set_fault("balanceInfoV3", Fault::Status(403));
+    s.emu.set_fault("postCallsStats", Fault::Status(500));
+    let opts = options(&s.emu, PeriodKind::Yesterday);
+    let report = engine::profile_report(&s.client, &source(1, "secret-1"), &opts)
+        .await
+        .expect("report");
+    assert_eq!(
+        line(&report, Metric::CpaBalance).value,
+        Value::Missing(Missing::NoAccess)
+    );
+    assert!(matches!(
+        line(&report, Metric::Calls).value,
+        Value::Missing(Missing::Failed(_))
+    ));
+    assert!(matches!(
+        line(&report, Metric::Views).value,
+        Value::Count(_)
+    ));
+    assert!(matches!(
+        line(&report, Metric::WalletBalance).value,
+        Value::Money(_)
+    ));
+}
+
+#[tokio::test]
+async fn metrics_avito_leaves_out_are_not_available_never_zero() {
+    let s = setup(vec![AccountSpec {
+        omit_metrics: vec!["contacts".into(), "favorites".into()],
+        ..small(1)
+    }])
+    .await;
+    let opts = options(&s.emu, PeriodKind::Yesterday);
+    let report = engine::profile_report(&s.client, &source(1, "secret-1"), &opts)
+        .await
+        .expect("report");
+    for metric in [
+        Metric::Contacts,
+        Metric::Favorites,
+        Metric::Conversion,
+        Metric::CostPerContact,
+    ] {
+        assert_eq!(
+            line(&report, metric).value,
+            Value::Missing(Missing::NotProvided),
+            "{metric:?}"
+        );
+    }
+    assert!(matches!(
+        line(&report, Metric::Views).value,
+        Value::Count(_)
+    ));
+}
+
+#[tokio::test]
+async fn only_the_selected_metrics_are_fetched_and_shown() {
+    let s = setup(vec![small(1)]).await;
+    let mut opts = options(&s.emu, PeriodKind::Yesterday);
+    opts.metrics = MetricSet::parse_list("calls,balance").expect("metrics");
+    let report = engine::profile_report(&s.client, &source(1, "secret-1"), &opts)
+        .await
+        .expect("report");
+    let shown: Vec<Metric> = report.lines.iter().map(|l| l.metric).collect();
+    assert_eq!(shown, vec![Metric::Calls, Metric::WalletBalance]);
+    assert_eq!(s.emu.request_count("itemAnalytics"), 0);
+    assert_eq!(s.emu.request_count("balanceInfoV3"), 0);
+}
+
+#[tokio::test]
+async fn the_report_command_prints_text_html_and_json_against_the_emulator() {
+    // Each run is a new process with no memory of the previous run's 1/min calls: the
+    // emulator's limits would make every run wait a real minute.
+    let s = setup_with_limits(vec![small(1), small(2)], false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: Vec<&'static str>| {
+        let mut cmd = common::worker_command(dir.path());
+        cmd.arg("report")
+            .args(args)
+            .env("AVITO_API_URL", s.emu.base_url())
+            .env("RUST_LOG", "error");
+        async move { cmd.output().await.expect("runs") }
+    };
+    let out = run(vec![
+        "--client-id",
+        "client-1",
+        "--client-secret",
+        "secret-1",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["account_id"], 1_000_001);
+    assert!(json["lines"].as_array().is_some_and(|l| l.len() == 10));
+
+    let out = run(vec![
+        "--client-id",
+        "client-1",
+        "--client-secret",
+        "secret-1",
+        "--format",
+        "html",
+        "--lang",
+        "en",
+        "--period",
+        "last-7-days",
+    ])
+    .await;
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(html.contains("<b>") && html.contains("Views"), "{html}");
+
+    let out = run(vec![
+        "--client-id",
+        "client-1",
+        "--client-secret",
+        "secret-1",
+        "--client-id",
+        "client-2",
+        "--client-secret",
+        "secret-2",
+    ])
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("Сводный отчёт") && text.contains("Итого"),
+        "{text}"
+    );
+    assert!(!text.contains("<b>"));
+
+    let out = run(vec![
+        "--client-id",
+        "client-1",
+        "--client-secret",
+        "secret-1",
+        "--from",
+        "2026-02-30",
+        "--to",
+        "2026-03-01",
+    ])
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a date"));
+}
+
+// ---- rendering, from fixed data ----
+
+fn full_report() -> ProfileReport {
+    let count = |n| Value::Count(n);
+    let money = |k| Value::Money(Kopecks(k));
+    ProfileReport {
+        profile: "Мебель <Люкс> & Co".into(),
+        account_id: Some(1_000_001),
+        period: Period::new(d("2026-11-16"), d("2026-11-22")),
+        previous: Some(Period::new(d("2026-11-09"), d("2026-11-15"))),
+        time_zone: "Europe/Moscow".into(),
+        lines: vec![
+            MetricLine::new(Metric::Views, count(12_345), Some(count(11_000))),
+            MetricLine::new(Metric::Contacts, count(456), Some(count(480))).with_parts(vec![
+                (Part::ContactsPhone, count(200)),
+                (Part::ContactsMessenger, count(300)),
+            ]),
+            MetricLine::new(Metric::Favorites, count(78), Some(count(78))),
+            MetricLine::new(
+                Metric::Conversion,
+                Value::Percent(3.69),
+                Some(Value::Percent(4.36)),
+            ),
+            MetricLine::new(Metric::Calls, count(40), Some(count(32))).with_parts(vec![
+                (Part::CallsAnswered, count(35)),
+                (Part::CallsMissed, count(5)),
+            ]),
+            MetricLine::new(Metric::Spending, money(1_234_567), Some(money(1_000_000))).with_parts(
+                vec![
+                    (Part::SpendingPresence, money(1_000_000)),
+                    (Part::SpendingPromo, money(234_567)),
+                ],
+            ),
+            MetricLine::new(Metric::CostPerContact, money(2_707), Some(money(2_083))),
+            MetricLine::new(Metric::WalletBalance, money(5_000_050), None)
+                .with_parts(vec![(Part::WalletBonus, money(10_000))]),
+            MetricLine::new(Metric::CpaBalance, money(-5_000), None),
+            MetricLine::new(Metric::ActiveItems, count(120), Some(count(0))),
+        ],
+        top_items: vec![
+            TopItem {
+                id: 1,
+                title: "Диван угловой \"Комфорт\"".into(),
+                url: Some("https://www.avito.ru/moskva/mebel/divan_1".into()),
+                views: 2_000,
+                contacts: 50,
+            },
+            TopItem {
+                id: 2,
+                title: "Стол <дубовый>".into(),
+                url: None,
+                views: 1_500,
+                contacts: 0,
+            },
+        ],
+        notes: vec![Note::TopItemsPartial { ranked: 990 }],
+    }
+}
+
+#[test]
+fn golden_full_report_in_russian_and_english() {
+    let report = full_report();
+    assert_golden(
+        "full_report.ru.html",
+        &render::profile(&report, Lang::Ru, Markup::Html),
+    );
+    assert_golden(
+        "full_report.en.html",
+        &render::profile(&report, Lang::En, Markup::Html),
+    );
+    assert_golden(
+        "full_report.ru.txt",
+        &render::profile(&report, Lang::Ru, Markup::Text),
+    );
+    assert_golden(
+        "full_report.en.txt",
+        &render::profile(&report, Lang::En, Markup::Text),
+    );
+}
+
+fn combined_with_failure() -> CombinedReport {
+    let mut second = full_report();
+    second.profile = "Второй магазин".into();
+    second.top_items.clear();
+    second.notes.clear();
+    let reports = [full_report(), second];
+    let refs: Vec<&ProfileReport> = reports.iter().collect();
+    let mut metrics = MetricSet::all();
+    metrics.toggle(Metric::CpaBalance);
+    // A failed section makes the total partial whatever the values say.
+    let (total, _) = avito_reports::report::engine::totals_for_tests(&refs, &metrics);
+    CombinedReport {
+        period: reports[0].period,
+        previous: reports[0].previous,
+        time_zone: "Europe/Moscow".into(),
+        sections: vec![
+            Section::Ok {
+                report: reports[0].clone(),
+            },
+            Section::Failed {
+                profile: "Сломанный профиль".into(),
+                error: Failure::Credentials,
+            },
+            Section::Ok {
+                report: reports[1].clone(),
+            },
+        ],
+        total,
+        partial: true,
+    }
+}
+
+#[test]
+fn golden_combined_report_with_one_failing_profile() {
+    let report = combined_with_failure();
+    assert_golden(
+        "combined_failing.ru.html",
+        &render::combined(&report, Lang::Ru, Markup::Html),
+    );
+    assert_golden(
+        "combined_failing.en.txt",
+        &render::combined(&report, Lang::En, Markup::Text),
+    );
+}
+
+#[test]
+fn golden_report_with_every_metric_unavailable() {
+    let mut report = full_report();
+    report.top_items.clear();
+    report.notes = vec![Note::NoComparison];
+    report.previous = None;
+    let reasons = [
+        Missing::NotProvided,
+        Missing::NoAccess,
+        Missing::NoBase,
+        Missing::Failed(Failure::Unavailable("HTTP 500".into())),
+    ];
+    report.lines = Metric::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MetricLine::new(*m, Value::Missing(reasons[i % 4].clone()), None))
+        .collect();
+    assert_golden(
+        "all_unavailable.ru.html",
+        &render::profile(&report, Lang::Ru, Markup::Html),
+    );
+    assert_golden(
+        "all_unavailable.en.txt",
+        &render::profile(&report, Lang::En, Markup::Text),
+    );
+}
+
+#[test]
+fn golden_report_with_an_empty_previous_period() {
+    let mut report = full_report();
+    report.top_items.clear();
+    report.notes.clear();
+    report.lines = report
+        .lines
+        .iter()
+        .map(|l| {
+            let zero = match l.value {
+                Value::Money(_) => Value::Money(Kopecks(0)),
+                Value::Percent(_) => Value::Missing(Missing::NoBase),
+                _ => Value::Count(0),
+            };
+            let previous = (!l.metric.is_snapshot()).then_some(zero);
+            MetricLine::new(l.metric, l.value.clone(), previous)
+        })
+        .collect();
+    assert_golden(
+        "previous_zero.ru.txt",
+        &render::profile(&report, Lang::Ru, Markup::Text),
+    );
+}
+
+#[test]
+fn user_text_is_escaped_in_html() {
+    let html = render::profile(&full_report(), Lang::Ru, Markup::Html);
+    assert!(html.contains("Мебель &lt;Люкс&gt; &amp; Co"));
+    assert!(html.contains("Стол &lt;дубовый&gt;"));
+    assert!(!html.contains("<Люкс>"));
+}
+
+#[test]
+fn a_long_combined_report_splits_at_line_boundaries_with_balanced_tags() {
+    let mut report = combined_with_failure();
+    let section = report.sections[0].clone();
+    report.sections = vec![section; 60];
+    let html = render::combined(&report, Lang::Ru, Markup::Html);
+    assert!(html.chars().count() > TELEGRAM_LIMIT * 3);
+    let chunks = split_message(&html, TELEGRAM_LIMIT);
+    assert!(chunks.len() >= 4);
+    for chunk in &chunks {
+        assert!(chunk.chars().count() <= TELEGRAM_LIMIT);
+        for tag in ["b", "i", "a"] {
+            let open = chunk.matches(&format!("<{tag}>")).count()
+                + chunk.matches(&format!("<{tag} ")).count();
+            assert_eq!(
+                open,
+                chunk.matches(&format!("</{tag}>")).count(),
+                "<{tag}> balanced"
+            );
+        }
+    }
+    assert_eq!(chunks.join("\n"), html);
+}
