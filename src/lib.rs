@@ -16,4 +16,5 @@ pub mod report;
 pub mod report_cmd;
 pub mod retry;
 pub mod sandbox_cmd;
+pub mod schedule;
 pub mod telemetry;

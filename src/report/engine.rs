@@ -11,7 +11,8 @@ use super::service::{ProfileSource, ReportOptions};
 
 /// Profiles fetched at once for a combined report. Each profile's own requests are paced per
 /// account, so this bounds sockets and memory, not Avito's limits.
-pub const CONCURRENT_PROFILES: usize = 16;
+/// High enough that a team's `/stats` over dozens of profiles takes about as long as one.
+pub const CONCURRENT_PROFILES: usize = 64;
 
 /// The report of one profile, with its top items.
 pub async fn profile_report(
@@ -52,7 +53,16 @@ pub async fn combined_report(
     options: &ReportOptions,
 ) -> CombinedReport {
     // A single profile keeps its top items; many profiles keep the message short.
-    let with_top_items = sources.len() == 1;
+    combined_report_with(client, sources, options, sources.len() == 1).await
+}
+
+/// [`combined_report`] with the top-items choice made by the caller.
+pub async fn combined_report_with(
+    client: &AvitoClient,
+    sources: &[ProfileSource],
+    options: &ReportOptions,
+    with_top_items: bool,
+) -> CombinedReport {
     let sections: Vec<Section> = futures::stream::iter(sources)
         .map(|source| async move {
             match report_of(client, source, options, with_top_items).await {
