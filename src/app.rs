@@ -12,10 +12,12 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::sync::Notify;
 
+use crate::avito::{AvitoClient, ClientConfig};
 use crate::bot::{self, AppState};
 use crate::config::{Settings, WorkerSettings};
 use crate::crypto::{self, KeyOrigin, SecretBox};
-use crate::db;
+use crate::db::{self, token_store::DbTokenStore};
+use crate::report::ReportService;
 use crate::retry::{self, Backoff};
 
 /// Long-poll timeout; below teloxide's HTTP client timeout (17 s) so a quiet poll is not an error.
@@ -120,13 +122,16 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     };
 
     let worker = settings.worker.clone();
+    let avito = avito_client(&settings, &db, &secrets)?;
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(settings),
         secrets,
+        reports: ReportService::new(avito.clone()),
+        avito,
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
-        .dependencies(dptree::deps![state, me])
+        .dependencies(bot::dependencies(state, me))
         .default_handler(|_| async {})
         .error_handler(LoggingErrorHandler::with_custom_text(
             "an update handler failed",
@@ -170,6 +175,18 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     db.close().await.context("closing the database")?;
     tracing::info!("stopped");
     outcome
+}
+
+/// The process' one Avito client (shared pacing and coalescing), keeping tokens in the
+/// database, encrypted.
+fn avito_client(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+) -> anyhow::Result<AvitoClient> {
+    let store = DbTokenStore::new(db.clone(), secrets.clone());
+    AvitoClient::with_token_store(ClientConfig::from(settings), Arc::new(store))
+        .context("building the Avito client")
 }
 
 /// Signals that polling has failed more often in a row than `WORKER_POLLING_RETRIES` allows.

@@ -30,7 +30,7 @@ pub async fn run(command: AvitoCommand, settings: &Settings) -> anyhow::Result<(
 
 async fn check(args: CheckArgs, settings: &Settings) -> anyhow::Result<()> {
     let creds = Credentials::new(&args.client_id, &args.client_secret)?;
-    let client = AvitoClient::new(ClientConfig::new(settings.avito_api_url.clone()))?;
+    let client = AvitoClient::new(ClientConfig::from(settings))?;
     let account = client.account(creds);
     match account.self_info().await {
         Ok(me) => {

@@ -274,6 +274,8 @@ pub struct Settings {
     pub allowed_users: Option<BTreeSet<i64>>,
     pub telegram_api_url: Url,
     pub avito_api_url: Url,
+    /// Length of Avito's rate-limit window (a minute); lowered only against the sandbox.
+    pub avito_rate_window: Duration,
     pub http_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub worker: WorkerSettings,
@@ -379,6 +381,11 @@ impl Settings {
                 DEFAULT_TELEGRAM_API_URL,
             )?,
             avito_api_url: api_url("AVITO_API_URL", get("AVITO_API_URL"), DEFAULT_AVITO_API_URL)?,
+            avito_rate_window: seconds(
+                "AVITO_RATE_WINDOW_SEC",
+                get("AVITO_RATE_WINDOW_SEC"),
+                Duration::from_secs(60),
+            )?,
             http_addr: get("HTTP_ADDR")
                 .map(|v| {
                     v.parse::<SocketAddr>().map_err(|_| ConfigError::Invalid {

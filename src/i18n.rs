@@ -20,10 +20,12 @@ pub enum Lang {
 const RU_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/ru/core.toml")),
     ("report", include_str!("../locales/ru/report.toml")),
+    ("hub", include_str!("../locales/ru/hub.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/en/core.toml")),
     ("report", include_str!("../locales/en/report.toml")),
+    ("hub", include_str!("../locales/en/hub.toml")),
 ];
 
 impl Lang {

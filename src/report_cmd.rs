@@ -144,7 +144,7 @@ fn sources(args: &ReportArgs) -> Result<Vec<ProfileSource>, ArgError> {
 pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
     let options = options(&args)?;
     let mut sources = sources(&args)?;
-    let client = AvitoClient::new(ClientConfig::new(settings.avito_api_url.clone()))?;
+    let client = AvitoClient::new(ClientConfig::from(settings))?;
     // Name each profile after its Avito account where Avito tells us.
     for source in &mut sources {
         if let Ok(me) = client.account(source.credentials.clone()).self_info().await {

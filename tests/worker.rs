@@ -3,73 +3,15 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use avito_reports::db::{self, entities::user};
-use common::{Engine, TestDatabase, worker_command};
+use common::{Engine, TestDatabase, Worker, worker_command};
 use sandbox::telegram::{SeenMessage, TelegramConfig, TelegramEmulator};
 use sea_orm::{EntityTrait, PaginatorTrait};
-use tokio::process::Child;
 
 const WAIT: Duration = Duration::from_secs(20);
-const TEST_SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
-/// A worker process with its log captured in a file (printed when a test fails).
-struct Worker {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Worker {
-    async fn start(emu: &TelegramEmulator, db: &TestDatabase, extra: &[(&str, &str)]) -> Self {
-        let log = db.dir.path().join(format!("worker-{}.log", rand_id()));
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let mut cmd = worker_command(db.dir.path());
-        cmd.arg("run")
-            .env("BOT_TOKEN", emu.bot_token())
-            .env("TELEGRAM_API_URL", emu.base_url())
-            .env("DATABASE_URL", db.url.as_str())
-            .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.1")
-            .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.5")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log_file));
-        if db.engine == Engine::Postgres {
-            cmd.env("SECRET_KEY", TEST_SECRET_KEY);
-        }
-        for (k, v) in extra {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().expect("worker starts");
-        Self { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM, then the exit status within the shutdown budget.
-    async fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("running");
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
-            Ok(status) => status.expect("wait"),
-            Err(_) => panic!("worker did not stop after SIGTERM; log:\n{}", self.log()),
-        }
-    }
-}
-
-fn rand_id() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default()
-}
 
 /// Waits for a bot message in `chat_id` newer than every message seen so far, containing
 /// `needle`.
@@ -109,7 +51,7 @@ async fn start_greets_the_user_and_a_restart_keeps_them(engine: Engine) {
     let emu = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
         .expect("emulator");
-    let worker = Worker::start(&emu, &test_db, &[]).await;
+    let worker = Worker::start(&emu, None, &test_db, &[]).await;
 
     let anna = emu.user(501, "Анна", Some("ru"));
     anna.send_text("/start");
@@ -145,7 +87,7 @@ async fn start_greets_the_user_and_a_restart_keeps_them(engine: Engine) {
     assert_eq!(before.language_code.as_deref(), Some("ru"));
 
     // A second worker on the same database knows the user and greets again.
-    let worker = Worker::start(&emu, &test_db, &[]).await;
+    let worker = Worker::start(&emu, None, &test_db, &[]).await;
     anna.send_text("/start");
     bot_reply(&emu, &worker, 501, "Здравствуйте, Анна").await;
     let status = worker.terminate().await;
@@ -181,7 +123,7 @@ async fn a_key_file_is_created_beside_the_sqlite_database_and_logged() {
     let emu = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
         .expect("emulator");
-    let worker = Worker::start(&emu, &test_db, &[]).await;
+    let worker = Worker::start(&emu, None, &test_db, &[]).await;
     let user = emu.user(601, "Ivan", None);
     user.send_text("/start");
     bot_reply(&emu, &worker, 601, "Здравствуйте, Ivan").await;
@@ -208,7 +150,7 @@ async fn users_outside_allowed_users_get_one_polite_line() {
     let emu = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
         .expect("emulator");
-    let worker = Worker::start(&emu, &test_db, &[("ALLOWED_USERS", "701")]).await;
+    let worker = Worker::start(&emu, None, &test_db, &[("ALLOWED_USERS", "701")]).await;
     let stranger = emu.user(702, "Stranger", Some("en"));
     stranger.send_text("/start");
     bot_reply(&emu, &worker, 702, "invited users only").await;

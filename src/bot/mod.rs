@@ -1,22 +1,36 @@
-//! The Telegram side: the handler tree, commands and their handlers.
+//! The Telegram side: the handler tree, commands, the /profiles hub, dialogues and on-demand
+//! reports.
 //!
-//! [`schema`] returns the whole handler tree so that tests can drive it; [`AppState`] is what
-//! every handler gets injected.
+//! [`schema`] returns the whole handler tree and [`dependencies`] what it needs injected;
+//! [`AppState`] is what every handler gets.
 
+mod access;
+pub mod callback;
+mod chat_check;
 mod commands;
+mod delivery;
+pub mod dialogue;
+mod hub;
 mod start;
+mod stats;
+pub mod texts;
+mod ui;
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
+use teloxide::types::{Me, User};
 
 pub use commands::{Command, register_commands};
 
+use crate::avito::AvitoClient;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
 use crate::i18n::{self, Lang, Msg};
+use crate::report::ReportService;
+use dialogue::{BotDialogue, Storage};
 
 /// What every handler needs, cheap to clone.
 #[derive(Clone)]
@@ -24,6 +38,21 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub secrets: SecretBox,
+    /// Checks credentials when a profile is added.
+    pub avito: AvitoClient,
+    pub reports: ReportService,
+}
+
+/// What the endpoints return. The futures are boxed where they are made: dptree's generic
+/// `Send` check of an `async fn` future that holds references across awaits trips a rustc
+/// limitation ("implementation of `Send` is not general enough"); a concrete `dyn Future +
+/// Send` is checked at the definition instead.
+type Handled = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
+
+/// Everything [`schema`] needs injected.
+pub fn dependencies(state: AppState, me: Me) -> DependencyMap {
+    let storage = dialogue::Storage::new(state.db.clone());
+    dptree::deps![state, me, storage]
 }
 
 /// The handler tree of the bot.
@@ -33,13 +62,30 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             dptree::filter(|msg: Message, state: AppState| !is_allowed(&msg, &state))
                 .endpoint(refuse),
         )
-        .branch(
-            dptree::entry()
-                .filter_command::<Command>()
-                .endpoint(commands::handle),
-        )
-        .branch(dptree::endpoint(start::unknown_input));
-    dptree::entry().branch(messages)
+        .map(|msg: Message, storage: Arc<Storage>| BotDialogue::new(storage, msg.chat.id))
+        .branch(dptree::entry().filter_command::<Command>().endpoint(
+            |bot, msg, cmd, state, dialogue, update| -> Handled {
+                Box::pin(commands::handle(bot, msg, cmd, state, dialogue, update))
+            },
+        ))
+        .branch(dptree::endpoint(
+            |bot, msg, state, dialogue, me, update| -> Handled {
+                Box::pin(dialogue::on_message(bot, msg, state, dialogue, me, update))
+            },
+        ));
+    let channel_posts = Update::filter_channel_post()
+        .filter_command::<Command>()
+        .endpoint(|bot, msg, cmd, state, update| -> Handled {
+            Box::pin(commands::handle_channel(bot, msg, cmd, state, update))
+        });
+    let callbacks =
+        Update::filter_callback_query().endpoint(|bot, q, state, storage, me, update| -> Handled {
+            Box::pin(hub::on_callback(bot, q, state, storage, me, update))
+        });
+    dptree::entry()
+        .branch(messages)
+        .branch(channel_posts)
+        .branch(callbacks)
 }
 
 fn is_allowed(msg: &Message, state: &AppState) -> bool {
@@ -61,5 +107,20 @@ async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
 
 /// The language to answer a message in.
 pub fn lang_of(msg: &Message) -> Lang {
-    Lang::from_code(msg.from.as_ref().and_then(|u| u.language_code.as_deref()))
+    msg.from.as_ref().map(lang_of_user).unwrap_or(Lang::Ru)
+}
+
+/// The language of a Telegram user.
+pub fn lang_of_user(user: &User) -> Lang {
+    Lang::from_code(user.language_code.as_deref())
+}
+
+/// What a Telegram update tells about its sender, as the database keeps it.
+pub fn telegram_user(from: &teloxide::types::User) -> crate::db::users::TelegramUser {
+    crate::db::users::TelegramUser {
+        id: from.id.0 as i64,
+        username: from.username.clone(),
+        first_name: from.first_name.clone(),
+        language_code: from.language_code.clone(),
+    }
 }

@@ -5,7 +5,7 @@ use teloxide::types::ParseMode;
 use teloxide::utils::html;
 
 use super::{AppState, lang_of};
-use crate::db::users::{self, TelegramUser};
+use crate::db::users;
 use crate::i18n::{self, Msg};
 
 /// Registers (or refreshes) the user and greets them in their language.
@@ -14,16 +14,7 @@ pub async fn start(bot: Bot, msg: Message, state: AppState) -> anyhow::Result<()
     let lang = lang_of(&msg);
     let name = match &msg.from {
         Some(from) => {
-            let user = users::upsert(
-                &state.db,
-                &TelegramUser {
-                    id: from.id.0 as i64,
-                    username: from.username.clone(),
-                    first_name: from.first_name.clone(),
-                    language_code: from.language_code.clone(),
-                },
-            )
-            .await?;
+            let user = users::upsert(&state.db, &super::telegram_user(from)).await?;
             tracing::info!(user_id = user.id, "user registered");
             user.first_name
         }

@@ -4,7 +4,10 @@
 //! query are the same on both. apalis' job tables are set up from the very same pool, so the
 //! process holds one pool, not two.
 
+pub mod dialogue_storage;
 pub mod entities;
+pub mod profiles;
+pub mod tasks;
 pub mod token_store;
 pub mod users;
 

@@ -1,7 +1,5 @@
 //! Building reports: one profile, or many concurrently with a bound.
 
-use futures::StreamExt as _;
-
 use crate::avito::{AvitoClient, AvitoError, AvitoResult};
 
 use super::build;
@@ -63,22 +61,21 @@ pub async fn combined_report_with(
     options: &ReportOptions,
     with_top_items: bool,
 ) -> CombinedReport {
-    let sections: Vec<Section> = futures::stream::iter(sources)
-        .map(|source| async move {
-            match report_of(client, source, options, with_top_items).await {
-                Ok(report) => Section::Ok { report },
-                Err(e) => {
-                    tracing::warn!(profile_id = source.profile_id, error = %e, "profile left out of the report");
-                    Section::Failed {
-                        profile: source.name.clone(),
-                        error: (&e).into(),
-                    }
-                }
-            }
-        })
-        .buffered(CONCURRENT_PROFILES)
-        .collect()
-        .await;
+    // A plain loop of `async fn` futures under a semaphore, not a stream combinator with an
+    // async closure: the latter's future is not provably `Send` (rustc's higher-ranked
+    // lifetime limits), and handlers and jobs must be able to await this.
+    let permits = tokio::sync::Semaphore::new(CONCURRENT_PROFILES);
+    let mut pending = Vec::with_capacity(sources.len());
+    for source in sources {
+        pending.push(section_of(
+            client,
+            source,
+            options,
+            with_top_items,
+            &permits,
+        ));
+    }
+    let sections: Vec<Section> = futures::future::join_all(pending).await;
     let reports: Vec<&ProfileReport> = sections
         .iter()
         .filter_map(|s| match s {
@@ -100,6 +97,27 @@ pub async fn combined_report_with(
         sections,
         total,
         partial: partial_values || any_failed,
+    }
+}
+
+async fn section_of(
+    client: &AvitoClient,
+    source: &ProfileSource,
+    options: &ReportOptions,
+    with_top_items: bool,
+    permits: &tokio::sync::Semaphore,
+) -> Section {
+    // The semaphore is never closed, so acquiring only waits.
+    let _permit = permits.acquire().await.ok();
+    match report_of(client, source, options, with_top_items).await {
+        Ok(report) => Section::Ok { report },
+        Err(e) => {
+            tracing::warn!(profile_id = source.profile_id, error = %e, "profile left out of the report");
+            Section::Failed {
+                profile: source.name.clone(),
+                error: (&e).into(),
+            }
+        }
     }
 }
 

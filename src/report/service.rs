@@ -85,3 +85,19 @@ impl ReportService {
         render::combined(&combined, options.lang, markup)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Handlers and jobs run in `Send + 'static` futures: the service's must be `Send`.
+    #[allow(dead_code)]
+    fn report_futures_are_send(
+        service: ReportService,
+        sources: Vec<ProfileSource>,
+        options: ReportOptions,
+    ) {
+        fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+        spawnable(async move { service.combined_report_html(&sources, &options).await });
+    }
+}

@@ -160,3 +160,185 @@ pub fn worker_command(dir: &std::path::Path) -> tokio::process::Command {
         .kill_on_drop(true);
     cmd
 }
+
+/// The key tests give the worker on PostgreSQL (SQLite makes its own key file).
+pub const TEST_SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+/// The Avito rate-limit window of the tests' emulator and workers: a real minute would make
+/// every second report of an account wait that long.
+pub const TEST_AVITO_RATE_WINDOW: Duration = Duration::from_secs(2);
+
+/// The Avito emulator with the tests' rate-limit window.
+pub async fn start_avito() -> sandbox::avito::AvitoEmulator {
+    sandbox::avito::AvitoEmulator::start(sandbox::avito::AvitoConfig {
+        rate_window: TEST_AVITO_RATE_WINDOW,
+        ..sandbox::avito::AvitoConfig::default()
+    })
+    .await
+    .expect("Avito emulator starts")
+}
+
+/// How long a test waits for the bot.
+pub const BOT_WAIT: Duration = Duration::from_secs(30);
+
+/// A worker process against the emulators, its log captured in a file (shown on failures).
+pub struct Worker {
+    child: tokio::process::Child,
+    log: PathBuf,
+}
+
+impl Worker {
+    /// Starts `avito-reports run` against the Telegram emulator, the Avito emulator (when
+    /// given) and `db`.
+    pub async fn start(
+        telegram: &sandbox::telegram::TelegramEmulator,
+        avito: Option<&sandbox::avito::AvitoEmulator>,
+        db: &TestDatabase,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let log = db.dir.path().join(format!("worker-{}.log", rand_suffix()));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let mut cmd = worker_command(db.dir.path());
+        cmd.arg("run")
+            .env("BOT_TOKEN", telegram.bot_token())
+            .env("TELEGRAM_API_URL", telegram.base_url())
+            .env("DATABASE_URL", db.url.as_str())
+            .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.1")
+            .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.5")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::from(log_file));
+        if let Some(avito) = avito {
+            cmd.env("AVITO_API_URL", avito.base_url()).env(
+                "AVITO_RATE_WINDOW_SEC",
+                TEST_AVITO_RATE_WINDOW.as_secs_f64().to_string(),
+            );
+        }
+        if db.engine == Engine::Postgres {
+            cmd.env("SECRET_KEY", TEST_SECRET_KEY);
+        }
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("worker starts");
+        Self { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status within the shutdown budget.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
+            Ok(status) => status.expect("wait"),
+            Err(_) => panic!("worker did not stop after SIGTERM; log:\n{}", self.log()),
+        }
+    }
+}
+
+/// The newest bot message id in a chat (0 when none).
+pub fn last_bot_message(emu: &sandbox::telegram::TelegramEmulator, chat_id: i64) -> i32 {
+    emu.chat_messages(chat_id)
+        .iter()
+        .filter(|m| m.from_bot)
+        .map(|m| m.message_id)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Waits for a bot message in `chat_id` newer than `after`, containing `needle`.
+pub async fn bot_message_after(
+    emu: &sandbox::telegram::TelegramEmulator,
+    worker: &Worker,
+    chat_id: i64,
+    after: i32,
+    needle: &str,
+) -> sandbox::telegram::SeenMessage {
+    bot_message_within(emu, worker, chat_id, after, needle, BOT_WAIT).await
+}
+
+/// [`bot_message_after`] with its own timeout (a second report of the same account waits for
+/// Avito's one-per-minute statistics limit).
+pub async fn bot_message_within(
+    emu: &sandbox::telegram::TelegramEmulator,
+    worker: &Worker,
+    chat_id: i64,
+    after: i32,
+    needle: &str,
+    timeout: Duration,
+) -> sandbox::telegram::SeenMessage {
+    match emu
+        .wait_for(chat_id, timeout, |m| {
+            m.from_bot && m.message_id > after && m.text_or_caption().contains(needle)
+        })
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => panic!(
+            "no new bot message containing {needle:?}: {e}\nworker log:\n{}",
+            worker.log()
+        ),
+    }
+}
+
+/// Sends `text` as `user` in their private chat and waits for a new bot reply containing
+/// `needle`.
+pub async fn say(
+    emu: &sandbox::telegram::TelegramEmulator,
+    worker: &Worker,
+    user: &sandbox::telegram::SimUser,
+    text: &str,
+    needle: &str,
+) -> sandbox::telegram::SeenMessage {
+    let after = last_bot_message(emu, user.id());
+    user.send_text(text);
+    bot_message_after(emu, worker, user.id(), after, needle).await
+}
+
+/// Presses a button and waits until the bot has answered the press.
+pub async fn press(
+    worker: &Worker,
+    user: &sandbox::telegram::SimUser,
+    chat_id: i64,
+    message_id: i32,
+    data: &str,
+) -> sandbox::telegram::CallbackAnswer {
+    let id = user.press_button(chat_id, message_id, data);
+    let deadline = tokio::time::Instant::now() + BOT_WAIT;
+    loop {
+        if let Some(answer) = user.callback_answer(&id) {
+            return answer;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "the bot did not answer the press of {data:?}; worker log:\n{}",
+                worker.log()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+/// A message as it is now.
+pub fn message(
+    emu: &sandbox::telegram::TelegramEmulator,
+    chat_id: i64,
+    message_id: i32,
+) -> sandbox::telegram::SeenMessage {
+    emu.chat_messages(chat_id)
+        .into_iter()
+        .find(|m| m.message_id == message_id)
+        .unwrap_or_else(|| panic!("message {message_id} is not in chat {chat_id}"))
+}
+
+/// The callback data of the first button whose label contains `label`.
+pub fn button_data(m: &sandbox::telegram::SeenMessage, label: &str) -> String {
+    m.button(label)
+        .and_then(|b| b.callback_data.clone())
+        .unwrap_or_else(|| panic!("no button {label:?} on message {m:#?}"))
+}

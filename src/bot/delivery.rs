@@ -1,0 +1,202 @@
+//! Sending reports built by the report engine to a chat, and recording each delivery in
+//! `report_runs` (the profile card shows the latest one).
+
+use teloxide::prelude::*;
+use teloxide::types::{ChatAction, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use super::AppState;
+use super::access::Owned;
+use super::hub::words;
+use super::texts::{T, t, tf};
+use super::ui;
+use crate::avito::Credentials;
+use crate::db::entities::{avito_profile, report_task};
+use crate::db::tasks::{self, NewRun, RunKind};
+use crate::i18n::Lang;
+use crate::report::{MetricSet, Period, ProfileSource, ReportOptions, html_escape};
+
+/// Why a report could not be delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("the profile's stored secret cannot be read: {0}")]
+    Secret(String),
+    #[error("Telegram refused the report: {0}")]
+    Telegram(#[from] RequestError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
+
+impl DeliveryError {
+    /// A short reason for the user, in their language.
+    pub fn reason(&self, lang: Lang) -> String {
+        match self {
+            DeliveryError::Telegram(RequestError::Api(
+                ApiError::BotBlocked
+                | ApiError::BotKicked
+                | ApiError::BotKickedFromSupergroup
+                | ApiError::ChatNotFound
+                | ApiError::NotEnoughRightsToPostMessages,
+            )) => t(lang, T::ReasonBlocked),
+            DeliveryError::Telegram(RequestError::Api(ApiError::Unknown(e)))
+                if e.starts_with("Forbidden") =>
+            {
+                t(lang, T::ReasonBlocked)
+            }
+            DeliveryError::Telegram(_) => t(lang, T::ReasonTelegram),
+            _ => t(lang, T::ErrorGeneric),
+        }
+    }
+}
+
+/// The profile as the report engine takes it, with its secret decrypted.
+pub fn profile_source(
+    state: &AppState,
+    profile: &avito_profile::Model,
+) -> Result<ProfileSource, DeliveryError> {
+    let secret = state
+        .secrets
+        .decrypt(&profile.client_secret_enc)
+        .map_err(|e| DeliveryError::Secret(e.to_string()))?;
+    let credentials = Credentials::new(&profile.client_id, &secret)
+        .map_err(|e| DeliveryError::Secret(e.to_string()))?;
+    Ok(ProfileSource {
+        profile_id: profile.id,
+        name: profile.name.clone(),
+        credentials,
+        avito_user_id: profile.avito_user_id,
+    })
+}
+
+/// Builds a combined report (one profile or many) as HTML chunks.
+pub async fn build_report(
+    state: &AppState,
+    sources: Vec<ProfileSource>,
+    options: ReportOptions,
+) -> Vec<String> {
+    state.reports.combined_report_html(&sources, &options).await
+}
+
+/// Sends HTML chunks in order.
+pub async fn send_chunks(bot: &Bot, chat: ChatId, chunks: Vec<String>) -> Result<(), RequestError> {
+    for chunk in chunks {
+        bot.send_message(chat, chunk)
+            .parse_mode(ParseMode::Html)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A profile's on-demand report: to its destination chat, or `here` when it has none. When
+/// the report goes elsewhere (or fails), `here` is told.
+pub async fn report_and_tell(
+    bot: &Bot,
+    state: &AppState,
+    lang: Lang,
+    o: &Owned,
+    period: Period,
+    kind: RunKind,
+    here: ChatId,
+) -> anyhow::Result<()> {
+    let dest = o.task.chat_id.map(ChatId).unwrap_or(here);
+    let job = Job {
+        profile: &o.profile,
+        task: &o.task,
+        period,
+        kind,
+        dest,
+    };
+    let result = profile_report(bot, state, lang, job).await;
+    let chat_name = words::chat(lang, &o.task, o.profile.owner_id);
+    let note = match &result {
+        Ok(()) if dest == here => None,
+        Ok(()) => Some(tf(
+            lang,
+            T::ReportSentTo,
+            &[
+                ("name", &html_escape(&o.profile.name)),
+                ("chat", &chat_name),
+            ],
+        )),
+        Err(e) => Some(tf(
+            lang,
+            T::ReportFailed,
+            &[
+                ("chat", &chat_name),
+                ("reason", &html_escape(&e.reason(lang))),
+            ],
+        )),
+    };
+    if let Some(note) = note {
+        ui::send_html(bot, here, note).await?;
+    }
+    Ok(())
+}
+
+/// One report delivery.
+pub struct Job<'a> {
+    pub profile: &'a avito_profile::Model,
+    pub task: &'a report_task::Model,
+    pub period: Period,
+    pub kind: RunKind,
+    pub dest: ChatId,
+}
+
+/// One profile's report into `job.dest`, recorded as a run.
+pub async fn profile_report(
+    bot: &Bot,
+    state: &AppState,
+    lang: Lang,
+    job: Job<'_>,
+) -> Result<(), DeliveryError> {
+    let Job {
+        profile,
+        task,
+        period,
+        kind,
+        dest,
+    } = job;
+    let run_id = tasks::start_run(
+        &state.db,
+        NewRun {
+            task_id: Some(task.id),
+            profile_id: Some(profile.id),
+            kind,
+            chat_id: dest.0,
+            period_start: period.from,
+            period_end: period.to,
+        },
+    )
+    .await?;
+    let outcome = async {
+        let source = profile_source(state, profile)?;
+        let options = ReportOptions {
+            period,
+            metrics: MetricSet::from_json(&task.metrics),
+            tz: words::task_tz(task),
+            lang,
+        };
+        // A report can take a while (Avito's 1/min endpoints): show that the bot is working.
+        let _ = bot.send_chat_action(dest, ChatAction::Typing).await;
+        let chunks = build_report(state, vec![source], options).await;
+        send_chunks(bot, dest, chunks).await?;
+        Ok::<(), DeliveryError>(())
+    }
+    .await;
+    let error = outcome.as_ref().err().map(ToString::to_string);
+    if let Err(e) = tasks::finish_run(&state.db, run_id, error).await {
+        tracing::warn!(run_id, error = %e, "cannot record the report run's outcome");
+    }
+    match &outcome {
+        Ok(()) => tracing::info!(
+            profile_id = profile.id,
+            chat_id = dest.0,
+            kind = kind.slug(),
+            "report delivered"
+        ),
+        Err(e) => {
+            tracing::warn!(profile_id = profile.id, chat_id = dest.0, kind = kind.slug(), error = %e, "report not delivered")
+        }
+    }
+    outcome
+}

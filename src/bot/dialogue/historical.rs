@@ -1,0 +1,136 @@
+//! The historical report dialogue: start date → end date (YYYY-MM-DD, the report engine's
+//! rules, "today" in the task's time zone), then the report.
+//!
+//! A refused date names the rule it broke and the same step is asked again.
+
+use chrono::{Duration, NaiveDate, Utc};
+
+use super::{Input, State};
+use crate::bot::access::{self, Owned};
+use crate::bot::delivery;
+use crate::bot::hub::words;
+use crate::bot::texts::{T, tf};
+use crate::db::tasks::RunKind;
+use crate::i18n::Lang;
+use crate::report::period::{earliest_day, parse_date, today_in};
+use crate::report::{Period, PeriodError, html_escape};
+
+fn today(o: &Owned) -> NaiveDate {
+    today_in(words::task_tz(&o.task), Utc::now())
+}
+
+fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn ask_start(lang: Lang, o: &Owned) -> String {
+    let today = today(o);
+    tf(
+        lang,
+        T::HistAskStart,
+        &[
+            ("name", &html_escape(&o.profile.name)),
+            ("example", &iso(today - Duration::days(7))),
+            ("earliest", &iso(earliest_day(today))),
+        ],
+    )
+}
+
+/// The rule a date broke, in the user's words.
+fn problem(lang: Lang, e: &PeriodError, today: NaiveDate) -> String {
+    let example = iso(today - Duration::days(1));
+    match e {
+        PeriodError::BadDate { input } => tf(
+            lang,
+            T::HistBadDate,
+            &[("input", &html_escape(input)), ("example", &example)],
+        ),
+        PeriodError::StartAfterEnd { from, to } => tf(
+            lang,
+            T::HistStartAfterEnd,
+            &[("start", &iso(*from)), ("end", &iso(*to))],
+        ),
+        PeriodError::InFuture { to, today } => tf(
+            lang,
+            T::HistInFuture,
+            &[("date", &iso(*to)), ("today", &iso(*today))],
+        ),
+        PeriodError::TooFarBack { from, earliest } => tf(
+            lang,
+            T::HistTooFar,
+            &[("date", &iso(*from)), ("earliest", &iso(*earliest))],
+        ),
+    }
+}
+
+async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owned>> {
+    match access::owned(ctx.state, profile_id, ctx.user_id).await? {
+        Ok(o) => Ok(Some(o)),
+        Err(_) => {
+            ctx.dialogue.exit().await?;
+            ctx.reply(crate::bot::texts::t(ctx.lang, T::AlertStale))
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+pub async fn on_start(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+    let Some(o) = profile(ctx, profile_id).await? else {
+        return Ok(());
+    };
+    let today = today(&o);
+    // The start alone must be a real day that is neither in the future nor too far back.
+    let start = match parse_date(ctx.text).and_then(|d| Period::checked(d, d, today).map(|_| d)) {
+        Ok(start) => start,
+        Err(e) => return ctx.reply(problem(ctx.lang, &e, today)).await,
+    };
+    ctx.dialogue
+        .update(State::HistoricalEnd { profile_id, start })
+        .await?;
+    ctx.reply(tf(
+        ctx.lang,
+        T::HistAskEnd,
+        &[("start", &iso(start)), ("today", &iso(today))],
+    ))
+    .await
+}
+
+pub async fn on_end(ctx: &Input<'_>, profile_id: i64, start: NaiveDate) -> anyhow::Result<()> {
+    let Some(o) = profile(ctx, profile_id).await? else {
+        return Ok(());
+    };
+    let today = today(&o);
+    let period = match Period::parse_range(&iso(start), ctx.text, today) {
+        Ok(period) => period,
+        Err(e @ PeriodError::TooFarBack { .. }) => {
+            // The start aged out while the user was typing (a day passed): ask for it again.
+            ctx.dialogue
+                .update(State::HistoricalStart { profile_id })
+                .await?;
+            return ctx.reply(problem(ctx.lang, &e, today)).await;
+        }
+        Err(e) => return ctx.reply(problem(ctx.lang, &e, today)).await,
+    };
+    ctx.dialogue.exit().await?;
+    ctx.reply(tf(
+        ctx.lang,
+        T::HistPreparing,
+        &[
+            ("name", &html_escape(&o.profile.name)),
+            ("from", &iso(period.from)),
+            ("to", &iso(period.to)),
+        ],
+    ))
+    .await?;
+    delivery::report_and_tell(
+        ctx.bot,
+        ctx.state,
+        ctx.lang,
+        &o,
+        period,
+        RunKind::Historical,
+        ctx.msg.chat.id,
+    )
+    .await
+}

@@ -1,0 +1,143 @@
+//! Dialogues: the steps where the bot waits for typed input. The state lives in the
+//! `dialogues` table (see `db::dialogue_storage`), so a restart does not lose a user's place.
+//!
+//! Dialogues run in private chats only: in groups the bot (privacy mode) never sees plain
+//! text, so the hub refuses text-input buttons there with a hint.
+
+pub mod add_profile;
+pub mod historical;
+pub mod inputs;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use teloxide::dispatching::dialogue::Dialogue;
+use teloxide::prelude::*;
+use teloxide::types::Me;
+
+use super::texts::{T, t};
+use super::{AppState, lang_of};
+use crate::db::dialogue_storage::DbDialogueStorage;
+
+/// Where a chat is in a dialogue. Serialised as JSON in `dialogues.state`: renaming a variant
+/// or field makes old rows unreadable (they then count as "no dialogue").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum State {
+    #[default]
+    Idle,
+    AddName,
+    AddClientId {
+        name: String,
+    },
+    AddSecret {
+        name: String,
+        client_id: String,
+    },
+    /// Avito was unavailable: everything is kept (the secret encrypted) for "try again".
+    AddRetry {
+        name: String,
+        client_id: String,
+        secret_enc: String,
+    },
+    Time {
+        profile_id: i64,
+    },
+    TimeZone {
+        profile_id: i64,
+    },
+    Interval {
+        profile_id: i64,
+    },
+    MonthDay {
+        profile_id: i64,
+    },
+    ForwardChat {
+        profile_id: i64,
+    },
+    Rename {
+        profile_id: i64,
+    },
+    HistoricalStart {
+        profile_id: i64,
+    },
+    HistoricalEnd {
+        profile_id: i64,
+        start: NaiveDate,
+    },
+}
+
+pub type Storage = DbDialogueStorage<State>;
+pub type BotDialogue = Dialogue<State, Storage>;
+
+/// A message that is not a command, in a chat's current dialogue step.
+#[tracing::instrument(name = "message", skip_all, fields(update_id = update.id.0, chat_id = %msg.chat.id, user_id = msg.from.as_ref().map(|u| u.id.0)))]
+pub async fn on_message(
+    bot: Bot,
+    msg: Message,
+    state: AppState,
+    dialogue: BotDialogue,
+    me: Me,
+    update: Update,
+) -> anyhow::Result<()> {
+    let current = dialogue.get().await?.unwrap_or_default();
+    let lang = lang_of(&msg);
+    let Some(user_id) = msg.from.as_ref().map(|u| u.id.0 as i64) else {
+        return Ok(());
+    };
+    if current != State::Idle
+        && msg.text().is_none()
+        && !matches!(current, State::ForwardChat { .. })
+    {
+        bot.send_message(msg.chat.id, t(lang, T::SendTextPlease))
+            .await?;
+        return Ok(());
+    }
+    let text = msg.text().unwrap_or_default();
+    let ctx = Input {
+        bot: &bot,
+        msg: &msg,
+        state: &state,
+        dialogue: &dialogue,
+        me: &me,
+        lang,
+        user_id,
+        text,
+    };
+    match current {
+        State::Idle => super::start::unknown_input(bot.clone(), msg.clone()).await,
+        State::AddName => add_profile::on_name(&ctx).await,
+        State::AddClientId { name } => add_profile::on_client_id(&ctx, name).await,
+        State::AddSecret { name, client_id } => add_profile::on_secret(&ctx, name, client_id).await,
+        // Waiting for the button; typed text gets the same choice again.
+        State::AddRetry { .. } => add_profile::remind_retry(&ctx).await,
+        State::Time { profile_id } => inputs::on_time(&ctx, profile_id).await,
+        State::TimeZone { profile_id } => inputs::on_time_zone(&ctx, profile_id).await,
+        State::Interval { profile_id } => inputs::on_interval(&ctx, profile_id).await,
+        State::MonthDay { profile_id } => inputs::on_month_day(&ctx, profile_id).await,
+        State::ForwardChat { profile_id } => inputs::on_forward(&ctx, profile_id).await,
+        State::Rename { profile_id } => inputs::on_rename(&ctx, profile_id).await,
+        State::HistoricalStart { profile_id } => historical::on_start(&ctx, profile_id).await,
+        State::HistoricalEnd { profile_id, start } => {
+            historical::on_end(&ctx, profile_id, start).await
+        }
+    }
+}
+
+/// One typed message in a dialogue step.
+pub struct Input<'a> {
+    pub bot: &'a Bot,
+    pub msg: &'a Message,
+    pub state: &'a AppState,
+    pub dialogue: &'a BotDialogue,
+    pub me: &'a Me,
+    pub lang: crate::i18n::Lang,
+    pub user_id: i64,
+    pub text: &'a str,
+}
+
+impl Input<'_> {
+    pub async fn reply(&self, text: String) -> anyhow::Result<()> {
+        super::ui::send_html(self.bot, self.msg.chat.id, text).await?;
+        Ok(())
+    }
+}

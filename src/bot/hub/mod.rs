@@ -1,0 +1,446 @@
+//! The /profiles hub: one message edited in place, driven by inline buttons.
+//!
+//! Every press is checked before anything changes: data that does not parse, a profile that
+//! is gone, or a profile of someone else gets a short alert and no change. Every press is
+//! answered exactly once.
+
+pub mod list;
+pub mod screens;
+pub mod words;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use teloxide::prelude::*;
+use teloxide::types::{Chat, Me, MessageId};
+
+use super::access::{self, Owned, Refusal};
+use super::callback::Callback;
+use super::delivery;
+use super::dialogue::{BotDialogue, State, Storage, add_profile};
+use super::texts::{T, t, tf};
+use super::ui::{self, Answer, Screen};
+use super::{AppState, lang_of_user};
+use crate::db::tasks::{self, RunKind, ScheduleChange, Weekdays};
+use crate::i18n::Lang;
+use crate::report::{MetricSet, Period, html_escape};
+
+/// `/profiles`: the list as a new hub message.
+pub async fn open(
+    bot: &Bot,
+    state: &AppState,
+    chat: ChatId,
+    lang: Lang,
+    owner: i64,
+) -> anyhow::Result<()> {
+    let screen = list::screen(state, lang, owner, 0).await?;
+    ui::send_screen(bot, chat, screen).await?;
+    Ok(())
+}
+
+/// A button press and what it needs.
+pub struct Press<'a> {
+    pub bot: &'a Bot,
+    pub state: &'a AppState,
+    pub lang: Lang,
+    pub user_id: i64,
+    pub user_name: String,
+    pub chat: &'a Chat,
+    pub message_id: MessageId,
+    pub me: &'a Me,
+    pub dialogue: BotDialogue,
+    pub query: &'a CallbackQuery,
+}
+
+#[tracing::instrument(name = "callback", skip_all, fields(update_id = update.id.0, chat_id = q.message.as_ref().map(|m| m.chat().id.0), user_id = q.from.id.0, data = q.data.as_deref().unwrap_or("")))]
+pub async fn on_callback(
+    bot: Bot,
+    q: CallbackQuery,
+    state: AppState,
+    storage: Arc<Storage>,
+    me: Me,
+    update: Update,
+) -> anyhow::Result<()> {
+    let lang = lang_of_user(&q.from);
+    let user_id = q.from.id.0 as i64;
+    if !access::is_allowed(&state, user_id) {
+        ui::answer(
+            &bot,
+            &q.id,
+            Answer::Alert(crate::i18n::text(lang, crate::i18n::Msg::NotAllowed).to_owned()),
+        )
+        .await?;
+        return Ok(());
+    }
+    let parsed = q.data.as_deref().map(Callback::parse);
+    let (Some(Ok(cb)), Some(message)) = (parsed, q.regular_message()) else {
+        tracing::info!("garbled or message-less callback");
+        ui::answer(&bot, &q.id, Answer::Alert(t(lang, T::AlertGarbled))).await?;
+        return Ok(());
+    };
+    let press = Press {
+        bot: &bot,
+        state: &state,
+        lang,
+        user_id,
+        user_name: q.from.first_name.clone(),
+        chat: &message.chat,
+        message_id: message.id,
+        me: &me,
+        dialogue: BotDialogue::new(storage, message.chat.id),
+        query: &q,
+    };
+    let outcome = route(&press, cb).await;
+    let answer = match outcome {
+        Ok(answer) => answer,
+        Err(e) => {
+            // Still answer, so the button does not spin forever; then let the error be logged.
+            let _ = ui::answer(&bot, &q.id, Answer::Alert(t(lang, T::ErrorGeneric))).await;
+            return Err(e);
+        }
+    };
+    ui::answer(&bot, &q.id, answer).await?;
+    Ok(())
+}
+
+impl Press<'_> {
+    async fn show(&self, screen: Screen) -> anyhow::Result<()> {
+        ui::edit_screen(self.bot, self.chat.id, self.message_id, screen).await?;
+        Ok(())
+    }
+
+    /// Reloads the profile after a change (the screen must show what is stored).
+    async fn reload(&self, id: i64) -> anyhow::Result<Result<Owned, Refusal>> {
+        access::owned(self.state, id, self.user_id).await
+    }
+
+    fn private(&self) -> bool {
+        self.chat.is_private()
+    }
+
+    /// Pressed in the presser's own private chat.
+    fn own_chat(&self) -> bool {
+        self.chat.id.0 == self.user_id
+    }
+
+    /// A valid press elsewhere in the hub leaves a half-done dialogue: the user moved on.
+    /// (Buttons that start a dialogue set their own step afterwards.)
+    async fn leave_dialogue(&self) -> anyhow::Result<()> {
+        if self.dialogue.get().await?.is_some_and(|s| s != State::Idle) {
+            self.dialogue.exit().await?;
+        }
+        Ok(())
+    }
+}
+
+fn refusal(lang: Lang, r: Refusal) -> Answer {
+    Answer::Alert(t(
+        lang,
+        match r {
+            Refusal::Stale => T::AlertStale,
+            Refusal::NotOwner => T::AlertNotOwner,
+        },
+    ))
+}
+
+async fn route(p: &Press<'_>, cb: Callback) -> anyhow::Result<Answer> {
+    let lang = p.lang;
+    match cb {
+        Callback::ProfilesPage { owner, page } => {
+            if owner != p.user_id {
+                return Ok(refusal(lang, Refusal::NotOwner));
+            }
+            p.leave_dialogue().await?;
+            p.show(list::screen(p.state, lang, owner, page).await?)
+                .await?;
+            return Ok(Answer::Silent);
+        }
+        // Dialogue buttons act on the chat's own dialogue: only its user may press them
+        // (a press from anyone else is a forgery and changes nothing).
+        Callback::ProfileAdd | Callback::AddRetry | Callback::DialogueCancel if !p.own_chat() => {
+            return Ok(Answer::Alert(t(
+                lang,
+                if p.private() {
+                    T::AlertNotOwner
+                } else {
+                    T::PrivateOnly
+                },
+            )));
+        }
+        Callback::ProfileAdd => {
+            p.dialogue.update(State::AddName).await?;
+            p.show(screens::prompt(
+                lang,
+                add_profile::ask_name(lang),
+                Callback::ProfilesPage {
+                    owner: p.user_id,
+                    page: 0,
+                },
+            ))
+            .await?;
+            return Ok(Answer::Silent);
+        }
+        Callback::AddRetry => return add_profile::retry(p).await,
+        Callback::DialogueCancel => {
+            p.dialogue.exit().await?;
+            p.show(Screen::new(t(lang, T::Cancelled), vec![])).await?;
+            return Ok(Answer::Silent);
+        }
+        _ => {}
+    }
+    let Some(id) = cb.profile_id() else {
+        return Ok(Answer::Alert(t(lang, T::AlertGarbled)));
+    };
+    let o = match p.reload(id).await? {
+        Ok(o) => o,
+        Err(r) => return Ok(refusal(lang, r)),
+    };
+    p.leave_dialogue().await?;
+    profile_action(p, cb, o).await
+}
+
+/// Buttons of one owned profile.
+async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result<Answer> {
+    let lang = p.lang;
+    let db = &p.state.db;
+    let id = o.profile.id;
+    match cb {
+        Callback::ProfileView(_) => {
+            let last = tasks::latest_run(db, o.task.id).await?;
+            p.show(screens::card(lang, &o, last.as_ref())).await?;
+        }
+        Callback::ProfileReport(_) => p.show(screens::settings(lang, &o)).await?,
+        Callback::ReportNow(_) => return report_now(p, o).await,
+        Callback::ReportHistorical(_) => {
+            if !p.private() {
+                return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
+            }
+            p.dialogue
+                .update(State::HistoricalStart { profile_id: id })
+                .await?;
+            let text = super::dialogue::historical::ask_start(lang, &o);
+            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+                .await?;
+        }
+        Callback::ReportCharacteristics(_) => p.show(screens::metrics(lang, &o)).await?,
+        Callback::ReportToggle(_, metric) => {
+            let mut set = MetricSet::from_json(&o.task.metrics);
+            set.toggle(metric);
+            if set.is_empty() {
+                return Ok(Answer::Alert(t(lang, T::AlertMetricLast)));
+            }
+            tasks::set_metrics(db, o.task.id, &set).await?;
+            return refreshed(p, id, screens::metrics).await;
+        }
+        Callback::ReportMetricsAll(_) => {
+            tasks::set_metrics(db, o.task.id, &MetricSet::all()).await?;
+            return refreshed(p, id, screens::metrics).await;
+        }
+        Callback::ReportSetChat(_) => p.show(screens::chat(lang, &o)).await?,
+        Callback::ReportChatHere(_) => return chat_here(p, o).await,
+        Callback::ReportChatForward(_) => {
+            if !p.private() {
+                return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
+            }
+            p.dialogue
+                .update(State::ForwardChat { profile_id: id })
+                .await?;
+            let text = tf(
+                lang,
+                T::ChatForwardPrompt,
+                &[("name", &html_escape(&o.profile.name))],
+            );
+            p.show(screens::prompt(lang, text, Callback::ReportSetChat(id)))
+                .await?;
+        }
+        Callback::ReportChatClear(_) => {
+            tasks::change_schedule(db, &o.task, ScheduleChange::NoChat).await?;
+            refreshed(p, id, screens::settings).await?;
+            return Ok(Answer::Toast(t(lang, T::ChatCleared)));
+        }
+        Callback::ReportSetTime(_) => {
+            if p.private() {
+                p.dialogue.update(State::Time { profile_id: id }).await?;
+            }
+            p.show(screens::time(lang, &o)).await?;
+        }
+        Callback::TimeSet(_, at) => {
+            let hhmm = at.format("%H:%M").to_string();
+            tasks::change_schedule(db, &o.task, ScheduleChange::TimeOfDay(hhmm.clone())).await?;
+            refreshed(p, id, screens::settings).await?;
+            return Ok(Answer::Toast(tf(lang, T::TimeSaved, &[("time", &hhmm)])));
+        }
+        Callback::ReportTimezone(_) => {
+            if p.private() {
+                p.dialogue
+                    .update(State::TimeZone { profile_id: id })
+                    .await?;
+            }
+            p.show(screens::time_zone(lang, &o)).await?;
+        }
+        Callback::TzSet(_, tz) => {
+            tasks::change_schedule(db, &o.task, ScheduleChange::TimeZone(tz.name().to_owned()))
+                .await?;
+            refreshed(p, id, screens::settings).await?;
+            return Ok(Answer::Toast(tf(lang, T::TzSaved, &[("tz", tz.name())])));
+        }
+        Callback::ReportFrequency(_) => p.show(screens::frequency(lang, &o)).await?,
+        Callback::FreqSet(_, f) => {
+            use crate::db::tasks::Frequency;
+            match f {
+                Frequency::Daily | Frequency::Weekly => {
+                    tasks::change_schedule(db, &o.task, ScheduleChange::Frequency(f)).await?;
+                    return refreshed(p, id, screens::frequency).await;
+                }
+                Frequency::Interval => {
+                    if p.private() {
+                        p.dialogue
+                            .update(State::Interval { profile_id: id })
+                            .await?;
+                    }
+                    p.show(screens::interval_prompt(lang, &o)).await?;
+                }
+                Frequency::Monthly => {
+                    if p.private() {
+                        p.dialogue
+                            .update(State::MonthDay { profile_id: id })
+                            .await?;
+                    }
+                    p.show(screens::month_day_prompt(lang, &o)).await?;
+                }
+            }
+        }
+        Callback::FreqInterval(_, n) => {
+            tasks::change_schedule(db, &o.task, ScheduleChange::Interval(n)).await?;
+            return refreshed(p, id, screens::frequency).await;
+        }
+        Callback::FreqMonthDay(_, d) => {
+            tasks::change_schedule(db, &o.task, ScheduleChange::MonthDay(d)).await?;
+            return refreshed(p, id, screens::frequency).await;
+        }
+        Callback::ReportDayToggle(_, day) => {
+            let days = Weekdays(o.task.weekdays).toggled(day);
+            tasks::change_schedule(db, &o.task, ScheduleChange::Weekdays(days)).await?;
+            return refreshed(p, id, screens::frequency).await;
+        }
+        Callback::ReportPeriod(_) => p.show(screens::period(lang, &o)).await?,
+        Callback::PeriodSet(_, kind) => {
+            tasks::set_period(db, o.task.id, kind).await?;
+            return refreshed(p, id, screens::period).await;
+        }
+        Callback::ReportActive(_) => {
+            if o.task.chat_id.is_none() {
+                return Ok(Answer::Alert(t(lang, T::AlertNeedChat)));
+            }
+            tasks::change_schedule(db, &o.task, ScheduleChange::Active(!o.task.is_active)).await?;
+            return refreshed(p, id, screens::settings).await;
+        }
+        // The Excel export is issue 7; until then the button says so instead of failing.
+        Callback::ExportMessenger(_) => return Ok(Answer::Alert(t(lang, T::AlertExportLater))),
+        Callback::ProfileRename(_) => {
+            if !p.private() {
+                return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
+            }
+            p.dialogue.update(State::Rename { profile_id: id }).await?;
+            let text = tf(
+                lang,
+                T::RenamePrompt,
+                &[
+                    ("name", &html_escape(&o.profile.name)),
+                    ("max", &super::dialogue::inputs::MAX_NAME_CHARS.to_string()),
+                ],
+            );
+            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+                .await?;
+        }
+        Callback::ProfileDelete(_) => p.show(screens::delete_confirm(lang, &o)).await?,
+        Callback::ProfileDeleteConfirm(_) => {
+            crate::db::profiles::delete(db, id).await?;
+            tracing::info!(profile_id = id, "profile deleted");
+            let notice = tf(lang, T::Deleted, &[("name", &html_escape(&o.profile.name))]);
+            let screen = list::screen(p.state, lang, p.user_id, 0).await?;
+            p.show(screen.with_notice(&notice)).await?;
+        }
+        // Handled in `route`.
+        Callback::ProfilesPage { .. }
+        | Callback::ProfileAdd
+        | Callback::AddRetry
+        | Callback::DialogueCancel => {}
+    }
+    Ok(Answer::Silent)
+}
+
+/// Shows `render` of the profile as stored after a change.
+async fn refreshed(
+    p: &Press<'_>,
+    id: i64,
+    render: fn(Lang, &Owned) -> Screen,
+) -> anyhow::Result<Answer> {
+    match p.reload(id).await? {
+        Ok(o) => {
+            p.show(render(p.lang, &o)).await?;
+            Ok(Answer::Toast(t(p.lang, T::Saved)))
+        }
+        Err(r) => Ok(refusal(p.lang, r)),
+    }
+}
+
+/// Binds the chat the button was pressed in, after checking the bot can post there.
+async fn chat_here(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
+    let lang = p.lang;
+    let chat = p.chat;
+    let title = if chat.is_private() {
+        p.user_name.clone()
+    } else {
+        chat.title().unwrap_or_default().to_owned()
+    };
+    if !chat.is_private()
+        && let Err(why) =
+            super::chat_check::can_post(p.bot, p.me.id, chat.id, chat.is_channel()).await
+    {
+        return Ok(Answer::Alert(strip_html(&tf(
+            lang,
+            T::ChatCannotPost,
+            &[("title", &title), ("reason", &why.reason(lang))],
+        ))));
+    }
+    tasks::change_schedule(
+        &p.state.db,
+        &o.task,
+        ScheduleChange::Chat {
+            id: chat.id.0,
+            title: title.clone(),
+        },
+    )
+    .await?;
+    refreshed(p, o.profile.id, screens::settings).await?;
+    Ok(Answer::Toast(tf(
+        lang,
+        T::ChatSetDone,
+        &[("name", &o.profile.name), ("title", &title)],
+    )))
+}
+
+/// Alerts are plain text: drop the few tags a shared text may carry.
+fn strip_html(text: &str) -> String {
+    text.replace("<b>", "").replace("</b>", "")
+}
+
+/// "Report now": to the destination chat, or here when none is set.
+async fn report_now(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
+    let lang = p.lang;
+    // Answer first: building a report can outlast the callback's answer window.
+    ui::answer(
+        p.bot,
+        &p.query.id,
+        Answer::Toast(t(lang, T::ReportPreparing)),
+    )
+    .await?;
+    let period = Period::resolve(
+        words::task_period(&o.task),
+        words::task_tz(&o.task),
+        Utc::now(),
+    );
+    delivery::report_and_tell(p.bot, p.state, lang, &o, period, RunKind::Now, p.chat.id).await?;
+    Ok(Answer::Done)
+}

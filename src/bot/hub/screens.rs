@@ -1,0 +1,421 @@
+//! The hub's screens for one profile: the card, report settings and each setting's chooser.
+//! Pure rendering: the router loads the rows and decides which screen to show.
+
+use chrono_tz::Tz;
+
+use super::words;
+use crate::bot::access::Owned;
+use crate::bot::callback::Callback;
+use crate::bot::texts::{T, t, tf};
+use crate::bot::ui::{Screen, button};
+use crate::db::entities::report_run;
+use crate::db::tasks::{Frequency, Weekdays};
+use crate::i18n::Lang;
+use crate::report::{Metric, MetricSet, PeriodKind, html_escape};
+
+/// Times offered as buttons; any other is typed.
+pub const COMMON_TIMES: [&str; 8] = [
+    "07:00", "08:00", "09:00", "10:00", "12:00", "18:00", "20:00", "21:00",
+];
+/// Russia's zones west to east, then neighbours; any other IANA name is typed.
+pub const COMMON_ZONES: [Tz; 14] = [
+    chrono_tz::Europe::Kaliningrad,
+    chrono_tz::Europe::Moscow,
+    chrono_tz::Europe::Samara,
+    chrono_tz::Asia::Yekaterinburg,
+    chrono_tz::Asia::Omsk,
+    chrono_tz::Asia::Novosibirsk,
+    chrono_tz::Asia::Krasnoyarsk,
+    chrono_tz::Asia::Irkutsk,
+    chrono_tz::Asia::Yakutsk,
+    chrono_tz::Asia::Vladivostok,
+    chrono_tz::Asia::Kamchatka,
+    chrono_tz::Europe::Minsk,
+    chrono_tz::Asia::Almaty,
+    chrono_tz::Asia::Tashkent,
+];
+pub const COMMON_INTERVALS: [i32; 5] = [2, 3, 7, 14, 30];
+pub const COMMON_MONTH_DAYS: [i32; 8] = [1, 5, 10, 15, 20, 25, 28, 31];
+
+fn checked(on: bool, label: &str) -> String {
+    if on {
+        format!("✅ {label}")
+    } else {
+        label.to_owned()
+    }
+}
+
+fn back(lang: Lang, to: Callback) -> Vec<teloxide::types::InlineKeyboardButton> {
+    vec![button(t(lang, T::BtnBack), to)]
+}
+
+fn name(o: &Owned) -> String {
+    html_escape(&o.profile.name)
+}
+
+pub fn card(lang: Lang, o: &Owned, last_run: Option<&report_run::Model>) -> Screen {
+    let p = &o.profile;
+    let id = p.id;
+    let status = match p.status.as_str() {
+        "ok" => t(lang, T::StatusOk),
+        "auth_failed" => t(lang, T::StatusAuthFailed),
+        other => tf(
+            lang,
+            T::StatusOther,
+            &[(
+                "status",
+                &html_escape(p.last_error.as_deref().unwrap_or(other)),
+            )],
+        ),
+    };
+    let account = match (&p.avito_account_name, p.avito_user_id) {
+        (Some(n), Some(uid)) => format!("{} (id {uid})", html_escape(n)),
+        (None, Some(uid)) => format!("id {uid}"),
+        (Some(n), None) => html_escape(n),
+        (None, None) => t(lang, T::AccountUnknown),
+    };
+    let text = tf(
+        lang,
+        T::Card,
+        &[
+            ("name", &name(o)),
+            ("account", &account),
+            ("status", &status),
+            ("chat", &words::chat(lang, &o.task, p.owner_id)),
+            ("schedule", &words::schedule_with_tz(lang, &o.task)),
+            ("next", &words::next_report(lang, &o.task)),
+            (
+                "last",
+                &words::last_report(lang, last_run, words::task_tz(&o.task)),
+            ),
+        ],
+    );
+    Screen::new(
+        text,
+        vec![
+            vec![button(
+                t(lang, T::BtnReportSettings),
+                Callback::ProfileReport(id),
+            )],
+            vec![
+                button(t(lang, T::BtnReportNow), Callback::ReportNow(id)),
+                button(t(lang, T::BtnHistorical), Callback::ReportHistorical(id)),
+            ],
+            vec![button(t(lang, T::BtnExport), Callback::ExportMessenger(id))],
+            vec![
+                button(t(lang, T::BtnRename), Callback::ProfileRename(id)),
+                button(t(lang, T::BtnDelete), Callback::ProfileDelete(id)),
+            ],
+            back(
+                lang,
+                Callback::ProfilesPage {
+                    owner: p.owner_id,
+                    page: 0,
+                },
+            ),
+        ],
+    )
+}
+
+pub fn settings(lang: Lang, o: &Owned) -> Screen {
+    let task = &o.task;
+    let id = o.profile.id;
+    let text = tf(
+        lang,
+        T::Settings,
+        &[
+            ("name", &name(o)),
+            ("chat", &words::chat(lang, task, o.profile.owner_id)),
+            ("schedule", &words::schedule(lang, task)),
+            ("time", &task.time_of_day),
+            ("tz", &task.time_zone),
+            ("period", &words::period(lang, words::task_period(task))),
+            (
+                "metrics",
+                &words::metrics_summary(lang, &MetricSet::from_json(&task.metrics)),
+            ),
+            (
+                "active",
+                &t(
+                    lang,
+                    if task.is_active {
+                        T::ActiveOn
+                    } else {
+                        T::ActiveOff
+                    },
+                ),
+            ),
+        ],
+    );
+    Screen::new(
+        text,
+        vec![
+            vec![
+                button(t(lang, T::BtnChat), Callback::ReportSetChat(id)),
+                button(t(lang, T::BtnTime), Callback::ReportSetTime(id)),
+            ],
+            vec![
+                button(t(lang, T::BtnTz), Callback::ReportTimezone(id)),
+                button(t(lang, T::BtnFrequency), Callback::ReportFrequency(id)),
+            ],
+            vec![
+                button(t(lang, T::BtnPeriod), Callback::ReportPeriod(id)),
+                button(t(lang, T::BtnMetrics), Callback::ReportCharacteristics(id)),
+            ],
+            vec![button(
+                t(
+                    lang,
+                    if task.is_active {
+                        T::BtnTurnOff
+                    } else {
+                        T::BtnTurnOn
+                    },
+                ),
+                Callback::ReportActive(id),
+            )],
+            back(lang, Callback::ProfileView(id)),
+        ],
+    )
+}
+
+pub fn chat(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let text = tf(
+        lang,
+        T::ChatScreen,
+        &[
+            ("name", &name(o)),
+            ("chat", &words::chat(lang, &o.task, o.profile.owner_id)),
+        ],
+    );
+    let mut rows = vec![
+        vec![button(
+            t(lang, T::BtnChatHere),
+            Callback::ReportChatHere(id),
+        )],
+        vec![button(
+            t(lang, T::BtnChatForward),
+            Callback::ReportChatForward(id),
+        )],
+    ];
+    if o.task.chat_id.is_some() {
+        rows.push(vec![button(
+            t(lang, T::BtnChatClear),
+            Callback::ReportChatClear(id),
+        )]);
+    }
+    rows.push(back(lang, Callback::ProfileReport(id)));
+    Screen::new(text, rows)
+}
+
+/// A prompt for typed input, with a way back.
+pub fn prompt(lang: Lang, text: String, back_to: Callback) -> Screen {
+    Screen::new(text, vec![back(lang, back_to)])
+}
+
+pub fn time(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let text = tf(
+        lang,
+        T::TimeScreen,
+        &[
+            ("name", &name(o)),
+            ("time", &o.task.time_of_day),
+            ("tz", &o.task.time_zone),
+        ],
+    );
+    let mut rows: Vec<Vec<_>> = COMMON_TIMES
+        .chunks(4)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .filter_map(|hhmm| {
+                    let at = chrono::NaiveTime::parse_from_str(hhmm, "%H:%M").ok()?;
+                    Some(button(
+                        checked(o.task.time_of_day == *hhmm, hhmm),
+                        Callback::TimeSet(id, at),
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    rows.push(back(lang, Callback::ProfileReport(id)));
+    Screen::new(text, rows)
+}
+
+pub fn time_zone(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let text = tf(
+        lang,
+        T::TzScreen,
+        &[("name", &name(o)), ("tz", &o.task.time_zone)],
+    );
+    let mut rows: Vec<Vec<_>> = COMMON_ZONES
+        .chunks(2)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|tz| {
+                    button(
+                        checked(o.task.time_zone == tz.name(), tz.name()),
+                        Callback::TzSet(id, *tz),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    rows.push(back(lang, Callback::ProfileReport(id)));
+    Screen::new(text, rows)
+}
+
+pub fn frequency(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let current = Frequency::from_slug(&o.task.frequency).unwrap_or(Frequency::Daily);
+    let mut text = tf(
+        lang,
+        T::FreqScreen,
+        &[
+            ("name", &name(o)),
+            ("schedule", &words::schedule_with_tz(lang, &o.task)),
+        ],
+    );
+    let label = |f: Frequency| {
+        t(
+            lang,
+            match f {
+                Frequency::Daily => T::BtnFreqDaily,
+                Frequency::Interval => T::BtnFreqInterval,
+                Frequency::Weekly => T::BtnFreqWeekly,
+                Frequency::Monthly => T::BtnFreqMonthly,
+            },
+        )
+    };
+    let mut rows: Vec<Vec<_>> = Frequency::ALL
+        .chunks(2)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|f| {
+                    button(
+                        checked(*f == current, &label(*f)),
+                        Callback::FreqSet(id, *f),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    if current == Frequency::Weekly {
+        text.push_str("\n\n");
+        text.push_str(&t(lang, T::FreqWeeklyHint));
+        let days = Weekdays(o.task.weekdays);
+        rows.push(
+            (0..7u8)
+                .map(|d| {
+                    button(
+                        checked(days.contains(d), &words::weekday(lang, d)),
+                        Callback::ReportDayToggle(id, d),
+                    )
+                })
+                .collect(),
+        );
+    }
+    rows.push(back(lang, Callback::ProfileReport(id)));
+    Screen::new(text, rows)
+}
+
+pub fn interval_prompt(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let text = tf(lang, T::IntervalPrompt, &[("name", &name(o))]);
+    let options = COMMON_INTERVALS
+        .iter()
+        .map(|n| {
+            button(
+                tf(lang, T::IntervalOption, &[("n", &n.to_string())]),
+                Callback::FreqInterval(id, *n),
+            )
+        })
+        .collect();
+    Screen::new(
+        text,
+        vec![options, back(lang, Callback::ReportFrequency(id))],
+    )
+}
+
+pub fn month_day_prompt(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let text = tf(lang, T::MonthDayPrompt, &[("name", &name(o))]);
+    let options = COMMON_MONTH_DAYS
+        .chunks(4)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|d| button(d.to_string(), Callback::FreqMonthDay(id, *d)))
+                .collect()
+        })
+        .collect::<Vec<_>>();
+    let mut rows = options;
+    rows.push(back(lang, Callback::ReportFrequency(id)));
+    Screen::new(text, rows)
+}
+
+pub fn period(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let current = words::task_period(&o.task);
+    let text = tf(
+        lang,
+        T::PeriodScreen,
+        &[
+            ("name", &name(o)),
+            ("period", &words::period(lang, current)),
+        ],
+    );
+    let mut rows: Vec<Vec<_>> = PeriodKind::ALL
+        .iter()
+        .map(|k| {
+            vec![button(
+                checked(*k == current, &words::period(lang, *k)),
+                Callback::PeriodSet(id, *k),
+            )]
+        })
+        .collect();
+    rows.push(back(lang, Callback::ProfileReport(id)));
+    Screen::new(text, rows)
+}
+
+pub fn metrics(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    let set = MetricSet::from_json(&o.task.metrics);
+    let text = tf(lang, T::MetricsScreen, &[("name", &name(o))]);
+    let mut rows: Vec<Vec<_>> = Metric::ALL
+        .chunks(2)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|m| {
+                    let mark = if set.contains(*m) { "✅" } else { "▫️" };
+                    button(
+                        format!("{mark} {}", words::metric(lang, *m)),
+                        Callback::ReportToggle(id, *m),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    rows.push(vec![button(
+        t(lang, T::BtnMetricsAll),
+        Callback::ReportMetricsAll(id),
+    )]);
+    rows.push(back(lang, Callback::ProfileReport(id)));
+    Screen::new(text, rows)
+}
+
+pub fn delete_confirm(lang: Lang, o: &Owned) -> Screen {
+    let id = o.profile.id;
+    Screen::new(
+        tf(lang, T::DeleteConfirm, &[("name", &name(o))]),
+        vec![vec![
+            button(t(lang, T::BtnDeleteYes), Callback::ProfileDeleteConfirm(id)),
+            button(t(lang, T::BtnDeleteNo), Callback::ProfileView(id)),
+        ]],
+    )
+}

@@ -1,0 +1,242 @@
+//! Settings in words, in the user's language: schedules, periods, metrics, chats, runs.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::bot::texts::{T, t, tf};
+use crate::db::entities::{report_run, report_task};
+use crate::db::tasks::{Frequency, Weekdays};
+use crate::i18n::Lang;
+use crate::report::html_escape;
+use crate::report::{Metric, MetricSet, PeriodKind};
+
+pub fn weekday(lang: Lang, day: u8) -> String {
+    let key = match day {
+        0 => T::Wd0,
+        1 => T::Wd1,
+        2 => T::Wd2,
+        3 => T::Wd3,
+        4 => T::Wd4,
+        5 => T::Wd5,
+        _ => T::Wd6,
+    };
+    t(lang, key)
+}
+
+/// "daily at 09:00", "every 3 days at 09:00", "on Mon, Fri at 09:00", "monthly on day 15 …".
+pub fn schedule(lang: Lang, task: &report_task::Model) -> String {
+    let time = task.time_of_day.as_str();
+    match Frequency::from_slug(&task.frequency).unwrap_or(Frequency::Daily) {
+        Frequency::Daily => tf(lang, T::SchedDaily, &[("time", time)]),
+        Frequency::Interval => tf(
+            lang,
+            T::SchedInterval,
+            &[("n", &task.interval_days.to_string()), ("time", time)],
+        ),
+        Frequency::Weekly => {
+            let days = Weekdays(task.weekdays);
+            if days.is_empty() {
+                t(lang, T::SchedWeeklyNone)
+            } else {
+                let names: Vec<String> = days.days().map(|d| weekday(lang, d)).collect();
+                tf(
+                    lang,
+                    T::SchedWeekly,
+                    &[("days", &names.join(", ")), ("time", time)],
+                )
+            }
+        }
+        Frequency::Monthly => tf(
+            lang,
+            T::SchedMonthly,
+            &[("day", &task.month_day.to_string()), ("time", time)],
+        ),
+    }
+}
+
+/// The schedule with its time zone.
+pub fn schedule_with_tz(lang: Lang, task: &report_task::Model) -> String {
+    tf(
+        lang,
+        T::SchedWithTz,
+        &[("schedule", &schedule(lang, task)), ("tz", &task.time_zone)],
+    )
+}
+
+pub fn period(lang: Lang, kind: PeriodKind) -> String {
+    t(
+        lang,
+        match kind {
+            PeriodKind::SinceLastSlot => T::PeriodSinceLastSlot,
+            PeriodKind::Yesterday => T::PeriodYesterday,
+            PeriodKind::Last7Days => T::PeriodLast7Days,
+            PeriodKind::Last30Days => T::PeriodLast30Days,
+            PeriodKind::PreviousMonth => T::PeriodPreviousMonth,
+        },
+    )
+}
+
+/// The task's period; an unknown stored value reads as the default.
+pub fn task_period(task: &report_task::Model) -> PeriodKind {
+    PeriodKind::from_slug(&task.period).unwrap_or(PeriodKind::SinceLastSlot)
+}
+
+pub fn metric(lang: Lang, m: Metric) -> String {
+    t(
+        lang,
+        match m {
+            Metric::Views => T::MetricViews,
+            Metric::Contacts => T::MetricContacts,
+            Metric::Favorites => T::MetricFavorites,
+            Metric::Conversion => T::MetricConversion,
+            Metric::Calls => T::MetricCalls,
+            Metric::Spending => T::MetricSpending,
+            Metric::CostPerContact => T::MetricCostPerContact,
+            Metric::WalletBalance => T::MetricBalance,
+            Metric::CpaBalance => T::MetricCpaBalance,
+            Metric::ActiveItems => T::MetricActiveItems,
+        },
+    )
+}
+
+/// "all" or "3 of 10".
+pub fn metrics_summary(lang: Lang, set: &MetricSet) -> String {
+    let n = set.iter().count();
+    if n == Metric::ALL.len() {
+        t(lang, T::MetricsAll)
+    } else {
+        tf(
+            lang,
+            T::MetricsSome,
+            &[
+                ("n", &n.to_string()),
+                ("total", &Metric::ALL.len().to_string()),
+            ],
+        )
+    }
+}
+
+/// The destination chat, HTML-escaped.
+pub fn chat(lang: Lang, task: &report_task::Model, owner_id: i64) -> String {
+    match task.chat_id {
+        None => t(lang, T::ChatNone),
+        Some(id) if id == owner_id => t(lang, T::ChatPrivate),
+        Some(id) => html_escape(task.chat_title.as_deref().unwrap_or(&id.to_string())),
+    }
+}
+
+/// The task's time zone; an unknown stored value reads as Moscow.
+pub fn task_tz(task: &report_task::Model) -> Tz {
+    task.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow)
+}
+
+pub fn datetime(lang: Lang, at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz)
+        .format(&t(lang, T::DatetimeFormat))
+        .to_string()
+}
+
+/// The next report: planned time, or why there is none.
+pub fn next_report(lang: Lang, task: &report_task::Model) -> String {
+    if task.chat_id.is_none() {
+        return t(lang, T::NextNoChat);
+    }
+    if !task.is_active {
+        return t(lang, T::NextOff);
+    }
+    match task.next_run_at {
+        Some(at) => tf(
+            lang,
+            T::NextAt,
+            &[("when", &datetime(lang, at, task_tz(task)))],
+        ),
+        None => t(lang, T::NextUnplanned),
+    }
+}
+
+/// The last delivery and its outcome.
+pub fn last_report(lang: Lang, run: Option<&report_run::Model>, tz: Tz) -> String {
+    let Some(run) = run else {
+        return t(lang, T::LastNone);
+    };
+    let kind = t(
+        lang,
+        match run.kind.as_str() {
+            "scheduled" => T::RunKindScheduled,
+            "historical" => T::RunKindHistorical,
+            "stats" => T::RunKindStats,
+            _ => T::RunKindNow,
+        },
+    );
+    let outcome = match run.status.as_str() {
+        "sent" => t(lang, T::RunSent),
+        "failed" => tf(
+            lang,
+            T::RunFailed,
+            &[("error", &html_escape(run.error.as_deref().unwrap_or("?")))],
+        ),
+        "skipped" => t(lang, T::RunSkipped),
+        _ => t(lang, T::RunPending),
+    };
+    let when = run.finished_at.or(run.started_at).unwrap_or(run.created_at);
+    tf(
+        lang,
+        T::LastRun,
+        &[
+            ("when", &datetime(lang, when, tz)),
+            ("kind", &kind),
+            ("outcome", &outcome),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(frequency: &str) -> report_task::Model {
+        let now = Utc::now();
+        report_task::Model {
+            id: 1,
+            profile_id: 1,
+            chat_id: None,
+            chat_title: None,
+            frequency: frequency.to_owned(),
+            interval_days: 3,
+            weekdays: 0b0010001,
+            month_day: 15,
+            time_of_day: "09:30".to_owned(),
+            time_zone: "Asia/Novosibirsk".to_owned(),
+            period: "since_last_slot".to_owned(),
+            metrics: "[]".to_owned(),
+            is_active: false,
+            schedule_version: 0,
+            next_run_at: None,
+            last_run_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn schedules_read_as_words_in_both_languages() {
+        assert_eq!(schedule(Lang::En, &task("daily")), "daily at 09:30");
+        assert_eq!(
+            schedule(Lang::En, &task("interval")),
+            "every 3 days at 09:30"
+        );
+        assert_eq!(schedule(Lang::En, &task("weekly")), "on Mon, Fri at 09:30");
+        assert_eq!(
+            schedule(Lang::En, &task("monthly")),
+            "monthly on day 15 at 09:30"
+        );
+        assert_eq!(
+            schedule(Lang::Ru, &task("weekly")),
+            "по дням: Пн, Пт, в 09:30"
+        );
+        assert_eq!(
+            schedule_with_tz(Lang::Ru, &task("daily")),
+            "ежедневно в 09:30 (Asia/Novosibirsk)"
+        );
+    }
+}

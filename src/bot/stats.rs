@@ -1,0 +1,120 @@
+//! `/stats`: one combined report in the chat. In a group or channel it covers every profile
+//! whose report destination is that chat (whoever owns it); in a private chat, the user's own
+//! profiles.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use teloxide::prelude::*;
+use teloxide::types::ChatAction;
+
+use super::AppState;
+use super::delivery::{self, send_chunks};
+use super::hub::words;
+use super::texts::{T, t};
+use super::ui;
+use crate::db::entities::{avito_profile, report_task};
+use crate::db::profiles;
+use crate::db::tasks::{self, NewRun, RunKind};
+use crate::i18n::Lang;
+use crate::report::{Metric, MetricSet, Period, ReportOptions};
+
+pub async fn handle(bot: &Bot, msg: &Message, state: &AppState, lang: Lang) -> anyhow::Result<()> {
+    let chat = msg.chat.id;
+    let bound = if msg.chat.is_private() {
+        let owner = msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or_default();
+        let mut pairs = Vec::new();
+        for p in profiles::all_of(&state.db, owner).await? {
+            let task = tasks::ensure(&state.db, p.id).await?;
+            pairs.push((p, task));
+        }
+        pairs
+    } else {
+        let mut pairs = Vec::new();
+        for task in tasks::for_chat(&state.db, chat.0).await? {
+            if let Some(p) = profiles::find(&state.db, task.profile_id).await? {
+                pairs.push((p, task));
+            }
+        }
+        pairs
+    };
+    if bound.is_empty() {
+        let key = if msg.chat.is_private() {
+            T::StatsNonePrivate
+        } else {
+            T::StatsNoneGroup
+        };
+        ui::send_html(bot, chat, t(lang, key)).await?;
+        return Ok(());
+    }
+    let options = options(&bound, lang);
+    let (period_start, period_end) = (options.period.from, options.period.to);
+    let sources: Vec<_> = bound
+        .iter()
+        .filter_map(|(p, _)| match delivery::profile_source(state, p) {
+            Ok(source) => Some(source),
+            Err(e) => {
+                tracing::warn!(profile_id = p.id, error = %e, "profile left out of /stats");
+                None
+            }
+        })
+        .collect();
+    let run_id = tasks::start_run(
+        &state.db,
+        NewRun {
+            task_id: None,
+            profile_id: None,
+            kind: RunKind::Stats,
+            chat_id: chat.0,
+            period_start,
+            period_end,
+        },
+    )
+    .await?;
+    let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
+    let chunks = delivery::build_report(state, sources, options).await;
+    let sent = send_chunks(bot, chat, chunks)
+        .await
+        .map_err(anyhow::Error::from);
+    let error = sent.as_ref().err().map(ToString::to_string);
+    tasks::finish_run(&state.db, run_id, error).await?;
+    tracing::info!(
+        profiles = bound.len(),
+        ok = sent.is_ok(),
+        "/stats delivered"
+    );
+    sent?;
+    Ok(())
+}
+
+/// One period, zone and metric set for the whole combined report: the first bound task's
+/// period and zone (a chat's profiles are normally set up alike), and every metric any of
+/// them selected.
+fn options(bound: &[(avito_profile::Model, report_task::Model)], lang: Lang) -> ReportOptions {
+    let first = bound.first().map(|(_, task)| task);
+    let tz = first
+        .map(words::task_tz)
+        .unwrap_or(chrono_tz::Europe::Moscow);
+    let kind = first
+        .map(words::task_period)
+        .unwrap_or(crate::report::PeriodKind::Yesterday);
+    let metrics: BTreeSet<Metric> = bound
+        .iter()
+        .flat_map(|(_, task)| {
+            MetricSet::from_json(&task.metrics)
+                .iter()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let metrics = if metrics.is_empty() {
+        MetricSet::all()
+    } else {
+        metrics.into_iter().collect()
+    };
+    ReportOptions {
+        period: Period::resolve(kind, tz, Utc::now()),
+        metrics,
+        tz,
+        lang,
+    }
+}

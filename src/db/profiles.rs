@@ -1,0 +1,140 @@
+//! Queries about Avito profiles, by intent.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use sea_orm::sea_query::ExprTrait;
+
+use super::DbError;
+use super::entities::{avito_profile, report_task};
+use super::tasks::TaskDefaults;
+
+/// A profile about to be stored: validated against Avito, secret already encrypted.
+#[derive(Debug, Clone)]
+pub struct NewProfile {
+    pub owner_id: i64,
+    pub name: String,
+    pub client_id: String,
+    pub client_secret_enc: String,
+    pub avito_user_id: i64,
+    pub avito_account_name: Option<String>,
+}
+
+/// Creates the profile and its report task (one per profile) in one transaction, so a
+/// profile never exists without its settings.
+pub async fn create_with_task(
+    db: &DatabaseConnection,
+    new: NewProfile,
+    defaults: &TaskDefaults,
+) -> Result<(avito_profile::Model, report_task::Model), DbError> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let profile = avito_profile::Entity::insert(avito_profile::ActiveModel {
+        owner_id: Set(new.owner_id),
+        name: Set(new.name),
+        client_id: Set(new.client_id),
+        client_secret_enc: Set(new.client_secret_enc),
+        avito_user_id: Set(Some(new.avito_user_id)),
+        avito_account_name: Set(new.avito_account_name),
+        access_token_enc: Set(None),
+        token_expires_at: Set(None),
+        status: Set("ok".to_owned()),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    let task = report_task::Entity::insert(defaults.active_model(profile.id, now))
+        .exec_with_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok((profile, task))
+}
+
+/// The owner's profiles, oldest first, one page of `per_page`; and how many there are.
+pub async fn page_of(
+    db: &DatabaseConnection,
+    owner_id: i64,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<avito_profile::Model>, u64), DbError> {
+    let query = avito_profile::Entity::find()
+        .filter(avito_profile::Column::OwnerId.eq(owner_id))
+        .order_by_asc(avito_profile::Column::Id);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .offset(page * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Every profile of the owner, oldest first.
+pub async fn all_of(
+    db: &DatabaseConnection,
+    owner_id: i64,
+) -> Result<Vec<avito_profile::Model>, DbError> {
+    Ok(avito_profile::Entity::find()
+        .filter(avito_profile::Column::OwnerId.eq(owner_id))
+        .order_by_asc(avito_profile::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn find(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Option<avito_profile::Model>, DbError> {
+    Ok(avito_profile::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The owner's profile already connected to this Avito account or application, if any.
+pub async fn find_duplicate(
+    db: &DatabaseConnection,
+    owner_id: i64,
+    avito_user_id: i64,
+    client_id: &str,
+) -> Result<Option<avito_profile::Model>, DbError> {
+    Ok(avito_profile::Entity::find()
+        .filter(avito_profile::Column::OwnerId.eq(owner_id))
+        .filter(
+            avito_profile::Column::AvitoUserId
+                .eq(avito_user_id)
+                .or(avito_profile::Column::ClientId.eq(client_id)),
+        )
+        .one(db)
+        .await?)
+}
+
+pub async fn rename(db: &DatabaseConnection, id: i64, name: &str) -> Result<(), DbError> {
+    avito_profile::Entity::update(avito_profile::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_owned()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the profile; its task goes with it (ON DELETE CASCADE) and its runs keep their
+/// history with the task and profile set to NULL.
+pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
+    // The cascade is declared in the schema, but SQLite enforces it only with foreign keys
+    // on; deleting the task first makes the outcome the same on both engines.
+    let txn = db.begin().await?;
+    report_task::Entity::delete_many()
+        .filter(report_task::Column::ProfileId.eq(id))
+        .exec(&txn)
+        .await?;
+    let deleted = avito_profile::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(deleted.rows_affected > 0)
+}
