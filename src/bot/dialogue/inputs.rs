@@ -172,34 +172,27 @@ pub async fn on_time_zone(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()
 }
 
 pub async fn on_interval(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
-    let Some(o) = profile(ctx, profile_id).await? else {
-        return Ok(());
-    };
-    match interval(ctx.lang, ctx.text) {
-        Err(problem) => ctx.reply(problem).await,
-        Ok(n) => {
-            apply(ctx, &o, ScheduleChange::Interval(n)).await?;
-            let lang = ctx.lang;
-            done(ctx, profile_id, screens::frequency, |o| {
-                tf(
-                    lang,
-                    T::FreqSaved,
-                    &[("schedule", &words::schedule(lang, &o.task))],
-                )
-            })
-            .await
-        }
-    }
+    on_frequency_number(ctx, profile_id, interval, ScheduleChange::Interval).await
 }
 
 pub async fn on_month_day(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+    on_frequency_number(ctx, profile_id, month_day, ScheduleChange::MonthDay).await
+}
+
+/// A number typed on the frequency screen (days between reports, day of the month).
+async fn on_frequency_number(
+    ctx: &Input<'_>,
+    profile_id: i64,
+    parse: fn(Lang, &str) -> Result<i32, String>,
+    change: fn(i32) -> ScheduleChange,
+) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
-    match month_day(ctx.lang, ctx.text) {
+    match parse(ctx.lang, ctx.text) {
         Err(problem) => ctx.reply(problem).await,
-        Ok(d) => {
-            apply(ctx, &o, ScheduleChange::MonthDay(d)).await?;
+        Ok(n) => {
+            apply(ctx, &o, change(n)).await?;
             let lang = ctx.lang;
             done(ctx, profile_id, screens::frequency, |o| {
                 tf(
