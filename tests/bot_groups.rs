@@ -4,11 +4,9 @@
 mod common;
 
 use avito_reports::db::{self, entities::avito_profile, entities::report_task};
-use common::{
-    Engine, TestDatabase, Worker, bot_message_after, last_bot_message, message, press, say,
-};
+use common::{Engine, Worker, bot_message_after, last_bot_message, message, press, say};
 
-use sandbox::telegram::{SimChat, SimUser, TelegramConfig, TelegramEmulator};
+use sandbox::telegram::{SimChat, SimUser, TelegramEmulator};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 async fn only_profile(conn: &DatabaseConnection, owner: i64) -> avito_profile::Model {
@@ -69,14 +67,9 @@ async fn bind_in_group(
 }
 
 async fn stats_in_a_group_and_buttons_only_for_their_owner(engine: Engine) {
-    let Some(test_db) = TestDatabase::fresh(engine).await else {
+    let Some((test_db, emu, avito, worker)) = common::start_stack(engine, &[]).await else {
         return;
     };
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("telegram emulator");
-    let avito = common::start_avito().await;
-    let worker = Worker::start(&emu, Some(&avito), &test_db, &[]).await;
     let conn = db::connect(&test_db.url).await.expect("connect");
     let anna = emu.user(2001, "Анна", Some("ru"));
     let oleg = emu.user(2002, "Олег", None);
@@ -181,9 +174,7 @@ async fn stats_in_a_group_and_buttons_only_for_their_owner(engine: Engine) {
     say(&emu, &worker, &oleg, "/stats", "Склад Олега").await;
 
     conn.close().await.ok();
-    assert!(worker.terminate().await.success());
-    avito.shutdown().await;
-    emu.shutdown().await;
+    common::stop_stack(worker, avito, emu).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -197,14 +188,9 @@ async fn stats_in_a_group_and_buttons_only_for_their_owner_on_postgres() {
 }
 
 async fn a_dialogue_continues_after_a_restart(engine: Engine) {
-    let Some(test_db) = TestDatabase::fresh(engine).await else {
+    let Some((test_db, emu, avito, worker)) = common::start_stack(engine, &[]).await else {
         return;
     };
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("telegram emulator");
-    let avito = common::start_avito().await;
-    let worker = Worker::start(&emu, Some(&avito), &test_db, &[]).await;
     let ivan = emu.user(3001, "Иван", Some("ru"));
     say(&emu, &worker, &ivan, "/add_profile", "Шаг 1 из 3").await;
     say(&emu, &worker, &ivan, "Перезапуск", "Шаг 2 из 3").await;
@@ -219,9 +205,7 @@ async fn a_dialogue_continues_after_a_restart(engine: Engine) {
     assert_eq!(profile.name, "Перезапуск");
     assert_eq!(profile.avito_user_id, Some(1_000_001));
     conn.close().await.ok();
-    assert!(worker.terminate().await.success());
-    avito.shutdown().await;
-    emu.shutdown().await;
+    common::stop_stack(worker, avito, emu).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -236,12 +220,11 @@ async fn a_dialogue_continues_after_a_restart_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn users_outside_allowed_users_cannot_press_buttons_either() {
-    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("telegram emulator");
-    let avito = common::start_avito().await;
-    let worker = Worker::start(&emu, Some(&avito), &test_db, &[("ALLOWED_USERS", "4001")]).await;
+    // `_test_db` keeps the database alive for the whole test.
+    let (_test_db, emu, avito, worker) =
+        common::start_stack(Engine::Sqlite, &[("ALLOWED_USERS", "4001")])
+            .await
+            .expect("sqlite");
     let member = emu.user(4001, "Member", Some("en"));
     let stranger = emu.user(4002, "Stranger", Some("en"));
     say(&emu, &worker, &stranger, "/profiles", "invited users only").await;
@@ -256,7 +239,5 @@ async fn users_outside_allowed_users_cannot_press_buttons_either() {
             .unwrap_or_default()
             .contains("invited users only")
     );
-    assert!(worker.terminate().await.success());
-    avito.shutdown().await;
-    emu.shutdown().await;
+    common::stop_stack(worker, avito, emu).await;
 }

@@ -8,11 +8,11 @@ use avito_reports::db::{
 };
 use chrono::{Duration, Utc};
 use common::{
-    Engine, TestDatabase, Worker, bot_message_after, bot_message_within, button_data,
-    last_bot_message, message, press, say,
+    Engine, Worker, bot_message_after, bot_message_within, button_data, last_bot_message, message,
+    press, say,
 };
 use sandbox::avito::Fault;
-use sandbox::telegram::{SimUser, TelegramConfig, TelegramEmulator};
+use sandbox::telegram::{SimUser, TelegramEmulator};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 async fn profile_named(conn: &DatabaseConnection, owner: i64, name: &str) -> avito_profile::Model {
@@ -78,14 +78,9 @@ async fn tap(
 }
 
 async fn adding_profiles_with_wrong_credentials_outages_and_duplicates(engine: Engine) {
-    let Some(test_db) = TestDatabase::fresh(engine).await else {
+    let Some((test_db, emu, avito, worker)) = common::start_stack(engine, &[]).await else {
         return;
     };
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("telegram emulator");
-    let avito = common::start_avito().await;
-    let worker = Worker::start(&emu, Some(&avito), &test_db, &[]).await;
     let conn = db::connect(&test_db.url).await.expect("connect");
     let ann = emu.user(1001, "Ann", Some("en"));
 
@@ -195,9 +190,7 @@ async fn adding_profiles_with_wrong_credentials_outages_and_duplicates(engine: E
     say(&emu, &worker, &ann, "/cancel", "Nothing to cancel").await;
 
     conn.close().await.ok();
-    assert!(worker.terminate().await.success());
-    avito.shutdown().await;
-    emu.shutdown().await;
+    common::stop_stack(worker, avito, emu).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -211,14 +204,9 @@ async fn adding_profiles_with_wrong_credentials_outages_and_duplicates_on_postgr
 }
 
 async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
-    let Some(test_db) = TestDatabase::fresh(engine).await else {
+    let Some((test_db, emu, avito, worker)) = common::start_stack(engine, &[]).await else {
         return;
     };
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("telegram emulator");
-    let avito = common::start_avito().await;
-    let worker = Worker::start(&emu, Some(&avito), &test_db, &[]).await;
     let conn = db::connect(&test_db.url).await.expect("connect");
     let bob = emu.user(1002, "Bob", Some("en"));
     let p = add_profile(&emu, &worker, &conn, &bob, "Bob's shop", 1).await;
@@ -525,9 +513,7 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     assert_eq!(message(&emu, 1002, added.message_id).text, added.text);
 
     conn.close().await.ok();
-    assert!(worker.terminate().await.success());
-    avito.shutdown().await;
-    emu.shutdown().await;
+    common::stop_stack(worker, avito, emu).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

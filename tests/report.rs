@@ -472,7 +472,7 @@ fn combined_with_failure() -> CombinedReport {
     let mut metrics = MetricSet::all();
     metrics.toggle(Metric::CpaBalance);
     // A failed section makes the total partial whatever the values say.
-    let (total, _) = avito_reports::report::engine::totals_for_tests(&refs, &metrics);
+    let (total, _) = engine::totals(&refs, &metrics);
     CombinedReport {
         period: reports[0].period,
         previous: reports[0].previous,

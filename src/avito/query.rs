@@ -46,7 +46,7 @@ impl DateRange {
         if to > today {
             return Err(RangeError::InFuture { to, today });
         }
-        let earliest = today - Duration::days(MAX_DAYS_BACK);
+        let earliest = earliest_day(today);
         if from < earliest {
             return Err(RangeError::TooFarBack { from, earliest });
         }
@@ -75,6 +75,11 @@ impl DateRange {
     pub fn iso_to(&self) -> String {
         self.to.format("%Y-%m-%d").to_string()
     }
+}
+
+/// The first day Avito still has statistics for, as of `today`.
+pub fn earliest_day(today: NaiveDate) -> NaiveDate {
+    today - Duration::days(MAX_DAYS_BACK)
 }
 
 /// Today's date where Avito keeps its statistics (Moscow).

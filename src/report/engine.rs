@@ -3,6 +3,7 @@
 use crate::avito::{AvitoClient, AvitoError, AvitoResult};
 
 use super::build;
+pub use super::build::totals;
 use super::fetch::fetch_profile;
 use super::model::{CombinedReport, ProfileReport, Section};
 use super::service::{ProfileSource, ReportOptions};
@@ -138,12 +139,4 @@ pub fn failed(
         total: Vec::new(),
         partial: true,
     }
-}
-
-/// Totals over finished reports (exposed for rendering tests that build reports by hand).
-pub fn totals_for_tests(
-    reports: &[&ProfileReport],
-    metrics: &super::MetricSet,
-) -> (Vec<super::model::MetricLine>, bool) {
-    build::totals(reports, metrics)
 }

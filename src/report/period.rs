@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::avito::query::MAX_DAYS_BACK;
+use crate::avito::query::{DateRange, MAX_DAYS_BACK, RangeError};
 
 /// The period a task's reports cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -139,23 +139,22 @@ impl Period {
         to: NaiveDate,
         today: NaiveDate,
     ) -> Result<Period, PeriodError> {
-        if from > to {
-            return Err(PeriodError::StartAfterEnd { from, to });
-        }
-        if to > today {
-            return Err(PeriodError::InFuture { to, today });
-        }
-        let earliest = earliest_day(today);
-        if from < earliest {
-            return Err(PeriodError::TooFarBack { from, earliest });
-        }
-        Ok(Period::new(from, to))
+        // The rules are the API's: one place states them.
+        let range = DateRange::new(from, to, today)?;
+        Ok(Period::new(range.from, range.to))
     }
 }
 
-/// The first day Avito still has statistics for.
-pub fn earliest_day(today: NaiveDate) -> NaiveDate {
-    today - Duration::days(MAX_DAYS_BACK)
+pub use crate::avito::query::earliest_day;
+
+impl From<RangeError> for PeriodError {
+    fn from(e: RangeError) -> Self {
+        match e {
+            RangeError::StartAfterEnd { from, to } => PeriodError::StartAfterEnd { from, to },
+            RangeError::InFuture { to, today } => PeriodError::InFuture { to, today },
+            RangeError::TooFarBack { from, earliest } => PeriodError::TooFarBack { from, earliest },
+        }
+    }
 }
 
 /// A `YYYY-MM-DD` date (real dates only: 2026-02-30 is refused).

@@ -342,3 +342,37 @@ pub fn button_data(m: &sandbox::telegram::SeenMessage, label: &str) -> String {
         .and_then(|b| b.callback_data.clone())
         .unwrap_or_else(|| panic!("no button {label:?} on message {m:#?}"))
 }
+
+/// Everything a bot test runs against: a fresh database on `engine`, both emulators, and the
+/// worker started on them with `extra` environment. `None` when PostgreSQL is skipped.
+pub async fn start_stack(
+    engine: Engine,
+    extra: &[(&str, &str)],
+) -> Option<(
+    TestDatabase,
+    sandbox::telegram::TelegramEmulator,
+    sandbox::avito::AvitoEmulator,
+    Worker,
+)> {
+    let db = TestDatabase::fresh(engine).await?;
+    let telegram = sandbox::telegram::TelegramEmulator::start(
+        sandbox::telegram::TelegramConfig::without_limits(),
+    )
+    .await
+    .expect("telegram emulator");
+    let avito = start_avito().await;
+    let worker = Worker::start(&telegram, Some(&avito), &db, extra).await;
+    Some((db, telegram, avito, worker))
+}
+
+/// Stops the worker (asserting a clean exit) and both emulators.
+pub async fn stop_stack(
+    worker: Worker,
+    avito: sandbox::avito::AvitoEmulator,
+    telegram: sandbox::telegram::TelegramEmulator,
+) {
+    let status = worker.terminate().await;
+    assert!(status.success(), "SIGTERM is a clean exit, got {status}");
+    avito.shutdown().await;
+    telegram.shutdown().await;
+}
