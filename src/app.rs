@@ -130,7 +130,8 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         reports: ReportService::new(avito.clone()),
         avito,
     };
-    let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+    let sender = bot::throttled(bot.clone(), &state.settings.jobs);
+    let mut dispatcher = Dispatcher::builder(sender, bot::schema())
         .dependencies(bot::dependencies(state, me))
         .default_handler(|_| async {})
         .error_handler(LoggingErrorHandler::with_custom_text(

@@ -263,6 +263,53 @@ impl Default for WorkerSettings {
     }
 }
 
+/// Background jobs: scheduled reports and exports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSettings {
+    /// How often an idle worker looks for due jobs.
+    pub poll_interval: Duration,
+    /// Jobs one process runs at a time.
+    pub concurrency: u32,
+    /// A slot missed by at most this much (downtime) is still delivered once on start-up.
+    pub missed_report_grace: Duration,
+    /// Attempts of one scheduled delivery while Avito fails, before it is recorded failed.
+    pub report_attempts: u32,
+    /// Wait before the second attempt; doubles after each failure.
+    pub report_retry_backoff: Duration,
+    /// This process' share of Telegram's overall sending rate (30 messages/s per bot).
+    pub telegram_messages_per_sec: u32,
+    /// Unique per process; apalis rescues the jobs of a worker whose heartbeats stop.
+    pub worker_name: String,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_millis(500),
+            concurrency: 16,
+            missed_report_grace: Duration::from_secs(3 * 3600),
+            report_attempts: 4,
+            report_retry_backoff: Duration::from_secs(60),
+            telegram_messages_per_sec: 30,
+            worker_name: default_worker_name(),
+        }
+    }
+}
+
+/// `<host>-<pid>-<random>`: unique even for two processes started on one host at once.
+fn default_worker_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_owned());
+    format!(
+        "{host}-{}-{:06x}",
+        std::process::id(),
+        rand::random::<u32>() & 0xff_ffff
+    )
+}
+
 /// Everything the process is configured with.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -279,6 +326,7 @@ pub struct Settings {
     pub http_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub worker: WorkerSettings,
+    pub jobs: JobSettings,
 }
 
 impl Settings {
@@ -349,6 +397,8 @@ impl Settings {
             });
         }
 
+        let jobs = job_settings(&get)?;
+
         Ok(Self {
             bot_token: get("BOT_TOKEN").map(|t| BotToken::parse(&t)).transpose()?,
             database_url: DatabaseUrl::parse(
@@ -407,6 +457,7 @@ impl Settings {
                 }
             },
             worker,
+            jobs,
         })
     }
 
@@ -477,6 +528,110 @@ fn seconds(
         })
 }
 
+fn job_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<JobSettings, ConfigError> {
+    let defaults = JobSettings::default();
+    let jobs = JobSettings {
+        poll_interval: seconds(
+            "JOBS_POLL_INTERVAL_SEC",
+            get("JOBS_POLL_INTERVAL_SEC"),
+            defaults.poll_interval,
+        )?,
+        concurrency: count(
+            "JOBS_CONCURRENCY",
+            get("JOBS_CONCURRENCY"),
+            defaults.concurrency,
+        )?,
+        missed_report_grace: duration(
+            "MISSED_REPORT_GRACE",
+            get("MISSED_REPORT_GRACE"),
+            defaults.missed_report_grace,
+        )?,
+        report_attempts: count(
+            "REPORT_ATTEMPTS",
+            get("REPORT_ATTEMPTS"),
+            defaults.report_attempts,
+        )?,
+        report_retry_backoff: seconds(
+            "REPORT_RETRY_BACKOFF_SEC",
+            get("REPORT_RETRY_BACKOFF_SEC"),
+            defaults.report_retry_backoff,
+        )?,
+        telegram_messages_per_sec: count(
+            "TELEGRAM_MESSAGES_PER_SEC",
+            get("TELEGRAM_MESSAGES_PER_SEC"),
+            defaults.telegram_messages_per_sec,
+        )?,
+        worker_name: get("WORKER_NAME").unwrap_or(defaults.worker_name),
+    };
+    let positive = |var: &'static str, value: u32, expected: &'static str| {
+        if value == 0 {
+            Err(ConfigError::Invalid {
+                var,
+                problem: "0".into(),
+                expected,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    positive(
+        "JOBS_CONCURRENCY",
+        jobs.concurrency,
+        "a whole number of jobs, at least 1",
+    )?;
+    positive(
+        "REPORT_ATTEMPTS",
+        jobs.report_attempts,
+        "a whole number of attempts, at least 1",
+    )?;
+    if !(1..=30).contains(&jobs.telegram_messages_per_sec) {
+        return Err(ConfigError::Invalid {
+            var: "TELEGRAM_MESSAGES_PER_SEC",
+            problem: format!("{}", jobs.telegram_messages_per_sec),
+            expected: "1 to 30 (Telegram allows a bot 30 messages/s; give each of N processes 30/N)",
+        });
+    }
+    if jobs.poll_interval.is_zero() {
+        return Err(ConfigError::Invalid {
+            var: "JOBS_POLL_INTERVAL_SEC",
+            problem: "0".into(),
+            expected: "a number of seconds above 0, e.g. 0.5",
+        });
+    }
+    Ok(jobs)
+}
+
+/// A duration as `90`, `90s`, `45m` or `3h`.
+fn duration(
+    var: &'static str,
+    raw: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let (number, unit) = match raw.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => raw.split_at(i),
+        None => (raw.as_str(), "s"),
+    };
+    let factor = match unit.trim() {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => f64::NAN,
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * factor)
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 7.0 * 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| ConfigError::Invalid {
+            var,
+            problem: format!("'{raw}'"),
+            expected: "a duration up to 7 days: seconds, or a number with s, m or h, e.g. 3h",
+        })
+}
+
 fn count(var: &'static str, raw: Option<String>, default: u32) -> Result<u32, ConfigError> {
     let Some(raw) = raw else { return Ok(default) };
     raw.parse::<u32>().map_err(|_| ConfigError::Invalid {
@@ -510,6 +665,40 @@ mod tests {
         assert_eq!(s.telegram_api_url.as_str(), "https://api.telegram.org/");
         assert_eq!(s.log_format, LogFormat::Text);
         assert!(s.is_allowed(1));
+    }
+
+    #[test]
+    fn job_settings_read_durations_rates_and_names() {
+        let s = Settings::from_vars(&vars(&[
+            ("MISSED_REPORT_GRACE", "90m"),
+            ("TELEGRAM_MESSAGES_PER_SEC", "15"),
+            ("WORKER_NAME", "replica-a"),
+            ("JOBS_POLL_INTERVAL_SEC", "0.2"),
+        ]))
+        .expect("valid");
+        assert_eq!(s.jobs.missed_report_grace, Duration::from_secs(5400));
+        assert_eq!(s.jobs.telegram_messages_per_sec, 15);
+        assert_eq!(s.jobs.worker_name, "replica-a");
+        assert_eq!(s.jobs.poll_interval, Duration::from_millis(200));
+        let d = Settings::from_vars(&vars(&[])).expect("defaults");
+        assert_eq!(d.jobs.missed_report_grace, Duration::from_secs(3 * 3600));
+        assert_ne!(d.jobs.worker_name, JobSettings::default().worker_name);
+    }
+
+    #[test]
+    fn bad_job_settings_name_the_variable() {
+        for (var, value) in [
+            ("MISSED_REPORT_GRACE", "3 days"),
+            ("MISSED_REPORT_GRACE", "-1h"),
+            ("TELEGRAM_MESSAGES_PER_SEC", "31"),
+            ("TELEGRAM_MESSAGES_PER_SEC", "0"),
+            ("JOBS_CONCURRENCY", "0"),
+            ("REPORT_ATTEMPTS", "0"),
+            ("JOBS_POLL_INTERVAL_SEC", "0"),
+        ] {
+            let err = Settings::from_vars(&vars(&[(var, value)])).expect_err(var);
+            assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `getChatMember` for the bot itself), so a wrong choice is refused with the reason at once
 //! instead of failing silently at report time.
 
+use crate::bot::TgBot;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{ChatMemberKind, UserId};
@@ -33,7 +34,7 @@ impl CannotPost {
 /// Checks that the bot (`bot_id`) may post in `chat`; `is_channel` selects the channel rule
 /// (only administrators with `can_post_messages` post in channels).
 pub async fn can_post(
-    bot: &Bot,
+    bot: &TgBot,
     bot_id: UserId,
     chat: ChatId,
     is_channel: bool,

@@ -1,5 +1,6 @@
 //! Bot commands: parsing, dispatch to handlers, and registration with `setMyCommands`.
 
+use crate::bot::TgBot;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope};
 use teloxide::utils::command::BotCommands;
@@ -43,7 +44,7 @@ impl Command {
 
 #[tracing::instrument(name = "command", skip_all, fields(update_id = update.id.0, chat_id = %msg.chat.id, user_id = msg.from.as_ref().map(|u| u.id.0), command = ?cmd))]
 pub async fn handle(
-    bot: Bot,
+    bot: TgBot,
     msg: Message,
     cmd: Command,
     state: AppState,
@@ -98,7 +99,7 @@ pub async fn handle(
 /// profiles their owners bound to this channel).
 #[tracing::instrument(name = "channel_command", skip_all, fields(update_id = update.id.0, chat_id = %msg.chat.id))]
 pub async fn handle_channel(
-    bot: Bot,
+    bot: TgBot,
     msg: Message,
     cmd: Command,
     state: AppState,

@@ -1,6 +1,7 @@
 //! Sending reports built by the report engine to a chat, and recording each delivery in
 //! `report_runs` (the profile card shows the latest one).
 
+use crate::bot::TgBot;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, ParseMode};
 use teloxide::{ApiError, RequestError};
@@ -78,7 +79,11 @@ pub async fn build_report(
 }
 
 /// Sends HTML chunks in order.
-pub async fn send_chunks(bot: &Bot, chat: ChatId, chunks: Vec<String>) -> Result<(), RequestError> {
+pub async fn send_chunks(
+    bot: &TgBot,
+    chat: ChatId,
+    chunks: Vec<String>,
+) -> Result<(), RequestError> {
     for chunk in chunks {
         bot.send_message(chat, chunk)
             .parse_mode(ParseMode::Html)
@@ -90,7 +95,7 @@ pub async fn send_chunks(bot: &Bot, chat: ChatId, chunks: Vec<String>) -> Result
 /// A profile's on-demand report: to its destination chat, or `here` when it has none. When
 /// the report goes elsewhere (or fails), `here` is told.
 pub async fn report_and_tell(
-    bot: &Bot,
+    bot: &TgBot,
     state: &AppState,
     lang: Lang,
     o: &Owned,
@@ -144,7 +149,7 @@ pub struct Job<'a> {
 
 /// One profile's report into `job.dest`, recorded as a run.
 pub async fn profile_report(
-    bot: &Bot,
+    bot: &TgBot,
     state: &AppState,
     lang: Lang,
     job: Job<'_>,

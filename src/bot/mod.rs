@@ -32,6 +32,22 @@ use crate::i18n::{self, Lang, Msg};
 use crate::report::ReportService;
 use dialogue::{BotDialogue, Storage};
 
+/// The bot every handler and job sends through: Telegram's flood limits (overall, per chat,
+/// per group) are paced in one place per process, and 429 `retry_after` is waited out.
+pub type TgBot = teloxide::adaptors::Throttle<Bot>;
+
+/// Wraps the raw bot in the process-wide limiter: per chat 1 message/s and 20/min, and this
+/// process' share of the overall 30/s (`TELEGRAM_MESSAGES_PER_SEC`).
+pub fn throttled(bot: Bot, jobs: &crate::config::JobSettings) -> TgBot {
+    let limits = teloxide::adaptors::throttle::Limits {
+        messages_per_sec_chat: 1,
+        messages_per_min_chat: 20,
+        messages_per_min_channel_or_supergroup: 20,
+        messages_per_sec_overall: jobs.telegram_messages_per_sec,
+    };
+    teloxide::adaptors::Throttle::new_spawn(bot, limits)
+}
+
 /// What every handler needs, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -96,7 +112,7 @@ fn is_allowed(msg: &Message, state: &AppState) -> bool {
 
 /// Users outside `ALLOWED_USERS` get one polite line (in private chats only: in a group the
 /// bot stays quiet rather than answer every stranger).
-async fn refuse(bot: Bot, msg: Message) -> anyhow::Result<()> {
+async fn refuse(bot: TgBot, msg: Message) -> anyhow::Result<()> {
     if msg.chat.is_private() {
         let lang = lang_of(&msg);
         bot.send_message(msg.chat.id, i18n::text(lang, Msg::NotAllowed))

@@ -1,5 +1,6 @@
 //! `/start`, `/help`, and the hint for input the bot does not understand.
 
+use crate::bot::TgBot;
 use teloxide::prelude::*;
 use teloxide::types::ParseMode;
 use teloxide::utils::html;
@@ -10,7 +11,7 @@ use crate::i18n::{self, Msg};
 
 /// Registers (or refreshes) the user and greets them in their language.
 #[tracing::instrument(name = "cmd_start", skip_all, fields(chat_id = %msg.chat.id))]
-pub async fn start(bot: Bot, msg: Message, state: AppState) -> anyhow::Result<()> {
+pub async fn start(bot: TgBot, msg: Message, state: AppState) -> anyhow::Result<()> {
     let lang = lang_of(&msg);
     let name = match &msg.from {
         Some(from) => {
@@ -27,7 +28,7 @@ pub async fn start(bot: Bot, msg: Message, state: AppState) -> anyhow::Result<()
     Ok(())
 }
 
-pub async fn help(bot: Bot, msg: Message) -> anyhow::Result<()> {
+pub async fn help(bot: TgBot, msg: Message) -> anyhow::Result<()> {
     bot.send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::Help))
         .parse_mode(ParseMode::Html)
         .await?;
@@ -36,7 +37,7 @@ pub async fn help(bot: Bot, msg: Message) -> anyhow::Result<()> {
 
 /// Text outside any dialogue gets a short hint rather than silence (private chats only: in
 /// a group, ordinary conversation is none of the bot's business).
-pub async fn unknown_input(bot: Bot, msg: Message) -> anyhow::Result<()> {
+pub async fn unknown_input(bot: TgBot, msg: Message) -> anyhow::Result<()> {
     if msg.chat.is_private() && msg.text().is_some() {
         bot.send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::UnknownInput))
             .await?;

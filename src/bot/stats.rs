@@ -2,6 +2,7 @@
 //! whose report destination is that chat (whoever owns it); in a private chat, the user's own
 //! profiles.
 
+use crate::bot::TgBot;
 use std::collections::BTreeSet;
 
 use chrono::Utc;
@@ -19,7 +20,12 @@ use crate::db::tasks::{self, NewRun, RunKind};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, Period, ReportOptions};
 
-pub async fn handle(bot: &Bot, msg: &Message, state: &AppState, lang: Lang) -> anyhow::Result<()> {
+pub async fn handle(
+    bot: &TgBot,
+    msg: &Message,
+    state: &AppState,
+    lang: Lang,
+) -> anyhow::Result<()> {
     let chat = msg.chat.id;
     let bound = if msg.chat.is_private() {
         let owner = msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Sending and editing screens, and answering button presses, with Telegram's quirks handled
 //! in one place.
 
+use crate::bot::TgBot;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
@@ -39,7 +40,11 @@ pub fn button(label: impl Into<String>, cb: Callback) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, cb.encode())
 }
 
-pub async fn send_screen(bot: &Bot, chat: ChatId, screen: Screen) -> Result<Message, RequestError> {
+pub async fn send_screen(
+    bot: &TgBot,
+    chat: ChatId,
+    screen: Screen,
+) -> Result<Message, RequestError> {
     bot.send_message(chat, screen.text)
         .parse_mode(ParseMode::Html)
         .reply_markup(screen.keyboard)
@@ -49,7 +54,7 @@ pub async fn send_screen(bot: &Bot, chat: ChatId, screen: Screen) -> Result<Mess
 /// Edits the hub message in place. "Message is not modified" (the user pressed a button
 /// that leads to the screen already shown) is success.
 pub async fn edit_screen(
-    bot: &Bot,
+    bot: &TgBot,
     chat: ChatId,
     message_id: MessageId,
     screen: Screen,
@@ -65,7 +70,7 @@ pub async fn edit_screen(
     }
 }
 
-pub async fn send_html(bot: &Bot, chat: ChatId, text: String) -> Result<Message, RequestError> {
+pub async fn send_html(bot: &TgBot, chat: ChatId, text: String) -> Result<Message, RequestError> {
     bot.send_message(chat, text)
         .parse_mode(ParseMode::Html)
         .await
@@ -85,7 +90,7 @@ pub enum Answer {
 }
 
 pub async fn answer(
-    bot: &Bot,
+    bot: &TgBot,
     query_id: &CallbackQueryId,
     answer: Answer,
 ) -> Result<(), RequestError> {

@@ -3,6 +3,7 @@
 //! Wrong credentials send the user back to the client_id step with the name kept; Avito being
 //! unavailable keeps everything (the secret encrypted) behind a "try again" button.
 
+use crate::bot::TgBot;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, User};
 
@@ -30,7 +31,7 @@ pub fn ask_name(lang: Lang) -> String {
 
 /// `/add_profile`.
 pub async fn start(
-    bot: &Bot,
+    bot: &TgBot,
     chat: ChatId,
     lang: Lang,
     dialogue: &BotDialogue,
@@ -176,7 +177,7 @@ fn unavailable_screen(lang: Lang) -> Screen {
 
 /// Asks Avito who the credentials belong to, then stores the profile or says what is wrong.
 async fn check(
-    bot: &Bot,
+    bot: &TgBot,
     state: &AppState,
     chat: ChatId,
     lang: Lang,

@@ -8,6 +8,7 @@ pub mod add_profile;
 pub mod historical;
 pub mod inputs;
 
+use crate::bot::TgBot;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use teloxide::dispatching::dialogue::Dialogue;
@@ -72,7 +73,7 @@ pub type BotDialogue = Dialogue<State, Storage>;
 /// A message that is not a command, in a chat's current dialogue step.
 #[tracing::instrument(name = "message", skip_all, fields(update_id = update.id.0, chat_id = %msg.chat.id, user_id = msg.from.as_ref().map(|u| u.id.0)))]
 pub async fn on_message(
-    bot: Bot,
+    bot: TgBot,
     msg: Message,
     state: AppState,
     dialogue: BotDialogue,
@@ -125,7 +126,7 @@ pub async fn on_message(
 
 /// One typed message in a dialogue step.
 pub struct Input<'a> {
-    pub bot: &'a Bot,
+    pub bot: &'a TgBot,
     pub msg: &'a Message,
     pub state: &'a AppState,
     pub dialogue: &'a BotDialogue,

@@ -8,6 +8,7 @@ pub mod list;
 pub mod screens;
 pub mod words;
 
+use crate::bot::TgBot;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -27,7 +28,7 @@ use crate::report::{MetricSet, Period, html_escape};
 
 /// `/profiles`: the list as a new hub message.
 pub async fn open(
-    bot: &Bot,
+    bot: &TgBot,
     state: &AppState,
     chat: ChatId,
     lang: Lang,
@@ -40,7 +41,7 @@ pub async fn open(
 
 /// A button press and what it needs.
 pub struct Press<'a> {
-    pub bot: &'a Bot,
+    pub bot: &'a TgBot,
     pub state: &'a AppState,
     pub lang: Lang,
     pub user_id: i64,
@@ -54,7 +55,7 @@ pub struct Press<'a> {
 
 #[tracing::instrument(name = "callback", skip_all, fields(update_id = update.id.0, chat_id = q.message.as_ref().map(|m| m.chat().id.0), user_id = q.from.id.0, data = q.data.as_deref().unwrap_or("")))]
 pub async fn on_callback(
-    bot: Bot,
+    bot: TgBot,
     q: CallbackQuery,
     state: AppState,
     storage: Arc<Storage>,
