@@ -1,11 +1,11 @@
-//! The command line: `run` (default), `migrate`, `sandbox`.
+//! The command line: `run` (default), `migrate`, `sandbox`, `healthcheck`, ….
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, report_cmd, sandbox_cmd, telemetry};
+use crate::{app, avito_cmd, healthcheck_cmd, report_cmd, sandbox_cmd, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,8 @@ pub enum Command {
     Avito(avito_cmd::AvitoCommand),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
+    /// Ask the running worker's /healthz (HTTP_ADDR); exit 0 when healthy, 1 otherwise.
+    Healthcheck(healthcheck_cmd::HealthcheckArgs),
 }
 
 /// Parses the command line, runs the command, and turns any error into one line on stderr.
@@ -64,6 +66,7 @@ pub fn main() -> ExitCode {
             Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
+            Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,
         }
     });
     match outcome {
