@@ -184,9 +184,9 @@ impl AdminAlerts {
     }
 
     /// Undoes a claim made at `claimed_at` whose send failed (unless another process has
-    /// claimed since), keeping the suppressed count for the next alert.
+    /// claimed since); the next alert counts the held-back ones and this undelivered one.
     async fn release(&self, key: &str, claimed_at: i64, suppressed: i32) -> Result<(), DbErr> {
-        let sql = "UPDATE admin_alerts SET last_sent_at = 0, suppressed = suppressed + $1 \
+        let sql = "UPDATE admin_alerts SET last_sent_at = 0, suppressed = suppressed + $1 + 1 \
                    WHERE cause = $2 AND last_sent_at = $3";
         self.db
             .execute_raw(self.statement(sql, [suppressed.into(), key.into(), claimed_at.into()]))
