@@ -181,7 +181,16 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         }
     };
     let chunks = match chunks {
-        Ok(chunks) => chunks,
+        // Some metrics failed (Avito unavailable): try again while attempts remain; the
+        // last attempt sends what it has unless nothing could be fetched.
+        Ok(checked) if checked.failure.is_some() => {
+            let reason = checked.failure.clone().unwrap_or_default();
+            if job.attempt + 1 < ctx.state.settings.jobs.report_attempts || checked.all_failed {
+                return retry_or_fail(ctx, &due, job, &profile, run_id, lang, reason).await;
+            }
+            checked.chunks
+        }
+        Ok(checked) => checked.chunks,
         Err(AvitoError::InvalidCredentials) => {
             let reason = AvitoError::InvalidCredentials.to_string();
             slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
