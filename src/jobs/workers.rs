@@ -74,14 +74,10 @@ async fn supervise(kind: &'static str, ctx: JobContext, mut stop: watch::Receive
     }
 }
 
-fn stopped(
-    mut stop: watch::Receiver<bool>,
-) -> impl Future<Output = Result<(), std::io::Error>> + Send + 'static {
-    async move {
-        // A dropped sender means the process is going away: stop too.
-        let _ = stop.wait_for(|s| *s).await;
-        Ok(())
-    }
+async fn stopped(mut stop: watch::Receiver<bool>) -> Result<(), std::io::Error> {
+    // A dropped sender means the process is going away: stop too.
+    let _ = stop.wait_for(|s| *s).await;
+    Ok(())
 }
 
 /// A worker run as an owned future: rustc cannot prove `Send` for the worker's generic
