@@ -1,11 +1,12 @@
-//! The command line: `run` (default), `migrate`, `sandbox`, `healthcheck`, ….
+//! The command line: `run` (default), `worker`, `migrate`, `report`, `avito`, `jobs`,
+//! `sandbox`, `healthcheck`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, healthcheck_cmd, report_cmd, sandbox_cmd, telemetry};
+use crate::{app, avito_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +26,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the bot worker: apply migrations, poll Telegram, deliver reports (the default).
     Run,
+    /// Run job workers only (scheduled reports, exports), no Telegram polling: for scaling
+    /// out next to one `run` on a shared PostgreSQL.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Print one report, or a combined one for several profiles, without Telegram.
@@ -32,6 +36,9 @@ pub enum Command {
     /// Talk to the Avito API directly (AVITO_API_URL).
     #[command(subcommand)]
     Avito(avito_cmd::AvitoCommand),
+    /// Scheduled deliveries: list them, re-run a failed one.
+    #[command(subcommand)]
+    Jobs(jobs_cmd::JobsCommand),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
     /// Ask the running worker's /healthz (HTTP_ADDR); exit 0 when healthy, 1 otherwise.
@@ -62,9 +69,11 @@ pub fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => app::run(settings, app::shutdown_signal()).await,
+            Command::Worker => app::run_worker(settings, app::shutdown_signal()).await,
             Command::Migrate => app::migrate(&settings).await,
             Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
+            Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
             Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,
         }

@@ -117,12 +117,16 @@ async fn one_alert_per_cause_per_hour(engine: Engine) {
             )
             .await
     );
-    assert!(alerts.raise(AlertCause::DeadJobs, "2 jobs died").await);
+    assert!(
+        alerts
+            .raise(AlertCause::DeadJobs, "<b>2</b> jobs died")
+            .await
+    );
     let messages = s.admin_messages();
     assert_eq!(messages.len(), 3, "{messages:#?}");
-    assert!(messages[0].contains("Invalid Avito credentials"));
     assert!(messages[0].contains("Avito rejects the secret of profile 7"));
-    assert!(messages[2].contains("Jobs gave up"));
+    assert!(messages[1].contains("profile 8 too"));
+    assert!(messages[2].contains("2 jobs died"));
 
     // An hour later the cause is sent again, saying how many were held back meanwhile.
     s.age_by_an_hour(&profile_7).await;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
 use teloxide::prelude::*;
-use teloxide::types::ChatId;
+use teloxide::types::{ChatId, ParseMode};
 
 use super::metrics;
 use crate::bot::TgBot;
@@ -43,15 +43,6 @@ impl AlertCause {
             AlertCause::DeadJobs => "dead_jobs".to_owned(),
             AlertCause::DeliveryFailures { task_id } => format!("delivery_failures:{task_id}"),
             AlertCause::Other(name) => format!("other:{name}"),
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            AlertCause::InvalidCredentials { .. } => "Invalid Avito credentials",
-            AlertCause::DeadJobs => "Jobs gave up",
-            AlertCause::DeliveryFailures { .. } => "Repeated delivery failures",
-            AlertCause::Other(_) => "Alert",
         }
     }
 }
@@ -94,8 +85,9 @@ impl AdminAlerts {
         }
     }
 
-    /// Sends `text` to the admin chat unless `cause` was sent within the last hour. Returns
-    /// whether it was sent; failures are logged, as an alert must never fail its caller.
+    /// Sends `text` (Telegram HTML, escaped by the caller, in the admin's language) to the admin
+    /// chat unless `cause` was sent within the last hour. Returns whether it was sent; failures
+    /// are logged, as an alert must never fail its caller.
     ///
     /// `text` must not carry secrets; the bot token is masked in any case.
     pub async fn raise(&self, cause: AlertCause, text: impl AsRef<str>) -> bool {
@@ -129,8 +121,14 @@ impl AdminAlerts {
             metrics::admin_alert("suppressed");
             return Ok(AlertOutcome::Suppressed);
         };
-        let message = compose(cause, &text, suppressed);
-        match self.bot.send_message(chat, message).await {
+        let (message, html) = compose(&text, suppressed);
+        let request = self.bot.send_message(chat, message);
+        let sent = if html {
+            request.parse_mode(ParseMode::Html).await
+        } else {
+            request.await
+        };
+        match sent {
             Ok(_) => {
                 tracing::info!(cause = %key, chat_id = chat.0, "admin alert sent");
                 metrics::admin_alert("sent");
@@ -201,12 +199,11 @@ impl AdminAlerts {
     /// The bot token must never reach a chat, even inside an error text a caller passed on.
     fn mask_secrets(&self, text: &str) -> String {
         let token = self.bot.inner().token();
-        let masked = if token.is_empty() {
+        if token.is_empty() {
             text.to_owned()
         } else {
             text.replace(token, "***")
-        };
-        truncate(&masked, MAX_TEXT_CHARS)
+        }
     }
 }
 
@@ -219,21 +216,26 @@ impl std::fmt::Debug for AdminAlerts {
     }
 }
 
-fn compose(cause: &AlertCause, text: &str, suppressed: i32) -> String {
-    let mut message = format!("⚠️ {}\n\n{text}", cause.title());
+/// The message and whether it is sent as HTML: a text cut to Telegram's length may have lost
+/// a closing tag, which Telegram would refuse, so a cut text goes as plain text.
+fn compose(text: &str, suppressed: i32) -> (String, bool) {
+    let (mut message, html) = match truncate(text, MAX_TEXT_CHARS) {
+        Some(cut) => (cut, false),
+        None => (text.to_owned(), true),
+    };
     if suppressed > 0 {
         message.push_str(&format!(
             "\n\n({suppressed} more alert(s) of this kind were held back since the last one.)"
         ));
     }
-    message
+    (message, html)
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+/// `text` cut to `max_chars` characters, or `None` when it is short enough.
+fn truncate(text: &str, max_chars: usize) -> Option<String> {
+    text.char_indices()
+        .nth(max_chars)
+        .map(|(cut, _)| format!("{}…", &text[..cut]))
 }
 
 #[cfg(test)]
@@ -260,14 +262,21 @@ mod tests {
     #[test]
     fn long_texts_are_cut_on_a_character_boundary() {
         let text = "я".repeat(10);
-        assert_eq!(truncate(&text, 4), "яяяя…");
-        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate(&text, 4).as_deref(), Some("яяяя…"));
+        assert_eq!(truncate("short", 10), None);
     }
 
     #[test]
     fn the_suppressed_count_is_told_only_when_there_were_some() {
-        let cause = AlertCause::DeadJobs;
-        assert!(!compose(&cause, "x", 0).contains("held back"));
-        assert!(compose(&cause, "x", 3).contains("3 more alert(s)"));
+        assert_eq!(compose("<b>x</b>", 0), ("<b>x</b>".to_owned(), true));
+        assert!(compose("x", 3).0.contains("3 more alert(s)"));
+    }
+
+    #[test]
+    fn a_cut_text_goes_as_plain_text() {
+        let long = format!("<b>{}</b>", "x".repeat(MAX_TEXT_CHARS));
+        let (message, html) = compose(&long, 0);
+        assert!(!html);
+        assert_eq!(message.chars().count(), MAX_TEXT_CHARS + 1);
     }
 }

@@ -35,16 +35,12 @@ mod tests {
 
     #[tokio::test]
     async fn observed_updates_are_counted_and_mark_polling_alive() {
-        let update: Update = serde_json::from_value(serde_json::json!({
-            "update_id": 1,
-            "edited_channel_post": {
-                "message_id": 5,
-                "date": 1_700_000_000,
-                "edit_date": 1_700_000_100,
-                "chat": {"id": -100_1, "type": "channel", "title": "c"},
-                "text": "hi"
-            }
-        }))
+        // From text, as Telegram sends it (teloxide reads updates from raw JSON).
+        let update: Update = serde_json::from_str(
+            r#"{"update_id": 1, "message": {"message_id": 5, "date": 1700000000,
+                "chat": {"id": 42, "type": "private", "first_name": "Ann"},
+                "from": {"id": 42, "is_bot": false, "first_name": "Ann"}, "text": "hi"}}"#,
+        )
         .expect("update");
         let polling = PollingHealth::new(std::time::Duration::from_secs(60));
         polling.mark_failed();
@@ -55,7 +51,7 @@ mod tests {
             async { Ok(()) }
         });
         let handler = observed(schema, polling.clone());
-        let key = "avito_reports_updates_handled_total{kind=\"edited_channel_post\"} ";
+        let key = "avito_reports_updates_handled_total{kind=\"message\"} ";
         let count = |text: &str| -> u64 {
             text.lines()
                 .find_map(|l| l.strip_prefix(key))
@@ -65,8 +61,16 @@ mod tests {
         let before = count(&metrics::encode());
         let outcome = handler.dispatch(dptree::deps![update]).await;
         assert!(matches!(outcome, std::ops::ControlFlow::Break(Ok(()))));
-        assert!(reached.load(std::sync::atomic::Ordering::SeqCst), "handlers still run");
-        assert_eq!(count(&metrics::encode()), before + 1);
+        assert!(
+            reached.load(std::sync::atomic::Ordering::SeqCst),
+            "handlers still run"
+        );
+        assert_eq!(
+            count(&metrics::encode()),
+            before + 1,
+            "{}",
+            metrics::encode()
+        );
         assert_eq!(polling.status(), Ok(()));
     }
 }

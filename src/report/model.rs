@@ -190,6 +190,19 @@ pub struct ProfileReport {
     pub notes: Vec<Note>,
 }
 
+impl ProfileReport {
+    /// The failures of metrics that could not be fetched, one per line that failed.
+    pub fn fetch_failures(&self) -> Vec<&Failure> {
+        self.lines
+            .iter()
+            .filter_map(|l| match &l.value {
+                Value::Missing(Missing::Failed(f)) => Some(f),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// A profile's part of a combined report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -207,6 +220,15 @@ pub enum Failure {
     /// Avito did not answer (after retries) or kept rate limiting.
     Unavailable(String),
     Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Credentials => f.write_str("Avito refused the client credentials"),
+            Failure::Unavailable(detail) | Failure::Other(detail) => f.write_str(detail),
+        }
+    }
 }
 
 impl From<&crate::avito::AvitoError> for Failure {

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use crate::avito::{AvitoClient, Credentials};
 use crate::i18n::Lang;
 
+use super::model::Failure;
 use super::render::{self, Markup};
 use super::split::{TELEGRAM_LIMIT, split_message};
 use super::{MetricSet, Period, engine};
@@ -28,6 +29,16 @@ pub struct ReportOptions {
     pub metrics: MetricSet,
     pub tz: Tz,
     pub lang: Lang,
+}
+
+/// A report with what could not be fetched for it.
+#[derive(Debug, Clone)]
+pub struct CheckedReport {
+    pub chunks: Vec<String>,
+    /// The first metric's fetch failure (Avito unavailable, say), if any.
+    pub failure: Option<String>,
+    /// No metric could be fetched.
+    pub all_failed: bool,
 }
 
 #[derive(Clone)]
@@ -52,6 +63,29 @@ impl ReportService {
     ) -> Vec<String> {
         self.combined_report_html(std::slice::from_ref(source), options)
             .await
+    }
+
+    /// The report of one profile as Telegram HTML messages with what failed in it, or why
+    /// it could not be made at all (the scheduler retries or tells the owner instead of
+    /// sending a failure section).
+    pub async fn profile_report_checked(
+        &self,
+        source: &ProfileSource,
+        options: &ReportOptions,
+    ) -> crate::avito::AvitoResult<CheckedReport> {
+        let report = engine::profile_report(&self.client, source, options).await?;
+        let failures = report.fetch_failures();
+        if failures.contains(&&Failure::Credentials) {
+            return Err(crate::avito::AvitoError::InvalidCredentials);
+        }
+        let failure = failures.first().map(|f| f.to_string());
+        let all_failed = !report.lines.is_empty() && failures.len() == report.lines.len();
+        let text = render::profile(&report, options.lang, Markup::Html);
+        Ok(CheckedReport {
+            chunks: split_message(&text, TELEGRAM_LIMIT),
+            failure,
+            all_failed,
+        })
     }
 
     /// One combined report over `sources` (a section each and a total), as Telegram HTML
