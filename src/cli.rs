@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry};
+use crate::{
+    app, avito_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,6 +43,8 @@ pub enum Command {
     Jobs(jobs_cmd::JobsCommand),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
+    /// Ask the running worker's /healthz (HTTP_ADDR); exit 0 when healthy, 1 otherwise.
+    Healthcheck(healthcheck_cmd::HealthcheckArgs),
 }
 
 /// Parses the command line, runs the command, and turns any error into one line on stderr.
@@ -73,6 +77,7 @@ pub fn main() -> ExitCode {
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
             Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
+            Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,
         }
     });
     match outcome {

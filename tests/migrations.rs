@@ -10,13 +10,14 @@ use sea_orm::{
     PaginatorTrait,
 };
 
-const OUR_TABLES: [&str; 6] = [
+const OUR_TABLES: [&str; 7] = [
     "users",
     "avito_profiles",
     "report_tasks",
     "report_runs",
     "dialogues",
     "exports",
+    "admin_alerts",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -47,7 +48,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 6);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 7);
 
     // Applying again is a no-op, as `run` does at every start.
     db::migrate(&conn).await.expect("migrate up twice");

@@ -98,3 +98,13 @@ pub enum Exports {
     FinishedAt,
     CreatedAt,
 }
+
+#[derive(DeriveIden)]
+pub enum AdminAlerts {
+    Table,
+    Cause,
+    LastSentAt,
+    Suppressed,
+    ReportedSuppressed,
+    UpdatedAt,
+}

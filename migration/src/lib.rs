@@ -11,6 +11,7 @@ mod m20261123_000003_create_report_tasks;
 mod m20261123_000004_create_report_runs;
 mod m20261123_000005_create_dialogues;
 mod m20261123_000006_create_exports;
+mod m20261123_000007_create_admin_alerts;
 
 pub mod idents;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_report_runs::Migration),
             Box::new(m20261123_000005_create_dialogues::Migration),
             Box::new(m20261123_000006_create_exports::Migration),
+            Box::new(m20261123_000007_create_admin_alerts::Migration),
         ]
     }
 }

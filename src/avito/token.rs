@@ -223,7 +223,14 @@ impl TokenManager {
             .request_async(&http)
             .await;
         let status = http.status.load(Ordering::SeqCst);
-        tracing::debug!(operation = "getAccessToken", status, elapsed = ?started.elapsed(), "Avito request");
+        let elapsed = started.elapsed();
+        tracing::debug!(operation = "getAccessToken", status, elapsed = ?elapsed, "Avito request");
+        // 0: no HTTP answer came (the recorder saw no status).
+        crate::ops::metrics::avito_request(
+            Operation::GetAccessToken.id(),
+            (status != 0).then_some(status),
+            elapsed,
+        );
         match outcome {
             Ok(response) => {
                 let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);

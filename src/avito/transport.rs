@@ -201,6 +201,7 @@ impl Transport {
         let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
+                crate::ops::metrics::avito_request(op.id(), None, started.elapsed());
                 tracing::debug!(operation = %op, error = %e, "Avito request failed");
                 return Outcome::Retry(
                     Some(Duration::ZERO),
@@ -218,7 +219,9 @@ impl Transport {
         };
         let status = response.status();
         let headers = response.headers().clone();
-        tracing::debug!(operation = %op, status = status.as_u16(), elapsed = ?started.elapsed(), "Avito request");
+        let elapsed = started.elapsed();
+        crate::ops::metrics::avito_request(op.id(), Some(status.as_u16()), elapsed);
+        tracing::debug!(operation = %op, status = status.as_u16(), elapsed = ?elapsed, "Avito request");
         if status == StatusCode::TOO_MANY_REQUESTS
             || header_u32(&headers, "x-ratelimit-remaining") == Some(0)
         {

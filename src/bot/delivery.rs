@@ -15,6 +15,7 @@ use crate::avito::Credentials;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::tasks::{self, NewRun, RunKind};
 use crate::i18n::Lang;
+use crate::ops::metrics;
 use crate::report::{MetricSet, Period, ProfileSource, ReportOptions, html_escape};
 
 /// Why a report could not be delivered.
@@ -85,9 +86,19 @@ pub async fn send_chunks(
     chunks: Vec<String>,
 ) -> Result<(), RequestError> {
     for chunk in chunks {
-        bot.send_message(chat, chunk)
+        match bot
+            .send_message(chat, chunk)
             .parse_mode(ParseMode::Html)
-            .await?;
+            .await
+        {
+            Ok(_) => metrics::telegram_sent(),
+            Err(e) => {
+                if matches!(e, RequestError::RetryAfter(_)) {
+                    metrics::telegram_rate_limited();
+                }
+                return Err(e);
+            }
+        }
     }
     Ok(())
 }
@@ -191,6 +202,10 @@ pub async fn profile_report(
     let error = outcome.as_ref().err().map(ToString::to_string);
     if let Err(e) = tasks::finish_run(&state.db, run_id, error).await {
         tracing::warn!(run_id, error = %e, "cannot record the report run's outcome");
+    }
+    match &outcome {
+        Ok(()) => metrics::report_sent(kind),
+        Err(_) => metrics::report_failed(kind),
     }
     match &outcome {
         Ok(()) => tracing::info!(

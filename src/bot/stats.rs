@@ -82,6 +82,10 @@ pub async fn handle(
     let sent = send_chunks(bot, chat, chunks)
         .await
         .map_err(anyhow::Error::from);
+    match &sent {
+        Ok(()) => crate::ops::metrics::report_sent(RunKind::Stats),
+        Err(_) => crate::ops::metrics::report_failed(RunKind::Stats),
+    }
     let error = sent.as_ref().err().map(ToString::to_string);
     tasks::finish_run(&state.db, run_id, error).await?;
     tracing::info!(

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table created by the `migration` crate.
 
+pub mod admin_alert;
 pub mod avito_profile;
 pub mod dialogue;
 pub mod export;
