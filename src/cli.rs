@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, report_cmd, sandbox_cmd, telemetry};
+use crate::{app, avito_cmd, export_cmd, report_cmd, sandbox_cmd, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +32,8 @@ pub enum Command {
     /// Talk to the Avito API directly (AVITO_API_URL).
     #[command(subcommand)]
     Avito(avito_cmd::AvitoCommand),
+    /// Export every Avito Messenger chat and message of an account to an Excel workbook.
+    Export(export_cmd::ExportArgs),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
 }
@@ -63,6 +65,7 @@ pub fn main() -> ExitCode {
             Command::Migrate => app::migrate(&settings).await,
             Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
+            Command::Export(args) => export_cmd::run(args, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
         }
     });

@@ -11,6 +11,8 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod export;
+pub mod export_cmd;
 pub mod i18n;
 pub mod report;
 pub mod report_cmd;
