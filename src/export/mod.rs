@@ -8,7 +8,9 @@
 //! (`export_cmd`) both call it.
 
 pub mod collect;
+pub mod job;
 pub mod render;
+pub mod store;
 pub mod texts;
 pub mod workbook;
 
