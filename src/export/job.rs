@@ -142,10 +142,11 @@ pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::R
     let s = progress.snapshot();
     match outcome {
         Ok(summary) => {
+            // The row first: what the user reads is then already recorded.
+            store::finish(&state.db, export_id, &s, None).await?;
             status
                 .show(done_text(lang, &name, &summary, &s), None)
                 .await;
-            store::finish(&state.db, export_id, &s, None).await?;
             tracing::info!(
                 chats = summary.chats,
                 messages = summary.messages,
@@ -164,8 +165,8 @@ pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::R
                 X::Failed,
                 &[("name", &name), ("reason", &failure.reason)],
             );
-            status.show(text, Some(restart)).await;
             store::finish(&state.db, export_id, &s, Some(failure.detail)).await?;
+            status.show(text, Some(restart)).await;
         }
     }
     Ok(())

@@ -336,8 +336,25 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             tasks::change_schedule(db, &o.task, ScheduleChange::Active(!o.task.is_active)).await?;
             return refreshed(p, id, screens::settings).await;
         }
-        // The Excel export is issue 7; until then the button says so instead of failing.
-        Callback::ExportMessenger(_) => return Ok(Answer::Alert(t(lang, T::AlertExportLater))),
+        Callback::ExportMessenger(_) => {
+            use crate::export::job::{self, Pressed};
+            return Ok(
+                match job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id).await? {
+                    Pressed::AlreadyRunning(text) => Answer::Alert(text),
+                    Pressed::Queued { export_id, toast } => {
+                        // Until the persisted job queue lands, the export runs as a task of
+                        // this process (a restart loses it; the row then stays `running`).
+                        let (state, bot) = (p.state.clone(), p.bot.clone());
+                        tokio::spawn(async move {
+                            if let Err(e) = job::execute(&state, &bot, export_id).await {
+                                tracing::error!(export_id, error = %e, "export job failed");
+                            }
+                        });
+                        Answer::Toast(toast)
+                    }
+                },
+            );
+        }
         Callback::ProfileRename(_) => {
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
