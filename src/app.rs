@@ -10,13 +10,14 @@ use sea_orm::DatabaseConnection;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::avito::{AvitoClient, ClientConfig};
 use crate::bot::{self, AppState};
 use crate::config::{Settings, WorkerSettings};
 use crate::crypto::{self, KeyOrigin, SecretBox};
 use crate::db::{self, token_store::DbTokenStore};
+use crate::jobs::{self, JobContext, JobQueue};
 use crate::report::ReportService;
 use crate::retry::{self, Backoff};
 
@@ -81,7 +82,7 @@ struct Started {
     secrets: SecretBox,
 }
 
-async fn start_up(settings: &Settings) -> anyhow::Result<Started> {
+async fn start_up(settings: &Settings, mode: Mode) -> anyhow::Result<Started> {
     let token = settings.require_bot_token()?.clone();
     let secrets = secret_box(settings)?;
     let db = open_database(settings).await?;
@@ -92,7 +93,9 @@ async fn start_up(settings: &Settings) -> anyhow::Result<Started> {
     })
     .await?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
-    if let Err(e) = bot::register_commands(&bot).await {
+    if mode == Mode::Bot
+        && let Err(e) = bot::register_commands(&bot).await
+    {
         // The menu is a convenience: a failure here must not keep the bot from answering.
         tracing::warn!(error = %e, "could not register the command menu");
     }
@@ -104,9 +107,34 @@ async fn start_up(settings: &Settings) -> anyhow::Result<Started> {
     })
 }
 
+/// What a process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `run`: polls Telegram for updates and runs the job workers.
+    Bot,
+    /// `worker`: runs the job workers only (scale-out replicas next to one `run`).
+    JobsOnly,
+}
+
 /// `avito-reports run`: the bot worker, until `shutdown` resolves (or polling gives up).
 /// A shutdown during start-up is a clean exit too.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    serve(settings, Mode::Bot, shutdown).await
+}
+
+/// `avito-reports worker`: delivers scheduled reports and runs exports, without polling.
+pub async fn run_worker(
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    serve(settings, Mode::JobsOnly, shutdown).await
+}
+
+async fn serve(
+    settings: Settings,
+    mode: Mode,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
     let Started {
         db,
@@ -114,7 +142,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         me,
         secrets,
     } = tokio::select! {
-        started = start_up(&settings) => started?,
+        started = start_up(&settings, mode) => started?,
         _ = &mut shutdown => {
             tracing::info!("stopped during start-up");
             return Ok(());
@@ -123,14 +151,63 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
 
     let worker = settings.worker.clone();
     let avito = avito_client(&settings, &db, &secrets)?;
+    let jobs = JobQueue::new(&db, &settings.jobs).context("opening the job queue")?;
+    let sender = bot::throttled(bot.clone(), &settings.jobs);
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(settings),
         secrets,
         reports: ReportService::new(avito.clone()),
         avito,
+        jobs,
     };
-    let sender = bot::throttled(bot.clone(), &state.settings.jobs);
+    tracing::info!(worker = %state.settings.jobs.worker_name, ?mode, "starting job workers");
+    let (stop_jobs, jobs_stopped) = watch::channel(false);
+    let mut job_workers = tokio::spawn(jobs::run_workers(
+        JobContext {
+            state: state.clone(),
+            bot: sender.clone(),
+        },
+        jobs_stopped,
+    ));
+
+    let outcome = match mode {
+        Mode::Bot => poll_until(bot, sender, state, me, &worker, &mut shutdown).await,
+        Mode::JobsOnly => {
+            tokio::select! {
+                _ = &mut shutdown => Ok(()),
+                joined = &mut job_workers => {
+                    joined.context("the job workers crashed")?;
+                    Ok(())
+                }
+            }
+        }
+    };
+
+    tracing::info!("shutting down: finishing the jobs in flight");
+    let _ = stop_jobs.send(true);
+    if !job_workers.is_finished()
+        && tokio::time::timeout(worker.shutdown_timeout, &mut job_workers)
+            .await
+            .is_err()
+    {
+        tracing::warn!(timeout = ?worker.shutdown_timeout, "jobs still running at the shutdown timeout; they go back to the queue");
+        job_workers.abort();
+    }
+    db.close().await.context("closing the database")?;
+    tracing::info!("stopped");
+    outcome
+}
+
+/// Polls Telegram and dispatches updates until `shutdown` resolves or polling gives up.
+async fn poll_until(
+    bot: Bot,
+    sender: bot::TgBot,
+    state: AppState,
+    me: teloxide::types::Me,
+    worker: &WorkerSettings,
+    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> anyhow::Result<()> {
     let mut dispatcher = Dispatcher::builder(sender, bot::schema())
         .dependencies(bot::dependencies(state, me))
         .default_handler(|_| async {})
@@ -141,7 +218,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     let stop = dispatcher.shutdown_token();
 
     let gave_up = Arc::new(GiveUp::default());
-    let listener = polling_listener(bot, &worker, gave_up.clone()).await;
+    let listener = polling_listener(bot, worker, gave_up.clone()).await;
     let mut dispatching = tokio::spawn(async move {
         dispatcher
             .dispatch_with_listener(
@@ -153,7 +230,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     tracing::info!("polling for updates");
 
     let outcome = tokio::select! {
-        _ = &mut shutdown => Ok(()),
+        _ = shutdown.as_mut() => Ok(()),
         _ = gave_up.notify.notified() => Err(anyhow::anyhow!(
             "polling Telegram failed {} times in a row (WORKER_POLLING_RETRIES); exiting",
             worker.polling_retries
@@ -173,8 +250,6 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         tracing::warn!(timeout = ?worker.shutdown_timeout, "handlers still running at the shutdown timeout; abandoning them");
     }
     dispatching.abort();
-    db.close().await.context("closing the database")?;
-    tracing::info!("stopped");
     outcome
 }
 

@@ -1,11 +1,12 @@
-//! The command line: `run` (default), `migrate`, `sandbox`.
+//! The command line: `run` (default), `worker`, `migrate`, `report`, `avito`, `jobs`,
+//! `sandbox`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, export_cmd, report_cmd, sandbox_cmd, telemetry};
+use crate::{app, avito_cmd, export_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +26,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the bot worker: apply migrations, poll Telegram, deliver reports (the default).
     Run,
+    /// Run job workers only (scheduled reports, exports), no Telegram polling: for scaling
+    /// out next to one `run` on a shared PostgreSQL.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Print one report, or a combined one for several profiles, without Telegram.
@@ -34,6 +38,9 @@ pub enum Command {
     Avito(avito_cmd::AvitoCommand),
     /// Export every Avito Messenger chat and message of an account to an Excel workbook.
     Export(export_cmd::ExportArgs),
+    /// Scheduled deliveries: list them, re-run a failed one.
+    #[command(subcommand)]
+    Jobs(jobs_cmd::JobsCommand),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
 }
@@ -62,10 +69,12 @@ pub fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => app::run(settings, app::shutdown_signal()).await,
+            Command::Worker => app::run_worker(settings, app::shutdown_signal()).await,
             Command::Migrate => app::migrate(&settings).await,
             Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
             Command::Export(args) => export_cmd::run(args, &settings).await,
+            Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
         }
     });

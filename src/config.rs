@@ -280,6 +280,9 @@ pub struct JobSettings {
     pub telegram_messages_per_sec: u32,
     /// Unique per process; apalis rescues the jobs of a worker whose heartbeats stop.
     pub worker_name: String,
+    /// How often a worker says it is alive; its running jobs go back to the queue after two
+    /// missed heartbeats (a killed process' deliveries resume on another one, or on restart).
+    pub heartbeat_interval: Duration,
 }
 
 impl Default for JobSettings {
@@ -292,6 +295,7 @@ impl Default for JobSettings {
             report_retry_backoff: Duration::from_secs(60),
             telegram_messages_per_sec: 30,
             worker_name: default_worker_name(),
+            heartbeat_interval: Duration::from_secs(30),
         }
     }
 }
@@ -562,7 +566,19 @@ fn job_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<JobSettings, Con
             defaults.telegram_messages_per_sec,
         )?,
         worker_name: get("WORKER_NAME").unwrap_or(defaults.worker_name),
+        heartbeat_interval: seconds(
+            "JOBS_HEARTBEAT_SEC",
+            get("JOBS_HEARTBEAT_SEC"),
+            defaults.heartbeat_interval,
+        )?,
     };
+    if jobs.heartbeat_interval < Duration::from_secs(1) {
+        return Err(ConfigError::Invalid {
+            var: "JOBS_HEARTBEAT_SEC",
+            problem: format!("{:?}", jobs.heartbeat_interval),
+            expected: "a number of seconds, at least 1",
+        });
+    }
     let positive = |var: &'static str, value: u32, expected: &'static str| {
         if value == 0 {
             Err(ConfigError::Invalid {

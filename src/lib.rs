@@ -14,6 +14,8 @@ pub mod db;
 pub mod export;
 pub mod export_cmd;
 pub mod i18n;
+pub mod jobs;
+pub mod jobs_cmd;
 pub mod report;
 pub mod report_cmd;
 pub mod retry;

@@ -1,5 +1,7 @@
 //! Logging: `tracing` to stderr, as text or JSON, filtered by `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -15,6 +17,8 @@ pub fn init(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: log files and collectors get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(true);
     let _ = match format {
         LogFormat::Text => builder.try_init(),

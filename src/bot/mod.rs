@@ -8,9 +8,9 @@ mod access;
 pub mod callback;
 mod chat_check;
 mod commands;
-mod delivery;
+pub(crate) mod delivery;
 pub mod dialogue;
-mod hub;
+pub(crate) mod hub;
 mod start;
 mod stats;
 pub mod texts;
@@ -57,6 +57,8 @@ pub struct AppState {
     /// Checks credentials when a profile is added.
     pub avito: AvitoClient,
     pub reports: ReportService,
+    /// Queues scheduled deliveries and exports.
+    pub jobs: crate::jobs::JobQueue,
 }
 
 /// What the endpoints return. The futures are boxed where they are made: dptree's generic

@@ -7,6 +7,7 @@
 pub mod dialogue_storage;
 pub mod entities;
 pub mod profiles;
+pub mod slots;
 pub mod tasks;
 pub mod token_store;
 pub mod users;

@@ -138,3 +138,23 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
     txn.commit().await?;
     Ok(deleted.rows_affected > 0)
 }
+
+/// Records whether Avito accepts the profile's credentials (`ok`, `auth_failed`, `error`)
+/// and why not, for the hub's card.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    id: i64,
+    status: &str,
+    last_error: Option<String>,
+) -> Result<(), DbError> {
+    avito_profile::Entity::update(avito_profile::ActiveModel {
+        id: Set(id),
+        status: Set(status.to_owned()),
+        last_error: Set(last_error),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}

@@ -199,8 +199,11 @@ pub async fn change_schedule(
             sets.push((C::IsActive, Expr::value(false)));
         }
     }
+    // A new version is planned afresh by the scheduler; the job of the old one finds its
+    // version stale and does nothing.
     let mut update = report_task::Entity::update_many()
         .col_expr(C::ScheduleVersion, Expr::col(C::ScheduleVersion).add(1))
+        .col_expr(C::NextRunAt, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(C::UpdatedAt, Expr::value(Utc::now()));
     for (col, value) in sets {
         update = update.col_expr(col, value);
@@ -240,6 +243,13 @@ pub async fn set_period(
     .exec(db)
     .await?;
     Ok(())
+}
+
+pub async fn by_id(
+    db: &DatabaseConnection,
+    task_id: i64,
+) -> Result<Option<report_task::Model>, DbError> {
+    Ok(report_task::Entity::find_by_id(task_id).one(db).await?)
 }
 
 pub async fn of_profile(

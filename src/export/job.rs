@@ -74,6 +74,11 @@ pub async fn request_from_hub(
     })
 }
 
+/// The export job, as the job runner calls it.
+pub async fn run(ctx: &crate::jobs::JobContext, export_id: i64) -> anyhow::Result<()> {
+    execute(&ctx.state, &ctx.bot, export_id).await
+}
+
 /// Runs export `export_id`: the job body.
 #[tracing::instrument(name = "export_job", skip_all, fields(export_id))]
 pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Result<()> {

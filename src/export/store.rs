@@ -160,3 +160,17 @@ pub async fn finish(
         .await?;
     Ok(())
 }
+
+/// Fails an export that never started (its job could not be queued), so it does not block the
+/// profile's next export.
+pub async fn abandon(db: &DatabaseConnection, id: i64, error: &str) -> Result<(), DbError> {
+    export::Entity::update_many()
+        .col_expr(export::Column::Status, Expr::value(FAILED))
+        .col_expr(export::Column::Error, Expr::value(error))
+        .col_expr(export::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(export::Column::Id.eq(id))
+        .filter(export::Column::Status.eq(QUEUED))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -54,6 +54,18 @@ impl ReportService {
             .await
     }
 
+    /// The report of one profile as Telegram HTML messages, or why it could not be made
+    /// (the scheduler retries or tells the owner instead of sending a failure section).
+    pub async fn profile_report_checked(
+        &self,
+        source: &ProfileSource,
+        options: &ReportOptions,
+    ) -> crate::avito::AvitoResult<Vec<String>> {
+        let report = engine::profile_report(&self.client, source, options).await?;
+        let text = render::profile(&report, options.lang, Markup::Html);
+        Ok(split_message(&text, TELEGRAM_LIMIT))
+    }
+
     /// One combined report over `sources` (a section each and a total), as Telegram HTML
     /// messages of at most 4096 characters. A single source gives that profile's own report.
     pub async fn combined_report_html(

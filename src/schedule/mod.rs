@@ -1,5 +1,8 @@
-//! Scheduling: when reports are due, planning them as jobs, and delivering them.
+//! Scheduling: when reports are due ([`policy`]) and a stored task's schedule ([`task`]).
+//! Planning and delivering them as jobs is `crate::jobs`.
 
 pub mod policy;
+pub mod task;
 
 pub use policy::{Frequency, Schedule};
+pub use task::{TaskScheduleError, of_task};

@@ -195,15 +195,29 @@ impl Worker {
         db: &TestDatabase,
         extra: &[(&str, &str)],
     ) -> Self {
+        Self::start_as("run", telegram, avito, db, extra).await
+    }
+
+    /// [`Worker::start`] with another subcommand (`worker`: jobs only).
+    pub async fn start_as(
+        subcommand: &str,
+        telegram: &sandbox::telegram::TelegramEmulator,
+        avito: Option<&sandbox::avito::AvitoEmulator>,
+        db: &TestDatabase,
+        extra: &[(&str, &str)],
+    ) -> Self {
         let log = db.dir.path().join(format!("worker-{}.log", rand_suffix()));
         let log_file = std::fs::File::create(&log).expect("log file");
         let mut cmd = worker_command(db.dir.path());
-        cmd.arg("run")
+        cmd.arg(subcommand)
             .env("BOT_TOKEN", telegram.bot_token())
             .env("TELEGRAM_API_URL", telegram.base_url())
             .env("DATABASE_URL", db.url.as_str())
             .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.1")
             .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.5")
+            // Jobs are looked for often and a killed worker's jobs are rescued quickly.
+            .env("JOBS_POLL_INTERVAL_SEC", "0.2")
+            .env("JOBS_HEARTBEAT_SEC", "2")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::from(log_file));
         if let Some(avito) = avito {
@@ -224,6 +238,12 @@ impl Worker {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: the process dies at once, mid-whatever it was doing.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("kill");
+        let _ = self.child.wait().await;
     }
 
     /// SIGTERM, then the exit status within the shutdown budget.

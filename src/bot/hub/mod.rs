@@ -342,14 +342,11 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 match job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id).await? {
                     Pressed::AlreadyRunning(text) => Answer::Alert(text),
                     Pressed::Queued { export_id, toast } => {
-                        // Until the persisted job queue lands, the export runs as a task of
-                        // this process (a restart loses it; the row then stays `running`).
-                        let (state, bot) = (p.state.clone(), p.bot.clone());
-                        tokio::spawn(async move {
-                            if let Err(e) = job::execute(&state, &bot, export_id).await {
-                                tracing::error!(export_id, error = %e, "export job failed");
-                            }
-                        });
+                        if let Err(e) = p.state.jobs.enqueue_export(export_id).await {
+                            crate::export::store::abandon(&p.state.db, export_id, &e.to_string())
+                                .await?;
+                            return Err(e.into());
+                        }
                         Answer::Toast(toast)
                     }
                 },

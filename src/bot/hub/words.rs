@@ -144,7 +144,13 @@ pub fn next_report(lang: Lang, task: &report_task::Model) -> String {
     if !task.is_active {
         return t(lang, T::NextOff);
     }
-    match task.next_run_at {
+    // Just changed: the scheduler plans it within a moment; show what it will plan.
+    let next = task.next_run_at.or_else(|| {
+        crate::schedule::of_task(task)
+            .ok()
+            .and_then(|s| s.next_after(chrono::Utc::now()))
+    });
+    match next {
         Some(at) => tf(
             lang,
             T::NextAt,

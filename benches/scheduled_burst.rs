@@ -1,0 +1,207 @@
+//! 1,000 report tasks due in the same minute, delivered by one `worker` process through the
+//! Telegram emulator with its flood limits on (30 messages/s overall): time from the slot to
+//! the last delivery against the bound Telegram's rate sets, duplicates, and 429s received.
+//!
+//! Run: `cargo bench --bench scheduled_burst` (`-- --tasks 300` for a quicker run,
+//! `-- --postgres` to use the PostgreSQL server instead of a SQLite file).
+
+use std::time::{Duration, Instant};
+
+use avito_reports::config::SecretKey;
+use avito_reports::crypto::SecretBox;
+use avito_reports::db::{
+    self,
+    entities::report_task,
+    profiles::{self, NewProfile},
+    tasks::TaskDefaults,
+    users::{self, TelegramUser},
+};
+use chrono::{DurationRound, Timelike, Utc};
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
+use sandbox::telegram::{TelegramConfig, TelegramEmulator};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database};
+
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const OVERALL_PER_SEC: f64 = 30.0;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let tasks: u32 = args
+        .iter()
+        .skip_while(|a| *a != "--tasks")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let postgres = args.iter().any(|a| a == "--postgres");
+
+    let dir = tempfile::tempdir()?;
+    let (url, pg_name) = if postgres {
+        let name = format!("avito_reports_bench_{}", std::process::id());
+        let admin = Database::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        admin.close().await?;
+        (
+            format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            Some(name),
+        )
+    } else {
+        (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.sqlite").display()
+            ),
+            None,
+        )
+    };
+    let conn = db::connect(&avito_reports::config::DatabaseUrl::parse(&url)?).await?;
+    db::migrate(&conn).await?;
+
+    let telegram = TelegramEmulator::start(TelegramConfig::default()).await?;
+    let avito = AvitoEmulator::start(AvitoConfig {
+        accounts: (1..=tasks)
+            .map(|n| AccountSpec {
+                items: 5,
+                ..AccountSpec::generated(n)
+            })
+            .collect(),
+        rate_window: Duration::from_secs(2),
+        ..AvitoConfig::default()
+    })
+    .await?;
+
+    // The slot: the next whole minute at least 25 s away, so seeding finishes before it.
+    let now = Utc::now();
+    let slot = now.duration_trunc(chrono::Duration::minutes(1))?
+        + chrono::Duration::minutes(if now.second() < 30 { 1 } else { 2 });
+    let time = slot
+        .with_timezone(&chrono_tz::Europe::Moscow)
+        .format("%H:%M")
+        .to_string();
+    let secrets = SecretBox::new(&SecretKey::parse(KEY).map_err(anyhow::Error::msg)?);
+    let seeding = Instant::now();
+    for n in 1..=tasks {
+        let user_id = 100_000 + i64::from(n);
+        telegram
+            .user(user_id, "Seller", Some("en"))
+            .send_text("/start");
+        users::upsert(
+            &conn,
+            &TelegramUser {
+                id: user_id,
+                username: None,
+                first_name: format!("Seller {n}"),
+                language_code: Some("en".into()),
+            },
+        )
+        .await?;
+        let (_, task) = profiles::create_with_task(
+            &conn,
+            NewProfile {
+                owner_id: user_id,
+                name: format!("Shop {n}"),
+                client_id: format!("client-{n}"),
+                client_secret_enc: secrets.encrypt(&format!("secret-{n}"))?,
+                avito_user_id: 1_000_000 + i64::from(n),
+                avito_account_name: None,
+            },
+            &TaskDefaults::default(),
+        )
+        .await?;
+        report_task::ActiveModel {
+            id: Set(task.id),
+            chat_id: Set(Some(user_id)),
+            is_active: Set(true),
+            time_of_day: Set(time.clone()),
+            ..Default::default()
+        }
+        .update(&conn)
+        .await?;
+    }
+    eprintln!(
+        "seeded {tasks} tasks in {:?}; slot {slot}",
+        seeding.elapsed()
+    );
+
+    let log = dir.path().join("worker.log");
+    let mut worker = tokio::process::Command::new(env!("CARGO_BIN_EXE_avito-reports"))
+        .arg("worker")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("BOT_TOKEN", telegram.bot_token())
+        .env("TELEGRAM_API_URL", telegram.base_url())
+        .env("AVITO_API_URL", avito.base_url())
+        .env("AVITO_RATE_WINDOW_SEC", "2")
+        .env("DATABASE_URL", &url)
+        .env("SECRET_KEY", KEY)
+        .env("JOBS_CONCURRENCY", "64")
+        .current_dir(dir.path())
+        .stderr(std::fs::File::create(&log)?)
+        .kill_on_drop(true)
+        .spawn()?;
+
+    let chats: Vec<i64> = (1..=tasks).map(|n| 100_000 + i64::from(n)).collect();
+    let delivered = |chat: i64| {
+        telegram
+            .chat_messages(chat)
+            .iter()
+            .filter(|m| m.from_bot && m.text_or_caption().contains("Report for"))
+            .count()
+    };
+    let until_slot = (slot - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(until_slot).await;
+    let started = Instant::now();
+    let deadline = Duration::from_secs(300);
+    let mut last_count = 0;
+    let mut last_change = started;
+    loop {
+        let count = chats.iter().filter(|c| delivered(**c) > 0).count();
+        if count != last_count {
+            last_count = count;
+            last_change = Instant::now();
+        }
+        if count == chats.len() || started.elapsed() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = last_change - started;
+    // Let any duplicate arrive before counting.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let duplicates: usize = chats.iter().map(|c| delivered(*c).saturating_sub(1)).sum();
+    let bound = f64::from(tasks) / OVERALL_PER_SEC;
+    println!("scheduled burst: {tasks} tasks due at one slot, one worker process");
+    println!(
+        "  database:            {}",
+        if postgres { "PostgreSQL" } else { "SQLite" }
+    );
+    println!("  delivered:           {last_count} / {tasks}");
+    println!(
+        "  slot → last report:  {:.1} s (rate bound {:.1} s, ratio {:.2})",
+        elapsed.as_secs_f64(),
+        bound,
+        elapsed.as_secs_f64() / bound
+    );
+    println!("  duplicates:          {duplicates}");
+    println!("  429s received:       {}", telegram.rate_limited_count());
+
+    let _ = worker.start_kill();
+    let _ = worker.wait().await;
+    conn.close().await?;
+    if let Some(name) = pg_name {
+        let admin = Database::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+    }
+    avito.shutdown().await;
+    telegram.shutdown().await;
+    if last_count != chats.len() {
+        eprintln!("{}", std::fs::read_to_string(&log).unwrap_or_default());
+        anyhow::bail!("not every report was delivered");
+    }
+    Ok(())
+}

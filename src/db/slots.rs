@@ -1,0 +1,328 @@
+//! Scheduled deliveries as the database keeps them: which tasks need planning, and one
+//! `report_runs` row per (task, slot) — the unique key that makes a retried or duplicated
+//! job a no-op once its slot was sent.
+//!
+//! A delivery claims its row by bumping `attempts` with a compare-and-swap, so of two
+//! copies of one job (an orphaned job re-run while the first copy still works) only one
+//! proceeds.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::DbError;
+use super::entities::{report_run, report_task};
+use super::tasks::RunKind;
+
+/// Statuses of `report_runs.status`.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const SENT: &str = "sent";
+    pub const FAILED: &str = "failed";
+    pub const SKIPPED: &str = "skipped";
+}
+
+/// Active tasks with a destination whose next slot is not planned yet (new, changed or
+/// re-activated), oldest first.
+pub async fn tasks_to_plan(
+    db: &DatabaseConnection,
+    limit: u64,
+) -> Result<Vec<report_task::Model>, DbError> {
+    use report_task::Column as C;
+    Ok(report_task::Entity::find()
+        .filter(C::IsActive.eq(true))
+        .filter(C::ChatId.is_not_null())
+        .filter(C::NextRunAt.is_null())
+        .order_by_asc(C::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Active tasks with a planned slot (on start-up their jobs are pushed again: a push is
+/// idempotent, and a queue restored from an older backup gets its jobs back).
+pub async fn planned_tasks(db: &DatabaseConnection) -> Result<Vec<report_task::Model>, DbError> {
+    use report_task::Column as C;
+    Ok(report_task::Entity::find()
+        .filter(C::IsActive.eq(true))
+        .filter(C::ChatId.is_not_null())
+        .filter(C::NextRunAt.is_not_null())
+        .order_by_asc(C::Id)
+        .all(db)
+        .await?)
+}
+
+/// Records `next` as the task's planned slot, unless the schedule changed meanwhile.
+pub async fn set_planned(
+    db: &DatabaseConnection,
+    task_id: i64,
+    version: i64,
+    next: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    use report_task::Column as C;
+    let done = report_task::Entity::update_many()
+        .col_expr(C::NextRunAt, Expr::value(next))
+        .filter(C::Id.eq(task_id))
+        .filter(C::ScheduleVersion.eq(version))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// After slot `done` was dealt with: the last slot and the planned next one, unless the
+/// schedule changed meanwhile (then the planner plans the new version) or a later slot is
+/// already planned (a late duplicate of an older job must not move the task back).
+pub async fn advance(
+    db: &DatabaseConnection,
+    task_id: i64,
+    version: i64,
+    done: DateTime<Utc>,
+    next: Option<DateTime<Utc>>,
+) -> Result<bool, DbError> {
+    use report_task::Column as C;
+    let result = report_task::Entity::update_many()
+        .col_expr(C::LastRunAt, Expr::value(done))
+        .col_expr(C::NextRunAt, Expr::value(next))
+        .filter(C::Id.eq(task_id))
+        .filter(C::ScheduleVersion.eq(version))
+        .filter(
+            sea_orm::Condition::any()
+                .add(C::NextRunAt.is_null())
+                .add(C::NextRunAt.lte(done)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// A scheduled slot about to be delivered.
+#[derive(Debug, Clone)]
+pub struct SlotRun {
+    pub task_id: i64,
+    pub profile_id: i64,
+    pub slot: DateTime<Utc>,
+    pub chat_id: i64,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// The outcome of [`claim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery holds the slot; `attempt` is its number (1 for the first).
+    Claimed { run_id: i64, attempt: i32 },
+    /// The slot was already dealt with (`sent`, `skipped`, or `failed` without a re-run).
+    Done { status: String },
+    /// Another copy of the job claimed it a moment ago.
+    Lost,
+    /// Another delivery holds the slot and renewed its claim recently: it may still be
+    /// working (a job handed to a second worker while the first is only slow). Look again
+    /// at `until`, when the claim runs out unless renewed.
+    Busy { until: DateTime<Utc> },
+}
+
+/// Claims the slot's row for this delivery. `rerun` also takes a slot recorded failed. A
+/// pending row is taken over only when its claim was not renewed within `lease` (its
+/// delivery died).
+pub async fn claim(
+    db: &DatabaseConnection,
+    run: &SlotRun,
+    rerun: bool,
+    lease: chrono::Duration,
+) -> Result<Claim, DbError> {
+    use report_run::Column as C;
+    let now = Utc::now();
+    let inserted = report_run::Entity::insert(report_run::ActiveModel {
+        task_id: Set(Some(run.task_id)),
+        profile_id: Set(Some(run.profile_id)),
+        kind: Set(RunKind::Scheduled.slug().to_owned()),
+        slot: Set(Some(run.slot)),
+        chat_id: Set(run.chat_id),
+        period_start: Set(Some(run.period_start)),
+        period_end: Set(Some(run.period_end)),
+        status: Set(status::PENDING.to_owned()),
+        attempts: Set(1),
+        error: Set(None),
+        started_at: Set(Some(now)),
+        finished_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([C::TaskId, C::Slot])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let row = slot_row(db, run.task_id, run.slot)
+        .await?
+        .ok_or(DbError::Query(sea_orm::DbErr::RecordNotFound(
+            "the slot's run row vanished".into(),
+        )))?;
+    if inserted == 1 {
+        return Ok(Claim::Claimed {
+            run_id: row.id,
+            attempt: row.attempts,
+        });
+    }
+    let takeable = row.status == status::PENDING || (rerun && row.status == status::FAILED);
+    if !takeable {
+        return Ok(Claim::Done { status: row.status });
+    }
+    if row.status == status::PENDING
+        && let Some(renewed) = row.started_at
+        && renewed + lease > now
+    {
+        return Ok(Claim::Busy {
+            until: renewed + lease,
+        });
+    }
+    let swapped = report_run::Entity::update_many()
+        .col_expr(C::Attempts, Expr::value(row.attempts + 1))
+        .col_expr(C::Status, Expr::value(status::PENDING))
+        .col_expr(C::StartedAt, Expr::value(now))
+        .col_expr(C::ChatId, Expr::value(run.chat_id))
+        .filter(C::Id.eq(row.id))
+        .filter(C::Attempts.eq(row.attempts))
+        .filter(C::Status.eq(row.status.as_str()))
+        .exec(db)
+        .await?;
+    Ok(if swapped.rows_affected == 1 {
+        Claim::Claimed {
+            run_id: row.id,
+            attempt: row.attempts + 1,
+        }
+    } else {
+        Claim::Lost
+    })
+}
+
+/// Renews a held claim (see [`claim`]); false when another delivery took it over.
+pub async fn renew(db: &DatabaseConnection, run_id: i64, attempt: i32) -> Result<bool, DbError> {
+    use report_run::Column as C;
+    let done = report_run::Entity::update_many()
+        .col_expr(C::StartedAt, Expr::value(Utc::now()))
+        .filter(C::Id.eq(run_id))
+        .filter(C::Attempts.eq(attempt))
+        .filter(C::Status.eq(status::PENDING))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// The run row of a task's slot.
+pub async fn slot_row(
+    db: &DatabaseConnection,
+    task_id: i64,
+    slot: DateTime<Utc>,
+) -> Result<Option<report_run::Model>, DbError> {
+    use report_run::Column as C;
+    Ok(report_run::Entity::find()
+        .filter(C::TaskId.eq(task_id))
+        .filter(C::Slot.eq(slot))
+        .one(db)
+        .await?)
+}
+
+/// Records the outcome of a claimed run: `error: None` is sent.
+pub async fn finish(
+    db: &DatabaseConnection,
+    run_id: i64,
+    outcome: &str,
+    error: Option<String>,
+) -> Result<(), DbError> {
+    report_run::Entity::update(report_run::ActiveModel {
+        id: Set(run_id),
+        status: Set(outcome.to_owned()),
+        error: Set(error),
+        finished_at: Set(Some(Utc::now())),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Keeps a claimed run pending with the reason of its latest failure, for the hub to show
+/// while a retry waits.
+pub async fn note_retry(
+    db: &DatabaseConnection,
+    run_id: i64,
+    error: String,
+) -> Result<(), DbError> {
+    report_run::Entity::update(report_run::ActiveModel {
+        id: Set(run_id),
+        error: Set(Some(error)),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a slot that will not be delivered (missed during downtime, or superseded by a
+/// later due slot). Does nothing if the slot already has a row.
+pub async fn record_skipped(
+    db: &DatabaseConnection,
+    task: &report_task::Model,
+    slot: DateTime<Utc>,
+    reason: &str,
+) -> Result<(), DbError> {
+    use report_run::Column as C;
+    let now = Utc::now();
+    report_run::Entity::insert(report_run::ActiveModel {
+        task_id: Set(Some(task.id)),
+        profile_id: Set(Some(task.profile_id)),
+        kind: Set(RunKind::Scheduled.slug().to_owned()),
+        slot: Set(Some(slot)),
+        chat_id: Set(task.chat_id.unwrap_or_default()),
+        period_start: Set(None),
+        period_end: Set(None),
+        status: Set(status::SKIPPED.to_owned()),
+        attempts: Set(0),
+        error: Set(Some(reason.to_owned())),
+        started_at: Set(None),
+        finished_at: Set(Some(now)),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([C::TaskId, C::Slot])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Scheduled runs, newest first; `only` filters by status.
+pub async fn recent(
+    db: &DatabaseConnection,
+    only: Option<&str>,
+    limit: u64,
+) -> Result<Vec<report_run::Model>, DbError> {
+    use report_run::Column as C;
+    let mut query = report_run::Entity::find().filter(C::Kind.eq(RunKind::Scheduled.slug()));
+    if let Some(status) = only {
+        query = query.filter(C::Status.eq(status));
+    }
+    Ok(query
+        .order_by_desc(C::Slot)
+        .order_by_desc(C::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// One run by id.
+pub async fn run(
+    db: &DatabaseConnection,
+    run_id: i64,
+) -> Result<Option<report_run::Model>, DbError> {
+    Ok(report_run::Entity::find_by_id(run_id).one(db).await?)
+}

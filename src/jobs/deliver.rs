@@ -1,0 +1,379 @@
+//! The scheduled delivery job: one slot of one task, as planned under one schedule version.
+
+use chrono::{DateTime, Duration, Utc};
+use teloxide::prelude::*;
+use teloxide::types::ParseMode;
+use teloxide::{ApiError, RequestError};
+use tracing::Instrument;
+
+use super::queue::DeliverReport;
+use super::{JobContext, JobError, notify};
+use crate::avito::AvitoError;
+use crate::bot::delivery::profile_source;
+use crate::db::entities::{avito_profile, report_task};
+use crate::db::slots::{self, Claim, SlotRun, status};
+use crate::db::{profiles, tasks, users};
+use crate::i18n::Lang;
+use crate::report::{MetricSet, Period, PeriodKind, ReportOptions};
+use crate::schedule::{self, Schedule};
+
+/// Most slots recorded skipped in one go after a long downtime (older ones are not listed).
+const MAX_SKIPPED_RECORDED: usize = 400;
+
+/// What a delivery job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Planned under an older schedule, or the task is off or gone: nothing to do.
+    Stale,
+    /// The slot was already sent or recorded (a retried or duplicated job).
+    AlreadyDone,
+    /// Another copy of the job holds the slot.
+    Lost,
+    /// Another delivery holds the slot and is alive; this job looks again later.
+    Busy,
+    /// Missed during downtime beyond the grace window, or a later slot is also due.
+    Skipped,
+    Sent,
+    /// Avito failed; another attempt is queued.
+    Retrying,
+    /// Recorded failed; the owner was told.
+    Failed,
+    /// The destination refused the bot: the task is paused and the owner told.
+    Deactivated,
+}
+
+/// Runs one delivery job. (Boxed with `Send` stated here: rustc cannot prove it through
+/// the worker's generic layers for an `async fn` that borrows across awaits.)
+pub fn deliver(
+    ctx: &JobContext,
+    job: DeliverReport,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<Outcome, JobError>> + Send + '_>> {
+    Box::pin(deliver_inner(ctx, job))
+}
+
+async fn deliver_inner(ctx: &JobContext, job: DeliverReport) -> Result<Outcome, JobError> {
+    let span = tracing::info_span!(
+        "deliver_report",
+        task_id = job.task_id,
+        version = job.version,
+        slot = job.slot,
+        attempt = job.attempt
+    );
+    let outcome = run(ctx, &job).instrument(span.clone()).await;
+    span.in_scope(|| match &outcome {
+        Ok(outcome) => tracing::info!(?outcome, "delivery job done"),
+        Err(e) => tracing::warn!(error = %e, "delivery job failed"),
+    });
+    outcome
+}
+
+/// The loaded task with everything needed to deliver it.
+struct Due {
+    task: report_task::Model,
+    schedule: Schedule,
+    slot: DateTime<Utc>,
+}
+
+async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError> {
+    let db = &ctx.state.db;
+    let Some(slot) = job.slot_time() else {
+        return Ok(Outcome::Stale);
+    };
+    let Some(task) = tasks::by_id(db, job.task_id).await? else {
+        return Ok(Outcome::Stale);
+    };
+    let (Some(chat_id), true, true) = (
+        task.chat_id,
+        task.is_active,
+        task.schedule_version == job.version,
+    ) else {
+        return Ok(Outcome::Stale);
+    };
+    let schedule = match schedule::of_task(&task) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "task has an unusable schedule; not delivering");
+            return Ok(Outcome::Stale);
+        }
+    };
+    let due = Due {
+        task,
+        schedule,
+        slot,
+    };
+
+    // Only the planned attempt judges lateness: retries are late on purpose.
+    let now = Utc::now();
+    if job.attempt == 0 && !job.rerun {
+        let superseded = due.schedule.next_after(slot).is_some_and(|n| n <= now);
+        let grace = Duration::from_std(ctx.state.settings.jobs.missed_report_grace)
+            .unwrap_or(Duration::hours(3));
+        if superseded || now - slot > grace {
+            let reason = if superseded {
+                "a later slot was also due"
+            } else {
+                "missed while the bot was down"
+            };
+            slots::record_skipped(db, &due.task, slot, reason).await?;
+            plan_next(ctx, &due).await?;
+            return Ok(Outcome::Skipped);
+        }
+    }
+
+    let Some(profile) = profiles::find(db, due.task.profile_id).await? else {
+        return Ok(Outcome::Stale);
+    };
+    let lang = owner_lang(ctx, &profile).await;
+    let period = period_of(&due);
+    let run = SlotRun {
+        task_id: due.task.id,
+        profile_id: profile.id,
+        slot,
+        chat_id,
+        period_start: period.from,
+        period_end: period.to,
+    };
+    let lease = claim_lease(ctx);
+    let (run_id, attempt) = match slots::claim(db, &run, job.rerun, lease).await? {
+        Claim::Claimed { run_id, attempt } => (run_id, attempt),
+        Claim::Done { .. } => {
+            if !job.rerun {
+                plan_next(ctx, &due).await?;
+            }
+            return Ok(Outcome::AlreadyDone);
+        }
+        Claim::Lost => return Ok(Outcome::Lost),
+        Claim::Busy { until } => {
+            let again = DeliverReport {
+                recheck: job.recheck + 1,
+                ..job.clone()
+            };
+            ctx.state
+                .jobs
+                .schedule_delivery(again, until + Duration::seconds(1))
+                .await?;
+            return Ok(Outcome::Busy);
+        }
+    };
+    tracing::debug!(run_id, attempt, "slot claimed");
+    // Renewed while this delivery works (sending may wait in the rate limiter), so that a
+    // copy of the job handed to another worker leaves the slot alone.
+    let _renewal = Renewal::start(ctx, run_id, attempt, lease);
+
+    let options = ReportOptions {
+        period,
+        metrics: MetricSet::from_json(&due.task.metrics),
+        tz: due.schedule.tz,
+        lang,
+    };
+    let chunks = match profile_source(&ctx.state, &profile) {
+        Ok(source) => {
+            ctx.state
+                .reports
+                .profile_report_checked(&source, &options)
+                .await
+        }
+        Err(e) => {
+            slots::finish(db, run_id, status::FAILED, Some(e.to_string())).await?;
+            notify::report_failed(ctx, &profile, &due.task, slot, lang, &e.to_string()).await;
+            finish_slot(ctx, &due, job).await?;
+            return Ok(Outcome::Failed);
+        }
+    };
+    let chunks = match chunks {
+        Ok(chunks) => chunks,
+        Err(AvitoError::InvalidCredentials) => {
+            let reason = AvitoError::InvalidCredentials.to_string();
+            slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+            profiles::set_status(db, profile.id, "auth_failed", Some(reason)).await?;
+            notify::credentials_invalid(ctx, &profile, slot, lang).await;
+            finish_slot(ctx, &due, job).await?;
+            return Ok(Outcome::Failed);
+        }
+        Err(e) => {
+            return retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await;
+        }
+    };
+
+    match send(&ctx.bot, ChatId(chat_id), chunks).await {
+        Ok(()) => {
+            slots::finish(db, run_id, status::SENT, None).await?;
+            finish_slot(ctx, &due, job).await?;
+            Ok(Outcome::Sent)
+        }
+        Err(e) if destination_lost(&e) => {
+            slots::finish(db, run_id, status::FAILED, Some(e.to_string())).await?;
+            tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
+            notify::destination_lost(ctx, &profile, &due.task, lang).await;
+            Ok(Outcome::Deactivated)
+        }
+        Err(e) => retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await,
+    }
+}
+
+/// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff
+/// while attempts remain, else the run is recorded failed and the owner told once.
+async fn retry_or_fail(
+    ctx: &JobContext,
+    due: &Due,
+    job: &DeliverReport,
+    profile: &avito_profile::Model,
+    run_id: i64,
+    lang: Lang,
+    reason: String,
+) -> Result<Outcome, JobError> {
+    let db = &ctx.state.db;
+    let jobs = &ctx.state.settings.jobs;
+    if job.attempt + 1 < jobs.report_attempts {
+        let backoff = jobs.report_retry_backoff * 2u32.saturating_pow(job.attempt.min(16));
+        slots::note_retry(db, run_id, reason.clone()).await?;
+        let retry = DeliverReport {
+            attempt: job.attempt + 1,
+            ..job.clone()
+        };
+        let at = Utc::now() + Duration::from_std(backoff).unwrap_or(Duration::minutes(1));
+        ctx.state.jobs.schedule_delivery(retry, at).await?;
+        tracing::warn!(%reason, retry_in = ?backoff, "delivery failed; retrying");
+        return Ok(Outcome::Retrying);
+    }
+    slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+    notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
+    notify::admin_delivery_failed(ctx, profile, &due.task, due.slot, job.attempt + 1, &reason)
+        .await;
+    finish_slot(ctx, due, job).await?;
+    Ok(Outcome::Failed)
+}
+
+/// After a slot was dealt with: plan the next one (re-runs of old slots plan nothing).
+async fn finish_slot(ctx: &JobContext, due: &Due, job: &DeliverReport) -> Result<(), JobError> {
+    if job.rerun {
+        return Ok(());
+    }
+    plan_next(ctx, due).await
+}
+
+/// Queues the slot after `due.slot` and records it on the task. Slots that are already
+/// past with a later one also past are recorded skipped here (after a long downtime), so
+/// the queue gets one job, not a burst.
+async fn plan_next(ctx: &JobContext, due: &Due) -> Result<(), JobError> {
+    let db = &ctx.state.db;
+    let now = Utc::now();
+    let mut next = due.schedule.next_after(due.slot);
+    let mut skipped = 0;
+    while let Some(n) = next {
+        match due.schedule.next_after(n) {
+            Some(after) if after <= now => {
+                if skipped < MAX_SKIPPED_RECORDED {
+                    slots::record_skipped(db, &due.task, n, "missed while the bot was down")
+                        .await?;
+                }
+                skipped += 1;
+                next = Some(after);
+            }
+            _ => break,
+        }
+    }
+    if let Some(n) = next {
+        let job = DeliverReport {
+            task_id: due.task.id,
+            version: due.task.schedule_version,
+            slot: n.timestamp(),
+            attempt: 0,
+            rerun: false,
+            recheck: 0,
+        };
+        ctx.state.jobs.schedule_delivery(job, n).await?;
+    }
+    slots::advance(db, due.task.id, due.task.schedule_version, due.slot, next).await?;
+    Ok(())
+}
+
+/// How long a claimed slot stays held without renewal.
+fn claim_lease(ctx: &JobContext) -> Duration {
+    Duration::from_std(ctx.state.settings.jobs.heartbeat_interval * 3)
+        .unwrap_or(Duration::seconds(90))
+}
+
+/// Renews a claim every third of its lease until dropped.
+struct Renewal(tokio::task::JoinHandle<()>);
+
+impl Renewal {
+    fn start(ctx: &JobContext, run_id: i64, attempt: i32, lease: Duration) -> Self {
+        let db = ctx.state.db.clone();
+        let every = (lease / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(10));
+        Renewal(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match slots::renew(&db, run_id, attempt).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => tracing::warn!(run_id, error = %e, "could not renew the claim"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The days a slot's report covers: since the previous slot by default, or the task's
+/// fixed period as of the slot.
+fn period_of(due: &Due) -> Period {
+    let tz = due.schedule.tz;
+    match PeriodKind::from_slug(&due.task.period) {
+        Some(PeriodKind::SinceLastSlot) | None => {
+            let previous = due
+                .schedule
+                .previous_before(due.slot)
+                .unwrap_or(due.slot - Duration::days(1));
+            Period::since_slot(previous, due.slot, tz)
+        }
+        Some(kind) => Period::resolve(kind, tz, due.slot),
+    }
+}
+
+async fn owner_lang(ctx: &JobContext, profile: &avito_profile::Model) -> Lang {
+    match users::find(&ctx.state.db, profile.owner_id).await {
+        Ok(Some(user)) => Lang::from_code(user.language_code.as_deref()),
+        _ => Lang::Ru,
+    }
+}
+
+/// Sends the report's messages in order (the throttled bot paces them and waits out 429s).
+async fn send(
+    bot: &crate::bot::TgBot,
+    chat: ChatId,
+    chunks: Vec<String>,
+) -> Result<(), RequestError> {
+    for chunk in chunks {
+        bot.send_message(chat, chunk)
+            .parse_mode(ParseMode::Html)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Telegram will not take messages to this chat until someone acts (bot blocked, removed,
+/// chat gone, no right to post).
+fn destination_lost(e: &RequestError) -> bool {
+    match e {
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::NotEnoughRightsToPostMessages
+            | ApiError::GroupDeactivated,
+        ) => true,
+        RequestError::Api(ApiError::Unknown(text)) => text.starts_with("Forbidden"),
+        _ => false,
+    }
+}

@@ -1,0 +1,37 @@
+//! Background jobs on the database-backed queue (apalis): scheduled report deliveries and
+//! Excel exports, and the planner that turns report tasks into delivery jobs.
+//!
+//! Delivery is at-least-once underneath (a job may run again after a crash) and exactly
+//! once to the user: the `report_runs` row of a (task, slot) is claimed before sending and
+//! marked sent right after, so a re-run finds it done.
+
+mod deliver;
+mod notify;
+mod planner;
+mod queue;
+pub mod texts;
+mod workers;
+
+pub use deliver::{Outcome, deliver};
+pub use planner::{plan_once, reconcile};
+pub use queue::{DeliverReport, ExportChats, JobQueue};
+pub use workers::run_workers;
+
+use crate::bot::{AppState, TgBot};
+
+/// What a job needs: the application's state and the process' one throttled bot.
+#[derive(Clone)]
+pub struct JobContext {
+    pub state: AppState,
+    pub bot: TgBot,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("the job queue does not support the {0} database")]
+    Unsupported(String),
+    #[error("queueing a job failed: {0}")]
+    Push(String),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}

@@ -1,0 +1,139 @@
+//! Telling a profile's owner (in private) and the admin what went wrong with a scheduled
+//! delivery. Each is sent once per failed slot, never per retry; a failure to tell is
+//! logged, never fatal.
+
+use chrono::{DateTime, Utc};
+use teloxide::prelude::*;
+use teloxide::types::ParseMode;
+
+use super::JobContext;
+use super::texts::J;
+use crate::bot::hub::words;
+use crate::db::entities::{avito_profile, report_task};
+use crate::i18n::{self, Lang};
+use crate::report::html_escape;
+use crate::schedule;
+
+pub(super) async fn report_failed(
+    ctx: &JobContext,
+    profile: &avito_profile::Model,
+    task: &report_task::Model,
+    slot: DateTime<Utc>,
+    lang: Lang,
+    reason: &str,
+) {
+    let tz = words::task_tz(task);
+    let next = schedule::of_task(task)
+        .ok()
+        .and_then(|s| s.next_after(Utc::now().max(slot)))
+        .map(|n| words::datetime(lang, n, tz))
+        .unwrap_or_else(|| i18n::text(lang, J::NextNone).to_owned());
+    let text = i18n::format(
+        lang,
+        J::ReportFailed,
+        &[
+            ("name", &html_escape(&profile.name)),
+            ("slot", &words::datetime(lang, slot, tz)),
+            ("reason", &html_escape(reason)),
+            ("next", &next),
+        ],
+    );
+    to_chat(ctx, profile.owner_id, text).await;
+}
+
+pub(super) async fn destination_lost(
+    ctx: &JobContext,
+    profile: &avito_profile::Model,
+    task: &report_task::Model,
+    lang: Lang,
+) {
+    // The owner's own chat may be the one that blocked the bot: then nobody can be told.
+    if task.chat_id == Some(profile.owner_id) {
+        return;
+    }
+    let text = i18n::format(
+        lang,
+        J::DestinationLost,
+        &[
+            ("chat", &words::chat(lang, task, profile.owner_id)),
+            ("name", &html_escape(&profile.name)),
+        ],
+    );
+    to_chat(ctx, profile.owner_id, text).await;
+}
+
+pub(super) async fn credentials_invalid(
+    ctx: &JobContext,
+    profile: &avito_profile::Model,
+    slot: DateTime<Utc>,
+    lang: Lang,
+) {
+    let text = i18n::format(
+        lang,
+        J::CredentialsInvalid,
+        &[
+            ("name", &html_escape(&profile.name)),
+            ("slot", &slot.format("%Y-%m-%d %H:%M UTC").to_string()),
+        ],
+    );
+    to_chat(ctx, profile.owner_id, text).await;
+    to_admin(ctx, |lang| {
+        i18n::format(
+            lang,
+            J::AdminCredentialsInvalid,
+            &[
+                ("profile", &profile.id.to_string()),
+                ("name", &html_escape(&profile.name)),
+                ("owner", &profile.owner_id.to_string()),
+            ],
+        )
+    })
+    .await;
+}
+
+pub(super) async fn admin_delivery_failed(
+    ctx: &JobContext,
+    profile: &avito_profile::Model,
+    task: &report_task::Model,
+    slot: DateTime<Utc>,
+    attempts: u32,
+    reason: &str,
+) {
+    to_admin(ctx, |lang| {
+        i18n::format(
+            lang,
+            J::AdminDeliveryFailed,
+            &[
+                ("task", &task.id.to_string()),
+                ("name", &html_escape(&profile.name)),
+                ("slot", &slot.format("%Y-%m-%d %H:%M UTC").to_string()),
+                ("attempts", &attempts.to_string()),
+                ("reason", &html_escape(reason)),
+            ],
+        )
+    })
+    .await;
+}
+
+async fn to_admin(ctx: &JobContext, text: impl FnOnce(Lang) -> String) {
+    let Some(admin) = ctx.state.settings.admin_chat_id else {
+        return;
+    };
+    // The admin's own language when they use the bot, else the bot's default.
+    let lang = match crate::db::users::find(&ctx.state.db, admin).await {
+        Ok(Some(user)) => Lang::from_code(user.language_code.as_deref()),
+        _ => Lang::Ru,
+    };
+    to_chat(ctx, admin, text(lang)).await;
+}
+
+async fn to_chat(ctx: &JobContext, chat: i64, text: String) {
+    if let Err(e) = ctx
+        .bot
+        .send_message(ChatId(chat), text)
+        .parse_mode(ParseMode::Html)
+        .await
+    {
+        tracing::warn!(chat, error = %e, "could not send a delivery notice");
+    }
+}

@@ -1,0 +1,178 @@
+//! The database-backed job queue (apalis): SQLite for the embedded default, PostgreSQL in
+//! production, both on the application's own connection pool.
+
+use std::time::Duration;
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbBackend};
+use serde::{Deserialize, Serialize};
+
+use super::JobError;
+use crate::config::JobSettings;
+
+/// Deliver one scheduled slot of a task, as planned under one schedule version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverReport {
+    pub task_id: i64,
+    pub version: i64,
+    /// The slot, as Unix seconds.
+    pub slot: i64,
+    /// 0 for the planned delivery; retries after an Avito failure count up.
+    #[serde(default)]
+    pub attempt: u32,
+    /// Set by `jobs rerun`: deliver a slot recorded failed.
+    #[serde(default)]
+    pub rerun: bool,
+    /// Times this job looked again because another delivery held the slot.
+    #[serde(default)]
+    pub recheck: u32,
+}
+
+impl DeliverReport {
+    pub fn slot_time(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(self.slot, 0)
+    }
+
+    /// Two pushes of one (task, version, slot, attempt) are one job.
+    pub fn idempotency_key(&self) -> String {
+        let mut key = format!(
+            "report:{}:v{}:{}:a{}",
+            self.task_id, self.version, self.slot, self.attempt
+        );
+        if self.recheck > 0 {
+            key.push_str(&format!(":c{}", self.recheck));
+        }
+        if self.rerun {
+            key.push_str(&format!(":rerun{}", Utc::now().timestamp_millis()));
+        }
+        key
+    }
+}
+
+/// Export a profile's Messenger chats to Excel (an `exports` row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportChats {
+    pub export_id: i64,
+}
+
+/// The queues, on the application's pool.
+#[derive(Clone)]
+pub enum JobQueue {
+    Sqlite {
+        reports: SqliteStorage<DeliverReport>,
+        exports: SqliteStorage<ExportChats>,
+    },
+    Postgres {
+        reports: PostgresStorage<DeliverReport>,
+        exports: PostgresStorage<ExportChats>,
+    },
+}
+
+impl JobQueue {
+    pub fn new(db: &DatabaseConnection, settings: &JobSettings) -> Result<Self, JobError> {
+        Ok(match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                JobQueue::Sqlite {
+                    reports: SqliteStorage::new(pool)
+                        .with_config(sqlite_config::<DeliverReport>(settings)),
+                    exports: SqliteStorage::new(pool)
+                        .with_config(sqlite_config::<ExportChats>(settings)),
+                }
+            }
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                JobQueue::Postgres {
+                    reports: PostgresStorage::new(pool)
+                        .with_config(postgres_config::<DeliverReport>(settings)),
+                    exports: PostgresStorage::new(pool)
+                        .with_config(postgres_config::<ExportChats>(settings)),
+                }
+            }
+            other => return Err(JobError::Unsupported(format!("{other:?}"))),
+        })
+    }
+
+    /// Queues a scheduled delivery to run at `run_at` (at once when that has passed). A job
+    /// already queued under the same key is left as it is.
+    pub async fn schedule_delivery(
+        &self,
+        job: DeliverReport,
+        run_at: DateTime<Utc>,
+    ) -> Result<(), JobError> {
+        let key = job.idempotency_key();
+        let when = run_at.timestamp().max(0) as u64;
+        let task = TaskBuilder::new(job)
+            .run_at_timestamp(when)
+            .idempotency_key(&key)
+            .max_attempts(3)
+            .build();
+        let pushed = match self {
+            JobQueue::Sqlite { reports, .. } => reports
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| e.to_string()),
+            JobQueue::Postgres { reports, .. } => reports
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| format!("{e:?}")),
+        };
+        match pushed {
+            Ok(()) => Ok(()),
+            // PostgreSQL refuses a second job with the key (SQLite ignores it): same outcome.
+            Err(e) if e.contains("23505") || e.contains("duplicate key") => Ok(()),
+            Err(e) => Err(JobError::Push(e)),
+        }
+    }
+
+    /// Queues an export to start at once.
+    pub async fn enqueue_export(&self, export_id: i64) -> Result<(), JobError> {
+        let task = TaskBuilder::new(ExportChats { export_id })
+            .idempotency_key(format!("export:{export_id}"))
+            .max_attempts(3)
+            .build();
+        let pushed = match self {
+            JobQueue::Sqlite { exports, .. } => exports
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| e.to_string()),
+            JobQueue::Postgres { exports, .. } => exports
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| format!("{e:?}")),
+        };
+        match pushed {
+            Ok(()) => Ok(()),
+            Err(e) if e.contains("23505") || e.contains("duplicate key") => Ok(()),
+            Err(e) => Err(JobError::Push(e)),
+        }
+    }
+}
+
+/// How long a worker may miss heartbeats before its jobs are handed to another worker.
+fn heartbeat(settings: &JobSettings) -> Duration {
+    settings.heartbeat_interval
+}
+
+fn sqlite_config<T>(settings: &JobSettings) -> apalis_sqlite::Config {
+    apalis_sqlite::Config::default()
+        .queue(std::any::type_name::<T>())
+        .batch_size(settings.concurrency as usize)
+        .heartbeat_interval(heartbeat(settings))
+        .missed_heartbeats(2)
+}
+
+fn postgres_config<T>(settings: &JobSettings) -> apalis_postgres::Config {
+    apalis_postgres::Config::default()
+        .queue(std::any::type_name::<T>())
+        .batch_size(settings.concurrency as usize)
+        .heartbeat_interval(heartbeat(settings))
+        .missed_heartbeats(2)
+}
