@@ -36,16 +36,10 @@ fn options() -> Result<Options, String> {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--bin" => opts.bin = value("--bin")?,
-            "--runs" => {
-                opts.runs = value("--runs")?
-                    .parse()
-                    .map_err(|_| "--runs: a number")?
-            }
+            "--runs" => opts.runs = value("--runs")?.parse().map_err(|_| "--runs: a number")?,
             "--idle" => {
                 opts.idle = Duration::from_secs_f64(
-                    value("--idle")?
-                        .parse()
-                        .map_err(|_| "--idle: seconds")?,
+                    value("--idle")?.parse().map_err(|_| "--idle: seconds")?,
                 )
             }
             "--env" => {

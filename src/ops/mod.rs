@@ -65,7 +65,10 @@ mod tests {
         let before = count(&metrics::encode());
         let outcome = handler.dispatch(dptree::deps![update]).await;
         assert!(matches!(outcome, std::ops::ControlFlow::Break(Ok(()))));
-        assert!(reached.load(std::sync::atomic::Ordering::SeqCst), "handlers still run");
+        assert!(
+            reached.load(std::sync::atomic::Ordering::SeqCst),
+            "handlers still run"
+        );
         assert_eq!(count(&metrics::encode()), before + 1);
         assert_eq!(polling.status(), Ok(()));
     }
