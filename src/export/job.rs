@@ -63,10 +63,18 @@ pub async fn request_from_hub(
         Requested::Created(row) => row,
     };
     let text = xf(lang, X::Queued, &[("name", &html_escape(&profile.name))]);
-    let sent = bot
+    let sent = match bot
         .send_message(chat, text)
         .parse_mode(ParseMode::Html)
-        .await?;
+        .await
+    {
+        Ok(sent) => sent,
+        Err(e) => {
+            // Not left queued: it would block the profile's next export.
+            store::abandon(&state.db, row.id, &e.to_string()).await?;
+            return Err(e.into());
+        }
+    };
     store::set_progress_message(&state.db, row.id, sent.id.0).await?;
     Ok(Pressed::Queued {
         export_id: row.id,
