@@ -163,6 +163,22 @@ async fn serve(
     };
     tracing::info!(worker = %state.settings.jobs.worker_name, ?mode, "starting job workers");
     let (stop_jobs, jobs_stopped) = watch::channel(false);
+    if let Some(addr) = state.settings.http_addr {
+        // Liveness and metrics; readiness of polling is wired in issue 8.
+        let probes = crate::ops::Probes::new(
+            db.clone(),
+            crate::ops::PollingHealth::new(Duration::from_secs(60)),
+        );
+        let mut stopped = jobs_stopped.clone();
+        tokio::spawn(async move {
+            let until = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = crate::ops::http::serve(addr, probes, until).await {
+                tracing::error!(error = %e, "the health and metrics endpoint stopped");
+            }
+        });
+    }
     let mut job_workers = tokio::spawn(jobs::run_workers(
         JobContext {
             state: state.clone(),

@@ -1,12 +1,14 @@
 //! The command line: `run` (default), `worker`, `migrate`, `report`, `avito`, `jobs`,
-//! `sandbox`, `healthcheck`.
+//! `export`, `sandbox`, `healthcheck`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{app, avito_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry};
+use crate::{
+    app, avito_cmd, export_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +38,8 @@ pub enum Command {
     /// Talk to the Avito API directly (AVITO_API_URL).
     #[command(subcommand)]
     Avito(avito_cmd::AvitoCommand),
+    /// Export every Avito Messenger chat and message of an account to an Excel workbook.
+    Export(export_cmd::ExportArgs),
     /// Scheduled deliveries: list them, re-run a failed one.
     #[command(subcommand)]
     Jobs(jobs_cmd::JobsCommand),
@@ -73,6 +77,7 @@ pub fn main() -> ExitCode {
             Command::Migrate => app::migrate(&settings).await,
             Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
+            Command::Export(args) => export_cmd::run(args, &settings).await,
             Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
             Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,

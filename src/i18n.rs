@@ -21,12 +21,14 @@ const RU_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/ru/core.toml")),
     ("report", include_str!("../locales/ru/report.toml")),
     ("hub", include_str!("../locales/ru/hub.toml")),
+    ("export", include_str!("../locales/ru/export.toml")),
     ("jobs", include_str!("../locales/ru/jobs.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/en/core.toml")),
     ("report", include_str!("../locales/en/report.toml")),
     ("hub", include_str!("../locales/en/hub.toml")),
+    ("export", include_str!("../locales/en/export.toml")),
     ("jobs", include_str!("../locales/en/jobs.toml")),
 ];
 

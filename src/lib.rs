@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod export;
+pub mod export_cmd;
 pub mod healthcheck_cmd;
 pub mod i18n;
 pub mod jobs;

@@ -36,12 +36,13 @@ use dialogue::{BotDialogue, Storage};
 /// per group) are paced in one place per process, and 429 `retry_after` is waited out.
 pub type TgBot = teloxide::adaptors::Throttle<Bot>;
 
-/// Wraps the raw bot in the process-wide limiter: per chat 1 message/s and 20/min, and this
+/// Wraps the raw bot in the process-wide limiter: per chat 1 message/s, 20/min per group, and this
 /// process' share of the overall 30/s (`TELEGRAM_MESSAGES_PER_SEC`).
 pub fn throttled(bot: Bot, jobs: &crate::config::JobSettings) -> TgBot {
     let limits = teloxide::adaptors::throttle::Limits {
         messages_per_sec_chat: 1,
-        messages_per_min_chat: 20,
+        // Telegram limits groups (20/min), not private chats; 1/s already bounds those.
+        messages_per_min_chat: 60,
         messages_per_min_channel_or_supergroup: 20,
         messages_per_sec_overall: jobs.telegram_messages_per_sec,
     };

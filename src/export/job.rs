@@ -1,8 +1,451 @@
-//! The export job (replaced by the export branch).
+//! The export as a background job of the bot: a press on "export chats" queues it
+//! ([`request_from_hub`]), the job runner calls [`run`], which exports, keeps a status message
+//! up to date, and sends the workbook (or says what failed, with a button to try again).
+//!
+//! [`run`] is safe to call again for the same export: a finished or failed export is left
+//! alone, and one marked running (interrupted by a crash) starts over from scratch.
 
-use crate::jobs::JobContext;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Runs export `export_id`.
-pub async fn run(_ctx: &JobContext, export_id: i64) -> anyhow::Result<()> {
-    anyhow::bail!("export {export_id}: the Excel export is not part of this build yet")
+use chrono_tz::Tz;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use super::store::{self, Requested};
+use super::texts::{X, x, xf};
+use super::{ExportError, ExportOptions, ExportSummary, Progress, Snapshot};
+use crate::avito::{AvitoError, Credentials};
+use crate::bot::callback::Callback;
+use crate::bot::{AppState, TgBot};
+use crate::db::entities::avito_profile;
+use crate::db::{profiles, tasks, users};
+use crate::i18n::Lang;
+use crate::report::html_escape;
+
+/// How often the status message is edited. Telegram allows about 20 messages a minute in a
+/// chat; edits every few seconds leave room for the files.
+const PROGRESS_EVERY: Duration = Duration::from_secs(4);
+/// Chat ids named in the final note at most (the message must stay under 4096 characters).
+const NOTE_MAX_CHATS: usize = 20;
+
+/// What a press of "export chats" did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pressed {
+    /// Queued: the export with this id is to be enqueued; tell the user with this toast.
+    Queued { export_id: i64, toast: String },
+    /// One is already running: say so (an alert).
+    AlreadyRunning(String),
+}
+
+/// Records an export request of `profile` to `chat` and posts its status message. The caller
+/// enqueues the job when the answer is [`Pressed::Queued`].
+pub async fn request_from_hub(
+    state: &AppState,
+    bot: &TgBot,
+    lang: Lang,
+    profile: &avito_profile::Model,
+    chat: ChatId,
+) -> anyhow::Result<Pressed> {
+    let row = match store::request(&state.db, profile.id, chat.0, None).await? {
+        Requested::AlreadyRunning(row) => {
+            return Ok(Pressed::AlreadyRunning(xf(
+                lang,
+                X::AlreadyRunning,
+                &[
+                    ("done", &row.chats_done.to_string()),
+                    ("known", &row.chats_total.unwrap_or(0).to_string()),
+                ],
+            )));
+        }
+        Requested::Created(row) => row,
+    };
+    let text = xf(lang, X::Queued, &[("name", &html_escape(&profile.name))]);
+    let sent = match bot
+        .send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .await
+    {
+        Ok(sent) => sent,
+        Err(e) => {
+            // Not left queued: it would block the profile's next export.
+            store::abandon(&state.db, row.id, &e.to_string()).await?;
+            return Err(e.into());
+        }
+    };
+    store::set_progress_message(&state.db, row.id, sent.id.0).await?;
+    Ok(Pressed::Queued {
+        export_id: row.id,
+        toast: x(lang, X::Started).to_owned(),
+    })
+}
+
+/// The export job, as the job runner calls it.
+pub async fn run(ctx: &crate::jobs::JobContext, export_id: i64) -> anyhow::Result<()> {
+    execute(&ctx.state, &ctx.bot, export_id).await
+}
+
+/// Runs export `export_id`: the job body.
+#[tracing::instrument(name = "export_job", skip_all, fields(export_id))]
+pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Result<()> {
+    let Some(row) = store::start(&state.db, export_id).await? else {
+        tracing::info!("export already finished or gone: nothing to do");
+        return Ok(());
+    };
+    let chat = ChatId(row.chat_id);
+    let Some(profile) = profiles::find(&state.db, row.profile_id).await? else {
+        // The profile was deleted (its exports cascade); nothing to tell.
+        return Ok(());
+    };
+    let lang = users::find(&state.db, profile.owner_id)
+        .await?
+        .map(|u| Lang::from_code(u.language_code.as_deref()))
+        .unwrap_or(Lang::Ru);
+    let task = tasks::ensure(&state.db, profile.id).await?;
+    let tz: Tz = task.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+    let name = html_escape(&profile.name);
+    let status = Status {
+        bot: bot.clone(),
+        chat,
+        message: row.progress_message_id,
+        lang,
+        name: name.clone(),
+    };
+    let status = status.ensure().await;
+    let progress = Arc::new(Progress::default());
+    let ticker = {
+        let (status, progress, db) = (status.clone(), progress.clone(), state.db.clone());
+        tokio::spawn(async move {
+            let mut last = None;
+            loop {
+                tokio::time::sleep(PROGRESS_EVERY).await;
+                let s = progress.snapshot();
+                let shown = (s.chats_done, s.chats_known, s.messages, s.listing_done);
+                if last == Some(shown) {
+                    continue;
+                }
+                last = Some(shown);
+                status
+                    .show(progress_text(lang, &status.name, &s), None)
+                    .await;
+                if let Err(e) = store::progress(&db, export_id, &s).await {
+                    tracing::warn!(error = %e, "cannot store export progress");
+                }
+            }
+        })
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "avito-reports-export-{export_id}-{}",
+        std::process::id()
+    ));
+    let outcome = export_to_chat(
+        state,
+        bot,
+        chat,
+        &profile,
+        (tz, lang),
+        &dir,
+        progress.clone(),
+    )
+    .await;
+    ticker.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+    let s = progress.snapshot();
+    match outcome {
+        Ok(summary) => {
+            // The row first: what the user reads is then already recorded.
+            store::finish(&state.db, export_id, &s, None).await?;
+            status
+                .show(done_text(lang, &name, &summary, &s), None)
+                .await;
+            tracing::info!(
+                chats = summary.chats,
+                messages = summary.messages,
+                parts = summary.parts.len(),
+                "export sent"
+            );
+        }
+        Err(failure) => {
+            tracing::warn!(error = %failure.detail, "export failed");
+            let restart = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+                x(lang, X::BtnRestart),
+                Callback::ExportMessenger(profile.id).encode(),
+            )]]);
+            let text = xf(
+                lang,
+                X::Failed,
+                &[("name", &name), ("reason", &failure.reason)],
+            );
+            store::finish(&state.db, export_id, &s, Some(failure.detail)).await?;
+            status.show(text, Some(restart)).await;
+        }
+    }
+    Ok(())
+}
+
+/// A failed export: what the user reads, and what the row records.
+struct Failure {
+    reason: String,
+    detail: String,
+}
+
+async fn export_to_chat(
+    state: &AppState,
+    bot: &TgBot,
+    chat: ChatId,
+    profile: &avito_profile::Model,
+    (tz, lang): (Tz, Lang),
+    dir: &Path,
+    progress: Arc<Progress>,
+) -> Result<ExportSummary, Failure> {
+    let internal = |e: String| Failure {
+        reason: xf(lang, X::ReasonInternal, &[("error", &html_escape(&e))]),
+        detail: e,
+    };
+    let secret = state
+        .secrets
+        .decrypt(&profile.client_secret_enc)
+        .map_err(|e| internal(format!("the stored secret cannot be read: {e}")))?;
+    let creds =
+        Credentials::new(&profile.client_id, &secret).map_err(|e| internal(e.to_string()))?;
+    let account = state.avito.account(creds);
+    let user_id = match profile.avito_user_id {
+        Some(id) => id,
+        None => {
+            account
+                .self_info()
+                .await
+                .map_err(|e| avito_failure(lang, "the account", &e))?
+                .id
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(|e| internal(e.to_string()))?;
+    let out = dir.join(file_name(profile));
+    let opts = ExportOptions::new(tz, lang);
+    let summary = super::export(&account, user_id, &opts, progress, &out)
+        .await
+        .map_err(|e| match e {
+            ExportError::Avito { what, source } => avito_failure(lang, &what, &source),
+            ExportError::Write(w) => Failure {
+                reason: xf(
+                    lang,
+                    X::ReasonFile,
+                    &[("error", &html_escape(&w.to_string()))],
+                ),
+                detail: w.to_string(),
+            },
+            ExportError::WriterGone => internal(e.to_string()),
+        })?;
+    send_parts(bot, chat, profile, lang, &summary).await?;
+    Ok(summary)
+}
+
+fn avito_failure(lang: Lang, what: &str, e: &AvitoError) -> Failure {
+    let error = html_escape(&e.to_string());
+    let reason = match e {
+        AvitoError::InvalidCredentials => x(lang, X::ReasonCredentials).to_owned(),
+        AvitoError::Forbidden { .. } => xf(lang, X::ReasonForbidden, &[("error", &error)]),
+        _ => xf(
+            lang,
+            X::ReasonAvito,
+            &[("what", &html_escape(what)), ("error", &error)],
+        ),
+    };
+    Failure {
+        reason,
+        detail: format!("{what}: {e}"),
+    }
+}
+
+/// Sends the workbook, or its numbered parts, as documents.
+async fn send_parts(
+    bot: &TgBot,
+    chat: ChatId,
+    profile: &avito_profile::Model,
+    lang: Lang,
+    summary: &ExportSummary,
+) -> Result<(), Failure> {
+    let count = summary.parts.len();
+    for (i, part) in summary.parts.iter().enumerate() {
+        // Captions are plain text: the name goes as it is.
+        let caption = if count > 1 {
+            xf(
+                lang,
+                X::PartCaption,
+                &[
+                    ("name", &profile.name),
+                    ("part", &(i + 1).to_string()),
+                    ("parts", &count.to_string()),
+                ],
+            )
+        } else {
+            xf(lang, X::FileCaption, &[("name", &profile.name)])
+        };
+        let file_name = part
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export.xlsx".to_owned());
+        bot.send_document(
+            chat,
+            InputFile::file(part.path.clone()).file_name(file_name),
+        )
+        .caption(caption)
+        .await
+        .map_err(|e| Failure {
+            reason: xf(
+                lang,
+                X::ReasonTelegram,
+                &[("error", &html_escape(&e.to_string()))],
+            ),
+            detail: format!("sending part {} of {count}: {e}", i + 1),
+        })?;
+    }
+    Ok(())
+}
+
+/// `avito-chats-<profile>-<date>.xlsx`, with the profile name reduced to safe characters.
+fn file_name(profile: &avito_profile::Model) -> String {
+    let name: String = profile
+        .name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .take(40)
+        .collect();
+    format!(
+        "avito-chats-{name}-{}.xlsx",
+        chrono::Utc::now().format("%Y-%m-%d")
+    )
+}
+
+fn elapsed(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+fn progress_text(lang: Lang, name: &str, s: &Snapshot) -> String {
+    xf(
+        lang,
+        X::Progress,
+        &[
+            ("name", name),
+            ("done", &s.chats_done.to_string()),
+            ("known", &s.chats_known.to_string()),
+            (
+                "more",
+                if s.listing_done {
+                    ""
+                } else {
+                    x(lang, X::ProgressMore)
+                },
+            ),
+            ("messages", &s.messages.to_string()),
+            ("elapsed", &elapsed(s.elapsed)),
+        ],
+    )
+}
+
+fn done_text(lang: Lang, name: &str, summary: &ExportSummary, s: &Snapshot) -> String {
+    let files = if summary.parts.len() > 1 {
+        xf(
+            lang,
+            X::DoneParts,
+            &[("parts", &summary.parts.len().to_string())],
+        )
+    } else {
+        x(lang, X::DoneOneFile).to_owned()
+    };
+    let mut text = xf(
+        lang,
+        X::Done,
+        &[
+            ("name", name),
+            ("chats", &summary.chats.to_string()),
+            ("messages", &summary.messages.to_string()),
+            ("elapsed", &elapsed(s.elapsed)),
+            ("files", &files),
+        ],
+    );
+    let truncated = &summary.gaps.truncated_chats;
+    if !truncated.is_empty() {
+        let mut named: Vec<String> = truncated
+            .iter()
+            .take(NOTE_MAX_CHATS)
+            .map(|id| html_escape(id))
+            .collect();
+        if truncated.len() > NOTE_MAX_CHATS {
+            named.push(format!("… (+{})", truncated.len() - NOTE_MAX_CHATS));
+        }
+        text.push_str("\n\n");
+        text.push_str(&xf(
+            lang,
+            X::NoteTruncated,
+            &[
+                ("limit", &super::collect::MESSAGES_CEILING.to_string()),
+                ("chats", &named.join(", ")),
+            ],
+        ));
+    }
+    if !summary.gaps.unlisted.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&xf(
+            lang,
+            X::NoteUnlisted,
+            &[
+                ("limit", &super::collect::LISTING_CEILING.to_string()),
+                ("what", &html_escape(&summary.gaps.unlisted.join(", "))),
+            ],
+        ));
+    }
+    text
+}
+
+/// The status message of one export.
+#[derive(Clone)]
+struct Status {
+    bot: TgBot,
+    chat: ChatId,
+    message: Option<i32>,
+    lang: Lang,
+    name: String,
+}
+
+impl Status {
+    /// Makes sure there is a status message (the press posted one; a lost one is replaced).
+    async fn ensure(mut self) -> Self {
+        if self.message.is_none() {
+            let text = progress_text(self.lang, &self.name, &Progress::default().snapshot());
+            match self
+                .bot
+                .send_message(self.chat, text)
+                .parse_mode(ParseMode::Html)
+                .await
+            {
+                Ok(m) => self.message = Some(m.id.0),
+                Err(e) => tracing::warn!(error = %e, "cannot post the export status"),
+            }
+        }
+        self
+    }
+
+    /// Shows `text`; a message that did not change is fine, and a status that cannot be shown
+    /// does not stop the export.
+    async fn show(&self, text: String, keyboard: Option<InlineKeyboardMarkup>) {
+        let Some(id) = self.message else {
+            return;
+        };
+        let mut edit = self
+            .bot
+            .edit_message_text(self.chat, teloxide::types::MessageId(id), text)
+            .parse_mode(ParseMode::Html);
+        if let Some(k) = keyboard {
+            edit = edit.reply_markup(k);
+        }
+        match edit.await {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot update the export status"),
+        }
+    }
 }

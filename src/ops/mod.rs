@@ -1,9 +1,8 @@
 //! Operating the worker: the health and metrics endpoint, metrics recording, admin alerts.
 //!
-//! `app::run` wires them in: it starts [`http::serve`] when `HTTP_ADDR` is set, feeds
-//! [`http::PollingHealth`] from the poller, counts updates with [`metrics::update_handled`],
-//! and raises [`alerts::AdminAlerts`] for invalid credentials, dead jobs and repeated
-//! delivery failures.
+//! Not yet wired into `app::run` (next: start [`http::serve`] when `HTTP_ADDR` is set, feed
+//! [`http::PollingHealth`] from the poller, count updates with [`metrics::update_handled`],
+//! raise [`alerts::AdminAlerts`] for invalid credentials, dead jobs and delivery failures).
 
 pub mod alerts;
 pub mod http;

@@ -336,8 +336,22 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             tasks::change_schedule(db, &o.task, ScheduleChange::Active(!o.task.is_active)).await?;
             return refreshed(p, id, screens::settings).await;
         }
-        // The Excel export is issue 7; until then the button says so instead of failing.
-        Callback::ExportMessenger(_) => return Ok(Answer::Alert(t(lang, T::AlertExportLater))),
+        Callback::ExportMessenger(_) => {
+            use crate::export::job::{self, Pressed};
+            return Ok(
+                match job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id).await? {
+                    Pressed::AlreadyRunning(text) => Answer::Alert(text),
+                    Pressed::Queued { export_id, toast } => {
+                        if let Err(e) = p.state.jobs.enqueue_export(export_id).await {
+                            crate::export::store::abandon(&p.state.db, export_id, &e.to_string())
+                                .await?;
+                            return Err(e.into());
+                        }
+                        Answer::Toast(toast)
+                    }
+                },
+            );
+        }
         Callback::ProfileRename(_) => {
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));

@@ -1,0 +1,78 @@
+//! Typed keys of the `export` locale area (`locales/<lang>/export.toml`): the workbook's sheet
+//! names, headers and message renderings, and the bot's export messages.
+
+use crate::i18n::{self, Lang};
+
+crate::text_keys!(pub enum X in "export" {
+    SheetChats => "sheet_chats",
+    SheetMessages => "sheet_messages",
+    ColChatId => "col_chat_id",
+    ColItemId => "col_item_id",
+    ColItemTitle => "col_item_title",
+    ColItemUrl => "col_item_url",
+    ColCounterparty => "col_counterparty",
+    ColCounterpartyUrl => "col_counterparty_url",
+    ColCreated => "col_created",
+    ColUpdated => "col_updated",
+    ColMessageCount => "col_message_count",
+    ColLastMessage => "col_last_message",
+    ColTime => "col_time",
+    ColDirection => "col_direction",
+    ColAuthor => "col_author",
+    ColType => "col_type",
+    ColText => "col_text",
+    ColRead => "col_read",
+    DirIn => "dir_in",
+    DirOut => "dir_out",
+    AuthorSystem => "author_system",
+    AuthorMe => "author_me",
+    MsgImage => "msg_image",
+    MsgLink => "msg_link",
+    MsgItem => "msg_item",
+    MsgLocation => "msg_location",
+    MsgCall => "msg_call",
+    MsgCallMissed => "msg_call_missed",
+    MsgVoice => "msg_voice",
+    MsgDeleted => "msg_deleted",
+    MsgSystem => "msg_system",
+    MsgUnsupported => "msg_unsupported",
+    MsgQuote => "msg_quote",
+    Queued => "queued",
+    Progress => "progress",
+    ProgressMore => "progress_more",
+    Done => "done",
+    DoneOneFile => "done_one_file",
+    DoneParts => "done_parts",
+    NoteTruncated => "note_truncated",
+    NoteUnlisted => "note_unlisted",
+    PartCaption => "part_caption",
+    FileCaption => "file_caption",
+    Failed => "failed",
+    BtnRestart => "btn_restart",
+    AlreadyRunning => "already_running",
+    Started => "started",
+    ReasonAvito => "reason_avito",
+    ReasonCredentials => "reason_credentials",
+    ReasonForbidden => "reason_forbidden",
+    ReasonFile => "reason_file",
+    ReasonTelegram => "reason_telegram",
+    ReasonInternal => "reason_internal",
+});
+
+/// The text of `key` in `lang`.
+pub fn x(lang: Lang, key: X) -> &'static str {
+    i18n::text(lang, key)
+}
+
+/// The text with `{name}` placeholders filled in.
+pub fn xf(lang: Lang, key: X, args: &[(&str, &str)]) -> String {
+    i18n::format(lang, key, args)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_export_text_exists_in_every_language() {
+        crate::i18n::check_area("export", super::X::ALL).expect("export texts complete");
+    }
+}
