@@ -33,21 +33,29 @@ impl DeliveryError {
     /// A short reason for the user, in their language.
     pub fn reason(&self, lang: Lang) -> String {
         match self {
-            DeliveryError::Telegram(RequestError::Api(
-                ApiError::BotBlocked
-                | ApiError::BotKicked
-                | ApiError::BotKickedFromSupergroup
-                | ApiError::ChatNotFound
-                | ApiError::NotEnoughRightsToPostMessages,
-            )) => t(lang, T::ReasonBlocked),
-            DeliveryError::Telegram(RequestError::Api(ApiError::Unknown(e)))
-                if e.starts_with("Forbidden") =>
-            {
-                t(lang, T::ReasonBlocked)
-            }
+            DeliveryError::Telegram(e) if destination_lost(e) => t(lang, T::ReasonBlocked),
             DeliveryError::Telegram(_) => t(lang, T::ReasonTelegram),
             _ => t(lang, T::ErrorGeneric),
         }
+    }
+}
+
+/// Telegram will not take messages to this chat until someone acts (bot blocked, removed,
+/// chat gone, no right to post).
+pub fn destination_lost(e: &RequestError) -> bool {
+    match e {
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::NotEnoughRightsToPostMessages
+            | ApiError::GroupDeactivated,
+        ) => true,
+        RequestError::Api(ApiError::Unknown(text)) => text.starts_with("Forbidden"),
+        _ => false,
     }
 }
 

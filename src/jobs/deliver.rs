@@ -2,18 +2,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 use teloxide::prelude::*;
-use teloxide::types::ParseMode;
-use teloxide::{ApiError, RequestError};
 use tracing::Instrument;
 
 use super::queue::DeliverReport;
 use super::{JobContext, JobError, notify};
 use crate::avito::AvitoError;
-use crate::bot::delivery::profile_source;
+use crate::bot::delivery::{destination_lost, profile_source, send_chunks};
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::slots::{self, Claim, SlotRun, status};
-use crate::db::{profiles, tasks, users};
+use crate::db::tasks::RunKind;
+use crate::db::{profiles, tasks};
 use crate::i18n::Lang;
+use crate::ops::metrics;
 use crate::report::{MetricSet, Period, PeriodKind, ReportOptions};
 use crate::schedule::{self, Schedule};
 
@@ -123,7 +123,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     let Some(profile) = profiles::find(db, due.task.profile_id).await? else {
         return Ok(Outcome::Stale);
     };
-    let lang = owner_lang(ctx, &profile).await;
+    let lang = notify::user_lang(ctx, profile.owner_id).await;
     let period = period_of(&due);
     let run = SlotRun {
         task_id: due.task.id,
@@ -204,14 +204,16 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         }
     };
 
-    match send(&ctx.bot, ChatId(chat_id), chunks).await {
+    match send_chunks(&ctx.bot, ChatId(chat_id), chunks).await {
         Ok(()) => {
             slots::finish(db, run_id, status::SENT, None).await?;
+            metrics::report_sent(RunKind::Scheduled);
             finish_slot(ctx, &due, job).await?;
             Ok(Outcome::Sent)
         }
         Err(e) if destination_lost(&e) => {
             slots::finish(db, run_id, status::FAILED, Some(e.to_string())).await?;
+            metrics::report_failed(RunKind::Scheduled);
             tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
             notify::destination_lost(ctx, &profile, &due.task, lang).await;
             Ok(Outcome::Deactivated)
@@ -246,6 +248,7 @@ async fn retry_or_fail(
         return Ok(Outcome::Retrying);
     }
     slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+    metrics::report_failed(RunKind::Scheduled);
     notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
     notify::admin_delivery_failed(ctx, profile, &due.task, due.slot, job.attempt + 1, &reason)
         .await;
@@ -344,45 +347,5 @@ fn period_of(due: &Due) -> Period {
             Period::since_slot(previous, due.slot, tz)
         }
         Some(kind) => Period::resolve(kind, tz, due.slot),
-    }
-}
-
-async fn owner_lang(ctx: &JobContext, profile: &avito_profile::Model) -> Lang {
-    match users::find(&ctx.state.db, profile.owner_id).await {
-        Ok(Some(user)) => Lang::from_code(user.language_code.as_deref()),
-        _ => Lang::Ru,
-    }
-}
-
-/// Sends the report's messages in order (the throttled bot paces them and waits out 429s).
-async fn send(
-    bot: &crate::bot::TgBot,
-    chat: ChatId,
-    chunks: Vec<String>,
-) -> Result<(), RequestError> {
-    for chunk in chunks {
-        bot.send_message(chat, chunk)
-            .parse_mode(ParseMode::Html)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Telegram will not take messages to this chat until someone acts (bot blocked, removed,
-/// chat gone, no right to post).
-fn destination_lost(e: &RequestError) -> bool {
-    match e {
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::ChatNotFound
-            | ApiError::UserDeactivated
-            | ApiError::CantInitiateConversation
-            | ApiError::NotEnoughRightsToPostMessages
-            | ApiError::GroupDeactivated,
-        ) => true,
-        RequestError::Api(ApiError::Unknown(text)) => text.starts_with("Forbidden"),
-        _ => false,
     }
 }

@@ -120,11 +120,16 @@ async fn to_admin(ctx: &JobContext, text: impl FnOnce(Lang) -> String) {
         return;
     };
     // The admin's own language when they use the bot, else the bot's default.
-    let lang = match crate::db::users::find(&ctx.state.db, admin).await {
+    let lang = user_lang(ctx, admin).await;
+    to_chat(ctx, admin, text(lang)).await;
+}
+
+/// A Telegram user's language as the bot knows it; the default for strangers.
+pub(super) async fn user_lang(ctx: &JobContext, user_id: i64) -> Lang {
+    match crate::db::users::find(&ctx.state.db, user_id).await {
         Ok(Some(user)) => Lang::from_code(user.language_code.as_deref()),
         _ => Lang::Ru,
-    };
-    to_chat(ctx, admin, text(lang)).await;
+    }
 }
 
 async fn to_chat(ctx: &JobContext, chat: i64, text: String) {

@@ -1,8 +1,6 @@
 //! The database-backed job queue (apalis): SQLite for the embedded default, PostgreSQL in
 //! production, both on the application's own connection pool.
 
-use std::time::Duration;
-
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
@@ -110,23 +108,9 @@ impl JobQueue {
             .idempotency_key(&key)
             .max_attempts(3)
             .build();
-        let pushed = match self {
-            JobQueue::Sqlite { reports, .. } => reports
-                .clone()
-                .push_task(task)
-                .await
-                .map_err(|e| e.to_string()),
-            JobQueue::Postgres { reports, .. } => reports
-                .clone()
-                .push_task(task)
-                .await
-                .map_err(|e| format!("{e:?}")),
-        };
-        match pushed {
-            Ok(()) => Ok(()),
-            // PostgreSQL refuses a second job with the key (SQLite ignores it): same outcome.
-            Err(e) if e.contains("23505") || e.contains("duplicate key") => Ok(()),
-            Err(e) => Err(JobError::Push(e)),
+        match self {
+            JobQueue::Sqlite { reports, .. } => push(reports, task).await,
+            JobQueue::Postgres { reports, .. } => push(reports, task).await,
         }
     }
 
@@ -136,36 +120,38 @@ impl JobQueue {
             .idempotency_key(format!("export:{export_id}"))
             .max_attempts(3)
             .build();
-        let pushed = match self {
-            JobQueue::Sqlite { exports, .. } => exports
-                .clone()
-                .push_task(task)
-                .await
-                .map_err(|e| e.to_string()),
-            JobQueue::Postgres { exports, .. } => exports
-                .clone()
-                .push_task(task)
-                .await
-                .map_err(|e| format!("{e:?}")),
-        };
-        match pushed {
-            Ok(()) => Ok(()),
-            Err(e) if e.contains("23505") || e.contains("duplicate key") => Ok(()),
-            Err(e) => Err(JobError::Push(e)),
+        match self {
+            JobQueue::Sqlite { exports, .. } => push(exports, task).await,
+            JobQueue::Postgres { exports, .. } => push(exports, task).await,
         }
     }
 }
 
-/// How long a worker may miss heartbeats before its jobs are handed to another worker.
-fn heartbeat(settings: &JobSettings) -> Duration {
-    settings.heartbeat_interval
+/// Pushes one task; a job already queued under its idempotency key counts as queued
+/// (SQLite ignores the second insert, PostgreSQL refuses it with 23505).
+async fn push<S, Args, Kind>(storage: &S, task: apalis::prelude::Task<Args>) -> Result<(), JobError>
+where
+    S: TaskSink<Args, Kind> + Clone,
+    S::Error: std::fmt::Debug,
+{
+    match storage.clone().push_task(task).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let e = format!("{e:?}");
+            if e.contains("23505") || e.contains("duplicate key") {
+                Ok(())
+            } else {
+                Err(JobError::Push(e))
+            }
+        }
+    }
 }
 
 fn sqlite_config<T>(settings: &JobSettings) -> apalis_sqlite::Config {
     apalis_sqlite::Config::default()
         .queue(std::any::type_name::<T>())
         .batch_size(settings.concurrency as usize)
-        .heartbeat_interval(heartbeat(settings))
+        .heartbeat_interval(settings.heartbeat_interval)
         .missed_heartbeats(2)
 }
 
@@ -173,6 +159,6 @@ fn postgres_config<T>(settings: &JobSettings) -> apalis_postgres::Config {
     apalis_postgres::Config::default()
         .queue(std::any::type_name::<T>())
         .batch_size(settings.concurrency as usize)
-        .heartbeat_interval(heartbeat(settings))
+        .heartbeat_interval(settings.heartbeat_interval)
         .missed_heartbeats(2)
 }
