@@ -18,6 +18,7 @@ use crate::config::{Settings, WorkerSettings};
 use crate::crypto::{self, KeyOrigin, SecretBox};
 use crate::db::{self, token_store::DbTokenStore};
 use crate::jobs::{self, JobContext, JobQueue};
+use crate::ops::{self, PollingHealth, Probes, http::HttpServer};
 use crate::report::ReportService;
 use crate::retry::{self, Backoff};
 
@@ -136,6 +137,11 @@ async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
+    // Bound before anything else starts, so that a busy port is one clear error at once.
+    let http = match settings.http_addr {
+        Some(addr) => Some(HttpServer::bind(addr).await?),
+        None => None,
+    };
     let Started {
         db,
         bot,
@@ -162,33 +168,37 @@ async fn serve(
         jobs,
     };
     tracing::info!(worker = %state.settings.jobs.worker_name, ?mode, "starting job workers");
-    let (stop_jobs, jobs_stopped) = watch::channel(false);
-    if let Some(addr) = state.settings.http_addr {
-        // Liveness and metrics; readiness of polling is wired in issue 8.
-        let probes = crate::ops::Probes::new(
-            db.clone(),
-            crate::ops::PollingHealth::new(Duration::from_secs(60)),
-        );
-        let mut stopped = jobs_stopped.clone();
+    // A failing poller reports again within its poll timeout plus its longest backoff.
+    let polling = PollingHealth::new(POLL_TIMEOUT + worker.backoff_max + Duration::from_secs(5));
+    if mode == Mode::JobsOnly {
+        // Nothing polls here: readiness is the database's.
+        polling.mark_ok();
+    }
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Some(server) = http {
+        let probes =
+            Probes::new(db.clone(), polling.clone()).on_scrape(count_queued_jobs(db.clone()));
         tokio::spawn(async move {
             let until = async move {
-                let _ = stopped.wait_for(|s| *s).await;
+                let _ = http_stopped.await;
             };
-            if let Err(e) = crate::ops::http::serve(addr, probes, until).await {
+            if let Err(e) = server.serve(probes, until).await {
                 tracing::error!(error = %e, "the health and metrics endpoint stopped");
             }
         });
     }
+    let (stop_jobs, jobs_stopped) = watch::channel(false);
     let mut job_workers = tokio::spawn(jobs::run_workers(
-        JobContext {
-            state: state.clone(),
-            bot: sender.clone(),
-        },
+        JobContext::new(state.clone(), sender.clone()),
         jobs_stopped,
     ));
 
     let outcome = match mode {
-        Mode::Bot => poll_until(bot, sender, state, me, &worker, &mut shutdown).await,
+        Mode::Bot => {
+            let polled = poll_until(bot, sender, state, me, &worker, &polling, &mut shutdown).await;
+            polling.mark_stopped();
+            polled
+        }
         Mode::JobsOnly => {
             tokio::select! {
                 _ = &mut shutdown => Ok(()),
@@ -210,6 +220,7 @@ async fn serve(
         tracing::warn!(timeout = ?worker.shutdown_timeout, "jobs still running at the shutdown timeout; they go back to the queue");
         job_workers.abort();
     }
+    let _ = stop_http.send(());
     db.close().await.context("closing the database")?;
     tracing::info!("stopped");
     outcome
@@ -222,9 +233,11 @@ async fn poll_until(
     state: AppState,
     me: teloxide::types::Me,
     worker: &WorkerSettings,
+    polling: &PollingHealth,
     shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
 ) -> anyhow::Result<()> {
-    let mut dispatcher = Dispatcher::builder(sender, bot::schema())
+    let schema = ops::observed(bot::schema(), polling.clone());
+    let mut dispatcher = Dispatcher::builder(sender, schema)
         .dependencies(bot::dependencies(state, me))
         .default_handler(|_| async {})
         .error_handler(LoggingErrorHandler::with_custom_text(
@@ -234,7 +247,8 @@ async fn poll_until(
     let stop = dispatcher.shutdown_token();
 
     let gave_up = Arc::new(GiveUp::default());
-    let listener = polling_listener(bot, worker, gave_up.clone()).await;
+    let listener = polling_listener(bot, worker, gave_up.clone(), polling.clone()).await;
+    polling.mark_ok();
     let mut dispatching = tokio::spawn(async move {
         dispatcher
             .dispatch_with_listener(
@@ -281,6 +295,25 @@ fn avito_client(
         .context("building the Avito client")
 }
 
+/// A `/metrics` scrape hook that counts the jobs waiting in each queue.
+fn count_queued_jobs(
+    db: DatabaseConnection,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static {
+    move || {
+        let db = db.clone();
+        Box::pin(async move {
+            match jobs::queue_depths(&db).await {
+                Ok(depths) => {
+                    for (queue, depth) in depths {
+                        ops::metrics::set_queue_depth(queue, depth);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot count the queued jobs"),
+            }
+        })
+    }
+}
+
 /// Signals that polling has failed more often in a row than `WORKER_POLLING_RETRIES` allows.
 #[derive(Default)]
 struct GiveUp {
@@ -288,7 +321,12 @@ struct GiveUp {
     fired: AtomicBool,
 }
 
-async fn polling_listener(bot: Bot, worker: &WorkerSettings, gave_up: Arc<GiveUp>) -> Polling<Bot> {
+async fn polling_listener(
+    bot: Bot,
+    worker: &WorkerSettings,
+    gave_up: Arc<GiveUp>,
+    health: PollingHealth,
+) -> Polling<Bot> {
     let backoff = Backoff {
         attempts: worker.polling_retries,
         base: worker.backoff_base,
@@ -300,6 +338,7 @@ async fn polling_listener(bot: Bot, worker: &WorkerSettings, gave_up: Arc<GiveUp
         .timeout(POLL_TIMEOUT)
         // teloxide calls this with the number of consecutive failed polls.
         .backoff_strategy(move |failures| {
+            health.mark_failed();
             if limit > 0 && failures + 1 >= limit && !gave_up.fired.swap(true, Ordering::SeqCst) {
                 gave_up.notify.notify_one();
             }

@@ -322,3 +322,115 @@ async fn the_scrape_hook_feeds_queue_depth_before_each_answer() {
     assert_eq!(parse_exposition(&second).value(key), 20.0);
     endpoint.stop().await;
 }
+
+/// A free loopback port (bound and released: the worker binds it a moment later).
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+}
+
+async fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let response = reqwest::get(format!("http://{addr}{path}")).await.ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.text().await.ok()?))
+}
+
+/// The worker binary with `HTTP_ADDR`: ready once it polls, updates and queued jobs counted in
+/// `/metrics`; a `worker` process (no polling) is ready on its database alone.
+async fn a_running_worker_reports_readiness_updates_and_queued_jobs(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let telegram = sandbox::telegram::TelegramEmulator::start(
+        sandbox::telegram::TelegramConfig::without_limits(),
+    )
+    .await
+    .expect("telegram emulator");
+    let addr = free_addr();
+    let env = [
+        ("HTTP_ADDR", addr.to_string()),
+        ("SECRET_KEY", common::TEST_SECRET_KEY.to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let worker = common::Worker::start(&telegram, None, &test_db, &env).await;
+    common::eventually("/readyz says ready", Duration::from_secs(30), || async {
+        http_get(addr, "/readyz")
+            .await
+            .filter(|(status, body)| *status == 200 && body == "ready")
+    })
+    .await;
+
+    let user = telegram.user(5101, "Ops", Some("en"));
+    common::say(&telegram, &worker, &user, "/start", "").await;
+    let exposition = common::eventually("the update counted", Duration::from_secs(10), || async {
+        let (_, body) = http_get(addr, "/metrics").await?;
+        let parsed = parse_exposition(&body);
+        (parsed.value("avito_reports_updates_handled_total{kind=\"message\"}") >= 1.0)
+            .then_some(parsed)
+    })
+    .await;
+    for queue in ["reports", "exports"] {
+        let key = format!("avito_reports_queue_depth{{queue=\"{queue}\"}}");
+        assert!(
+            exposition.samples.contains_key(&key),
+            "{key} counted at the scrape"
+        );
+    }
+    let status = worker.terminate().await;
+    assert!(status.success(), "{status}");
+
+    // A jobs-only process does not poll: its readiness is its database's.
+    let addr = free_addr();
+    let env = [("HTTP_ADDR", addr.to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let jobs_only = common::Worker::start_as("worker", &telegram, None, &test_db, &env).await;
+    common::eventually(
+        "the worker process is ready",
+        Duration::from_secs(30),
+        || async {
+            http_get(addr, "/readyz")
+                .await
+                .filter(|(status, _)| *status == 200)
+        },
+    )
+    .await;
+    let status = jobs_only.terminate().await;
+    assert!(status.success(), "{status}");
+    telegram.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_worker_reports_readiness_updates_and_queued_jobs_on_sqlite() {
+    a_running_worker_reports_readiness_updates_and_queued_jobs(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_worker_reports_readiness_updates_and_queued_jobs_on_postgres() {
+    a_running_worker_reports_readiness_updates_and_queued_jobs(Engine::Postgres).await;
+}
+
+/// The worker binary refuses a busy `HTTP_ADDR` at once, naming it, before touching Telegram.
+#[tokio::test]
+async fn the_worker_exits_with_a_clear_line_when_http_addr_is_busy() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    let out = common::worker_command(test_db.dir.path())
+        .arg("run")
+        .env("BOT_TOKEN", "123456:TEST")
+        .env("TELEGRAM_API_URL", "http://127.0.0.1:9")
+        .env("DATABASE_URL", test_db.url.as_str())
+        .env("HTTP_ADDR", addr.to_string())
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(20), out)
+        .await
+        .expect("exits at once")
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("HTTP_ADDR {addr} is in use")),
+        "{stderr}"
+    );
+}

@@ -7,15 +7,15 @@ mod common;
 
 use std::time::Duration as StdDuration;
 
-use avito_reports::config::SecretKey;
-use avito_reports::crypto::SecretBox;
 use avito_reports::db::entities::{avito_profile, report_run, report_task};
-use avito_reports::db::profiles::{self, NewProfile};
-use avito_reports::db::tasks::{self, TaskDefaults};
-use avito_reports::db::users::{self, TelegramUser};
+use avito_reports::db::profiles;
+use avito_reports::db::tasks;
 use avito_reports::db::{self};
 use chrono::{DateTime, Duration, DurationRound, Timelike, Utc};
-use common::{Engine, TEST_SECRET_KEY, TestDatabase, Worker, bot_message_after, press, say};
+use common::{
+    Engine, TEST_SECRET_KEY, TestDatabase, Worker, bot_message_after, press, say, seed,
+    test_secrets,
+};
 use sandbox::telegram::{SimUser, TelegramConfig, TelegramEmulator};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait};
 use sea_orm::{QueryFilter, QueryOrder};
@@ -57,61 +57,6 @@ async fn scheduled_runs(conn: &DatabaseConnection, task_id: i64) -> Vec<report_r
 
 async fn task(conn: &DatabaseConnection, id: i64) -> report_task::Model {
     tasks::by_id(conn, id).await.expect("query").expect("task")
-}
-
-fn secrets() -> SecretBox {
-    SecretBox::new(&SecretKey::parse(TEST_SECRET_KEY).expect("test key"))
-}
-
-/// A user with a profile on emulator account `n` whose daily report goes to `chat` at the
-/// slot `slot` (already planned: `next_run_at` is the slot, as the planner would have left it).
-async fn seed(
-    conn: &DatabaseConnection,
-    user_id: i64,
-    n: u32,
-    chat: i64,
-    slot: DateTime<Utc>,
-) -> (avito_profile::Model, report_task::Model) {
-    users::upsert(
-        conn,
-        &TelegramUser {
-            id: user_id,
-            username: None,
-            first_name: format!("Seller {n}"),
-            language_code: Some("en".into()),
-        },
-    )
-    .await
-    .expect("user");
-    let (profile, task) = profiles::create_with_task(
-        conn,
-        NewProfile {
-            owner_id: user_id,
-            name: format!("Shop {n}"),
-            client_id: format!("client-{n}"),
-            client_secret_enc: secrets().encrypt(&format!("secret-{n}")).expect("encrypt"),
-            avito_user_id: 1_000_000 + i64::from(n),
-            avito_account_name: None,
-        },
-        &TaskDefaults::default(),
-    )
-    .await
-    .expect("profile");
-    let time = slot.with_timezone(&MOSCOW).format("%H:%M").to_string();
-    report_task::ActiveModel {
-        id: Set(task.id),
-        chat_id: Set(Some(chat)),
-        chat_title: Set(Some(format!("Chat {chat}"))),
-        is_active: Set(true),
-        time_of_day: Set(time),
-        next_run_at: Set(Some(slot)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await
-    .expect("task");
-    let task = self::task(conn, task.id).await;
-    (profile, task)
 }
 
 fn telegram_config() -> TelegramConfig {
@@ -767,7 +712,7 @@ async fn refused_credentials_mark_the_profile_and_tell_owner_and_admin(engine: E
     // The secret was revoked in Avito: the stored one no longer works.
     avito_profile::ActiveModel {
         id: Set(profile.id),
-        client_secret_enc: Set(secrets().encrypt("revoked-secret").expect("encrypt")),
+        client_secret_enc: Set(test_secrets().encrypt("revoked-secret").expect("encrypt")),
         ..Default::default()
     }
     .update(&conn)

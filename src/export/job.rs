@@ -23,6 +23,7 @@ use crate::bot::{AppState, TgBot};
 use crate::db::entities::avito_profile;
 use crate::db::{profiles, tasks, users};
 use crate::i18n::Lang;
+use crate::ops::{AlertCause, metrics};
 use crate::report::html_escape;
 
 /// How often the status message is edited. Telegram allows about 20 messages a minute in a
@@ -82,22 +83,44 @@ pub async fn request_from_hub(
     })
 }
 
-/// The export job, as the job runner calls it.
+/// The export job, as the job runner calls it. An export that failed for good (after the
+/// client's retries) is also an alert to the admin.
 pub async fn run(ctx: &crate::jobs::JobContext, export_id: i64) -> anyhow::Result<()> {
-    execute(&ctx.state, &ctx.bot, export_id).await
+    if let Finished::Failed { profile_id, detail } =
+        execute(&ctx.state, &ctx.bot, export_id).await?
+    {
+        let text = format!(
+            "Export #{export_id} of profile #{profile_id} failed: {}",
+            html_escape(&detail)
+        );
+        ctx.alerts.raise(AlertCause::DeadJobs, text).await;
+    }
+    Ok(())
+}
+
+/// How an export job ended.
+enum Finished {
+    /// Sent, or nothing to do (already finished, profile gone).
+    Done,
+    /// The user was told what failed and offered a restart.
+    Failed { profile_id: i64, detail: String },
 }
 
 /// Runs export `export_id`: the job body.
-#[tracing::instrument(name = "export_job", skip_all, fields(export_id))]
-pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Result<()> {
+#[tracing::instrument(name = "export_job", skip_all, fields(export_id, profile_id, chat_id))]
+async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Result<Finished> {
     let Some(row) = store::start(&state.db, export_id).await? else {
         tracing::info!("export already finished or gone: nothing to do");
-        return Ok(());
+        return Ok(Finished::Done);
     };
+    let span = tracing::Span::current();
+    span.record("profile_id", row.profile_id);
+    span.record("chat_id", row.chat_id);
+    let _running = metrics::export_started();
     let chat = ChatId(row.chat_id);
     let Some(profile) = profiles::find(&state.db, row.profile_id).await? else {
         // The profile was deleted (its exports cascade); nothing to tell.
-        return Ok(());
+        return Ok(Finished::Done);
     };
     let lang = users::find(&state.db, profile.owner_id)
         .await?
@@ -166,6 +189,7 @@ pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::R
                 parts = summary.parts.len(),
                 "export sent"
             );
+            Ok(Finished::Done)
         }
         Err(failure) => {
             tracing::warn!(error = %failure.detail, "export failed");
@@ -178,11 +202,14 @@ pub async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::R
                 X::Failed,
                 &[("name", &name), ("reason", &failure.reason)],
             );
-            store::finish(&state.db, export_id, &s, Some(failure.detail)).await?;
+            store::finish(&state.db, export_id, &s, Some(failure.detail.clone())).await?;
             status.show(text, Some(restart)).await;
+            Ok(Finished::Failed {
+                profile_id: profile.id,
+                detail: failure.detail,
+            })
         }
     }
-    Ok(())
 }
 
 /// A failed export: what the user reads, and what the row records.

@@ -57,7 +57,9 @@ async fn deliver_inner(ctx: &JobContext, job: DeliverReport) -> Result<Outcome, 
         task_id = job.task_id,
         version = job.version,
         slot = job.slot,
-        attempt = job.attempt
+        attempt = job.attempt,
+        profile_id = tracing::field::Empty,
+        chat_id = tracing::field::Empty,
     );
     let outcome = run(ctx, &job).instrument(span.clone()).await;
     span.in_scope(|| match &outcome {
@@ -82,6 +84,11 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     let Some(task) = tasks::by_id(db, job.task_id).await? else {
         return Ok(Outcome::Stale);
     };
+    let span = tracing::Span::current();
+    span.record("profile_id", task.profile_id);
+    if let Some(chat) = task.chat_id {
+        span.record("chat_id", chat);
+    }
     let (Some(chat_id), true, true) = (
         task.chat_id,
         task.is_active,

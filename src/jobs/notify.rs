@@ -1,6 +1,7 @@
 //! Telling a profile's owner (in private) and the admin what went wrong with a scheduled
-//! delivery. Each is sent once per failed slot, never per retry; a failure to tell is
-//! logged, never fatal.
+//! delivery. The owner is told once per failed slot, never per retry; the admin at most once
+//! per cause per hour ([`AdminAlerts`](crate::ops::AdminAlerts)). A failure to tell is logged,
+//! never fatal.
 
 use chrono::{DateTime, Utc};
 use teloxide::prelude::*;
@@ -11,6 +12,7 @@ use super::texts::J;
 use crate::bot::hub::words;
 use crate::db::entities::{avito_profile, report_task};
 use crate::i18n::{self, Lang};
+use crate::ops::AlertCause;
 use crate::report::html_escape;
 use crate::schedule;
 
@@ -77,7 +79,10 @@ pub(super) async fn credentials_invalid(
         ],
     );
     to_chat(ctx, profile.owner_id, text).await;
-    to_admin(ctx, |lang| {
+    let cause = AlertCause::InvalidCredentials {
+        profile_id: profile.id,
+    };
+    to_admin(ctx, cause, |lang| {
         i18n::format(
             lang,
             J::AdminCredentialsInvalid,
@@ -99,7 +104,8 @@ pub(super) async fn admin_delivery_failed(
     attempts: u32,
     reason: &str,
 ) {
-    to_admin(ctx, |lang| {
+    let cause = AlertCause::DeliveryFailures { task_id: task.id };
+    to_admin(ctx, cause, |lang| {
         i18n::format(
             lang,
             J::AdminDeliveryFailed,
@@ -115,13 +121,18 @@ pub(super) async fn admin_delivery_failed(
     .await;
 }
 
-async fn to_admin(ctx: &JobContext, text: impl FnOnce(Lang) -> String) {
-    let Some(admin) = ctx.state.settings.admin_chat_id else {
-        return;
-    };
+/// An alert to the admin, at most one per `cause` per hour (across processes).
+pub(super) async fn to_admin(
+    ctx: &JobContext,
+    cause: AlertCause,
+    text: impl FnOnce(Lang) -> String,
+) {
     // The admin's own language when they use the bot, else the bot's default.
-    let lang = user_lang(ctx, admin).await;
-    to_chat(ctx, admin, text(lang)).await;
+    let lang = match ctx.state.settings.admin_chat_id {
+        Some(admin) => user_lang(ctx, admin).await,
+        None => Lang::Ru,
+    };
+    ctx.alerts.raise(cause, text(lang)).await;
 }
 
 /// A Telegram user's language as the bot knows it; the default for strangers.

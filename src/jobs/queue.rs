@@ -5,7 +5,7 @@ use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 
 use super::JobError;
@@ -125,6 +125,49 @@ impl JobQueue {
             JobQueue::Postgres { exports, .. } => push(exports, task).await,
         }
     }
+}
+
+/// The queues by name, as the `queue` label of the queue-depth metric shows them, with the
+/// job type apalis stores (the queue name the storages are configured with).
+fn queues() -> [(&'static str, &'static str); 2] {
+    [
+        ("reports", std::any::type_name::<DeliverReport>()),
+        ("exports", std::any::type_name::<ExportChats>()),
+    ]
+}
+
+/// Jobs due and waiting for a worker in each queue (not those planned for later).
+pub async fn depths(db: &DatabaseConnection) -> Result<Vec<(&'static str, i64)>, JobError> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM Jobs WHERE job_type = $1 \
+             AND status IN ('Pending', 'Queued') AND run_at <= strftime('%s', 'now')"
+        }
+        DbBackend::Postgres => {
+            "SELECT COUNT(*) AS n FROM apalis.jobs WHERE job_type = $1 \
+             AND status IN ('Pending', 'Queued') AND run_at <= now()"
+        }
+        other => return Err(JobError::Unsupported(format!("{other:?}"))),
+    };
+    let mut out = Vec::with_capacity(2);
+    for (name, job_type) in queues() {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                sql,
+                [job_type.into()],
+            ))
+            .await
+            .map_err(crate::db::DbError::from)?;
+        let n = match row {
+            Some(row) => row
+                .try_get::<i64>("", "n")
+                .map_err(crate::db::DbError::from)?,
+            None => 0,
+        };
+        out.push((name, n));
+    }
+    Ok(out)
 }
 
 /// Pushes one task; a job already queued under its idempotency key counts as queued

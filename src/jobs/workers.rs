@@ -7,10 +7,11 @@ use std::time::Duration;
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder};
 use tokio::sync::watch;
-use tracing::Instrument;
 
 use super::queue::{DeliverReport, ExportChats, JobQueue};
 use super::{JobContext, deliver, planner};
+use crate::ops::AlertCause;
+use crate::report::html_escape;
 
 /// Pause before a failed worker is started again.
 const RESTART_PAUSE: Duration = Duration::from_secs(2);
@@ -126,14 +127,38 @@ fn export_worker(ctx: JobContext, name: String, stop: watch::Receiver<bool>) -> 
 /// Outcomes are recorded in `report_runs`; only a failure to reach the database is an
 /// error, so that apalis retries the job.
 async fn handle_delivery(job: DeliverReport, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    deliver(&ctx, job).await?;
+    let what = format!(
+        "report delivery of task #{} (slot {})",
+        job.task_id, job.slot
+    );
+    if let Err(e) = deliver(&ctx, job).await {
+        dead_job(&ctx, &what, &e.to_string()).await;
+        return Err(e.into());
+    }
     Ok(())
 }
 
 async fn handle_export(job: ExportChats, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    let span = tracing::info_span!("export_job", export_id = job.export_id);
-    crate::export::job::run(&ctx, job.export_id)
-        .instrument(span)
-        .await
-        .map_err(|e| -> BoxDynError { e.into() })
+    if let Err(e) = crate::export::job::run(&ctx, job.export_id).await {
+        dead_job(
+            &ctx,
+            &format!("export #{}", job.export_id),
+            &format!("{e:#}"),
+        )
+        .await;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// A job that ended in an error (the database failed under it): apalis records it as failed,
+/// and the admin hears of it, at most once an hour for all such jobs.
+async fn dead_job(ctx: &JobContext, what: &str, error: &str) {
+    tracing::error!(job = what, error, "a job failed");
+    let text = format!(
+        "A background job failed: {} — {}",
+        html_escape(what),
+        html_escape(error)
+    );
+    ctx.alerts.raise(AlertCause::DeadJobs, text).await;
 }

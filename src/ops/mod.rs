@@ -1,8 +1,8 @@
 //! Operating the worker: the health and metrics endpoint, metrics recording, admin alerts.
 //!
-//! Not yet wired into `app::run` (next: start [`http::serve`] when `HTTP_ADDR` is set, feed
-//! [`http::PollingHealth`] from the poller, count updates with [`metrics::update_handled`],
-//! raise [`alerts::AdminAlerts`] for invalid credentials, dead jobs and delivery failures).
+//! `app::serve` binds [`http::HttpServer`] when `HTTP_ADDR` is set, feeds [`PollingHealth`]
+//! from the poller, counts updates through [`observed`], and counts queued jobs on each scrape;
+//! the jobs raise [`AdminAlerts`] for invalid credentials, dead jobs and delivery failures.
 
 pub mod alerts;
 pub mod http;

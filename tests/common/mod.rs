@@ -240,6 +240,11 @@ impl Worker {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Where the log is written; it stays readable after the process ends.
+    pub fn log_path(&self) -> PathBuf {
+        self.log.clone()
+    }
+
     /// SIGKILL: the process dies at once, mid-whatever it was doing.
     pub async fn kill(mut self) {
         self.child.start_kill().expect("kill");
@@ -395,4 +400,80 @@ pub async fn stop_stack(
     assert!(status.success(), "SIGTERM is a clean exit, got {status}");
     avito.shutdown().await;
     telegram.shutdown().await;
+}
+
+/// The secret box of [`TEST_SECRET_KEY`], for seeding encrypted rows the worker can read.
+pub fn test_secrets() -> avito_reports::crypto::SecretBox {
+    avito_reports::crypto::SecretBox::new(
+        &avito_reports::config::SecretKey::parse(TEST_SECRET_KEY).expect("test key"),
+    )
+}
+
+/// A user with a profile "Shop {n}" on emulator account `n` (client-n / secret-n) whose daily
+/// report goes to `chat` at `slot` (already planned: `next_run_at` is the slot, as the planner
+/// would have left it). The worker must run with `SECRET_KEY` = [`TEST_SECRET_KEY`].
+pub async fn seed(
+    conn: &sea_orm::DatabaseConnection,
+    user_id: i64,
+    n: u32,
+    chat: i64,
+    slot: chrono::DateTime<chrono::Utc>,
+) -> (
+    avito_reports::db::entities::avito_profile::Model,
+    avito_reports::db::entities::report_task::Model,
+) {
+    use avito_reports::db::entities::report_task;
+    use avito_reports::db::profiles::{self, NewProfile};
+    use avito_reports::db::tasks::{self, TaskDefaults};
+    use avito_reports::db::users::{self, TelegramUser};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    users::upsert(
+        conn,
+        &TelegramUser {
+            id: user_id,
+            username: None,
+            first_name: format!("Seller {n}"),
+            language_code: Some("en".into()),
+        },
+    )
+    .await
+    .expect("user");
+    let (profile, task) = profiles::create_with_task(
+        conn,
+        NewProfile {
+            owner_id: user_id,
+            name: format!("Shop {n}"),
+            client_id: format!("client-{n}"),
+            client_secret_enc: test_secrets()
+                .encrypt(&format!("secret-{n}"))
+                .expect("encrypt"),
+            avito_user_id: 1_000_000 + i64::from(n),
+            avito_account_name: None,
+        },
+        &TaskDefaults::default(),
+    )
+    .await
+    .expect("profile");
+    let time = slot
+        .with_timezone(&chrono_tz::Europe::Moscow)
+        .format("%H:%M")
+        .to_string();
+    report_task::ActiveModel {
+        id: Set(task.id),
+        chat_id: Set(Some(chat)),
+        chat_title: Set(Some(format!("Chat {chat}"))),
+        is_active: Set(true),
+        time_of_day: Set(time),
+        next_run_at: Set(Some(slot)),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
+    .expect("task");
+    let task = tasks::by_id(conn, task.id)
+        .await
+        .expect("query")
+        .expect("task");
+    (profile, task)
 }
