@@ -26,6 +26,11 @@ struct Stack {
 
 /// Both emulators (one Avito account of `chats` chats) and the worker on a fresh database.
 async fn stack(engine: Engine, chats: usize) -> Option<Stack> {
+    stack_with(engine, chats, &[]).await
+}
+
+/// [`stack`] with extra worker environment.
+async fn stack_with(engine: Engine, chats: usize, env: &[(&str, &str)]) -> Option<Stack> {
     let db = TestDatabase::fresh(engine).await?;
     let telegram = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
@@ -41,7 +46,7 @@ async fn stack(engine: Engine, chats: usize) -> Option<Stack> {
     })
     .await
     .expect("avito emulator");
-    let worker = Worker::start(&telegram, Some(&avito), &db, &[]).await;
+    let worker = Worker::start(&telegram, Some(&avito), &db, env).await;
     let conn = db::connect(&db.url).await.expect("connect");
     Some(Stack {
         _db: db,
@@ -203,9 +208,13 @@ async fn hub_export_sends_a_complete_workbook_and_refuses_a_second_one_while_run
 async fn a_failure_mid_export_is_reported_without_a_file_and_the_export_can_be_restarted(
     engine: Engine,
 ) {
-    let Some(s) = stack(engine, 300).await else {
+    const ADMIN: i64 = 2900;
+    let Some(s) = stack_with(engine, 300, &[("ADMIN_CHAT_ID", "2900")]).await else {
         return;
     };
+    let admin = s.telegram.user(ADMIN, "Admin", Some("en"));
+    // The operator has started the bot: it may write to them.
+    say(&s.telegram, &s.worker, &admin, "/start", "").await;
     let bob = s.telegram.user(2002, "Bob", Some("en"));
     let profile = add_profile(&s, &bob).await;
     let (hub, data) = card(&s, &bob).await;
@@ -240,6 +249,18 @@ async fn a_failure_mid_export_is_reported_without_a_file_and_the_export_can_be_r
         rows[0].error.as_deref().unwrap_or("").contains("503"),
         "{rows:?}"
     );
+    // The operator hears of it too, once.
+    let alert = wait(&s, admin.id(), "the admin alert", |m| {
+        m.text_or_caption().contains("failed")
+    })
+    .await;
+    assert!(
+        alert.text_or_caption().contains(&format!(
+            "Export #{} of profile #{}",
+            rows[0].id, profile.id
+        )),
+        "{alert:?}"
+    );
 
     // Avito recovers; the button on the failure message starts the export again.
     s.avito.clear_faults();
@@ -270,4 +291,50 @@ async fn a_failure_mid_export_is_reported_without_a_file_and_the_export_can_be_r
         Engine::Postgres,
     )
     .await;
+}
+
+async fn the_recent_chats_button_exports_only_chats_updated_in_the_last_30_days(engine: Engine) {
+    let Some(s) = stack(engine, 300).await else {
+        return;
+    };
+    let cleo = s.telegram.user(2003, "Cleo", Some("en"));
+    let profile = add_profile(&s, &cleo).await;
+    let (hub, _) = card(&s, &cleo).await;
+    let shown = common::message(&s.telegram, cleo.id(), hub);
+    let data = button_data(&shown, "Last 30 days");
+    assert_eq!(data, format!("export_recent:{}", profile.id));
+    let answer = press(&s.worker, &cleo, cleo.id(), hub, &data).await;
+    assert!(!answer.show_alert, "{answer:?}");
+    let doc = wait(&s, cleo.id(), "the workbook", |m| m.document.is_some()).await;
+
+    // The day 30 days back in the profile's zone, from its midnight, as the bot counts it.
+    let day = chrono::Utc::now().with_timezone(&MOSCOW).date_naive() - chrono::Days::new(30);
+    let from = sandbox::avito::data::moscow_midnight(day);
+    let data = s.avito.data();
+    let acc = &data.accounts()[0];
+    let recent: Vec<_> = acc.chats.iter().filter(|c| c.updated >= from).collect();
+    assert!(
+        !recent.is_empty() && recent.len() < acc.chats.len(),
+        "the account has both recent and older chats"
+    );
+    export_support::assert_complete(&[read_document(&doc)], acc, &recent, MOSCOW);
+    let status = wait(&s, cleo.id(), "the final status", |m| {
+        m.text_or_caption().contains("is ready")
+    })
+    .await;
+    let since = format!("chats updated since {}", day.format("%Y-%m-%d"));
+    assert!(status.text_or_caption().contains(&since), "{status:?}");
+    let rows = exports_of(&s.conn, profile.id).await;
+    assert_eq!(rows[0].since, Some(day));
+    common::stop_stack(s.worker, s.avito, s.telegram).await;
+}
+
+#[tokio::test]
+async fn the_recent_chats_button_exports_only_chats_updated_in_the_last_30_days_sqlite() {
+    the_recent_chats_button_exports_only_chats_updated_in_the_last_30_days(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_recent_chats_button_exports_only_chats_updated_in_the_last_30_days_postgres() {
+    the_recent_chats_button_exports_only_chats_updated_in_the_last_30_days(Engine::Postgres).await;
 }

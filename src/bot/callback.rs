@@ -54,6 +54,8 @@ pub enum Callback {
     PeriodSet(i64, PeriodKind),
     ReportActive(i64),
     ExportMessenger(i64),
+    /// The export of chats updated in the last [`RECENT_EXPORT_DAYS`] days.
+    ExportRecent(i64),
     ProfileRename(i64),
     ProfileDelete(i64),
     ProfileDeleteConfirm(i64),
@@ -62,6 +64,9 @@ pub enum Callback {
     /// Leave the current dialogue.
     DialogueCancel,
 }
+
+/// How far back the hub's "recent chats" export reaches.
+pub const RECENT_EXPORT_DAYS: i64 = 30;
 
 /// Why callback data was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +103,7 @@ impl Callback {
             | PeriodSet(id, _)
             | ReportActive(id)
             | ExportMessenger(id)
+            | ExportRecent(id)
             | ProfileRename(id)
             | ProfileDelete(id)
             | ProfileDeleteConfirm(id) => Some(*id),
@@ -133,6 +139,7 @@ impl Callback {
             PeriodSet(id, p) => format!("period_set:{id}:{}", p.slug()),
             ReportActive(id) => format!("report_active:{id}"),
             ExportMessenger(id) => format!("export_messenger:{id}"),
+            ExportRecent(id) => format!("export_recent:{id}"),
             ProfileRename(id) => format!("profile_rename:{id}"),
             ProfileDelete(id) => format!("profile_delete:{id}"),
             ProfileDeleteConfirm(id) => format!("profile_delete_confirm:{id}"),
@@ -187,6 +194,7 @@ impl Callback {
             "report_period" => one(ReportPeriod),
             "report_active" => one(ReportActive),
             "export_messenger" => one(ExportMessenger),
+            "export_recent" => one(ExportRecent),
             "profile_rename" => one(ProfileRename),
             "profile_delete" => one(ProfileDelete),
             "profile_delete_confirm" => one(ProfileDeleteConfirm),
@@ -273,6 +281,7 @@ mod tests {
             ReportPeriod(id),
             ReportActive(id),
             ExportMessenger(id),
+            ExportRecent(id),
             ProfileRename(id),
             ProfileDelete(id),
             ProfileDeleteConfirm(id),

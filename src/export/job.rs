@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
@@ -49,8 +50,9 @@ pub async fn request_from_hub(
     lang: Lang,
     profile: &avito_profile::Model,
     chat: ChatId,
+    since: Option<NaiveDate>,
 ) -> anyhow::Result<Pressed> {
-    let row = match store::request(&state.db, profile.id, chat.0, None).await? {
+    let row = match store::request(&state.db, profile.id, chat.0, since).await? {
         Requested::AlreadyRunning(row) => {
             return Ok(Pressed::AlreadyRunning(xf(
                 lang,
@@ -63,7 +65,11 @@ pub async fn request_from_hub(
         }
         Requested::Created(row) => row,
     };
-    let text = xf(lang, X::Queued, &[("name", &html_escape(&profile.name))]);
+    let text = xf(
+        lang,
+        X::Queued,
+        &[("name", &shown_name(lang, profile, since))],
+    );
     let sent = match bot
         .send_message(chat, text)
         .parse_mode(ParseMode::Html)
@@ -128,7 +134,7 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
         .unwrap_or(Lang::Ru);
     let task = tasks::ensure(&state.db, profile.id).await?;
     let tz: Tz = task.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow);
-    let name = html_escape(&profile.name);
+    let name = shown_name(lang, &profile, row.since);
     let status = Status {
         bot: bot.clone(),
         chat,
@@ -168,7 +174,10 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
         bot,
         chat,
         &profile,
-        (tz, lang),
+        ExportOptions {
+            since: row.since,
+            ..ExportOptions::new(tz, lang)
+        },
         &dir,
         progress.clone(),
     )
@@ -193,9 +202,13 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
         }
         Err(failure) => {
             tracing::warn!(error = %failure.detail, "export failed");
+            let again = match row.since {
+                Some(_) => Callback::ExportRecent(profile.id),
+                None => Callback::ExportMessenger(profile.id),
+            };
             let restart = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
                 x(lang, X::BtnRestart),
-                Callback::ExportMessenger(profile.id).encode(),
+                again.encode(),
             )]]);
             let text = xf(
                 lang,
@@ -212,6 +225,23 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
     }
 }
 
+/// The profile's name (HTML-escaped) as the status message shows it, with the period when
+/// only recent chats are exported.
+fn shown_name(lang: Lang, profile: &avito_profile::Model, since: Option<NaiveDate>) -> String {
+    let name = html_escape(&profile.name);
+    match since {
+        Some(date) => {
+            let note = xf(
+                lang,
+                X::SinceNote,
+                &[("date", &date.format("%Y-%m-%d").to_string())],
+            );
+            format!("{name} ({note})")
+        }
+        None => name,
+    }
+}
+
 /// A failed export: what the user reads, and what the row records.
 struct Failure {
     reason: String,
@@ -223,10 +253,11 @@ async fn export_to_chat(
     bot: &TgBot,
     chat: ChatId,
     profile: &avito_profile::Model,
-    (tz, lang): (Tz, Lang),
+    opts: ExportOptions,
     dir: &Path,
     progress: Arc<Progress>,
 ) -> Result<ExportSummary, Failure> {
+    let lang = opts.lang;
     let internal = |e: String| Failure {
         reason: xf(lang, X::ReasonInternal, &[("error", &html_escape(&e))]),
         detail: e,
@@ -250,7 +281,6 @@ async fn export_to_chat(
     };
     std::fs::create_dir_all(dir).map_err(|e| internal(e.to_string()))?;
     let out = dir.join(file_name(profile));
-    let opts = ExportOptions::new(tz, lang);
     let summary = super::export(&account, user_id, &opts, progress, &out)
         .await
         .map_err(|e| match e {

@@ -38,6 +38,7 @@ crate::text_keys!(pub enum X in "export" {
     MsgUnsupported => "msg_unsupported",
     MsgQuote => "msg_quote",
     Queued => "queued",
+    SinceNote => "since_note",
     Progress => "progress",
     ProgressMore => "progress_more",
     Done => "done",

@@ -16,7 +16,7 @@ use teloxide::prelude::*;
 use teloxide::types::{Chat, Me, MessageId};
 
 use super::access::{self, Owned, Refusal};
-use super::callback::Callback;
+use super::callback::{Callback, RECENT_EXPORT_DAYS};
 use super::delivery;
 use super::dialogue::{BotDialogue, State, Storage, add_profile};
 use super::texts::{T, t, tf};
@@ -336,21 +336,27 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             tasks::change_schedule(db, &o.task, ScheduleChange::Active(!o.task.is_active)).await?;
             return refreshed(p, id, screens::settings).await;
         }
-        Callback::ExportMessenger(_) => {
+        Callback::ExportMessenger(_) | Callback::ExportRecent(_) => {
             use crate::export::job::{self, Pressed};
-            return Ok(
-                match job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id).await? {
-                    Pressed::AlreadyRunning(text) => Answer::Alert(text),
-                    Pressed::Queued { export_id, toast } => {
-                        if let Err(e) = p.state.jobs.enqueue_export(export_id).await {
-                            crate::export::store::abandon(&p.state.db, export_id, &e.to_string())
-                                .await?;
-                            return Err(e.into());
-                        }
-                        Answer::Toast(toast)
+            let since = matches!(cb, Callback::ExportRecent(_)).then(|| {
+                let today = Utc::now()
+                    .with_timezone(&words::task_tz(&o.task))
+                    .date_naive();
+                today - chrono::Days::new(RECENT_EXPORT_DAYS as u64)
+            });
+            let pressed =
+                job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id, since).await?;
+            return Ok(match pressed {
+                Pressed::AlreadyRunning(text) => Answer::Alert(text),
+                Pressed::Queued { export_id, toast } => {
+                    if let Err(e) = p.state.jobs.enqueue_export(export_id).await {
+                        crate::export::store::abandon(&p.state.db, export_id, &e.to_string())
+                            .await?;
+                        return Err(e.into());
                     }
-                },
-            );
+                    Answer::Toast(toast)
+                }
+            });
         }
         Callback::ProfileRename(_) => {
             if !p.private() {

@@ -101,7 +101,10 @@ pub fn card(lang: Lang, o: &Owned, last_run: Option<&report_run::Model>) -> Scre
                 button(t(lang, T::BtnReportNow), Callback::ReportNow(id)),
                 button(t(lang, T::BtnHistorical), Callback::ReportHistorical(id)),
             ],
-            vec![button(t(lang, T::BtnExport), Callback::ExportMessenger(id))],
+            vec![
+                button(t(lang, T::BtnExport), Callback::ExportMessenger(id)),
+                button(t(lang, T::BtnExportRecent), Callback::ExportRecent(id)),
+            ],
             vec![
                 button(t(lang, T::BtnRename), Callback::ProfileRename(id)),
                 button(t(lang, T::BtnDelete), Callback::ProfileDelete(id)),
