@@ -1,13 +1,13 @@
 //! The command line: `run` (default), `worker`, `migrate`, `report`, `avito`, `jobs`,
-//! `export`, `sandbox`, `healthcheck`.
+//! `export`, `sandbox`, `demo`, `healthcheck`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Settings;
+use crate::config::{LogFormat, Settings};
 use crate::{
-    app, avito_cmd, export_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry,
+    app, avito_cmd, demo, export_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry,
 };
 
 #[derive(Debug, Parser)]
@@ -45,6 +45,10 @@ pub enum Command {
     Jobs(jobs_cmd::JobsCommand),
     /// Start the Telegram and Avito emulators on loopback and print their URLs, until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
+    /// Play a seller through the whole bot against the emulators (no credentials, no
+    /// network), print the conversation, and leave the report, the workbook and the metrics
+    /// in ./demo-output.
+    Demo(demo::DemoArgs),
     /// Ask the running worker's /healthz (HTTP_ADDR); exit 0 when healthy, 1 otherwise.
     Healthcheck(healthcheck_cmd::HealthcheckArgs),
 }
@@ -52,6 +56,13 @@ pub enum Command {
 /// Parses the command line, runs the command, and turns any error into one line on stderr.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Demo(args) = command {
+        // The demo brings everything it needs: no environment, no .env. Its stdout is the
+        // conversation, so the logs (stderr) say only what went wrong unless RUST_LOG asks.
+        telemetry::init_with_default(LogFormat::Text, telemetry::QUIET_FILTER);
+        return finish(block_on(demo::run(args)));
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(e) => {
@@ -60,18 +71,8 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("avito-reports: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Run) {
+    finish(block_on(async move {
+        match command {
             Command::Run => app::run(settings, app::shutdown_signal()).await,
             Command::Worker => app::run_worker(settings, app::shutdown_signal()).await,
             Command::Migrate => app::migrate(&settings).await,
@@ -81,8 +82,22 @@ pub fn main() -> ExitCode {
             Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
             Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,
+            Command::Demo(args) => demo::run(args).await,
         }
-    });
+    }))
+}
+
+/// Runs `work` on a multi-threaded runtime.
+fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(work)
+}
+
+/// Any error becomes one line on stderr and a failing exit code.
+fn finish(outcome: anyhow::Result<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -100,6 +115,16 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn demo_writes_to_demo_output_in_english_by_default() {
+        let cli = Cli::try_parse_from(["avito-reports", "demo"]).expect("parses");
+        let Some(Command::Demo(args)) = cli.command else {
+            panic!("not the demo: {cli:?}");
+        };
+        assert_eq!(args.out, std::path::PathBuf::from("demo-output"));
+        assert_eq!(args.lang, report_cmd::LangArg::En);
     }
 
     #[test]

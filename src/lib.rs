@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod export;
 pub mod export_cmd;
 pub mod healthcheck_cmd;

@@ -52,21 +52,35 @@ pub async fn send_screen(
 }
 
 /// Edits the hub message in place. "Message is not modified" (the user pressed a button
-/// that leads to the screen already shown) is success.
+/// that leads to the screen already shown) is success. Edits are not paced by the throttle
+/// (Telegram counts them apart from sends), so a quick run of presses can meet a 429: its
+/// `retry_after` is waited out when short, rather than showing the user an error.
 pub async fn edit_screen(
     bot: &TgBot,
     chat: ChatId,
     message_id: MessageId,
     screen: Screen,
 ) -> Result<(), RequestError> {
-    let sent = bot
-        .edit_message_text(chat, message_id, screen.text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(screen.keyboard)
-        .await;
-    match sent {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e),
+    const RETRIES: u32 = 2;
+    const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+    let mut retries = 0;
+    loop {
+        let sent = bot
+            .edit_message_text(chat, message_id, screen.text.clone())
+            .parse_mode(ParseMode::Html)
+            .reply_markup(screen.keyboard.clone())
+            .await;
+        match sent {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(()),
+            Err(RequestError::RetryAfter(wait))
+                if retries < RETRIES && wait.duration() <= LONGEST_WAIT =>
+            {
+                retries += 1;
+                tracing::debug!(wait = ?wait.duration(), "Telegram asked to slow down an edit");
+                tokio::time::sleep(wait.duration()).await;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

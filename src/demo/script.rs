@@ -1,0 +1,382 @@
+//! The user's steps: a seller meets the bot, connects an Avito account, looks around the hub,
+//! asks for a report, sets a schedule, gets `/stats` in the team group and exports the chats.
+//!
+//! Buttons are found by their callback data in the messages the user sees (never by a
+//! remembered message id), and every wait is bounded (see [`Session`]).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveTime, Timelike, Utc};
+use chrono_tz::Tz;
+use sandbox::telegram::{BOT_USERNAME, SeenMessage};
+
+use super::session::{Session, button_data, report_counters};
+use crate::export::texts::X;
+use crate::i18n::{self, Lang};
+
+/// A reply to a message or a press.
+const REPLY_WAIT: Duration = Duration::from_secs(30);
+/// A report: Avito's statistics operations allow one request a minute, which a report may
+/// have to wait for.
+const REPORT_WAIT: Duration = Duration::from_secs(150);
+/// The whole export, from the press to the workbook.
+const EXPORT_WAIT: Duration = Duration::from_secs(180);
+
+/// Who plays the user, in the language the demo runs in.
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub user_id: i64,
+    pub first_name: &'static str,
+    pub lang: Lang,
+    pub profile_name: &'static str,
+    pub group_id: i64,
+    pub group_title: &'static str,
+}
+
+impl Persona {
+    pub fn new(lang: Lang) -> Self {
+        let (first_name, profile_name, group_title) = match lang {
+            Lang::En => ("Anna", "My shop", "Shop team"),
+            Lang::Ru => ("Анна", "Мой магазин", "Команда магазина"),
+        };
+        Self {
+            user_id: 1001,
+            first_name,
+            lang,
+            profile_name,
+            group_id: -4_001,
+            group_title,
+        }
+    }
+}
+
+/// The Avito credentials the user types (the emulator's account).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// What the demo leaves behind.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The on-demand report as delivered (its messages' text).
+    pub report: String,
+    /// The group's `/stats` report as delivered.
+    pub stats: String,
+    /// The workbook's file name and bytes, as the bot uploaded it.
+    pub workbook: (String, Vec<u8>),
+    /// `/metrics` after the journey.
+    pub metrics: String,
+}
+
+/// Plays the whole journey.
+pub async fn play(
+    s: &mut Session,
+    who: &Persona,
+    credentials: &Credentials,
+) -> anyhow::Result<Outcome> {
+    let me = s.me();
+
+    s.step(1, "/start");
+    let after = s.last_bot_id(me);
+    s.say("/start").await;
+    s.reply(me, after, "the greeting", REPLY_WAIT, |_| true)
+        .await?;
+
+    s.step(2, "Adding an Avito profile");
+    let after = s.last_bot_id(me);
+    s.say("/add_profile").await;
+    let asked = s
+        .reply(
+            me,
+            after,
+            "the question for the profile's name",
+            REPLY_WAIT,
+            |_| true,
+        )
+        .await?;
+    s.say(who.profile_name).await;
+    let asked = s
+        .reply(
+            me,
+            asked.message_id,
+            "the question for the client_id",
+            REPLY_WAIT,
+            |_| true,
+        )
+        .await?;
+    s.say(&credentials.client_id).await;
+    let asked = s
+        .reply(
+            me,
+            asked.message_id,
+            "the question for the client_secret",
+            REPLY_WAIT,
+            |_| true,
+        )
+        .await?;
+    s.say_secret(&credentials.client_secret).await;
+    let added = s
+        .wait_in(
+            me,
+            "the confirmation that the profile was added",
+            REPLY_WAIT,
+            |messages| {
+                let new = messages
+                    .iter()
+                    .filter(|m| m.from_bot && m.message_id > asked.message_id);
+                for m in new {
+                    if let Some(data) = button_data(m, "profile_view:") {
+                        return Some(Ok(data));
+                    }
+                    if button_data(m, "add_retry").is_some() {
+                        return Some(Err(anyhow::anyhow!(
+                            "the bot could not check the account with Avito: “{}”",
+                            m.text_or_caption()
+                        )));
+                    }
+                }
+                None
+            },
+        )
+        .await?;
+    let profile = added
+        .strip_prefix("profile_view:")
+        .context("the profile button's data")?
+        .to_owned();
+    let data = |action: &str| format!("{action}:{profile}");
+
+    s.step(3, "The /profiles hub");
+    let hub = open_hub(s, &data("profile_view")).await?;
+    s.press(me, hub, &data("profile_view"), REPLY_WAIT).await?;
+
+    s.step(4, "A report now");
+    let before = report_counters(&s.metrics().await?, "now");
+    let after = s.last_bot_id(me);
+    s.press(me, hub, &data("report_now"), REPLY_WAIT).await?;
+    s.report_counted("now", before, me, REPORT_WAIT).await?;
+    s.sync();
+    let report = texts_after(&s.messages(me), after);
+    if report.is_empty() {
+        return Err(s.error("the report was counted as sent but no message arrived"));
+    }
+
+    s.step(5, "A daily schedule");
+    s.press(me, hub, &data("profile_report"), REPLY_WAIT)
+        .await?;
+    s.press(me, hub, &data("report_set_chat"), REPLY_WAIT)
+        .await?;
+    s.press(me, hub, &data("report_chat_here"), REPLY_WAIT)
+        .await?;
+    s.press(me, hub, &data("report_set_time"), REPLY_WAIT)
+        .await?;
+    let time = report_time(Utc::now(), chrono_tz::Europe::Moscow);
+    let time_set = format!("time_set:{profile}:{}", time.replace(':', ""));
+    s.press(me, hub, &time_set, REPLY_WAIT).await?;
+    // Back to the card: its "next report" line shows the schedule at work.
+    s.press(me, hub, &data("profile_view"), REPLY_WAIT).await?;
+
+    s.step(6, "/stats in the team group");
+    s.transcript.narrate(&format!(
+        "{} adds the bot to her team's group «{}»",
+        who.first_name, who.group_title
+    ));
+    let group = s.emulator().group(who.group_id, who.group_title);
+    s.watch_group(&group);
+    let after = s.last_bot_id(group.id());
+    s.say_in(&group, &format!("/profiles@{BOT_USERNAME}")).await;
+    let view = data("profile_view");
+    let group_hub = s
+        .reply(group.id(), after, "the hub in the group", REPLY_WAIT, |m| {
+            button_data(m, &view).is_some()
+        })
+        .await?
+        .message_id;
+    for action in [
+        "profile_view",
+        "profile_report",
+        "report_set_chat",
+        "report_chat_here",
+    ] {
+        s.press(group.id(), group_hub, &data(action), REPLY_WAIT)
+            .await?;
+    }
+    let before = report_counters(&s.metrics().await?, "stats");
+    let after = s.last_bot_id(group.id());
+    s.say_in(&group, &format!("/stats@{BOT_USERNAME}")).await;
+    s.report_counted("stats", before, group.id(), REPORT_WAIT)
+        .await?;
+    s.sync();
+    let stats = texts_after(&s.messages(group.id()), after);
+    if stats.is_empty() {
+        return Err(s.error("/stats was counted as sent but no message arrived"));
+    }
+
+    s.step(7, "Chats to Excel");
+    let hub = open_hub(s, &data("profile_view")).await?;
+    s.press(me, hub, &data("profile_view"), REPLY_WAIT).await?;
+    let after = s.last_bot_id(me);
+    s.press(me, hub, &data("export_messenger"), REPLY_WAIT)
+        .await?;
+    let done = locale_prefix(i18n::text(who.lang, X::Done));
+    let failed = locale_prefix(i18n::text(who.lang, X::Failed));
+    let workbook = s
+        .wait_in(me, "the exported workbook", EXPORT_WAIT, |messages| {
+            let new: Vec<&SeenMessage> = messages
+                .iter()
+                .filter(|m| m.from_bot && m.message_id > after)
+                .collect();
+            if let Some(m) = new
+                .iter()
+                .find(|m| m.text_or_caption().starts_with(&failed))
+            {
+                return Some(Err(anyhow::anyhow!(
+                    "the export failed: “{}”",
+                    m.text_or_caption()
+                )));
+            }
+            let finished = new.iter().any(|m| m.text_or_caption().starts_with(&done));
+            let document = new.iter().find_map(|m| m.document.as_ref());
+            match (finished, document) {
+                (true, Some(doc)) => Some(Ok((
+                    doc.file_name
+                        .clone()
+                        .unwrap_or_else(|| "avito-chats.xlsx".to_owned()),
+                    doc.bytes.clone(),
+                ))),
+                _ => None,
+            }
+        })
+        .await?;
+
+    s.sync();
+    let metrics = s.metrics().await?;
+    Ok(Outcome {
+        report,
+        stats,
+        workbook,
+        metrics,
+    })
+}
+
+/// `/profiles` in the private chat; the new hub message's id.
+async fn open_hub(s: &mut Session, view: &str) -> anyhow::Result<i32> {
+    let me = s.me();
+    let after = s.last_bot_id(me);
+    s.say("/profiles").await;
+    Ok(s.reply(me, after, "the /profiles hub", REPLY_WAIT, |m| {
+        button_data(m, view).is_some()
+    })
+    .await?
+    .message_id)
+}
+
+/// The text of the bot's messages after `after`, one blank line between messages.
+fn texts_after(messages: &[SeenMessage], after: i32) -> String {
+    messages
+        .iter()
+        .filter(|m| m.from_bot && m.message_id > after)
+        .map(|m| m.text_or_caption().trim_end())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// The fixed start of a locale text (before its first placeholder), as displayed: the needle
+/// that tells one bot message from another in any language.
+fn locale_prefix(template: &str) -> String {
+    let head = template.split('{').next().unwrap_or("");
+    let mut shown = String::with_capacity(head.len());
+    let mut in_tag = false;
+    for c in head.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => shown.push(c),
+            _ => {}
+        }
+    }
+    shown.trim().to_owned()
+}
+
+/// The daily report time the user picks: 18:00, or 20:00 when 18:00 is less than a quarter of
+/// an hour away (a scheduled report in the middle of the demo would only confuse it).
+pub fn report_time(now: DateTime<Utc>, tz: Tz) -> &'static str {
+    let local = now.with_timezone(&tz).time();
+    let soon = |at: NaiveTime| {
+        let until = (at.num_seconds_from_midnight() as i64
+            - local.num_seconds_from_midnight() as i64)
+            .rem_euclid(24 * 3600);
+        until < 15 * 60
+    };
+    match NaiveTime::from_hms_opt(18, 0, 0) {
+        Some(six) if soon(six) => "20:00",
+        _ => "18:00",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn locale_prefixes_are_the_displayed_start_of_a_text() {
+        assert_eq!(
+            locale_prefix("✅ <b>Export of {name} is ready</b>\nChats: {chats}"),
+            "✅ Export of"
+        );
+        assert_eq!(
+            locale_prefix(i18n::text(Lang::Ru, X::Done)),
+            "✅ Выгрузка «"
+        );
+        assert_eq!(
+            locale_prefix(i18n::text(Lang::En, X::Failed)),
+            "❌ Export of"
+        );
+    }
+
+    #[test]
+    fn the_report_time_is_never_about_to_fire() {
+        let moscow = chrono_tz::Europe::Moscow;
+        let at = |h, m| {
+            moscow
+                .with_ymd_and_hms(2025, 3, 10, h, m, 0)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+                .expect("a valid time")
+        };
+        assert_eq!(report_time(at(9, 0), moscow), "18:00");
+        assert_eq!(report_time(at(17, 50), moscow), "20:00");
+        assert_eq!(report_time(at(18, 0), moscow), "20:00");
+        assert_eq!(report_time(at(18, 1), moscow), "18:00");
+        assert_eq!(report_time(at(18, 30), moscow), "18:00");
+    }
+
+    #[test]
+    fn report_texts_are_the_bot_messages_after_the_press() {
+        let m = |id, from_bot, text: &str| SeenMessage {
+            message_id: id,
+            chat_id: 1,
+            from_bot,
+            from_user: None,
+            text: Some(text.to_owned()),
+            raw_text: None,
+            parse_mode: None,
+            buttons: vec![],
+            document: None,
+            forwarded_from_channel: None,
+            edited: false,
+            edit_count: 0,
+        };
+        let chat = [
+            m(1, true, "hub"),
+            m(2, false, "typed"),
+            m(3, true, "part 1\n"),
+            m(4, true, "part 2"),
+        ];
+        assert_eq!(texts_after(&chat, 1), "part 1\n\npart 2");
+    }
+}
