@@ -90,6 +90,11 @@ async fn every_command_has_help() {
         vec!["run", "--help"],
         vec!["migrate", "--help"],
         vec!["sandbox", "--help"],
+        vec!["demo", "--help"],
+        vec!["worker", "--help"],
+        vec!["export", "--help"],
+        vec!["healthcheck", "--help"],
+        vec!["jobs", "list", "--help"],
         vec!["avito", "check", "--help"],
     ] {
         let out = run(&args, &[]).await;

@@ -248,6 +248,8 @@ fn demo_plays_the_whole_journey_and_leaves_report_workbook_and_metrics() {
 
     let metrics = run.file("metrics.txt");
     for series in [
+        "avito_reports_updates_handled_total{kind=\"message\"}",
+        "avito_reports_updates_handled_total{kind=\"callback_query\"}",
         "avito_reports_reports_sent_total{kind=\"now\"}",
         "avito_reports_reports_sent_total{kind=\"stats\"}",
         "avito_reports_avito_requests_total{operation=\"getAccessToken\",status=\"200\"}",
