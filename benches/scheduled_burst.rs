@@ -3,7 +3,8 @@
 //! the last delivery against the bound Telegram's rate sets, duplicates, and 429s received.
 //!
 //! Run: `cargo bench --bench scheduled_burst` (`-- --tasks 300` for a quicker run,
-//! `-- --postgres` to use the PostgreSQL server instead of a SQLite file).
+//! `-- --postgres` to use the PostgreSQL server instead of a SQLite file, `-- --rate N` to give
+//! the worker `TELEGRAM_MESSAGES_PER_SEC=N` instead of its default).
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let postgres = args.iter().any(|a| a == "--postgres");
+    let rate: Option<String> = args.iter().skip_while(|a| *a != "--rate").nth(1).cloned();
 
     let dir = tempfile::tempdir()?;
     let (url, pg_name) = if postgres {
@@ -126,7 +128,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let log = dir.path().join("worker.log");
-    let mut worker = tokio::process::Command::new(env!("CARGO_BIN_EXE_avito-reports"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_avito-reports"));
+    command
         .arg("worker")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -140,8 +143,11 @@ async fn main() -> anyhow::Result<()> {
         .env("JOBS_CONCURRENCY", "64")
         .current_dir(dir.path())
         .stderr(std::fs::File::create(&log)?)
-        .kill_on_drop(true)
-        .spawn()?;
+        .kill_on_drop(true);
+    if let Some(rate) = &rate {
+        command.env("TELEGRAM_MESSAGES_PER_SEC", rate);
+    }
+    let mut worker = command.spawn()?;
 
     let chats: Vec<i64> = (1..=tasks).map(|n| 100_000 + i64::from(n)).collect();
     let delivered = |chat: i64| {
