@@ -14,7 +14,10 @@ mod workers;
 
 pub use deliver::{Outcome, deliver};
 pub use planner::{plan_once, reconcile};
-pub use queue::{DeliverReport, ExportChats, JobQueue, depths as queue_depths};
+pub use queue::{
+    DeliverReport, ExportChats, FINISHED_JOBS_KEPT, JobQueue, depths as queue_depths,
+    prune_finished,
+};
 pub use workers::run_workers;
 
 use crate::bot::{AppState, TgBot};

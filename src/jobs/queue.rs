@@ -141,7 +141,8 @@ pub async fn depths(db: &DatabaseConnection) -> Result<Vec<(&'static str, i64)>,
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
             "SELECT COUNT(*) AS n FROM Jobs WHERE job_type = $1 \
-             AND status IN ('Pending', 'Queued') AND run_at <= strftime('%s', 'now')"
+             AND status IN ('Pending', 'Queued') \
+             AND run_at <= CAST(strftime('%s', 'now') AS INTEGER)"
         }
         DbBackend::Postgres => {
             "SELECT COUNT(*) AS n FROM apalis.jobs WHERE job_type = $1 \
@@ -168,6 +169,47 @@ pub async fn depths(db: &DatabaseConnection) -> Result<Vec<(&'static str, i64)>,
         out.push((name, n));
     }
     Ok(out)
+}
+
+/// How long finished jobs stay in the queue's tables (for `apalis` inspection); what was
+/// delivered stays in `report_runs` and `exports` for good.
+pub const FINISHED_JOBS_KEPT: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+
+/// Deletes jobs that finished (done, killed, or failed with no attempts left) longer than
+/// `kept` ago; apalis leaves them in its tables forever (about one row per delivered slot).
+/// Returns how many were deleted.
+pub async fn prune_finished(
+    db: &DatabaseConnection,
+    kept: std::time::Duration,
+) -> Result<u64, JobError> {
+    let finished =
+        "(status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts))";
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "DELETE FROM Jobs WHERE {finished} AND done_at IS NOT NULL \
+             AND done_at < CAST(strftime('%s', 'now') AS INTEGER) - $1"
+        ),
+        DbBackend::Postgres => format!(
+            "DELETE FROM apalis.jobs WHERE {finished} AND done_at IS NOT NULL \
+             AND done_at < now() - make_interval(secs => $1)"
+        ),
+        other => return Err(JobError::Unsupported(format!("{other:?}"))),
+    };
+    let seconds = i64::try_from(kept.as_secs()).unwrap_or(i64::MAX);
+    let value: sea_orm::Value = match db.get_database_backend() {
+        // make_interval takes double precision seconds.
+        DbBackend::Postgres => (seconds as f64).into(),
+        _ => seconds.into(),
+    };
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            [value],
+        ))
+        .await
+        .map_err(crate::db::DbError::from)?;
+    Ok(done.rows_affected())
 }
 
 /// Pushes one task; a job already queued under its idempotency key counts as queued

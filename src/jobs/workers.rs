@@ -13,6 +13,8 @@ use super::{JobContext, deliver, planner};
 use crate::ops::AlertCause;
 use crate::report::html_escape;
 
+/// How often finished jobs are cleared out of the queue's tables.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Pause before a failed worker is started again.
 const RESTART_PAUSE: Duration = Duration::from_secs(2);
 
@@ -31,13 +33,23 @@ pub async fn run_workers(ctx: JobContext, stop: watch::Receiver<bool>) {
     tracing::info!("job workers stopped");
 }
 
-/// Plans unplanned tasks every few poll intervals until stopped.
+/// Plans unplanned tasks every few poll intervals until stopped; now and then also clears
+/// long-finished jobs out of the queue's tables.
 async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
     let every = (ctx.state.settings.jobs.poll_interval * 2).max(Duration::from_millis(500));
+    let mut last_prune: Option<std::time::Instant> = None;
     loop {
         match planner::plan_once(&ctx).await {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "planning deliveries failed; retrying"),
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            last_prune = Some(std::time::Instant::now());
+            match super::prune_finished(&ctx.state.db, super::FINISHED_JOBS_KEPT).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(jobs = n, "finished jobs cleared from the queue"),
+                Err(e) => tracing::warn!(error = %e, "clearing finished jobs failed"),
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
