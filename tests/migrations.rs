@@ -26,6 +26,22 @@ async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
         .is_ok()
 }
 
+async fn index_exists(db: &DatabaseConnection, engine: Engine, name: &str) -> bool {
+    let sql = match engine {
+        Engine::Sqlite => {
+            format!("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '{name}'")
+        }
+        Engine::Postgres => format!("SELECT 1 FROM pg_indexes WHERE indexname = '{name}'"),
+    };
+    db.query_all_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        sql,
+    ))
+    .await
+    .map(|rows| !rows.is_empty())
+    .unwrap_or(false)
+}
+
 async fn migrations_apply_and_revert_cleanly(engine: Engine) {
     let Some(test_db) = TestDatabase::fresh(engine).await else {
         return;
@@ -48,7 +64,9 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 7);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 8);
+    // The planner's once-a-second question is indexed.
+    assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 
     // Applying again is a no-op, as `run` does at every start.
     db::migrate(&conn).await.expect("migrate up twice");

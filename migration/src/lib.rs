@@ -12,6 +12,7 @@ mod m20261123_000004_create_report_runs;
 mod m20261123_000005_create_dialogues;
 mod m20261123_000006_create_exports;
 mod m20261123_000007_create_admin_alerts;
+mod m20261123_000008_index_tasks_to_plan;
 
 pub mod idents;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_dialogues::Migration),
             Box::new(m20261123_000006_create_exports::Migration),
             Box::new(m20261123_000007_create_admin_alerts::Migration),
+            Box::new(m20261123_000008_index_tasks_to_plan::Migration),
         ]
     }
 }
