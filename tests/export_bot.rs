@@ -181,7 +181,7 @@ async fn hub_export_sends_a_complete_workbook_and_refuses_a_second_one_while_run
     })
     .await;
     let text = status.text_or_caption();
-    assert!(text.contains("Chats: 1250, messages:"), "{text}");
+    assert!(text.contains("Chats: 1,250, messages:"), "{text}");
     assert!(
         status.edit_count >= 2,
         "progress was shown on the way: {status:?}"

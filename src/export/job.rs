@@ -58,8 +58,8 @@ pub async fn request_from_hub(
                 lang,
                 X::AlreadyRunning,
                 &[
-                    ("done", &row.chats_done.to_string()),
-                    ("known", &row.chats_total.unwrap_or(0).to_string()),
+                    ("done", &count(lang, row.chats_done)),
+                    ("known", &count(lang, row.chats_total.unwrap_or(0))),
                 ],
             )));
         }
@@ -242,6 +242,11 @@ fn shown_name(lang: Lang, profile: &avito_profile::Model, since: Option<NaiveDat
     }
 }
 
+/// A count as the reports write numbers (1,250 / 1 250).
+fn count(lang: Lang, n: impl TryInto<i64>) -> String {
+    crate::report::format::integer(n.try_into().unwrap_or(i64::MAX), lang)
+}
+
 /// A failed export: what the user reads, and what the row records.
 struct Failure {
     reason: String,
@@ -388,8 +393,8 @@ fn progress_text(lang: Lang, name: &str, s: &Snapshot) -> String {
         X::Progress,
         &[
             ("name", name),
-            ("done", &s.chats_done.to_string()),
-            ("known", &s.chats_known.to_string()),
+            ("done", &count(lang, s.chats_done)),
+            ("known", &count(lang, s.chats_known)),
             (
                 "more",
                 if s.listing_done {
@@ -398,7 +403,7 @@ fn progress_text(lang: Lang, name: &str, s: &Snapshot) -> String {
                     x(lang, X::ProgressMore)
                 },
             ),
-            ("messages", &s.messages.to_string()),
+            ("messages", &count(lang, s.messages)),
             ("elapsed", &elapsed(s.elapsed)),
         ],
     )
@@ -419,8 +424,8 @@ fn done_text(lang: Lang, name: &str, summary: &ExportSummary, s: &Snapshot) -> S
         X::Done,
         &[
             ("name", name),
-            ("chats", &summary.chats.to_string()),
-            ("messages", &summary.messages.to_string()),
+            ("chats", &count(lang, summary.chats)),
+            ("messages", &count(lang, summary.messages)),
             ("elapsed", &elapsed(s.elapsed)),
             ("files", &files),
         ],
