@@ -176,8 +176,9 @@ async fn serve(
     }
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
     if let Some(server) = http {
-        let probes =
-            Probes::new(db.clone(), polling.clone()).on_scrape(count_queued_jobs(db.clone()));
+        let scraped = db.clone();
+        let probes = Probes::new(db.clone(), polling.clone())
+            .on_scrape(move || count_queued_jobs(scraped.clone()));
         tokio::spawn(async move {
             let until = async move {
                 let _ = http_stopped.await;
@@ -296,21 +297,14 @@ fn avito_client(
 }
 
 /// A `/metrics` scrape hook that counts the jobs waiting in each queue.
-fn count_queued_jobs(
-    db: DatabaseConnection,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static {
-    move || {
-        let db = db.clone();
-        Box::pin(async move {
-            match jobs::queue_depths(&db).await {
-                Ok(depths) => {
-                    for (queue, depth) in depths {
-                        ops::metrics::set_queue_depth(queue, depth);
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot count the queued jobs"),
+async fn count_queued_jobs(db: DatabaseConnection) {
+    match jobs::queue_depths(&db).await {
+        Ok(depths) => {
+            for (queue, depth) in depths {
+                ops::metrics::set_queue_depth(queue, depth);
             }
-        })
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count the queued jobs"),
     }
 }
 

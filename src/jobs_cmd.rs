@@ -112,12 +112,8 @@ async fn rerun(
     }
     let queue = JobQueue::new(db, &settings.jobs)?;
     let job = DeliverReport {
-        task_id,
-        version: task.schedule_version,
-        slot: slot.timestamp(),
-        attempt: 0,
         rerun: true,
-        recheck: 0,
+        ..DeliverReport::planned(&task, slot)
     };
     queue.schedule_delivery(job, Utc::now()).await?;
     println!("run {run_id} queued again; a running worker delivers it shortly");

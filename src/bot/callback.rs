@@ -66,7 +66,7 @@ pub enum Callback {
 }
 
 /// How far back the hub's "recent chats" export reaches.
-pub const RECENT_EXPORT_DAYS: i64 = 30;
+pub const RECENT_EXPORT_DAYS: u64 = 30;
 
 /// Why callback data was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

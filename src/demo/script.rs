@@ -81,13 +81,13 @@ pub async fn play(
 
     s.step(1, "/start");
     let after = s.last_bot_id(me);
-    s.say("/start").await;
+    s.say("/start").await?;
     s.reply(me, after, "the greeting", REPLY_WAIT, |_| true)
         .await?;
 
     s.step(2, "Adding an Avito profile");
     let after = s.last_bot_id(me);
-    s.say("/add_profile").await;
+    s.say("/add_profile").await?;
     let asked = s
         .reply(
             me,
@@ -97,7 +97,7 @@ pub async fn play(
             |_| true,
         )
         .await?;
-    s.say(who.profile_name).await;
+    s.say(who.profile_name).await?;
     let asked = s
         .reply(
             me,
@@ -107,7 +107,7 @@ pub async fn play(
             |_| true,
         )
         .await?;
-    s.say(&credentials.client_id).await;
+    s.say(&credentials.client_id).await?;
     let asked = s
         .reply(
             me,
@@ -117,7 +117,7 @@ pub async fn play(
             |_| true,
         )
         .await?;
-    s.say_secret(&credentials.client_secret).await;
+    s.say_secret(&credentials.client_secret).await?;
     let added = s
         .wait_in(
             me,
@@ -186,7 +186,8 @@ pub async fn play(
     let group = s.emulator().group(who.group_id, who.group_title);
     s.watch_group(&group);
     let after = s.last_bot_id(group.id());
-    s.say_in(&group, &format!("/profiles@{BOT_USERNAME}")).await;
+    s.say_in(&group, &format!("/profiles@{BOT_USERNAME}"))
+        .await?;
     let view = data("profile_view");
     let group_hub = s
         .reply(group.id(), after, "the hub in the group", REPLY_WAIT, |m| {
@@ -205,7 +206,7 @@ pub async fn play(
     }
     let before = report_counters(&s.metrics().await?, "stats");
     let after = s.last_bot_id(group.id());
-    s.say_in(&group, &format!("/stats@{BOT_USERNAME}")).await;
+    s.say_in(&group, &format!("/stats@{BOT_USERNAME}")).await?;
     s.report_counted("stats", before, group.id(), REPORT_WAIT)
         .await?;
     s.sync();
@@ -265,7 +266,7 @@ pub async fn play(
 async fn open_hub(s: &mut Session, view: &str) -> anyhow::Result<i32> {
     let me = s.me();
     let after = s.last_bot_id(me);
-    s.say("/profiles").await;
+    s.say("/profiles").await?;
     Ok(s.reply(me, after, "the /profiles hub", REPLY_WAIT, |m| {
         button_data(m, view).is_some()
     })

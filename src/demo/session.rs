@@ -109,29 +109,38 @@ impl Session {
     }
 
     /// Writes `text` in the private chat with the bot.
-    pub async fn say(&mut self, text: &str) -> i32 {
+    pub async fn say(&mut self, text: &str) -> anyhow::Result<i32> {
         let me = self.me();
         self.take_turn(me).await;
-        let id = self.user.send_text(text);
+        let id = self
+            .user
+            .try_send_text(text)
+            .with_context(|| self.step.clone())?;
         self.transcript.you_wrote(me, id, text);
-        id
+        Ok(id)
     }
 
     /// Writes a secret in the private chat: the transcript shows it masked.
-    pub async fn say_secret(&mut self, secret: &str) -> i32 {
+    pub async fn say_secret(&mut self, secret: &str) -> anyhow::Result<i32> {
         let me = self.me();
         self.take_turn(me).await;
-        let id = self.user.send_text(secret);
+        let id = self
+            .user
+            .try_send_text(secret)
+            .with_context(|| self.step.clone())?;
         self.transcript.you_wrote(me, id, MASK);
-        id
+        Ok(id)
     }
 
     /// Writes `text` in a group.
-    pub async fn say_in(&mut self, group: &SimChat, text: &str) -> i32 {
+    pub async fn say_in(&mut self, group: &SimChat, text: &str) -> anyhow::Result<i32> {
         self.take_turn(group.id()).await;
-        let id = self.user.send_text_in(group, text);
+        let id = self
+            .user
+            .try_send_text_in(group, text)
+            .with_context(|| self.step.clone())?;
         self.transcript.you_wrote(group.id(), id, text);
-        id
+        Ok(id)
     }
 
     /// Waits out the user's reading time in `chat`, then records what they read.
@@ -217,7 +226,10 @@ impl Session {
                 )
             })?;
         self.transcript.you_pressed(chat, &label);
-        let query = self.user.press_button(chat, message_id, data);
+        let query = self
+            .user
+            .try_press_button(chat, message_id, data)
+            .with_context(|| format!("{}: pressing “{label}”", self.step))?;
         let deadline = tokio::time::Instant::now() + timeout;
         let answer = loop {
             if let Some(answer) = self.user.callback_answer(&query) {

@@ -293,14 +293,7 @@ async fn plan_next(ctx: &JobContext, due: &Due) -> Result<(), JobError> {
         }
     }
     if let Some(n) = next {
-        let job = DeliverReport {
-            task_id: due.task.id,
-            version: due.task.schedule_version,
-            slot: n.timestamp(),
-            attempt: 0,
-            rerun: false,
-            recheck: 0,
-        };
+        let job = DeliverReport::planned(&due.task, n);
         ctx.state.jobs.schedule_delivery(job, n).await?;
     }
     slots::advance(db, due.task.id, due.task.schedule_version, due.slot, next).await?;

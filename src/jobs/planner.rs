@@ -29,16 +29,9 @@ pub async fn plan_once(ctx: &JobContext) -> Result<usize, JobError> {
         let Some(next) = schedule.next_after(now) else {
             continue;
         };
-        let job = DeliverReport {
-            task_id: task.id,
-            version: task.schedule_version,
-            slot: next.timestamp(),
-            attempt: 0,
-            rerun: false,
-            recheck: 0,
-        };
         // Queue first, then record: a crash in between leaves the task unplanned, and the
         // next pass pushes the same job again (a no-op).
+        let job = DeliverReport::planned(&task, next);
         ctx.state.jobs.schedule_delivery(job, next).await?;
         if slots::set_planned(db, task.id, task.schedule_version, next).await? {
             tracing::info!(task_id = task.id, version = task.schedule_version, %next, "planned");
@@ -56,14 +49,7 @@ pub async fn reconcile(ctx: &JobContext) -> Result<usize, JobError> {
         let Some(next) = task.next_run_at else {
             continue;
         };
-        let job = DeliverReport {
-            task_id: task.id,
-            version: task.schedule_version,
-            slot: next.timestamp(),
-            attempt: 0,
-            rerun: false,
-            recheck: 0,
-        };
+        let job = DeliverReport::planned(&task, next);
         ctx.state.jobs.schedule_delivery(job, next).await?;
         pushed += 1;
     }

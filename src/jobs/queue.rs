@@ -30,6 +30,18 @@ pub struct DeliverReport {
 }
 
 impl DeliverReport {
+    /// The planned (first) delivery of `task`'s `slot` under its current schedule version.
+    pub fn planned(task: &crate::db::entities::report_task::Model, slot: DateTime<Utc>) -> Self {
+        Self {
+            task_id: task.id,
+            version: task.schedule_version,
+            slot: slot.timestamp(),
+            attempt: 0,
+            rerun: false,
+            recheck: 0,
+        }
+    }
+
     pub fn slot_time(&self) -> Option<DateTime<Utc>> {
         DateTime::from_timestamp(self.slot, 0)
     }
@@ -136,39 +148,35 @@ fn queues() -> [(&'static str, &'static str); 2] {
     ]
 }
 
-/// Jobs due and waiting for a worker in each queue (not those planned for later).
+/// Jobs due and waiting for a worker in each queue (not those planned for later), in one
+/// query.
 pub async fn depths(db: &DatabaseConnection) -> Result<Vec<(&'static str, i64)>, JobError> {
-    let sql = match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM Jobs WHERE job_type = $1 \
-             AND status IN ('Pending', 'Queued') \
-             AND run_at <= CAST(strftime('%s', 'now') AS INTEGER)"
-        }
-        DbBackend::Postgres => {
-            "SELECT COUNT(*) AS n FROM apalis.jobs WHERE job_type = $1 \
-             AND status IN ('Pending', 'Queued') AND run_at <= now()"
-        }
+    let (table, now) = match db.get_database_backend() {
+        // `run_at` is Unix seconds; strftime gives text, which SQLite orders after any number.
+        DbBackend::Sqlite => ("Jobs", "CAST(strftime('%s', 'now') AS INTEGER)"),
+        DbBackend::Postgres => ("apalis.jobs", "now()"),
         other => return Err(JobError::Unsupported(format!("{other:?}"))),
     };
-    let mut out = Vec::with_capacity(2);
-    for (name, job_type) in queues() {
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                db.get_database_backend(),
-                sql,
-                [job_type.into()],
-            ))
-            .await
+    let sql = format!(
+        "SELECT job_type, COUNT(*) AS n FROM {table} \
+         WHERE status IN ('Pending', 'Queued') AND run_at <= {now} GROUP BY job_type"
+    );
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .map_err(crate::db::DbError::from)?;
+    let mut counts = std::collections::HashMap::new();
+    for row in rows {
+        let job_type: String = row
+            .try_get("", "job_type")
             .map_err(crate::db::DbError::from)?;
-        let n = match row {
-            Some(row) => row
-                .try_get::<i64>("", "n")
-                .map_err(crate::db::DbError::from)?,
-            None => 0,
-        };
-        out.push((name, n));
+        let n: i64 = row.try_get("", "n").map_err(crate::db::DbError::from)?;
+        counts.insert(job_type, n);
     }
-    Ok(out)
+    Ok(queues()
+        .into_iter()
+        .map(|(name, job_type)| (name, counts.get(job_type).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// How long finished jobs stay in the queue's tables (for `apalis` inspection); what was
@@ -182,30 +190,27 @@ pub async fn prune_finished(
     db: &DatabaseConnection,
     kept: std::time::Duration,
 ) -> Result<u64, JobError> {
-    let finished =
-        "(status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts))";
-    let sql = match db.get_database_backend() {
-        DbBackend::Sqlite => format!(
-            "DELETE FROM Jobs WHERE {finished} AND done_at IS NOT NULL \
-             AND done_at < CAST(strftime('%s', 'now') AS INTEGER) - $1"
-        ),
-        DbBackend::Postgres => format!(
-            "DELETE FROM apalis.jobs WHERE {finished} AND done_at IS NOT NULL \
-             AND done_at < now() - make_interval(secs => $1)"
-        ),
+    let Some(cutoff) = chrono::Duration::from_std(kept)
+        .ok()
+        .and_then(|kept| Utc::now().checked_sub_signed(kept))
+    else {
+        return Ok(0); // kept longer than time goes back: nothing is old enough
+    };
+    let (table, cutoff): (&str, sea_orm::Value) = match db.get_database_backend() {
+        // `done_at` is Unix seconds on SQLite, a timestamptz on PostgreSQL.
+        DbBackend::Sqlite => ("Jobs", cutoff.timestamp().into()),
+        DbBackend::Postgres => ("apalis.jobs", cutoff.into()),
         other => return Err(JobError::Unsupported(format!("{other:?}"))),
     };
-    let seconds = i64::try_from(kept.as_secs()).unwrap_or(i64::MAX);
-    let value: sea_orm::Value = match db.get_database_backend() {
-        // make_interval takes double precision seconds.
-        DbBackend::Postgres => (seconds as f64).into(),
-        _ => seconds.into(),
-    };
+    let sql = format!(
+        "DELETE FROM {table} WHERE done_at < $1 AND (status IN ('Done', 'Killed') \
+         OR (status = 'Failed' AND attempts >= max_attempts))"
+    );
     let done = db
         .execute_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
             sql,
-            [value],
+            [cutoff],
         ))
         .await
         .map_err(crate::db::DbError::from)?;

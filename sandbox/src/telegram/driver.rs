@@ -61,7 +61,8 @@ impl SimChat {
 /// A simulated Telegram user. Its private chat with the bot has the user's id as chat id.
 ///
 /// The methods panic (with a message saying why) when asked to do something impossible,
-/// such as pressing a button that is not there: that is a bug in the test.
+/// such as pressing a button that is not there: that is a bug in the test. The `try_`
+/// variants return the [`DriverError`] instead.
 #[derive(Clone)]
 pub struct SimUser {
     pub(crate) shared: Arc<Shared>,
@@ -82,24 +83,39 @@ impl SimUser {
     /// Writes `text` in the private chat with the bot; returns the message id.
     /// Writing to the bot also un-blocks it, like the "Restart" button.
     pub fn send_text(&self, text: &str) -> i32 {
-        expect(send_text(&self.shared, self.id, self.id, text))
+        expect(self.try_send_text(text))
+    }
+
+    /// [`Self::send_text`] that says what went wrong instead of panicking (for callers that
+    /// are not tests, such as the demo).
+    pub fn try_send_text(&self, text: &str) -> Result<i32, DriverError> {
+        send_text(&self.shared, self.id, self.id, text)
     }
 
     /// Writes `text` in a group. With privacy mode on (as `getMe` says), the bot receives
     /// it only if it is a command or mentions the bot.
     pub fn send_text_in(&self, chat: &SimChat, text: &str) -> i32 {
-        expect(send_text(&self.shared, self.id, chat.id, text))
+        expect(self.try_send_text_in(chat, text))
+    }
+
+    /// [`Self::send_text_in`] without the panic.
+    pub fn try_send_text_in(&self, chat: &SimChat, text: &str) -> Result<i32, DriverError> {
+        send_text(&self.shared, self.id, chat.id, text)
     }
 
     /// Taps the inline button with `callback_data` on a message; returns the callback query id.
     pub fn press_button(&self, chat_id: i64, message_id: i32, callback_data: &str) -> String {
-        expect(press_button(
-            &self.shared,
-            self.id,
-            chat_id,
-            message_id,
-            callback_data,
-        ))
+        expect(self.try_press_button(chat_id, message_id, callback_data))
+    }
+
+    /// [`Self::press_button`] without the panic.
+    pub fn try_press_button(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        callback_data: &str,
+    ) -> Result<String, DriverError> {
+        press_button(&self.shared, self.id, chat_id, message_id, callback_data)
     }
 
     /// Forwards a post of `channel` with `text` into the private chat with the bot.

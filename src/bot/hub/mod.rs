@@ -342,7 +342,7 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 let today = Utc::now()
                     .with_timezone(&words::task_tz(&o.task))
                     .date_naive();
-                today - chrono::Days::new(RECENT_EXPORT_DAYS as u64)
+                today - chrono::Days::new(RECENT_EXPORT_DAYS)
             });
             let pressed =
                 job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id, since).await?;
