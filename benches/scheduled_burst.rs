@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
                 name: format!("Shop {n}"),
                 client_id: format!("client-{n}"),
                 client_secret_enc: secrets.encrypt(&format!("secret-{n}"))?,
-                avito_user_id: 1_000_000 + i64::from(n),
+                avito_user_id: Some(1_000_000 + i64::from(n)),
                 avito_account_name: None,
             },
             &TaskDefaults::default(),

@@ -26,12 +26,11 @@ use crate::retry::{self, Backoff};
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn startup_backoff(worker: &WorkerSettings) -> Backoff {
-    Backoff {
-        attempts: worker.startup_retries,
-        base: worker.backoff_base,
-        max: worker.backoff_max,
-        attempt_timeout: worker.startup_timeout,
-    }
+    Backoff::new(
+        worker.startup_retries,
+        worker.backoff_base,
+        worker.backoff_max,
+    )
 }
 
 /// Connects to the database (with start-up retries) and applies migrations.
@@ -39,6 +38,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
     let db = retry::retry(
         "database connection",
         startup_backoff(&settings.worker),
+        settings.worker.startup_timeout,
         || db::connect(&settings.database_url),
     )
     .await?;
@@ -89,9 +89,12 @@ async fn start_up(settings: &Settings, mode: Mode) -> anyhow::Result<Started> {
     let db = open_database(settings).await?;
 
     let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
-    let me = retry::retry("Telegram getMe", startup_backoff(&settings.worker), || {
-        bot.get_me().into_future()
-    })
+    let me = retry::retry(
+        "Telegram getMe",
+        startup_backoff(&settings.worker),
+        settings.worker.startup_timeout,
+        || bot.get_me().into_future(),
+    )
     .await?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
     if mode == Mode::Bot
@@ -321,12 +324,11 @@ async fn polling_listener(
     gave_up: Arc<GiveUp>,
     health: PollingHealth,
 ) -> Polling<Bot> {
-    let backoff = Backoff {
-        attempts: worker.polling_retries,
-        base: worker.backoff_base,
-        max: worker.backoff_max,
-        attempt_timeout: POLL_TIMEOUT,
-    };
+    let backoff = Backoff::new(
+        worker.polling_retries,
+        worker.backoff_base,
+        worker.backoff_max,
+    );
     let limit = worker.polling_retries;
     Polling::builder(bot)
         .timeout(POLL_TIMEOUT)

@@ -34,11 +34,16 @@ async fn check(args: CheckArgs, settings: &Settings) -> anyhow::Result<()> {
     let account = client.account(creds);
     match account.self_info().await {
         Ok(me) => {
-            println!(
-                "Avito account {}: {}",
-                me.id,
-                me.name.as_deref().unwrap_or("(no name)")
-            );
+            let name = me.name.as_deref().filter(|n| !n.trim().is_empty());
+            match me.id {
+                Some(id) => println!("Avito account {id}: {}", name.unwrap_or("(no name)")),
+                // The keys work (a token was issued); only the account id is missing.
+                None => println!(
+                    "Avito accepted the credentials but did not return the account id{}",
+                    name.map(|n| format!(" (account name: {n})"))
+                        .unwrap_or_default()
+                ),
+            }
             Ok(())
         }
         Err(e) => Err(anyhow::anyhow!(describe(&e))),

@@ -127,8 +127,8 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> anyhow::Result<()> {
     let creds = Credentials::new(&args.client_id, &args.client_secret)?;
     let client = AvitoClient::new(ClientConfig::from(settings))?;
     let account = client.account(creds);
-    let me = account
-        .self_info()
+    let account_id = account
+        .account_id()
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the Avito account: {e}"))?;
     let progress = Arc::new(Progress::default());
@@ -152,7 +152,7 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> anyhow::Result<()> {
             }
         })
     });
-    let result = export::export(&account, me.id, &opts, progress.clone(), &args.out).await;
+    let result = export::export(&account, account_id, &opts, progress.clone(), &args.out).await;
     if let Some(t) = ticker {
         t.abort();
     }

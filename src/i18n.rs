@@ -129,10 +129,37 @@ pub fn text(lang: Lang, key: impl TextKey) -> &'static str {
 
 /// The text with `{name}` placeholders replaced.
 pub fn format(lang: Lang, key: impl TextKey, args: &[(&str, &str)]) -> String {
-    args.iter()
-        .fold(text(lang, key).to_owned(), |acc, (name, value)| {
-            acc.replace(&format!("{{{name}}}"), value)
-        })
+    fill(text(lang, key), args)
+}
+
+/// Replaces the `{name}` placeholders of `template` in one pass over the template: a value is
+/// copied as it is and never scanned again, so a profile named `{title}` stays `{title}`.
+/// A placeholder with no argument is left as written.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(template.len() + args.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let (_, value) = args.iter().find(|(n, _)| *n == name)?;
+            Some((*value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Checks that every key of an area exists in every language with the same placeholders, and
@@ -215,6 +242,24 @@ mod tests {
         assert_eq!(Lang::from_code(Some("ru")), Lang::Ru);
         assert_eq!(Lang::from_code(Some("de")), Lang::Ru);
         assert_eq!(Lang::from_code(None), Lang::Ru);
+    }
+
+    #[test]
+    fn values_are_never_rescanned_for_placeholders() {
+        let t = "«{name}» reports {title} at {time}";
+        assert_eq!(
+            fill(
+                t,
+                &[("name", "{title}"), ("title", "{time}"), ("time", "09:00")]
+            ),
+            "«{title}» reports {time} at 09:00"
+        );
+        assert_eq!(fill("{a}{b}", &[("a", "{"), ("b", "}")]), "{}");
+        assert_eq!(fill("{unknown} {x", &[("x", "1")]), "{unknown} {x");
+        assert_eq!(
+            fill("ёлка {n}", &[("n", "<b>&amp;</b>")]),
+            "ёлка <b>&amp;</b>"
+        );
     }
 
     #[test]

@@ -1,19 +1,33 @@
-//! Bounded retries with exponential backoff and jitter, for start-up dependencies.
+//! The one retry policy of the crate: bounded attempts, exponential backoff with jitter. Used
+//! by start-up (database, Telegram), the Avito transport and token refresh, the export, and
+//! scheduled reports retried through the queue.
 
 use std::future::Future;
 use std::time::Duration;
 
-/// How to retry.
-#[derive(Debug, Clone, Copy)]
+/// How to retry: at most `attempts` tries, waiting base·2ⁿ⁻¹ (capped at `max`, ±20 %) after
+/// the n-th failure.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Backoff {
     pub attempts: u32,
     pub base: Duration,
     pub max: Duration,
-    /// Limit on one attempt.
-    pub attempt_timeout: Duration,
 }
 
 impl Backoff {
+    pub const fn new(attempts: u32, base: Duration, max: Duration) -> Self {
+        Self {
+            attempts,
+            base,
+            max,
+        }
+    }
+
+    /// Whether another attempt may follow `failures` failed ones.
+    pub fn allows_another(&self, failures: u32) -> bool {
+        failures < self.attempts
+    }
+
     /// Delay before attempt `n + 1` after `n` failures: base·2ⁿ⁻¹, capped, with ±20 % jitter so
     /// that replicas restarted together do not retry in lockstep.
     pub fn delay(&self, failures: u32) -> Duration {
@@ -32,10 +46,12 @@ pub struct GaveUp {
     pub last: String,
 }
 
-/// Runs `op` until it succeeds or the attempts are spent, logging each failure.
+/// Runs `op` until it succeeds or the attempts are spent, each attempt limited to
+/// `attempt_timeout`, logging each failure.
 pub async fn retry<T, E, F, Fut>(
     what: &'static str,
     policy: Backoff,
+    attempt_timeout: Duration,
     mut op: F,
 ) -> Result<T, GaveUp>
 where
@@ -45,11 +61,11 @@ where
 {
     let mut last = String::new();
     for attempt in 1..=policy.attempts {
-        let outcome = tokio::time::timeout(policy.attempt_timeout, op()).await;
+        let outcome = tokio::time::timeout(attempt_timeout, op()).await;
         match outcome {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) => last = e.to_string(),
-            Err(_) => last = format!("timed out after {:?}", policy.attempt_timeout),
+            Err(_) => last = format!("timed out after {attempt_timeout:?}"),
         }
         if attempt < policy.attempts {
             let delay = policy.delay(attempt);
@@ -69,23 +85,15 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
     fn quick(attempts: u32) -> Backoff {
-        Backoff {
-            attempts,
-            base: Duration::from_millis(1),
-            max: Duration::from_millis(4),
-            attempt_timeout: Duration::from_millis(200),
-        }
+        Backoff::new(attempts, Duration::from_millis(1), Duration::from_millis(4))
     }
 
     #[test]
     fn delay_grows_exponentially_and_is_capped() {
-        let b = Backoff {
-            attempts: 10,
-            base: Duration::from_secs(1),
-            max: Duration::from_secs(10),
-            attempt_timeout: Duration::from_secs(1),
-        };
+        let b = Backoff::new(10, Duration::from_secs(1), Duration::from_secs(10));
         let d1 = b.delay(1).as_secs_f64();
         let d3 = b.delay(3).as_secs_f64();
         let d9 = b.delay(9).as_secs_f64();
@@ -97,7 +105,7 @@ mod tests {
     #[tokio::test]
     async fn succeeds_after_transient_failures() {
         let calls = AtomicU32::new(0);
-        let value = retry("thing", quick(5), || async {
+        let value = retry("thing", quick(5), TIMEOUT, || async {
             if calls.fetch_add(1, Ordering::SeqCst) < 2 {
                 Err("not yet")
             } else {
@@ -113,7 +121,7 @@ mod tests {
     #[tokio::test]
     async fn gives_up_after_the_configured_attempts_with_the_last_error() {
         let calls = AtomicU32::new(0);
-        let err = retry("database", quick(3), || async {
+        let err = retry("database", quick(3), TIMEOUT, || async {
             calls.fetch_add(1, Ordering::SeqCst);
             Err::<(), _>("connection refused")
         })
@@ -128,7 +136,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hanging_attempt_times_out() {
-        let err = retry("telegram", quick(2), || async {
+        let err = retry("telegram", quick(2), TIMEOUT, || async {
             tokio::time::sleep(Duration::from_secs(60)).await;
             Ok::<(), &str>(())
         })

@@ -11,8 +11,8 @@ use avito_reports::avito::query::{
 };
 use avito_reports::avito::{
     Account, AvitoClient, AvitoError, ChatsQuery, ClientConfig, Credentials, RetryPolicy,
-    TokenRetry,
 };
+use avito_reports::retry::Backoff;
 use chrono::Duration as Days;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault};
 
@@ -38,18 +38,13 @@ impl Setup {
         .expect("emulator");
         let mut config = ClientConfig::new(emu.base_url().parse().expect("url"));
         config.rate_window = RATE_WINDOW;
+        let quick = Backoff::new(3, Duration::from_millis(10), Duration::from_millis(50));
         config.retry = RetryPolicy {
-            attempts: 3,
-            base: Duration::from_millis(10),
-            max: Duration::from_millis(50),
+            transient: quick,
             rate_limit_waits: 3,
             request_timeout: Duration::from_secs(5),
         };
-        config.token_retry = TokenRetry {
-            attempts: 3,
-            base: Duration::from_millis(10),
-            max: Duration::from_millis(50),
-        };
+        config.token_retry = quick;
         tune(&mut config);
         let client = AvitoClient::new(config).expect("client");
         Self { emu, client }
@@ -93,10 +88,10 @@ async fn self_info_names_the_account_and_a_hundred_calls_use_one_token() {
     let s = Setup::new(vec![small(1)]).await;
     let account = s.account(1);
     let me = account.self_info().await.expect("self");
-    assert_eq!(me.id, s.user_id(1));
+    assert_eq!(me.id, Some(s.user_id(1)));
     assert!(me.name.is_some());
     for _ in 0..99 {
-        account.wallet_balance(me.id).await.expect("balance");
+        account.wallet_balance(s.user_id(1)).await.expect("balance");
     }
     assert_eq!(s.emu.token_requests(), 1);
     assert_eq!(s.emu.request_count("getUserBalance"), 99);
@@ -124,7 +119,7 @@ async fn wrong_credentials_are_a_typed_error() {
 async fn a_token_that_expires_mid_run_is_refreshed_once() {
     let s = Setup::new(vec![small(1)]).await;
     let account = s.account(1);
-    let id = account.self_info().await.expect("self").id;
+    let id = account.account_id().await.expect("self");
     s.emu.expire_tokens();
     account
         .wallet_balance(id)
@@ -139,7 +134,7 @@ async fn a_token_that_expires_mid_run_is_refreshed_once() {
 async fn twenty_concurrent_callers_trigger_one_refresh() {
     let s = Setup::new(vec![small(1)]).await;
     let account = s.account(1);
-    let id = account.self_info().await.expect("self").id;
+    let id = account.account_id().await.expect("self");
     s.emu.expire_tokens();
     let calls = (0..20).map(|_| {
         let account = account.clone();
@@ -155,7 +150,7 @@ async fn twenty_concurrent_callers_trigger_one_refresh() {
 async fn a_401_leads_to_exactly_one_refresh_and_a_retry() {
     let s = Setup::new(vec![small(1)]).await;
     let account = s.account(1);
-    let id = account.self_info().await.expect("self").id;
+    let id = account.account_id().await.expect("self");
     s.emu.set_fault(
         "getUserBalance",
         Fault::Times(1, Box::new(Fault::Status(401))),
@@ -418,12 +413,12 @@ async fn messages_are_read_whether_bare_or_wrapped() {
 async fn every_operation_returns_typed_data_and_every_request_fits_the_spec() {
     let s = Setup::new(vec![small(1)]).await;
     let account = s.account(1);
-    let id = account.self_info().await.expect("self").id;
+    let id = account.account_id().await.expect("self");
     let yesterday = s.today() - Days::days(1);
     let week = DateRange::unchecked(yesterday - Days::days(6), yesterday);
 
     let balance = account.wallet_balance(id).await.expect("balance");
-    assert!(balance.real.0 >= 0.0);
+    assert!(balance.real.is_some_and(|r| r >= 0.0));
     account.cpa_balance().await.expect("cpa balance");
     let items = account.items(&[ItemStatus::Active]).await.expect("items");
     let first = items.first().expect("an item");

@@ -31,7 +31,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
             name: "Shop".into(),
             client_id: "client-1".into(),
             client_secret_enc: "v1:x".into(),
-            avito_user_id: 1_000_001,
+            avito_user_id: Some(1_000_001),
             avito_account_name: None,
         },
         &TaskDefaults::default(),

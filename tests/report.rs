@@ -68,8 +68,8 @@ async fn setup_with_limits(accounts: Vec<AccountSpec>, enforce_rate_limits: bool
     .expect("emulator");
     let mut config = ClientConfig::new(emu.base_url().parse().expect("url"));
     config.rate_window = Duration::from_millis(500);
-    config.retry.base = Duration::from_millis(10);
-    config.retry.max = Duration::from_millis(20);
+    config.retry.transient.base = Duration::from_millis(10);
+    config.retry.transient.max = Duration::from_millis(20);
     let client = AvitoClient::new(config).expect("client");
     Setup { emu, client }
 }
@@ -396,8 +396,9 @@ fn full_report() -> ProfileReport {
         lines: vec![
             MetricLine::new(Metric::Views, count(12_345), Some(count(11_000))),
             MetricLine::new(Metric::Contacts, count(456), Some(count(480))).with_parts(vec![
-                (Part::ContactsPhone, count(200)),
-                (Part::ContactsMessenger, count(300)),
+                (Part::ContactsPhoneOnly, count(156)),
+                (Part::ContactsChatOnly, count(256)),
+                (Part::ContactsPhoneAndChat, count(44)),
             ]),
             MetricLine::new(Metric::Favorites, count(78), Some(count(78))),
             MetricLine::new(

@@ -7,18 +7,20 @@
 //! let client = AvitoClient::new(ClientConfig::new("https://api.avito.ru".parse().unwrap()))?;
 //! let account = client.account(Credentials::new("client-id", "client-secret")?);
 //! let me = account.self_info().await?;
-//! println!("{} {:?}", me.id, me.name);
+//! println!("{:?} {:?}", me.id, me.name);
 //! # Ok(()) }
 //! ```
 
 mod cache;
 mod credentials;
 mod error;
+pub mod lenient;
 pub mod model;
 pub mod money;
 mod operation;
 mod ops;
 mod pacing;
+pub mod plausible;
 pub mod query;
 mod token;
 mod transport;
@@ -33,7 +35,7 @@ pub use credentials::Credentials;
 pub use error::{AvitoError, AvitoResult};
 pub use operation::Operation;
 pub use ops::ChatsQuery;
-pub use token::{AccessToken, NoTokenStore, TokenRetry, TokenStore};
+pub use token::{AccessToken, NoTokenStore, TokenStore, usable_token};
 pub use transport::RetryPolicy;
 
 use cache::ResponseCache;
@@ -46,7 +48,8 @@ use transport::{Request, Transport};
 pub struct ClientConfig {
     pub base_url: Url,
     pub retry: RetryPolicy,
-    pub token_retry: TokenRetry,
+    /// Token requests while Avito is briefly unavailable.
+    pub token_retry: crate::retry::Backoff,
     /// The rate-limit window (a minute on the real API; tests shorten it together with the
     /// emulator's).
     pub rate_window: Duration,
@@ -59,11 +62,11 @@ impl ClientConfig {
         Self {
             base_url,
             retry: RetryPolicy::default(),
-            token_retry: TokenRetry {
-                attempts: 4,
-                base: Duration::from_millis(500),
-                max: Duration::from_secs(8),
-            },
+            token_retry: crate::retry::Backoff::new(
+                4,
+                Duration::from_millis(500),
+                Duration::from_secs(8),
+            ),
             rate_window: Duration::from_secs(60),
             x_source: "avito-reports".to_owned(),
         }
@@ -104,8 +107,7 @@ impl AvitoClient {
                 AvitoError::InvalidRequest(format!("cannot build the HTTP client: {e}"))
             })?;
         let base_url = config.base_url.as_str().trim_end_matches('/').to_owned();
-        let token_url = oauth2::TokenUrl::new(format!("{base_url}/token"))
-            .map_err(|e| AvitoError::InvalidRequest(format!("bad AVITO_API_URL: {e}")))?;
+        let token_url = format!("{base_url}/token");
         Ok(Self {
             transport: Arc::new(Transport {
                 tokens: TokenManager::new(http.clone(), token_url, store, config.token_retry),

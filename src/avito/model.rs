@@ -1,104 +1,78 @@
-//! Typed answers of the Avito API, parsed tolerantly where the spec is inconsistent
-//! (`shared/avito/NOTES.md`, "SPEC QUIRK"): ids as numbers or strings, optional fields absent
-//! or null, and a metric the API leaves out is `None`, never 0.
+//! Typed answers of the Avito API, read tolerantly (see [`super::lenient`]): ids as numbers or
+//! strings, numbers where integers are documented, optional fields absent, null or of another
+//! type. A field the client cannot read is `None` — a metric Avito left out is never 0 — and
+//! only a list element that lacks what identifies it (an item without an id) is skipped.
+//! Whether a value is believable is judged later ([`super::plausible`]), where it is shown.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::lenient::{
+    self, opt_bool, opt_date, opt_f64, opt_i64, opt_object, opt_rounded, opt_text, opt_value,
+    vec_of,
+};
 use super::money::{Kopecks, Roubles};
 
-/// An integer id that may come as a JSON number or a string.
-pub(crate) fn id_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Int(i64),
-        Float(f64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Int(n) => Ok(n),
-        Raw::Float(f) if f.fract() == 0.0 => Ok(f as i64),
-        Raw::Float(f) => Err(serde::de::Error::custom(format!("id {f} is not whole"))),
-        Raw::Text(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| serde::de::Error::custom(format!("id '{s}' is not a number"))),
-    }
+/// A required id: an element without a readable one is skipped by the list that holds it.
+fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    lenient::to_i64(&value)
+        .ok_or_else(|| serde::de::Error::custom(format!("id {value} is not a whole number")))
 }
 
-/// An id that may come as a number or a string, kept as text (chat and message ids).
-pub(crate) fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Int(i64),
-        Text(String),
-    }
-    Ok(match Raw::deserialize(d)? {
-        Raw::Int(n) => n.to_string(),
-        Raw::Text(s) => s,
-    })
+/// A required text id (chats, messages).
+fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    lenient::to_id_text(&value)
+        .ok_or_else(|| serde::de::Error::custom(format!("id {value} is not usable")))
 }
 
-fn opt_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Num(f64),
-        Text(String),
-        Null,
-    }
-    Ok(match Option::<Raw>::deserialize(d)? {
-        Some(Raw::Num(n)) => Some(n),
-        Some(Raw::Text(s)) => s.trim().parse().ok(),
-        Some(Raw::Null) | None => None,
-    })
-}
-
-/// `GET /core/v1/accounts/self`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// `GET /core/v1/accounts/self`. No field is required by the spec; `id` is what the bot needs
+/// (every per-account operation takes it), and it is `None` when missing or not a positive
+/// whole number.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct AccountSelf {
-    #[serde(deserialize_with = "id_number")]
-    pub id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "account_id")]
+    pub id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub email: Option<String>,
-    #[serde(default)]
+    /// Typed string, but the spec's own example is a bare number.
+    #[serde(default, deserialize_with = "opt_text")]
     pub phone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub profile_url: Option<String>,
 }
 
-/// `GET /core/v1/accounts/{user_id}/balance/`: wallet money and bonuses, in roubles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WalletBalance {
-    pub real: Roubles,
-    pub bonus: Roubles,
+fn account_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(opt_i64(d)?.filter(|id| *id > 0))
 }
 
-impl<'de> Deserialize<'de> for WalletBalance {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(default, deserialize_with = "opt_number")]
-            real: Option<f64>,
-            #[serde(default, deserialize_with = "opt_number")]
-            bonus: Option<f64>,
-        }
-        let raw = Raw::deserialize(d)?;
-        Ok(Self {
-            real: Roubles(raw.real.unwrap_or_default()),
-            bonus: Roubles(raw.bonus.unwrap_or_default()),
-        })
+/// `GET /core/v1/accounts/{user_id}/balance/`: wallet money and bonuses, in roubles; `None`
+/// where Avito left a figure out.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+pub struct WalletBalance {
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub real: Option<f64>,
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub bonus: Option<f64>,
+}
+
+impl WalletBalance {
+    pub fn real(&self) -> Option<Roubles> {
+        self.real.map(Roubles)
+    }
+
+    pub fn bonus(&self) -> Option<Roubles> {
+        self.bonus.map(Roubles)
     }
 }
 
-/// Status of an item (listing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+/// Status of an item (listing); anything unknown (or not a string) is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     Active,
@@ -108,8 +82,23 @@ pub enum ItemStatus {
     Rejected,
     NotFound,
     AnotherUser,
-    #[serde(other)]
     Other,
+}
+
+impl<'de> Deserialize<'de> for ItemStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        Ok(match value.as_str().map(str::trim) {
+            Some("active") => ItemStatus::Active,
+            Some("removed") => ItemStatus::Removed,
+            Some("old") => ItemStatus::Old,
+            Some("blocked") => ItemStatus::Blocked,
+            Some("rejected") => ItemStatus::Rejected,
+            Some("not_found") => ItemStatus::NotFound,
+            Some("another_user") => ItemStatus::AnotherUser,
+            _ => ItemStatus::Other,
+        })
+    }
 }
 
 impl ItemStatus {
@@ -127,73 +116,89 @@ impl ItemStatus {
     }
 }
 
+fn item_status<'de, D: Deserializer<'de>>(d: D) -> Result<ItemStatus, D::Error> {
+    ItemStatus::deserialize(d)
+}
+
+fn default_status() -> ItemStatus {
+    ItemStatus::Other
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Category {
-    #[serde(deserialize_with = "id_number")]
-    pub id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
 }
 
 /// One of the account's own items, from `GET /core/v1/items`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Item {
-    #[serde(deserialize_with = "id_number")]
+    #[serde(deserialize_with = "id_i64")]
     pub id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub title: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub address: Option<String>,
-    #[serde(default, deserialize_with = "opt_number")]
+    #[serde(default, deserialize_with = "opt_f64")]
     pub price: Option<f64>,
+    #[serde(default = "default_status", deserialize_with = "item_status")]
     pub status: ItemStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub category: Option<Category>,
 }
 
 /// `GET /core/v1/accounts/{user_id}/items/{item_id}/`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ItemInfo {
+    #[serde(default = "default_status", deserialize_with = "item_status")]
     pub status: ItemStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub start_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub finish_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub autoload_item_id: Option<String>,
-    #[serde(default)]
-    pub vas: Option<Vec<serde_json::Value>>,
+    #[serde(default, deserialize_with = "vec_of")]
+    pub vas: Vec<serde_json::Value>,
 }
 
-/// One day (or week / month) of an item's counters from stats v1.
+/// One day (or week / month) of an item's counters from stats v1; a point without a readable
+/// date cannot be placed and is skipped.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemStatsPoint {
+    #[serde(deserialize_with = "required_date")]
     pub date: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_rounded")]
     pub uniq_views: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_rounded")]
     pub uniq_contacts: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_rounded")]
     pub uniq_favorites: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_rounded")]
     pub views: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_rounded")]
     pub contacts: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_rounded")]
     pub favorites: Option<i64>,
+}
+
+fn required_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    opt_date(d)?.ok_or_else(|| serde::de::Error::custom("no readable date"))
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemStats {
-    #[serde(deserialize_with = "id_number")]
+    #[serde(deserialize_with = "id_i64")]
     pub item_id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "vec_of")]
     pub stats: Vec<ItemStatsPoint>,
 }
 
@@ -227,17 +232,18 @@ impl<'de> Deserialize<'de> for AnalyticsGroup {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct RawMetric {
-            slug: String,
-            #[serde(default, deserialize_with = "opt_number")]
+            #[serde(default, deserialize_with = "opt_text")]
+            slug: Option<String>,
+            #[serde(default, deserialize_with = "opt_f64")]
             value: Option<f64>,
         }
         #[derive(Deserialize)]
         struct Raw {
-            #[serde(deserialize_with = "id_number")]
+            #[serde(deserialize_with = "id_i64")]
             id: i64,
-            #[serde(rename = "type", default)]
+            #[serde(rename = "type", default, deserialize_with = "opt_text")]
             kind: Option<String>,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "vec_of")]
             metrics: Vec<RawMetric>,
         }
         let raw = Raw::deserialize(d)?;
@@ -247,7 +253,7 @@ impl<'de> Deserialize<'de> for AnalyticsGroup {
             metrics: raw
                 .metrics
                 .into_iter()
-                .filter_map(|m| m.value.map(|v| (m.slug, v)))
+                .filter_map(|m| Some((m.slug?, m.value?)))
                 .collect(),
         })
     }
@@ -262,73 +268,71 @@ pub struct Analytics {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct SpendingService {
-    pub slug: String,
-    #[serde(deserialize_with = "roubles")]
-    pub value: Roubles,
-}
-
-fn roubles<'de, D: Deserializer<'de>>(d: D) -> Result<Roubles, D::Error> {
-    Ok(Roubles(opt_number(d)?.unwrap_or_default()))
+    #[serde(default, deserialize_with = "opt_text")]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub value: Option<f64>,
 }
 
 /// Spending of one type; the schema states roubles (see NOTES.md on the units quirk).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Spending {
-    pub slug: String,
-    #[serde(deserialize_with = "roubles")]
-    pub value: Roubles,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub value: Option<f64>,
+    #[serde(default, deserialize_with = "vec_of")]
     pub services: Vec<SpendingService>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct SpendingGroup {
+    #[serde(deserialize_with = "required_date")]
     pub date: NaiveDate,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "opt_text")]
     pub kind: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "vec_of")]
     pub spendings: Vec<Spending>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct Spendings {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "vec_of")]
     pub groupings: Vec<SpendingGroup>,
 }
 
+/// One day of calls; a day without a readable date is skipped, a counter Avito left out is
+/// `None`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallsDay {
+    #[serde(deserialize_with = "required_date")]
     pub date: NaiveDate,
-    #[serde(default)]
-    pub calls: i64,
-    #[serde(default)]
-    pub answered: i64,
-    #[serde(default)]
-    pub new: i64,
-    #[serde(default)]
-    pub new_answered: i64,
+    #[serde(default, deserialize_with = "opt_rounded")]
+    pub calls: Option<i64>,
+    #[serde(default, deserialize_with = "opt_rounded")]
+    pub answered: Option<i64>,
+    #[serde(default, deserialize_with = "opt_rounded")]
+    pub new: Option<i64>,
+    #[serde(default, deserialize_with = "opt_rounded")]
+    pub new_answered: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallsItem {
     /// 0 = not attributed to an item.
-    #[serde(deserialize_with = "id_number")]
-    pub item_id: i64,
-    #[serde(default, deserialize_with = "id_number_or_zero")]
-    pub employee_id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub item_id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub employee_id: Option<i64>,
+    #[serde(default, deserialize_with = "vec_of")]
     pub days: Vec<CallsDay>,
 }
 
-fn id_number_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    id_number(d)
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct CallsStats {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "vec_of")]
     pub items: Vec<CallsItem>,
 }
 
@@ -336,27 +340,27 @@ pub struct CallsStats {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WalletOperation {
-    #[serde(default, deserialize_with = "opt_number")]
+    #[serde(default, deserialize_with = "opt_f64")]
     pub amount_bonus: Option<f64>,
-    #[serde(default, deserialize_with = "opt_number")]
+    #[serde(default, deserialize_with = "opt_f64")]
     pub amount_rub: Option<f64>,
-    #[serde(default, deserialize_with = "opt_number")]
+    #[serde(default, deserialize_with = "opt_f64")]
     pub amount_total: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub item_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub operation_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub operation_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub paid_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub service_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub service_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub service_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub updated_at: Option<String>,
 }
 
@@ -381,103 +385,101 @@ impl ChatType {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ChatItemContext {
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub title: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub price_string: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub user_id: Option<i64>,
-}
-
-fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(opt_number(d)?.map(|f| f as i64))
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ChatContext {
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "opt_text")]
     pub kind: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub value: Option<ChatItemContext>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct PublicProfile {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ChatUser {
-    #[serde(deserialize_with = "id_number")]
-    pub id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub public_user_profile: Option<PublicProfile>,
 }
 
-/// A Messenger chat with its last message.
+/// A Messenger chat with its last message; a chat without a usable id cannot be read and is
+/// skipped.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Chat {
     #[serde(deserialize_with = "id_text")]
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub created: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub updated: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub context: Option<ChatContext>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "vec_of")]
     pub users: Vec<ChatUser>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub last_message: Option<Message>,
 }
 
 /// Message content; every field is nullable in the spec, and unknown kinds come as `{}`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct MessageContent {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub text: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub image: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub link: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub item: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub location: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub call: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub voice: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub flow_id: Option<String>,
 }
 
+/// A message; one without a usable id is skipped.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Message {
     #[serde(deserialize_with = "id_text")]
     pub id: String,
-    #[serde(default, deserialize_with = "opt_id")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub author_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub created: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub direction: Option<String>,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "opt_text")]
     pub kind: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_bool")]
     pub is_read: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub read: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_object")]
     pub content: Option<MessageContent>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_value")]
     pub quote: Option<serde_json::Value>,
 }
 
@@ -534,5 +536,49 @@ mod tests {
     fn unknown_item_status_does_not_fail_parsing() {
         let i: Item = serde_json::from_str(r#"{"id":1,"status":"archived"}"#).expect("item");
         assert_eq!(i.status, ItemStatus::Other);
+        let i: Item = serde_json::from_str(r#"{"id":2.0,"status":7}"#).expect("item");
+        assert_eq!((i.id, i.status), (2, ItemStatus::Other));
+    }
+
+    #[test]
+    fn the_spec_example_of_the_account_reads() {
+        // The spec's own example: `phone` is a bare number though typed string.
+        let me: AccountSelf = serde_json::from_str(
+            r#"{"email":"mail@mail.ru","id":94235311,"name":"Иван","phone":71112223344,"phones":["71112223344"],"profile_url":"http://avito.ru/user/abc/profile"}"#,
+        )
+        .expect("account");
+        assert_eq!(me.id, Some(94_235_311));
+        assert_eq!(me.phone.as_deref(), Some("71112223344"));
+        let me: AccountSelf =
+            serde_json::from_str(r#"{"id":-5,"name":null,"email":{"x":1}}"#).expect("odd");
+        assert_eq!(me, AccountSelf::default(), "a negative id is no id");
+    }
+
+    #[test]
+    fn odd_fields_never_fail_a_message_or_a_chat() {
+        let m: Message = serde_json::from_str(
+            r#"{"id":7,"author_id":"12","created":1700000000.0,"direction":5,"type":null,"is_read":"true","content":"oops","quote":null}"#,
+        )
+        .expect("message");
+        assert_eq!(m.id, "7");
+        assert_eq!(m.author_id, Some(12));
+        assert_eq!(m.created, Some(1_700_000_000));
+        assert_eq!(m.direction.as_deref(), Some("5"));
+        assert_eq!(m.is_read, Some(true));
+        assert_eq!(m.content, None);
+        let c: Chat = serde_json::from_str(
+            r#"{"id":"c1","users":[{"id":"x"},5,{"id":3,"name":"Пётр"}],"context":[],"last_message":{"no":"id"}}"#,
+        )
+        .expect("chat");
+        assert_eq!(
+            c.users.len(),
+            2,
+            "the unreadable user is skipped, the one without id kept"
+        );
+        assert_eq!(c.last_message, None);
+        assert!(
+            serde_json::from_str::<Chat>(r#"{"id":""}"#).is_err(),
+            "no usable id"
+        );
     }
 }

@@ -22,6 +22,14 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The Avito Messenger reads (they need a subscription the other operations do not).
+    pub fn is_messenger(self) -> bool {
+        matches!(
+            self,
+            Operation::GetChatsV2 | Operation::GetChatByIdV2 | Operation::GetMessagesV3
+        )
+    }
+
     /// The spec's operationId, used in logs, errors and metrics.
     pub fn id(self) -> &'static str {
         match self {

@@ -1,23 +1,27 @@
-//! Access tokens: OAuth2 client credentials (through the `oauth2` crate), cached per account,
+//! Access tokens: OAuth2 client credentials, read tolerantly, cached per account,
 //! persisted through a [`TokenStore`], refreshed shortly before expiry by one task at a time.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, TokenResponse, TokenUrl};
 
 use super::credentials::Credentials;
 use super::error::{AvitoError, AvitoResult};
 use super::operation::Operation;
+use crate::retry::Backoff;
 
 /// Refresh this long before the token expires, so a request never carries a dying token.
 const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
-/// Avito documents 24 h; used when an answer leaves `expires_in` out.
-const DEFAULT_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// Used when an answer's `expires_in` is missing or unbelievable (Avito documents 24 h).
+const SAFE_LIFETIME: Duration = Duration::from_secs(60 * 60);
+/// A lifetime shorter than this would have every request fetch a token first.
+const MIN_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// Longer than a week is not what Avito documents; refresh within the hour instead.
+const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// One token request; its retries are bounded by [`TokenRetry`].
+const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An access token and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
@@ -68,67 +72,20 @@ struct Slot {
     store_checked: bool,
 }
 
-/// How token requests are retried when Avito is briefly unavailable.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenRetry {
-    pub attempts: u32,
-    pub base: Duration,
-    pub max: Duration,
-}
-
 pub struct TokenManager {
     http: reqwest::Client,
-    token_url: TokenUrl,
+    token_url: String,
     store: Arc<dyn TokenStore>,
-    retry: TokenRetry,
+    retry: Backoff,
     slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
-}
-
-/// The HTTP client handed to `oauth2`, remembering the status of the answer: `oauth2` folds it
-/// away, but it decides between "wrong credentials" and "Avito is down".
-struct StatusRecordingClient {
-    http: reqwest::Client,
-    status: Arc<AtomicU16>,
-}
-
-type TokenHttpFuture<'c> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse, TokenHttpError>> + Send + 'c>,
->;
-
-impl<'c> oauth2::AsyncHttpClient<'c> for StatusRecordingClient {
-    type Error = TokenHttpError;
-    type Future = TokenHttpFuture<'c>;
-
-    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let request = reqwest::Request::try_from(request)?;
-            let response = self.http.execute(request).await?;
-            self.status
-                .store(response.status().as_u16(), Ordering::SeqCst);
-            let mut builder = oauth2::http::Response::builder().status(response.status());
-            for (name, value) in response.headers() {
-                builder = builder.header(name, value);
-            }
-            let body = response.bytes().await?;
-            Ok(builder.body(body.to_vec())?)
-        })
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-enum TokenHttpError {
-    #[error(transparent)]
-    Reqwest(#[from] reqwest::Error),
-    #[error(transparent)]
-    Http(#[from] oauth2::http::Error),
 }
 
 impl TokenManager {
     pub fn new(
         http: reqwest::Client,
-        token_url: TokenUrl,
+        token_url: String,
         store: Arc<dyn TokenStore>,
-        retry: TokenRetry,
+        retry: Backoff,
     ) -> Self {
         Self {
             http,
@@ -190,8 +147,10 @@ impl TokenManager {
         loop {
             attempt += 1;
             match self.fetch(creds).await {
-                Err(AvitoError::Unavailable { detail, .. }) if attempt < self.retry.attempts => {
-                    let delay = backoff(self.retry.base, self.retry.max, attempt);
+                Err(AvitoError::Unavailable { detail, .. })
+                    if self.retry.allows_another(attempt) =>
+                {
+                    let delay = self.retry.delay(attempt);
                     tracing::warn!(attempt, error = %detail, retry_in = ?delay, "Avito token request failed, retrying");
                     tokio::time::sleep(delay).await;
                 }
@@ -207,78 +166,104 @@ impl TokenManager {
         }
     }
 
+    /// `POST /token` (client credentials in the form body, as Avito documents).
     async fn fetch(&self, creds: &Credentials) -> AvitoResult<AccessToken> {
-        let client = BasicClient::new(ClientId::new(creds.client_id().to_owned()))
-            .set_client_secret(ClientSecret::new(creds.client_secret().to_owned()))
-            .set_token_uri(self.token_url.clone())
-            // Avito takes the credentials in the form body, not in Basic auth.
-            .set_auth_type(AuthType::RequestBody);
-        let http = StatusRecordingClient {
-            http: self.http.clone(),
-            status: Arc::new(AtomicU16::new(0)),
-        };
+        let op = Operation::GetAccessToken;
         let started = std::time::Instant::now();
-        let outcome = client
-            .exchange_client_credentials()
-            .request_async(&http)
+        let sent = self
+            .http
+            .post(&self.token_url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", creds.client_id()),
+                ("client_secret", creds.client_secret()),
+            ])
+            .timeout(TOKEN_TIMEOUT)
+            .send()
             .await;
-        let status = http.status.load(Ordering::SeqCst);
+        let unavailable = |detail: String| AvitoError::Unavailable {
+            operation: op,
+            attempts: 1,
+            detail,
+        };
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                crate::ops::metrics::avito_request(op.id(), None, started.elapsed());
+                return Err(unavailable(if e.is_timeout() {
+                    format!("no answer within {TOKEN_TIMEOUT:?}")
+                } else {
+                    error_chain(&e)
+                }));
+            }
+        };
+        let status = response.status().as_u16();
+        let body = response.bytes().await;
         let elapsed = started.elapsed();
         tracing::debug!(operation = "getAccessToken", status, elapsed = ?elapsed, "Avito request");
-        // 0: no HTTP answer came (the recorder saw no status).
-        crate::ops::metrics::avito_request(
-            Operation::GetAccessToken.id(),
-            (status != 0).then_some(status),
-            elapsed,
-        );
-        match outcome {
-            Ok(response) => {
-                let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
-                Ok(AccessToken {
-                    token: response.access_token().secret().clone(),
-                    expires_at: Utc::now()
-                        + chrono::Duration::from_std(lifetime)
-                            .unwrap_or_else(|_| chrono::Duration::hours(24)),
-                })
-            }
-            Err(error) => Err(classify(status, error)),
+        crate::ops::metrics::avito_request(op.id(), Some(status), elapsed);
+        let body = body.map_err(|e| unavailable(error_chain(&e)))?;
+        match status {
+            200..=299 => read_token(&body, Utc::now()),
+            400 | 401 | 403 => Err(AvitoError::InvalidCredentials),
+            429 | 500..=599 => Err(unavailable(format!("HTTP {status}"))),
+            _ => Err(AvitoError::Unexpected {
+                operation: op,
+                status,
+                detail: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            }),
         }
     }
 }
 
-fn classify<RE: std::error::Error + 'static, T: oauth2::ErrorResponse + 'static>(
-    status: u16,
-    error: RequestTokenError<RE, T>,
-) -> AvitoError {
+/// Whether `token` can be sent in an `Authorization` header.
+pub fn usable_token(token: &str) -> bool {
+    !token.chars().any(|c| c.is_control() && c != '\t')
+}
+
+/// Reads a token answer tolerantly: only `access_token` is needed. `expires_in` is typed
+/// `number` (so `86400.0` is fine); missing, out of range or absurd, it gives way to
+/// [`SAFE_LIFETIME`] — a 401/403 refreshes the token early anyway.
+fn read_token(body: &[u8], now: DateTime<Utc>) -> AvitoResult<AccessToken> {
     let op = Operation::GetAccessToken;
-    match (status, &error) {
-        (400 | 401 | 403, _) => AvitoError::InvalidCredentials,
-        (0, RequestTokenError::Request(e)) => AvitoError::Unavailable {
-            operation: op,
-            attempts: 1,
-            detail: error_chain(e),
-        },
-        (429 | 500..=599, _) => AvitoError::Unavailable {
-            operation: op,
-            attempts: 1,
-            detail: format!("HTTP {status}"),
-        },
-        (_, RequestTokenError::Request(e)) => AvitoError::Unavailable {
-            operation: op,
-            attempts: 1,
-            detail: error_chain(e),
-        },
-        (_, RequestTokenError::Parse(e, _)) => AvitoError::Unexpected {
-            operation: op,
-            status,
-            detail: e.to_string(),
-        },
-        (_, other) => AvitoError::Unexpected {
-            operation: op,
-            status,
-            detail: other.to_string(),
-        },
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(default, deserialize_with = "super::lenient::opt_text")]
+        access_token: Option<String>,
+        #[serde(default, deserialize_with = "super::lenient::opt_f64")]
+        expires_in: Option<f64>,
     }
+    let answer: Answer = serde_json::from_slice(body).map_err(|e| AvitoError::Unexpected {
+        operation: op,
+        status: 200,
+        detail: format!("the token answer is not a JSON object: {e}"),
+    })?;
+    // The token is opaque: it goes back as it came, in an `Authorization` header, which
+    // takes anything but control characters (tab aside).
+    let token = answer
+        .access_token
+        .filter(|t| usable_token(t))
+        .ok_or(AvitoError::Unexpected {
+            operation: op,
+            status: 200,
+            detail: "the answer has no usable access_token".to_owned(),
+        })?;
+    let usable = MIN_LIFETIME.as_secs_f64()..=MAX_LIFETIME.as_secs_f64();
+    let lifetime = match answer.expires_in {
+        Some(secs) if usable.contains(&secs) => Duration::from_secs(secs as u64),
+        other => {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                tracing::warn!(expires_in = ?other, assumed = ?SAFE_LIFETIME, "Avito's token answer has no usable expires_in; assuming a safe lifetime (logged once)");
+            });
+            SAFE_LIFETIME
+        }
+    };
+    Ok(AccessToken {
+        token,
+        expires_at: now
+            + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::hours(1)),
+    })
 }
 
 /// An error with its causes, for logs and messages ("error sending request: connection refused").
@@ -293,9 +278,40 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// base·2ⁿ⁻¹ capped at `max`, with ±20 % jitter.
-pub(crate) fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
-    let exp = 2f64.powi(attempt.saturating_sub(1).min(20) as i32);
-    let raw = (base.as_secs_f64() * exp).min(max.as_secs_f64());
-    Duration::from_secs_f64(raw * (0.8 + 0.4 * rand::random::<f64>()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifetime(body: &str) -> i64 {
+        let now = Utc::now();
+        let token = read_token(body.as_bytes(), now).expect("token");
+        (token.expires_at - now).num_seconds()
+    }
+
+    #[test]
+    fn expires_in_is_read_tolerantly() {
+        let body =
+            |e: &str| format!(r#"{{"access_token":"abc","expires_in":{e},"token_type":"Bearer"}}"#);
+        assert_eq!(lifetime(&body("86400")), 86_400);
+        assert_eq!(lifetime(&body("86400.0")), 86_400);
+        assert_eq!(lifetime(&body("\"86400\"")), 86_400);
+        for odd in ["0", "-5", "0.5", "1e300", "null", "\"soon\"", "[]"] {
+            assert_eq!(lifetime(&body(odd)), 3_600, "expires_in {odd}");
+        }
+        assert_eq!(lifetime(r#"{"access_token":"abc"}"#), 3_600);
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_sent_is_an_error() {
+        for body in [
+            r#"{"expires_in":86400}"#,
+            "{\"access_token\":\"a\\nb\"}",
+            "[]",
+            "<html>",
+        ] {
+            assert!(read_token(body.as_bytes(), Utc::now()).is_err(), "{body}");
+        }
+        assert!(read_token(br#"{"access_token":12345}"#, Utc::now()).is_ok());
+        assert!(read_token(r#"{"access_token":"токен"}"#.as_bytes(), Utc::now()).is_ok());
+    }
 }

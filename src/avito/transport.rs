@@ -13,7 +13,8 @@ use super::credentials::Credentials;
 use super::error::{AvitoError, AvitoResult};
 use super::operation::Operation;
 use super::pacing::Pacer;
-use super::token::{TokenManager, backoff, error_chain};
+use super::token::{TokenManager, error_chain};
+use crate::retry::Backoff;
 
 type BoxedFetch = std::pin::Pin<Box<dyn std::future::Future<Output = AvitoResult<Value>> + Send>>;
 
@@ -69,10 +70,8 @@ impl Request {
 /// Retry and timing policy of the client.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
-    /// Attempts for timeouts, connection errors and 5xx.
-    pub attempts: u32,
-    pub base: Duration,
-    pub max: Duration,
+    /// Timeouts, connection errors and 5xx.
+    pub transient: Backoff,
     /// Waits for a 429 before giving up with `RateLimited`.
     pub rate_limit_waits: u32,
     pub request_timeout: Duration,
@@ -81,9 +80,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            attempts: 4,
-            base: Duration::from_millis(500),
-            max: Duration::from_secs(8),
+            transient: Backoff::new(4, Duration::from_millis(500), Duration::from_secs(8)),
             rate_limit_waits: 3,
             request_timeout: Duration::from_secs(30),
         }
@@ -161,7 +158,7 @@ impl Transport {
                 }
                 Outcome::Retry(Some(_), e) => {
                     transient_failures += 1;
-                    if transient_failures >= self.retry.attempts {
+                    if !self.retry.transient.allows_another(transient_failures) {
                         return Err(match e {
                             AvitoError::Unavailable {
                                 operation, detail, ..
@@ -173,7 +170,7 @@ impl Transport {
                             other => other,
                         });
                     }
-                    let delay = backoff(self.retry.base, self.retry.max, transient_failures);
+                    let delay = self.retry.transient.delay(transient_failures);
                     tracing::warn!(operation = %req.op, error = %e, retry_in = ?delay, "Avito request failed, retrying");
                     tokio::time::sleep(delay).await;
                 }
@@ -289,6 +286,11 @@ fn classify(
                 detail: format!("malformed JSON: {e}"),
             }),
         },
+        // 402: a subscription the account lacks (Messenger) — as final as a 403 after refresh.
+        402 => Outcome::Fail(AvitoError::Forbidden {
+            operation: op,
+            message: error_message(body),
+        }),
         401 | 403 => Outcome::Retry(
             None,
             AvitoError::Forbidden {

@@ -19,7 +19,8 @@ pub struct NewProfile {
     pub name: String,
     pub client_id: String,
     pub client_secret_enc: String,
-    pub avito_user_id: i64,
+    /// `None` when Avito did not name the account (it is asked again at the first report).
+    pub avito_user_id: Option<i64>,
     pub avito_account_name: Option<String>,
 }
 
@@ -37,7 +38,7 @@ pub async fn create_with_task(
         name: Set(new.name),
         client_id: Set(new.client_id),
         client_secret_enc: Set(new.client_secret_enc),
-        avito_user_id: Set(Some(new.avito_user_id)),
+        avito_user_id: Set(new.avito_user_id),
         avito_account_name: Set(new.avito_account_name),
         access_token_enc: Set(None),
         token_expires_at: Set(None),
@@ -98,16 +99,17 @@ pub async fn find(
 pub async fn find_duplicate(
     db: &DatabaseConnection,
     owner_id: i64,
-    avito_user_id: i64,
+    avito_user_id: Option<i64>,
     client_id: &str,
 ) -> Result<Option<avito_profile::Model>, DbError> {
+    let same_app = avito_profile::Column::ClientId.eq(client_id);
+    let same = match avito_user_id {
+        Some(id) => avito_profile::Column::AvitoUserId.eq(id).or(same_app),
+        None => same_app,
+    };
     Ok(avito_profile::Entity::find()
         .filter(avito_profile::Column::OwnerId.eq(owner_id))
-        .filter(
-            avito_profile::Column::AvitoUserId
-                .eq(avito_user_id)
-                .or(avito_profile::Column::ClientId.eq(client_id)),
-        )
+        .filter(same)
         .one(db)
         .await?)
 }

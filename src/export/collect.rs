@@ -38,10 +38,8 @@ pub struct CollectOptions {
     pub since: Option<i64>,
     /// Chats whose messages are fetched at once.
     pub concurrency: usize,
-    /// Attempts per listing or chat (each already retried by the client).
-    pub attempts: u32,
-    /// First pause between attempts; doubles each time.
-    pub retry_pause: Duration,
+    /// Attempts per listing or chat (each request already retried by the client).
+    pub retry: crate::retry::Backoff,
 }
 
 impl Default for CollectOptions {
@@ -49,8 +47,7 @@ impl Default for CollectOptions {
         Self {
             since: None,
             concurrency: 4,
-            attempts: 3,
-            retry_pause: Duration::from_secs(2),
+            retry: crate::retry::Backoff::new(3, Duration::from_secs(2), Duration::from_secs(8)),
         }
     }
 }
@@ -276,11 +273,14 @@ where
     loop {
         match call().await {
             Ok(v) => return Ok(v),
-            Err(e) if attempt < opts.attempts.max(1) && may_pass(&e) => {
-                let pause = opts.retry_pause * 2u32.saturating_pow(attempt - 1);
+            Err(e) if opts.retry.allows_another(attempt) && may_pass(&e) => {
+                let pause = opts.retry.delay(attempt);
                 tracing::warn!(what = %what(), error = %e, attempt, ?pause, "export step failed, retrying");
                 tokio::time::sleep(pause).await;
                 attempt += 1;
+            }
+            Err(AvitoError::Forbidden { operation, .. }) if operation.is_messenger() => {
+                return Err(ExportError::NoMessengerAccess);
             }
             Err(source) => {
                 return Err(ExportError::Avito {

@@ -276,13 +276,10 @@ async fn export_to_chat(
     let account = state.avito.account(creds);
     let user_id = match profile.avito_user_id {
         Some(id) => id,
-        None => {
-            account
-                .self_info()
-                .await
-                .map_err(|e| avito_failure(lang, "the account", &e))?
-                .id
-        }
+        None => account
+            .account_id()
+            .await
+            .map_err(|e| avito_failure(lang, "the account", &e))?,
     };
     std::fs::create_dir_all(dir).map_err(|e| internal(e.to_string()))?;
     let out = dir.join(file_name(profile));
@@ -290,6 +287,10 @@ async fn export_to_chat(
         .await
         .map_err(|e| match e {
             ExportError::Avito { what, source } => avito_failure(lang, &what, &source),
+            ExportError::NoMessengerAccess => Failure {
+                reason: x(lang, X::ReasonNoMessenger).to_owned(),
+                detail: ExportError::NoMessengerAccess.to_string(),
+            },
             ExportError::Write(w) => Failure {
                 reason: xf(
                     lang,

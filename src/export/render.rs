@@ -49,8 +49,12 @@ pub struct MessageRow<'a> {
     pub read: Option<bool>,
 }
 
-/// Unix seconds as an Excel serial date-time, in `tz` (Excel dates have no zone).
+/// Unix seconds as an Excel serial date-time, in `tz` (Excel dates have no zone); `None` for
+/// a time Avito cannot mean (before it existed, or in the future), left blank in the sheet.
 pub fn excel_time(unix: i64, tz: Tz) -> Option<f64> {
+    if !crate::avito::plausible::unix_time(unix, chrono::Utc::now()) {
+        return None;
+    }
     let local = DateTime::from_timestamp(unix, 0)?
         .with_timezone(&tz)
         .naive_local();
@@ -65,7 +69,7 @@ fn item_of(chat: &Chat) -> Option<&crate::avito::model::ChatItemContext> {
 /// The chat row; `message_count` is what was exported.
 pub fn chat_row<'a>(ctx: &RenderCtx, chat: &'a Chat, message_count: u64) -> ChatRow<'a> {
     let item = item_of(chat);
-    let other = chat.users.iter().find(|u| u.id != ctx.self_id);
+    let other = chat.users.iter().find(|u| u.id != Some(ctx.self_id));
     ChatRow {
         chat_id: &chat.id,
         item_id: item.and_then(|i| i.id),
@@ -112,7 +116,7 @@ fn author(ctx: &RenderCtx, chat: &Chat, m: &Message) -> String {
     let name = chat
         .users
         .iter()
-        .find(|u| u.id == id)
+        .find(|u| u.id == Some(id))
         .and_then(|u| u.name.clone())
         .unwrap_or_else(|| id.to_string());
     if id == ctx.self_id {

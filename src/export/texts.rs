@@ -55,6 +55,7 @@ crate::text_keys!(pub enum X in "export" {
     ReasonAvito => "reason_avito",
     ReasonCredentials => "reason_credentials",
     ReasonForbidden => "reason_forbidden",
+    ReasonNoMessenger => "reason_no_messenger",
     ReasonFile => "reason_file",
     ReasonTelegram => "reason_telegram",
     ReasonInternal => "reason_internal",

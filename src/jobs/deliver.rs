@@ -17,6 +17,9 @@ use crate::ops::metrics;
 use crate::report::{MetricSet, Period, PeriodKind, ReportOptions};
 use crate::schedule::{self, Schedule};
 
+/// The longest wait between two attempts of a scheduled report.
+const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Most slots recorded skipped in one go after a long downtime (older ones are not listed).
 const MAX_SKIPPED_RECORDED: usize = 400;
 
@@ -242,8 +245,13 @@ async fn retry_or_fail(
 ) -> Result<Outcome, JobError> {
     let db = &ctx.state.db;
     let jobs = &ctx.state.settings.jobs;
-    if job.attempt + 1 < jobs.report_attempts {
-        let backoff = jobs.report_retry_backoff * 2u32.saturating_pow(job.attempt.min(16));
+    let policy = crate::retry::Backoff::new(
+        jobs.report_attempts,
+        jobs.report_retry_backoff,
+        REPORT_RETRY_MAX,
+    );
+    if policy.allows_another(job.attempt + 1) {
+        let backoff = policy.delay(job.attempt + 1);
         slots::note_retry(db, run_id, reason.clone()).await?;
         let retry = DeliverReport {
             attempt: job.attempt + 1,

@@ -1,7 +1,7 @@
 //! The database-backed job queue (apalis): SQLite for the embedded default, PostgreSQL in
 //! production, both on the application's own connection pool.
 
-use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis::prelude::{TaskBuilder, TaskSink, TaskSinkError};
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use chrono::{DateTime, Utc};
@@ -88,18 +88,18 @@ impl JobQueue {
                 let pool = db.get_sqlite_connection_pool();
                 JobQueue::Sqlite {
                     reports: SqliteStorage::new(pool)
-                        .with_config(sqlite_config::<DeliverReport>(settings)),
+                        .with_config(sqlite_config(REPORTS_QUEUE, settings)),
                     exports: SqliteStorage::new(pool)
-                        .with_config(sqlite_config::<ExportChats>(settings)),
+                        .with_config(sqlite_config(EXPORTS_QUEUE, settings)),
                 }
             }
             DbBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();
                 JobQueue::Postgres {
                     reports: PostgresStorage::new(pool)
-                        .with_config(postgres_config::<DeliverReport>(settings)),
+                        .with_config(postgres_config(REPORTS_QUEUE, settings)),
                     exports: PostgresStorage::new(pool)
-                        .with_config(postgres_config::<ExportChats>(settings)),
+                        .with_config(postgres_config(EXPORTS_QUEUE, settings)),
                 }
             }
             other => return Err(JobError::Unsupported(format!("{other:?}"))),
@@ -139,13 +139,17 @@ impl JobQueue {
     }
 }
 
+/// The apalis queue of scheduled deliveries. The value is what `std::any::type_name` gave
+/// when the queues were first named: jobs already stored under it must stay reachable, and a
+/// constant does not change when a type is renamed or moved.
+pub const REPORTS_QUEUE: &str = "avito_reports::jobs::queue::DeliverReport";
+/// The apalis queue of chat exports (see [`REPORTS_QUEUE`] on the value).
+pub const EXPORTS_QUEUE: &str = "avito_reports::jobs::queue::ExportChats";
+
 /// The queues by name, as the `queue` label of the queue-depth metric shows them, with the
-/// job type apalis stores (the queue name the storages are configured with).
+/// queue name apalis stores as the job type.
 fn queues() -> [(&'static str, &'static str); 2] {
-    [
-        ("reports", std::any::type_name::<DeliverReport>()),
-        ("exports", std::any::type_name::<ExportChats>()),
-    ]
+    [("reports", REPORTS_QUEUE), ("exports", EXPORTS_QUEUE)]
 }
 
 /// Jobs due and waiting for a worker in each queue (not those planned for later), in one
@@ -218,36 +222,58 @@ pub async fn prune_finished(
 }
 
 /// Pushes one task; a job already queued under its idempotency key counts as queued
-/// (SQLite ignores the second insert, PostgreSQL refuses it with 23505).
+/// (SQLite ignores the second insert, PostgreSQL refuses it as a unique violation).
 async fn push<S, Args, Kind>(storage: &S, task: apalis::prelude::Task<Args>) -> Result<(), JobError>
 where
     S: TaskSink<Args, Kind> + Clone,
-    S::Error: std::fmt::Debug,
+    S::Error: UniqueViolation + std::fmt::Display,
 {
     match storage.clone().push_task(task).await {
         Ok(()) => Ok(()),
-        Err(e) => {
-            let e = format!("{e:?}");
-            if e.contains("23505") || e.contains("duplicate key") {
-                Ok(())
-            } else {
-                Err(JobError::Push(e))
-            }
+        Err(TaskSinkError::PushError(e)) if e.is_unique_violation() => Ok(()),
+        Err(e) => Err(JobError::Push(e.to_string())),
+    }
+}
+
+/// Whether a storage error is the database refusing a duplicate key (told by the database's
+/// error kind, not by its text).
+pub trait UniqueViolation {
+    fn is_unique_violation(&self) -> bool;
+}
+
+impl UniqueViolation for apalis_postgres::Error {
+    fn is_unique_violation(&self) -> bool {
+        match self {
+            apalis_postgres::Error::Database(e) => e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation()),
+            _ => false,
         }
     }
 }
 
-fn sqlite_config<T>(settings: &JobSettings) -> apalis_sqlite::Config {
+impl UniqueViolation for apalis_sqlite::Error {
+    fn is_unique_violation(&self) -> bool {
+        match self {
+            apalis_sqlite::Error::Database(e) => e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation()),
+            _ => false,
+        }
+    }
+}
+
+fn sqlite_config(queue: &str, settings: &JobSettings) -> apalis_sqlite::Config {
     apalis_sqlite::Config::default()
-        .queue(std::any::type_name::<T>())
+        .queue(queue)
         .batch_size(settings.concurrency as usize)
         .heartbeat_interval(settings.heartbeat_interval)
         .missed_heartbeats(2)
 }
 
-fn postgres_config<T>(settings: &JobSettings) -> apalis_postgres::Config {
+fn postgres_config(queue: &str, settings: &JobSettings) -> apalis_postgres::Config {
     apalis_postgres::Config::default()
-        .queue(std::any::type_name::<T>())
+        .queue(queue)
         .batch_size(settings.concurrency as usize)
         .heartbeat_interval(settings.heartbeat_interval)
         .missed_heartbeats(2)

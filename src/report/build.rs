@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use crate::avito::model::{AnalyticsGroup, CallsStats};
-use crate::avito::money::Kopecks;
-use crate::avito::{AvitoError, AvitoResult};
+use crate::avito::model::{AnalyticsGroup, CallsDay, CallsStats, WalletBalance};
+use crate::avito::money::{Kopecks, Roubles};
+use crate::avito::{AvitoError, AvitoResult, plausible};
 
 use super::fetch::Fetched;
 use super::metrics::{Metric, MetricSet};
@@ -19,6 +19,42 @@ fn missing_from(e: &AvitoError) -> Missing {
     match e {
         AvitoError::Forbidden { .. } => Missing::NoAccess,
         other => Missing::Failed(other.into()),
+    }
+}
+
+/// stats v2 money metrics (kopecks); every other slug the report reads is a count.
+const MONEY_SLUGS: &[&str] = &[
+    "allSpending",
+    "spending",
+    "presenceSpending",
+    "promoSpending",
+    "restSpending",
+    "commission",
+    "spendingBonus",
+];
+
+/// A figure summed from Avito's answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sum {
+    /// Avito left it out.
+    Absent,
+    /// Some part of it could not be true (negative views, a wallet of 10¹⁷ ₽).
+    Implausible,
+    Of(f64),
+}
+
+impl Sum {
+    fn from_option(v: Option<f64>) -> Self {
+        v.map_or(Sum::Absent, Sum::Of)
+    }
+}
+
+/// Whether one value of `slug` could be true.
+fn plausible_slug(slug: &str, v: f64) -> bool {
+    if MONEY_SLUGS.contains(&slug) {
+        plausible::roubles(v / 100.0)
+    } else {
+        plausible::count(v)
     }
 }
 
@@ -37,42 +73,57 @@ impl<'a> PeriodSums<'a> {
         Self { groups }
     }
 
-    /// The period's sum of `slug`; `None` when Avito left it out. A period with no data at
+    /// The period's sum of `slug`; absent when Avito left it out. A period with no data at
     /// all (no items published) sums to zero.
-    fn sum(&self, slug: &str) -> Option<f64> {
+    fn sum(&self, slug: &str) -> Sum {
         if self.groups.is_empty() {
-            return Some(0.0);
+            return Sum::Of(0.0);
         }
-        let values: Vec<f64> = self.groups.iter().filter_map(|g| g.metric(slug)).collect();
-        (!values.is_empty()).then(|| values.iter().sum())
+        let mut total = None;
+        for v in self.groups.iter().filter_map(|g| g.metric(slug)) {
+            if !plausible_slug(slug, v) {
+                return Sum::Implausible;
+            }
+            total = Some(total.unwrap_or(0.0) + v);
+        }
+        Sum::from_option(total)
     }
 
     /// The value on the period's last day that has it (for counts of items, not additive).
-    fn last(&self, slug: &str) -> Option<f64> {
+    fn last(&self, slug: &str) -> Sum {
         if self.groups.is_empty() {
-            return Some(0.0);
+            return Sum::Of(0.0);
         }
-        self.groups.iter().rev().find_map(|g| g.metric(slug))
+        match self.groups.iter().rev().find_map(|g| g.metric(slug)) {
+            Some(v) if !plausible_slug(slug, v) => Sum::Implausible,
+            other => Sum::from_option(other),
+        }
     }
 }
 
-fn count(v: Option<f64>) -> Value {
-    v.map_or(Value::Missing(Missing::NotProvided), |n| {
-        Value::Count(n.round() as i64)
-    })
+fn count(v: Sum) -> Value {
+    match v {
+        Sum::Absent => Value::Missing(Missing::NotProvided),
+        Sum::Of(n) if plausible::count(n) => Value::Count(n.round() as i64),
+        _ => Value::Missing(Missing::Implausible),
+    }
 }
 
-fn money(v: Option<f64>) -> Value {
-    v.map_or(Value::Missing(Missing::NotProvided), |n| {
-        Value::Money(Kopecks::from_api(n))
-    })
+/// Money in kopecks, as stats v2 gives it.
+fn money(v: Sum) -> Value {
+    match v {
+        Sum::Absent => Value::Missing(Missing::NotProvided),
+        Sum::Of(k) if plausible::roubles(k / 100.0) => Value::Money(Kopecks::from_api(k)),
+        _ => Value::Missing(Missing::Implausible),
+    }
 }
 
-fn ratio(num: Option<f64>, den: Option<f64>, scale: f64, unit_money: bool) -> Value {
+fn ratio(num: Sum, den: Sum, scale: f64, unit_money: bool) -> Value {
     match (num, den) {
-        (Some(_), Some(0.0)) => Value::Missing(Missing::NoBase),
-        (Some(n), Some(d)) if unit_money => Value::Money(Kopecks::from_api(n / d)),
-        (Some(n), Some(d)) => Value::Percent((n / d * scale * 100.0).round() / 100.0),
+        (Sum::Implausible, _) | (_, Sum::Implausible) => Value::Missing(Missing::Implausible),
+        (Sum::Of(_), Sum::Of(0.0)) => Value::Missing(Missing::NoBase),
+        (Sum::Of(n), Sum::Of(d)) if unit_money => money(Sum::Of(n / d)),
+        (Sum::Of(n), Sum::Of(d)) => Value::Percent((n / d * scale * 100.0).round() / 100.0),
         _ => Value::Missing(Missing::NotProvided),
     }
 }
@@ -91,49 +142,82 @@ fn analytics_value(metric: Metric, sums: &PeriodSums) -> Value {
     }
 }
 
+/// Contacts split so that the parts add up to the total. Avito counts a person who both
+/// viewed the phone and wrote in each of `contactsShowPhone` and `contactsMessenger`, and
+/// once in `contacts` (which also counts replies to discount offers), so:
+/// contacts = phone only + chat only + both + other. Without a consistent breakdown none is
+/// shown: parts that do not add up would mislead.
+fn contact_parts(sums: &PeriodSums) -> Vec<(Part, Value)> {
+    let get = |slug| match sums.sum(slug) {
+        Sum::Of(v) => Some(v.round() as i64),
+        _ => None,
+    };
+    let (Some(total), Some(phone), Some(chat)) = (
+        get("contacts"),
+        get("contactsShowPhone"),
+        get("contactsMessenger"),
+    ) else {
+        return Vec::new();
+    };
+    let both = get("contactsShowPhoneAndMessenger").unwrap_or(0);
+    let parts = [
+        (Part::ContactsPhoneOnly, phone - both),
+        (Part::ContactsChatOnly, chat - both),
+        (Part::ContactsPhoneAndChat, both),
+        (Part::ContactsOther, total - (phone + chat - both)),
+    ];
+    if parts.iter().any(|(_, n)| *n < 0) {
+        return Vec::new();
+    }
+    parts
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(part, n)| (part, Value::Count(n)))
+        .collect()
+}
+
 fn analytics_parts(metric: Metric, sums: &PeriodSums) -> Vec<(Part, Value)> {
-    let parts: &[(Part, &str)] = match metric {
-        Metric::Contacts => &[
-            (Part::ContactsPhone, "contactsShowPhone"),
-            (Part::ContactsMessenger, "contactsMessenger"),
-        ],
-        Metric::Spending => &[
+    match metric {
+        Metric::Contacts => contact_parts(sums),
+        Metric::Spending => [
             (Part::SpendingPresence, "presenceSpending"),
             (Part::SpendingPromo, "promoSpending"),
             (Part::SpendingCommission, "commission"),
             (Part::SpendingRest, "restSpending"),
             (Part::SpendingBonus, "spendingBonus"),
-        ],
-        _ => &[],
-    };
-    let money_parts = metric == Metric::Spending;
-    parts
-        .iter()
-        .filter_map(|(part, slug)| {
-            let v = sums.sum(slug)?;
+        ]
+        .into_iter()
+        .filter_map(|(part, slug)| match sums.sum(slug) {
             // A zero share says nothing: leave it out of the breakdown.
-            (v != 0.0).then(|| {
-                (
-                    *part,
-                    if money_parts {
-                        Value::Money(Kopecks::from_api(v))
-                    } else {
-                        Value::Count(v.round() as i64)
-                    },
-                )
-            })
+            Sum::Of(v) if v != 0.0 => Some((part, money(Sum::Of(v)))),
+            _ => None,
         })
-        .collect()
+        .collect(),
+        _ => Vec::new(),
+    }
 }
 
-/// Calls of one period: (total, answered).
-fn calls_in(stats: &CallsStats, period: Period) -> (i64, i64) {
-    stats
+/// Calls of one period: (total, answered), each absent when no day carried it and
+/// implausible when a day's figure could not be true.
+fn calls_in(stats: &CallsStats, period: Period) -> (Sum, Sum) {
+    let days: Vec<_> = stats
         .items
         .iter()
         .flat_map(|i| i.days.iter())
         .filter(|d| period.from <= d.date && d.date <= period.to)
-        .fold((0, 0), |(c, a), d| (c + d.calls, a + d.answered))
+        .collect();
+    let add = |pick: fn(&CallsDay) -> Option<i64>| {
+        let mut total: Option<f64> = if days.is_empty() { Some(0.0) } else { None };
+        for n in days.iter().filter_map(|d| pick(d)) {
+            let n = n as f64;
+            if !plausible::count(n) {
+                return Sum::Implausible;
+            }
+            total = Some(total.unwrap_or(0.0) + n);
+        }
+        Sum::from_option(total)
+    };
+    (add(|d| d.calls), add(|d| d.answered))
 }
 
 fn calls_line(
@@ -144,14 +228,32 @@ fn calls_line(
     match stats {
         Ok(stats) => {
             let (calls, answered) = calls_in(stats, current);
-            let prev = previous.map(|p| Value::Count(calls_in(stats, p).0));
-            MetricLine::new(Metric::Calls, Value::Count(calls), prev).with_parts(vec![
-                (Part::CallsAnswered, Value::Count(answered)),
-                (Part::CallsMissed, Value::Count(calls - answered)),
-            ])
+            let prev = previous.map(|p| count(calls_in(stats, p).0));
+            let parts = match (calls, answered) {
+                (Sum::Of(c), Sum::Of(a)) if a <= c => vec![
+                    (Part::CallsAnswered, count(Sum::Of(a))),
+                    (Part::CallsMissed, count(Sum::Of(c - a))),
+                ],
+                _ => Vec::new(),
+            };
+            MetricLine::new(Metric::Calls, count(calls), prev).with_parts(parts)
         }
         Err(e) => MetricLine::new(Metric::Calls, Value::Missing(missing_from(e)), None),
     }
+}
+
+/// The wallet line: money in roubles, bonuses as a part.
+fn wallet_line(w: &WalletBalance) -> MetricLine {
+    let rub = |r: Option<f64>| match r {
+        None => Value::Missing(Missing::NotProvided),
+        Some(r) if plausible::roubles(r) => Value::Money(Roubles(r).to_kopecks()),
+        Some(_) => Value::Missing(Missing::Implausible),
+    };
+    let bonus = match w.bonus {
+        Some(b) if b != 0.0 => vec![(Part::WalletBonus, rub(Some(b)))],
+        _ => Vec::new(),
+    };
+    MetricLine::new(Metric::WalletBalance, rub(w.real), None).with_parts(bonus)
 }
 
 /// The report of one profile from what was fetched.
@@ -176,7 +278,11 @@ pub fn build(
             let mut ranked: Vec<_> = data
                 .items
                 .iter()
-                .filter(|(_, views, _)| *views > 0)
+                .filter(|(_, views, contacts)| {
+                    *views > 0
+                        && plausible::count(*views as f64)
+                        && plausible::count(*contacts as f64)
+                })
                 .collect();
             ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.id.cmp(&b.0.id)));
             ranked
@@ -199,7 +305,7 @@ pub fn build(
     };
     ProfileReport {
         profile: profile.to_owned(),
-        account_id: Some(fetched.account_id),
+        account_id: fetched.account_id,
         period: fetched.current,
         previous: fetched.previous,
         time_zone: time_zone.to_owned(),
@@ -217,17 +323,15 @@ fn line(metric: Metric, fetched: &Fetched) -> MetricLine {
             None => not_fetched(),
         },
         Metric::WalletBalance => match &fetched.wallet {
-            Some(Ok(w)) => MetricLine::new(metric, Value::Money(w.real.to_kopecks()), None)
-                .with_parts(if w.bonus.0 != 0.0 {
-                    vec![(Part::WalletBonus, Value::Money(w.bonus.to_kopecks()))]
-                } else {
-                    Vec::new()
-                }),
+            Some(Ok(w)) => wallet_line(w),
             Some(Err(e)) => MetricLine::new(metric, Value::Missing(missing_from(e)), None),
             None => not_fetched(),
         },
         Metric::CpaBalance => match &fetched.cpa {
-            Some(Ok(k)) => MetricLine::new(metric, Value::Money(*k), None),
+            Some(Ok(k)) if plausible::signed_roubles(k.to_roubles().0) => {
+                MetricLine::new(metric, Value::Money(*k), None)
+            }
+            Some(Ok(_)) => MetricLine::new(metric, Value::Missing(Missing::Implausible), None),
             Some(Err(e)) => MetricLine::new(metric, Value::Missing(missing_from(e)), None),
             None => not_fetched(),
         },
@@ -273,8 +377,8 @@ pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLin
     let get = |m: Metric| sums.get(&m).copied();
     let ratio_line = |metric: Metric, num: Metric, den: Metric, scale: f64, is_money: bool| {
         let value = |pick: fn((f64, Option<f64>)) -> Option<f64>| {
-            let n = get(num).and_then(pick);
-            let d = get(den).and_then(pick);
+            let n = Sum::from_option(get(num).and_then(pick));
+            let d = Sum::from_option(get(den).and_then(pick));
             ratio(n, d, scale, is_money)
         };
         let current = value(|s| Some(s.0));
@@ -300,4 +404,147 @@ pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLin
         })
         .collect();
     (lines, partial)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avito::model::Analytics;
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+    }
+
+    /// Fetched stats v2 data: one group per day with the given metrics.
+    fn fetched(days: &[(u32, &[(&str, f64)])], wallet: Option<WalletBalance>) -> Fetched {
+        let groups = days
+            .iter()
+            .map(|(d, metrics)| AnalyticsGroup {
+                id: day(*d)
+                    .and_hms_opt(0, 0, 0)
+                    .expect("t")
+                    .and_utc()
+                    .timestamp(),
+                kind: "day".into(),
+                metrics: metrics.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            })
+            .collect();
+        Fetched {
+            account_id: Some(1),
+            current: Period::new(day(10), day(11)),
+            previous: Some(Period::new(day(8), day(9))),
+            analytics: Some(Ok(Analytics {
+                groups,
+                timestamp: None,
+            })),
+            calls: None,
+            wallet: wallet.map(Ok),
+            cpa: Some(Ok(Kopecks(i64::MAX))),
+            top_items: None,
+        }
+    }
+
+    fn value(report: &ProfileReport, metric: Metric) -> &MetricLine {
+        report
+            .lines
+            .iter()
+            .find(|l| l.metric == metric)
+            .expect("line")
+    }
+
+    #[test]
+    fn contact_parts_add_up_to_the_total() {
+        let f = fetched(
+            &[
+                (
+                    10,
+                    &[
+                        ("contacts", 438.0),
+                        ("contactsShowPhone", 252.0),
+                        ("contactsMessenger", 249.0),
+                        ("contactsShowPhoneAndMessenger", 70.0),
+                    ],
+                ),
+                (
+                    11,
+                    &[
+                        ("contacts", 2.0),
+                        ("contactsShowPhone", 2.0),
+                        ("contactsMessenger", 0.0),
+                    ],
+                ),
+            ],
+            None,
+        );
+        let report = build("p", &f, &MetricSet::all(), "Europe/Moscow");
+        let line = value(&report, Metric::Contacts);
+        assert_eq!(line.value, Value::Count(440));
+        let parts: i64 = line
+            .parts
+            .iter()
+            .map(|p| match p.value {
+                Value::Count(n) => n,
+                _ => panic!("counts"),
+            })
+            .sum();
+        assert_eq!(parts, 440, "{:?}", line.parts);
+        assert_eq!(
+            line.parts.iter().map(|p| p.part).collect::<Vec<_>>(),
+            [
+                Part::ContactsPhoneOnly,
+                Part::ContactsChatOnly,
+                Part::ContactsPhoneAndChat,
+                Part::ContactsOther
+            ]
+        );
+        // Parts that cannot add up are not shown at all.
+        let f = fetched(
+            &[(
+                10,
+                &[
+                    ("contacts", 10.0),
+                    ("contactsShowPhone", 252.0),
+                    ("contactsMessenger", 249.0),
+                ],
+            )],
+            None,
+        );
+        let report = build("p", &f, &MetricSet::all(), "Europe/Moscow");
+        assert!(value(&report, Metric::Contacts).parts.is_empty());
+    }
+
+    #[test]
+    fn implausible_values_are_na_and_spoil_what_is_derived_from_them() {
+        let f = fetched(
+            &[
+                (
+                    10,
+                    &[("views", 100.0), ("contacts", -3.0), ("allSpending", 5e20)],
+                ),
+                (11, &[("views", 50.0), ("contacts", 4.0)]),
+            ],
+            Some(WalletBalance {
+                real: Some(92_233_720_368_547_758.0),
+                bonus: Some(-1.0),
+            }),
+        );
+        let report = build("p", &f, &MetricSet::all(), "Europe/Moscow");
+        let implausible = Value::Missing(Missing::Implausible);
+        assert_eq!(value(&report, Metric::Views).value, Value::Count(150));
+        for metric in [
+            Metric::Contacts,
+            Metric::Conversion,
+            Metric::Spending,
+            Metric::CostPerContact,
+            Metric::WalletBalance,
+            Metric::CpaBalance,
+        ] {
+            assert_eq!(value(&report, metric).value, implausible, "{metric:?}");
+        }
+        assert_eq!(
+            value(&report, Metric::WalletBalance).parts[0].value,
+            implausible
+        );
+    }
 }

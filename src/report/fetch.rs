@@ -17,6 +17,7 @@ pub const ANALYTICS_METRICS: &[&str] = &[
     "contacts",
     "contactsShowPhone",
     "contactsMessenger",
+    "contactsShowPhoneAndMessenger",
     "favorites",
     "allSpending",
     "presenceSpending",
@@ -33,7 +34,8 @@ pub const TOP_ITEMS_SCAN: usize = 990;
 /// What was fetched for one profile; each source separately, so one failing source leaves the
 /// others' metrics intact.
 pub struct Fetched {
-    pub account_id: i64,
+    /// `None` when Avito would not say which account the credentials belong to.
+    pub account_id: Option<i64>,
     pub current: Period,
     /// `None` when the previous period lies beyond what Avito keeps.
     pub previous: Option<Period>,
@@ -65,9 +67,14 @@ pub async fn fetch_profile(
     with_top_items: bool,
 ) -> AvitoResult<Fetched> {
     let account = client.account(source.credentials.clone());
+    // Every source but the CPA balance needs the account id; without it they are n/a with
+    // the reason, and the CPA balance still comes.
     let account_id = match source.avito_user_id {
-        Some(id) => id,
-        None => account.self_info().await?.id,
+        Some(id) => Ok(id),
+        None => match account.account_id().await {
+            Err(AvitoError::InvalidCredentials) => return Err(AvitoError::InvalidCredentials),
+            other => other,
+        },
     };
     let previous = Some(period.previous()).filter(|p| p.from >= earliest_day(avito_today()));
     let span = DateRange::unchecked(previous.map_or(period.from, |p| p.from), period.to);
@@ -94,19 +101,28 @@ pub async fn fetch_profile(
             grouping: Grouping::Day,
             category_ids: Vec::new(),
         };
-        Some(account.analytics(account_id, &query).await)
+        Some(match &account_id {
+            Ok(id) => account.analytics(*id, &query).await,
+            Err(e) => Err(e.clone()),
+        })
     };
     let calls = async {
         if !metrics.contains(Metric::Calls) {
             return None;
         }
-        Some(account.calls_stats(account_id, span, &[]).await)
+        Some(match &account_id {
+            Ok(id) => account.calls_stats(*id, span, &[]).await,
+            Err(e) => Err(e.clone()),
+        })
     };
     let wallet = async {
         if !metrics.contains(Metric::WalletBalance) {
             return None;
         }
-        Some(account.wallet_balance(account_id).await)
+        Some(match &account_id {
+            Ok(id) => account.wallet_balance(*id).await,
+            Err(e) => Err(e.clone()),
+        })
     };
     let cpa = async {
         if !metrics.contains(Metric::CpaBalance) {
@@ -118,13 +134,16 @@ pub async fn fetch_profile(
         if !with_top_items {
             return None;
         }
-        Some(top_items(&account, account_id, period).await)
+        Some(match &account_id {
+            Ok(id) => top_items(&account, *id, period).await,
+            Err(e) => Err(e.clone()),
+        })
     };
     let (analytics, calls, wallet, cpa, top_items) =
         tokio::join!(analytics, calls, wallet, cpa, top);
 
     let fetched = Fetched {
-        account_id,
+        account_id: account_id.ok(),
         current: period,
         previous,
         analytics,
@@ -171,8 +190,13 @@ async fn top_items(account: &Account, user_id: i64, period: Period) -> AvitoResu
     for s in stats {
         let entry = counters.entry(s.item_id).or_default();
         for point in s.stats {
-            entry.0 += point.uniq_views.or(point.views).unwrap_or(0);
-            entry.1 += point.uniq_contacts.or(point.contacts).unwrap_or(0);
+            // A negative point would hide in the sum; -1 marks the item implausible.
+            let add = |sum: i64, n: Option<i64>| match n.unwrap_or(0) {
+                n if sum < 0 || n < 0 => -1,
+                n => sum.saturating_add(n),
+            };
+            entry.0 = add(entry.0, point.uniq_views.or(point.views));
+            entry.1 = add(entry.1, point.uniq_contacts.or(point.contacts));
         }
     }
     let scanned_count = scanned.len();

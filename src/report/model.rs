@@ -16,6 +16,8 @@ pub enum Missing {
     NoAccess,
     /// A ratio whose denominator is zero.
     NoBase,
+    /// Avito returned a value that cannot be true (negative views, a wallet of 10¹⁷ ₽).
+    Implausible,
     /// Fetching failed.
     Failed(Failure),
 }
@@ -104,8 +106,13 @@ impl Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
-    ContactsPhone,
-    ContactsMessenger,
+    /// Contacts who viewed the phone and did not write.
+    ContactsPhoneOnly,
+    /// Contacts who wrote and did not view the phone.
+    ContactsChatOnly,
+    ContactsPhoneAndChat,
+    /// The rest of the contacts (replies to discount offers).
+    ContactsOther,
     CallsAnswered,
     CallsMissed,
     SpendingPresence,

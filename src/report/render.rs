@@ -33,8 +33,10 @@ text_keys!(pub enum ReportText in "report" {
     MetricBalance => "metric_balance",
     MetricCpaBalance => "metric_cpa_balance",
     MetricActiveItems => "metric_active_items",
-    PartContactsPhone => "part_contacts_phone",
-    PartContactsMessenger => "part_contacts_messenger",
+    PartContactsPhoneOnly => "part_contacts_phone_only",
+    PartContactsChatOnly => "part_contacts_chat_only",
+    PartContactsPhoneAndChat => "part_contacts_phone_and_chat",
+    PartContactsOther => "part_contacts_other",
     PartCallsAnswered => "part_calls_answered",
     PartCallsMissed => "part_calls_missed",
     PartSpendingPresence => "part_spending_presence",
@@ -47,6 +49,7 @@ text_keys!(pub enum ReportText in "report" {
     NaNotProvided => "na_not_provided",
     NaNoAccess => "na_no_access",
     NaNoBase => "na_no_base",
+    NaImplausible => "na_implausible",
     NaFailed => "na_failed",
     ChangeNew => "change_new",
     Points => "points",
@@ -134,8 +137,10 @@ fn metric_icon(m: Metric) -> &'static str {
 
 fn part_name(p: Part) -> ReportText {
     match p {
-        Part::ContactsPhone => ReportText::PartContactsPhone,
-        Part::ContactsMessenger => ReportText::PartContactsMessenger,
+        Part::ContactsPhoneOnly => ReportText::PartContactsPhoneOnly,
+        Part::ContactsChatOnly => ReportText::PartContactsChatOnly,
+        Part::ContactsPhoneAndChat => ReportText::PartContactsPhoneAndChat,
+        Part::ContactsOther => ReportText::PartContactsOther,
         Part::CallsAnswered => ReportText::PartCallsAnswered,
         Part::CallsMissed => ReportText::PartCallsMissed,
         Part::SpendingPresence => ReportText::PartSpendingPresence,
@@ -161,6 +166,7 @@ fn missing_reason(m: &Missing, lang: Lang) -> String {
         Missing::NotProvided => i18n::text(lang, ReportText::NaNotProvided).to_owned(),
         Missing::NoAccess => i18n::text(lang, ReportText::NaNoAccess).to_owned(),
         Missing::NoBase => i18n::text(lang, ReportText::NaNoBase).to_owned(),
+        Missing::Implausible => i18n::text(lang, ReportText::NaImplausible).to_owned(),
         Missing::Failed(f) => i18n::format(
             lang,
             ReportText::NaFailed,

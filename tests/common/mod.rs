@@ -448,7 +448,7 @@ pub async fn seed(
             client_secret_enc: test_secrets()
                 .encrypt(&format!("secret-{n}"))
                 .expect("encrypt"),
-            avito_user_id: 1_000_000 + i64::from(n),
+            avito_user_id: Some(1_000_000 + i64::from(n)),
             avito_account_name: None,
         },
         &TaskDefaults::default(),

@@ -13,6 +13,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! For client robustness tests, [`contract::ContractServer`] answers every operation with the
+//! spec's own examples or random schema-valid data instead (no state, auth or validation).
+//!
 //! Behaviour worth knowing (details in each module):
 //! * Errors: 401 missing/unknown token, 403 expired token or another account's `user_id`,
 //!   400 for anything the spec does not allow (recorded in `validation_failures()`), in the
@@ -24,6 +27,7 @@
 
 mod auth;
 mod config;
+pub mod contract;
 mod control;
 pub mod data;
 mod error;
@@ -33,7 +37,7 @@ mod limits;
 pub mod openapi;
 mod ops;
 mod request;
-mod rng;
+pub mod rng;
 mod routes;
 mod server;
 mod validate;

@@ -1,5 +1,6 @@
 //! SplitMix64: a tiny, well-known PRNG. Every generated value is a pure function of
-//! (seed, some coordinates), so data can be produced lazily and in any order.
+//! (seed, some coordinates), so data can be produced lazily and in any order. Public so the
+//! contract generator's callers (and tests) can seed it.
 
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);

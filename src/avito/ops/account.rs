@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{parse, unwrap};
+use super::{parse, parse_list, unwrap};
 use crate::avito::Account;
 use crate::avito::error::{AvitoError, AvitoResult};
 use crate::avito::model::{AccountSelf, Item, ItemInfo, ItemStatus, WalletBalance};
@@ -25,6 +25,15 @@ impl Account {
         parse(op, &value)
     }
 
+    /// The account id behind the credentials, which every per-account operation takes.
+    pub async fn account_id(&self) -> AvitoResult<i64> {
+        self.self_info().await?.id.ok_or(AvitoError::Unexpected {
+            operation: Operation::GetUserInfoSelf,
+            status: 200,
+            detail: "the answer has no usable account id".to_owned(),
+        })
+    }
+
     /// `GET /core/v1/accounts/{user_id}/balance/`: wallet money and bonuses, in roubles.
     pub async fn wallet_balance(&self, user_id: i64) -> AvitoResult<WalletBalance> {
         let op = Operation::GetUserBalance;
@@ -45,10 +54,18 @@ impl Account {
             .await?;
         #[derive(serde::Deserialize)]
         struct Answer {
-            balance: f64,
+            #[serde(default, deserialize_with = "crate::avito::lenient::opt_f64")]
+            balance: Option<f64>,
         }
         let answer: Answer = parse(op, unwrap(&value, "/result"))?;
-        Ok(Kopecks::from_api(answer.balance))
+        answer
+            .balance
+            .map(Kopecks::from_api)
+            .ok_or(AvitoError::Unexpected {
+                operation: op,
+                status: 200,
+                detail: "the answer has no balance".to_owned(),
+            })
     }
 
     /// `GET /core/v1/items`: every item with one of `statuses`, all pages.
@@ -73,8 +90,9 @@ impl Account {
                         .query("status", &status),
                 )
                 .await?;
-            let batch: Vec<Item> = parse(op, unwrap(&value, "/resources"))?;
-            let short = batch.len() < ITEMS_PER_PAGE;
+            let page = unwrap(&value, "/resources");
+            let short = page.as_array().map_or(0, Vec::len) < ITEMS_PER_PAGE;
+            let batch: Vec<Item> = parse_list(op, page);
             items.extend(batch);
             if short {
                 return Ok(items);

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{parse, unwrap};
+use super::{parse, parse_list, segment, unwrap};
 use crate::avito::Account;
 use crate::avito::error::AvitoResult;
 use crate::avito::model::{Chat, ChatType, Message, Paged};
@@ -45,8 +45,10 @@ impl Account {
                 req = req.query("chat_types", types.join(","));
             }
             let value = self.call(req).await?;
-            let batch: Vec<Chat> = parse(op, unwrap(&value, "/chats"))?;
-            let full = batch.len() >= MESSENGER_PAGE;
+            let page = unwrap(&value, "/chats");
+            // Paging follows what came, not what could be read.
+            let full = page.as_array().map_or(0, Vec::len) >= MESSENGER_PAGE;
+            let batch: Vec<Chat> = parse_list(op, page);
             chats.extend(batch);
             if !full {
                 return Ok(Paged {
@@ -70,7 +72,10 @@ impl Account {
         let value = self
             .call(Request::get(
                 op,
-                format!("/messenger/v2/accounts/{user_id}/chats/{chat_id}"),
+                format!(
+                    "/messenger/v2/accounts/{user_id}/chats/{}",
+                    segment(chat_id)
+                ),
             ))
             .await?;
         parse(op, &value)
@@ -87,7 +92,10 @@ impl Account {
                 .call(
                     Request::get(
                         op,
-                        format!("/messenger/v3/accounts/{user_id}/chats/{chat_id}/messages/"),
+                        format!(
+                            "/messenger/v3/accounts/{user_id}/chats/{}/messages/",
+                            segment(chat_id)
+                        ),
                     )
                     .query("limit", MESSENGER_PAGE)
                     .query("offset", offset),
@@ -97,8 +105,8 @@ impl Account {
                 Value::Object(map) => map.get("messages").unwrap_or(&Value::Null),
                 other => other,
             };
-            let batch: Vec<Message> = parse(op, list)?;
-            let full = batch.len() >= MESSENGER_PAGE;
+            let full = list.as_array().map_or(0, Vec::len) >= MESSENGER_PAGE;
+            let batch: Vec<Message> = parse_list(op, list);
             messages.extend(batch);
             if !full {
                 return Ok(Paged {

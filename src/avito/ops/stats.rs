@@ -3,7 +3,7 @@
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
-use super::{parse, unwrap};
+use super::{parse, parse_list, unwrap};
 use crate::avito::Account;
 use crate::avito::error::{AvitoError, AvitoResult};
 use crate::avito::model::{
@@ -48,7 +48,7 @@ impl Account {
                     body,
                 ))
                 .await?;
-            let items: Vec<ItemStats> = parse(op, unwrap(&value, "/result/items"))?;
+            let items: Vec<ItemStats> = parse_list(op, unwrap(&value, "/result/items"));
             all.extend(items);
         }
         Ok(all)
@@ -81,17 +81,21 @@ impl Account {
                 ))
                 .await?;
             let result = unwrap(&value, "/result");
-            let batch: Vec<AnalyticsGroup> =
-                parse(op, result.get("groupings").unwrap_or(&Value::Null))?;
-            let total = result.get("dataTotalCount").and_then(Value::as_u64);
+            let page = result.get("groupings").unwrap_or(&Value::Null);
+            let page_len = page.as_array().map_or(0, Vec::len);
+            let batch: Vec<AnalyticsGroup> = parse_list(op, page);
+            let total = result
+                .get("dataTotalCount")
+                .and_then(crate::avito::lenient::to_i64)
+                .and_then(|t| u64::try_from(t).ok());
             timestamp = result
                 .get("timestamp")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+                .and_then(crate::avito::lenient::to_text)
                 .or(timestamp);
-            let short = batch.len() < ANALYTICS_PAGE;
+            let short = page_len < ANALYTICS_PAGE;
             groups.extend(batch);
-            let reached_total = total.is_some_and(|t| groups.len() as u64 >= t);
+            let seen = (offset + page_len) as u64;
+            let reached_total = total.is_some_and(|t| seen >= t);
             if short || reached_total {
                 return Ok(Analytics { groups, timestamp });
             }
@@ -177,7 +181,7 @@ impl Account {
             let list = unwrap(&value, "/result")
                 .get("operations")
                 .unwrap_or(&Value::Null);
-            let operations: Vec<WalletOperation> = parse(op, list)?;
+            let operations: Vec<WalletOperation> = parse_list(op, list);
             all.extend(operations);
             start = end;
         }

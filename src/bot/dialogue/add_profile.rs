@@ -229,9 +229,11 @@ async fn check(
         }
     };
     let owner_id = from.id.0 as i64;
-    let account_label = match &account.name {
-        Some(n) => format!("{} (id {})", html_escape(n), account.id),
-        None => format!("id {}", account.id),
+    let account_label = match (&account.name, account.id) {
+        (Some(n), Some(id)) => format!("{} (id {id})", html_escape(n)),
+        (None, Some(id)) => format!("id {id}"),
+        (Some(n), None) => html_escape(n),
+        (None, None) => t(lang, T::AccountUnknown),
     };
     if let Some(existing) =
         profiles::find_duplicate(&state.db, owner_id, account.id, &entered.client_id).await?
@@ -285,7 +287,7 @@ async fn check(
     dialogue.exit().await?;
     tracing::info!(
         profile_id = profile.id,
-        avito_user_id = account.id,
+        avito_user_id = ?account.id,
         "profile added"
     );
     let text = tf(

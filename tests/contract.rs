@@ -1,0 +1,481 @@
+//! The client against the official spec subset, not our emulator's reading of it: a server
+//! that answers every operation with the spec's own examples, or with random answers the
+//! schema allows (`sandbox::avito::contract`), seed after seed. The report, the export, the
+//! commands and adding a profile in the bot must all come out — with n/a where the data is
+//! unusable — and never print a value that cannot be true.
+//!
+//! A failing seed is named in the message; `CONTRACT_SEEDS=N` runs more of them.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use avito_reports::avito::{AvitoClient, ClientConfig, Credentials, plausible, usable_token};
+use avito_reports::export::{self, ExportOptions, Progress};
+use avito_reports::i18n::Lang;
+use avito_reports::report::model::{Missing, ProfileReport, Value};
+use avito_reports::report::render::{self, Markup};
+use avito_reports::report::{MetricSet, Period, PeriodKind, ProfileSource, ReportOptions, engine};
+use calamine::Reader;
+use common::{Engine, TestDatabase, Worker, press, say};
+use sandbox::avito::contract::{AnswerMode, ContractServer, Forms};
+
+/// Seeds per run of the random tests (each seed is a new server and new answers).
+fn seeds() -> u64 {
+    std::env::var("CONTRACT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40)
+}
+
+/// Whether the first token `mode` answers can be sent back at all (a token with a line break
+/// in it cannot: then everything needing it is n/a, or an honest error).
+fn first_token_usable(mode: AnswerMode) -> bool {
+    mode.answer(
+        sandbox::avito::openapi::OpenApi::embedded(),
+        "getAccessToken",
+        0,
+    )
+    .and_then(|a| {
+        a.get("access_token")
+            .and_then(avito_reports::avito::lenient::to_text)
+    })
+    .is_some_and(|t| usable_token(&t))
+}
+
+fn client_for(server: &ContractServer) -> AvitoClient {
+    let mut config = ClientConfig::new(server.base_url().parse().expect("url"));
+    // The server has no rate limits; a real minute would only make the test wait.
+    config.rate_window = Duration::from_millis(5);
+    AvitoClient::new(config).expect("client")
+}
+
+fn source(n: i64) -> ProfileSource {
+    ProfileSource {
+        profile_id: n,
+        name: format!("Shop {n}"),
+        credentials: Credentials::new(&format!("client-{n}"), "secret").expect("creds"),
+        avito_user_id: None,
+    }
+}
+
+fn options(lang: Lang) -> ReportOptions {
+    let tz = chrono_tz::Europe::Moscow;
+    ReportOptions {
+        period: Period::resolve(PeriodKind::Last7Days, tz, chrono::Utc::now()),
+        metrics: MetricSet::all(),
+        tz,
+        lang,
+    }
+}
+
+/// Every shown value is one that could be true; anything else must be n/a.
+fn assert_plausible(report: &ProfileReport, context: &str) {
+    let values = report.lines.iter().flat_map(|l| {
+        std::iter::once(&l.value)
+            .chain(l.previous.iter())
+            .chain(l.parts.iter().map(|p| &p.value))
+    });
+    for value in values {
+        let ok = match value {
+            Value::Count(n) => plausible::count(*n as f64),
+            Value::Money(k) => plausible::signed_roubles(k.to_roubles().0),
+            Value::Percent(p) => p.is_finite(),
+            Value::Missing(_) => true,
+        };
+        assert!(
+            ok,
+            "{context}: implausible value shown: {value:?}\n{report:#?}"
+        );
+    }
+}
+
+/// The report, its renderings and the export against `server`; panics with `context` when
+/// anything does not come out.
+async fn everything_comes_out(server: &ContractServer, context: &str) {
+    let client = client_for(server);
+    let account = client.account(source(1).credentials);
+    let token_usable = first_token_usable(server.mode());
+    let me = account.self_info().await;
+    if token_usable {
+        assert!(me.is_ok(), "{context}: the account answer failed: {me:?}");
+    } else {
+        assert!(me.is_err(), "{context}: an unusable token was sent");
+    }
+
+    // The report of one profile, and a combined one.
+    let report = engine::profile_report(&client, &source(1), &options(Lang::En))
+        .await
+        .unwrap_or_else(|e| panic!("{context}: the report failed as a whole: {e}"));
+    assert_eq!(
+        report.lines.len(),
+        MetricSet::all().iter().count(),
+        "{context}"
+    );
+    assert_plausible(&report, context);
+    for lang in Lang::ALL {
+        for markup in [Markup::Html, Markup::Text] {
+            let text = render::profile(&report, lang, markup);
+            assert!(text.contains("Shop 1"), "{context}: {text}");
+        }
+    }
+    let combined =
+        engine::combined_report(&client, &[source(2), source(3)], &options(Lang::Ru)).await;
+    assert_eq!(combined.sections.len(), 2, "{context}");
+    let text = render::combined(&combined, Lang::Ru, Markup::Html);
+    assert!(
+        text.contains("Shop 2") && text.contains("Shop 3"),
+        "{context}: {text}"
+    );
+
+    // The export: with the account id Avito gave, or any id when it gave none (the command
+    // and the bot refuse that case with a clear message; the client's part is tested here).
+    let user_id = me.ok().and_then(|me| me.id).unwrap_or(1);
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("chats.xlsx");
+    let exported = export::export(
+        &account,
+        user_id,
+        &ExportOptions::new(chrono_tz::Europe::Moscow, Lang::En),
+        Arc::new(Progress::default()),
+        &out,
+    )
+    .await;
+    // A later token answer may be usable again: then the export must come out.
+    let summary = match exported {
+        Err(e) if !token_usable => {
+            assert!(e.to_string().contains("access_token"), "{context}: {e}");
+            return;
+        }
+        other => other.unwrap_or_else(|e| panic!("{context}: the export failed: {e}")),
+    };
+    for part in &summary.parts {
+        let mut book = calamine::open_workbook_auto(&part.path)
+            .unwrap_or_else(|e| panic!("{context}: workbook unreadable: {e}"));
+        let chats = book.worksheet_range("Chats").expect("Chats sheet");
+        assert_eq!(
+            chats.height() as u64,
+            summary.chats + 1,
+            "{context}: one row per chat and the header"
+        );
+        let messages = book.worksheet_range("Messages").expect("Messages sheet");
+        assert_eq!(messages.height() as u64, summary.messages + 1, "{context}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_examples_go_through_the_report_and_the_export() {
+    let server = ContractServer::start(AnswerMode::Examples)
+        .await
+        .expect("server");
+    everything_comes_out(&server, "spec examples").await;
+    // The account example has `phone` as a bare number; it is read, not fatal.
+    let me = client_for(&server)
+        .account(source(1).credentials)
+        .self_info()
+        .await
+        .expect("self");
+    assert!(me.id.is_some() && me.phone.is_some(), "{me:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_schema_valid_answers_never_stop_a_report_or_an_export() {
+    for seed in 0..seeds() {
+        let server = ContractServer::start(AnswerMode::random(seed))
+            .await
+            .expect("server");
+        everything_comes_out(&server, &format!("seed {seed}")).await;
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_documented_forms_of_messages_and_operations_history_are_read() {
+    for forms in [Forms::Spec, Forms::Alternative] {
+        let modes = (0..20)
+            .map(|seed| AnswerMode::Random { seed, forms })
+            .filter(|mode| first_token_usable(*mode))
+            .take(5);
+        for mode in modes {
+            let server = ContractServer::start(mode).await.expect("server");
+            let client = client_for(&server);
+            let account = client.account(source(1).credentials);
+            let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .expect("date");
+            let to = from + chrono::Duration::days(3);
+            let context = format!("{mode:?}");
+            let operations = account
+                .operations_history(from, to)
+                .await
+                .unwrap_or_else(|e| panic!("{context}: {e}"));
+            let sent = server
+                .last_answer("postOperationsHistory")
+                .expect("answered");
+            let list = sent
+                .pointer("/result/operations")
+                .or_else(|| sent.get("operations"))
+                .and_then(|v| v.as_array())
+                .map_or(0, Vec::len);
+            assert_eq!(operations.len(), list, "{context}: {sent}");
+
+            let messages = account
+                .messages(1, "chat-1")
+                .await
+                .unwrap_or_else(|e| panic!("{context}: {e}"));
+            let sent = server.last_answer("getMessagesV3").expect("answered");
+            let list = sent
+                .as_array()
+                .or_else(|| sent.get("messages").and_then(|v| v.as_array()))
+                .expect("a list in either form");
+            // Every message with a usable id is read.
+            let with_id = list
+                .iter()
+                .filter(|m| {
+                    m.get("id")
+                        .and_then(avito_reports::avito::lenient::to_id_text)
+                        .is_some()
+                })
+                .count();
+            assert_eq!(messages.items.len(), with_id, "{context}: {sent}");
+            server.shutdown().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_implausible_wallet_is_na_never_printed() {
+    // Found by the random answers: a wallet of 92 233 720 368 547 758 ₽ was printed.
+    let mut found = false;
+    for seed in 0..200 {
+        let server = ContractServer::start(AnswerMode::random(seed))
+            .await
+            .expect("server");
+        let client = client_for(&server);
+        let report = engine::profile_report(&client, &source(1), &options(Lang::En))
+            .await
+            .expect("report");
+        let wallet = server.last_answer("getUserBalance");
+        let real = wallet
+            .as_ref()
+            .and_then(|w| w.get("real"))
+            .and_then(serde_json::Value::as_f64);
+        if let Some(real) = real.filter(|r| !plausible::roubles(*r)) {
+            let line = report
+                .lines
+                .iter()
+                .find(|l| l.metric == avito_reports::report::Metric::WalletBalance)
+                .expect("wallet line");
+            assert_eq!(
+                line.value,
+                Value::Missing(Missing::Implausible),
+                "seed {seed}: wallet {real}"
+            );
+            let text = render::profile(&report, Lang::En, Markup::Text);
+            assert!(
+                text.contains("Avito returned an implausible value"),
+                "seed {seed}: {text}"
+            );
+            found = true;
+        }
+        server.shutdown().await;
+        if found {
+            break;
+        }
+    }
+    assert!(found, "some seed gives an implausible wallet");
+}
+
+// ---- the commands, as a person runs them ----
+
+/// Runs the binary with `args` against a fresh server answering in `mode` (so the command
+/// sees the answers a first client would), and returns its output and the server.
+async fn command(mode: AnswerMode, args: &[&str]) -> (std::process::Output, ContractServer) {
+    let server = ContractServer::start(mode).await.expect("server");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = common::worker_command(dir.path())
+        .env("AVITO_API_URL", server.base_url())
+        .env("AVITO_RATE_WINDOW_SEC", "0.01")
+        .env("AVITO_CLIENT_SECRET", "secret")
+        .args(args)
+        .output()
+        .await
+        .expect("command runs");
+    (out, server)
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_report_and_export_commands_work_on_examples_and_random_answers() {
+    let modes = std::iter::once(AnswerMode::Examples).chain((0..6).map(AnswerMode::random));
+    for mode in modes {
+        let usable = first_token_usable(mode);
+        let (check, server) = command(mode, &["avito", "check", "--client-id", "c"]).await;
+        server.shutdown().await;
+        assert_eq!(check.status.success(), usable, "{mode:?}: {}", text(&check));
+
+        // A report always comes out: with an unusable token every metric says why it is n/a.
+        let (report, server) = command(mode, &["report", "--client-id", "c", "--lang", "en"]).await;
+        server.shutdown().await;
+        assert!(report.status.success(), "{mode:?}: {}", text(&report));
+        assert!(
+            String::from_utf8_lossy(&report.stdout).contains("Views"),
+            "{mode:?}: {}",
+            text(&report)
+        );
+        let (json, server) =
+            command(mode, &["report", "--client-id", "c", "--format", "json"]).await;
+        server.shutdown().await;
+        assert!(json.status.success(), "{mode:?}: {}", text(&json));
+        serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON output");
+
+        let dir = tempfile::tempdir().expect("dir");
+        let out = dir.path().join("chats.xlsx");
+        let out_arg = out.to_string_lossy().to_string();
+        let (export, server) =
+            command(mode, &["export", "--client-id", "c", "--out", &out_arg]).await;
+        let has_id = server
+            .last_answer("getUserInfoSelf")
+            .and_then(|me| me.get("id").and_then(avito_reports::avito::lenient::to_i64))
+            .is_some_and(|id| id > 0);
+        server.shutdown().await;
+        if usable && has_id {
+            assert!(export.status.success(), "{mode:?}: {}", text(&export));
+            assert!(out.exists(), "{mode:?}: no workbook");
+        } else {
+            // Without a token or the account id there is nothing to export: said in one line.
+            assert!(!export.status.success());
+            let stderr = String::from_utf8_lossy(&export.stderr);
+            assert!(
+                stderr.contains("no usable account id") || stderr.contains("access_token"),
+                "{mode:?}: {}",
+                text(&export)
+            );
+        }
+    }
+}
+
+// ---- the bot: adding a profile and using it ----
+
+async fn bot_adds_a_profile_against_the_spec(engine: Engine, mode: AnswerMode) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let server = ContractServer::start(mode).await.expect("server");
+    let telegram = sandbox::telegram::TelegramEmulator::start(
+        sandbox::telegram::TelegramConfig::without_limits(),
+    )
+    .await
+    .expect("telegram emulator");
+    let base_url = server.base_url();
+    let worker = Worker::start(
+        &telegram,
+        None,
+        &test_db,
+        &[
+            ("AVITO_API_URL", base_url.as_str()),
+            ("AVITO_RATE_WINDOW_SEC", "0.01"),
+        ],
+    )
+    .await;
+    let ann = telegram.user(1001, "Ann", Some("en"));
+    say(&telegram, &worker, &ann, "/add_profile", "Step 1 of 3").await;
+    say(&telegram, &worker, &ann, "Spec shop", "Step 2 of 3").await;
+    say(&telegram, &worker, &ann, "client-1", "Step 3 of 3").await;
+    if !first_token_usable(mode) {
+        // Nothing the user typed is known to be wrong: it is kept for "Try again".
+        say(
+            &telegram,
+            &worker,
+            &ann,
+            "secret-1",
+            "Everything you entered is kept",
+        )
+        .await;
+        worker.terminate().await;
+        telegram.shutdown().await;
+        server.shutdown().await;
+        return;
+    }
+    say(&telegram, &worker, &ann, "secret-1", "added").await;
+
+    let conn = avito_reports::db::connect(&test_db.url)
+        .await
+        .expect("connect");
+    let profile = avito_reports::db::profiles::all_of(&conn, 1001)
+        .await
+        .expect("profiles")
+        .into_iter()
+        .next()
+        .expect("the profile was added");
+    let hub = say(&telegram, &worker, &ann, "/profiles", "Your Avito profiles")
+        .await
+        .message_id;
+    let answer = press(
+        &worker,
+        &ann,
+        ann.id(),
+        hub,
+        &format!("profile_view:{}", profile.id),
+    )
+    .await;
+    assert!(!answer.show_alert, "{answer:?}\n{}", worker.log());
+    let card = common::message(&telegram, ann.id(), hub)
+        .text
+        .unwrap_or_default();
+    assert!(card.contains("Spec shop"), "{card}");
+
+    // Report now: the report arrives, whatever the answers held.
+    let after = common::last_bot_message(&telegram, ann.id());
+    press(
+        &worker,
+        &ann,
+        ann.id(),
+        hub,
+        &format!("report_now:{}", profile.id),
+    )
+    .await;
+    let report = common::bot_message_after(&telegram, &worker, ann.id(), after, "Report for").await;
+    assert!(
+        report.text.unwrap_or_default().contains("Spec shop"),
+        "{}",
+        worker.log()
+    );
+    worker.terminate().await;
+    telegram.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_adds_and_reports_a_profile_on_spec_examples_on_sqlite() {
+    bot_adds_a_profile_against_the_spec(Engine::Sqlite, AnswerMode::Examples).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_adds_and_reports_a_profile_on_spec_examples_on_postgres() {
+    bot_adds_a_profile_against_the_spec(Engine::Postgres, AnswerMode::Examples).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_adds_and_reports_a_profile_on_random_answers_on_sqlite() {
+    for seed in 0..3 {
+        bot_adds_a_profile_against_the_spec(Engine::Sqlite, AnswerMode::random(seed)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_adds_and_reports_a_profile_on_random_answers_on_postgres() {
+    for seed in 3..6 {
+        bot_adds_a_profile_against_the_spec(Engine::Postgres, AnswerMode::random(seed)).await;
+    }
+}
