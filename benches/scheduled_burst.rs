@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
             id: Set(task.id),
             chat_id: Set(Some(user_id)),
             is_active: Set(true),
-            time_of_day: Set(time.clone()),
+            time_of_day: Set(avito_reports::domain::Stored::parse(&time)),
             ..Default::default()
         }
         .update(&conn)

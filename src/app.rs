@@ -19,7 +19,6 @@ use crate::crypto::{self, KeyOrigin, SecretBox};
 use crate::db::{self, token_store::DbTokenStore};
 use crate::jobs::{self, JobContext, JobQueue};
 use crate::ops::{self, PollingHealth, Probes, http::HttpServer};
-use crate::report::ReportService;
 use crate::retry::{self, Backoff};
 
 /// Long-poll timeout; below teloxide's HTTP client timeout (17 s) so a quiet poll is not an error.
@@ -166,7 +165,6 @@ async fn serve(
         db: db.clone(),
         settings: Arc::new(settings),
         secrets,
-        reports: ReportService::new(avito.clone()),
         avito,
         jobs,
     };
@@ -295,8 +293,8 @@ fn avito_client(
     secrets: &SecretBox,
 ) -> anyhow::Result<AvitoClient> {
     let store = DbTokenStore::new(db.clone(), secrets.clone());
-    AvitoClient::with_token_store(ClientConfig::from(settings), Arc::new(store))
-        .context("building the Avito client")
+    let config = ClientConfig::from(settings).observed_by(Arc::new(crate::metrics::AvitoRequests));
+    AvitoClient::with_token_store(config, Arc::new(store)).context("building the Avito client")
 }
 
 /// A `/metrics` scrape hook that counts the jobs waiting in each queue.
@@ -304,7 +302,7 @@ async fn count_queued_jobs(db: DatabaseConnection) {
     match jobs::queue_depths(&db).await {
         Ok(depths) => {
             for (queue, depth) in depths {
-                ops::metrics::set_queue_depth(queue, depth);
+                crate::metrics::set_queue_depth(queue, depth);
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot count the queued jobs"),

@@ -138,16 +138,19 @@ async fn adding_profiles_with_wrong_credentials_outages_and_duplicates(engine: E
     let task = task_of(&conn, main.id).await;
     assert_eq!(
         (
-            task.frequency.as_str(),
-            task.time_of_day.as_str(),
-            task.time_zone.as_str()
+            task.frequency.to_string().as_str(),
+            task.time_of_day.to_string().as_str(),
+            task.time_zone.to_string().as_str()
         ),
         ("daily", "09:00", "Europe/Moscow")
     );
-    assert_eq!(task.period, "since_last_slot");
+    assert_eq!(task.period.to_string(), "since_last_slot");
     assert!(!task.is_active, "inactive until a chat is chosen");
     assert!(task.chat_id.is_none());
-    assert!(task.metrics.contains("views") && task.metrics.contains("active_items"));
+    assert!(
+        task.metrics.to_string().contains("views")
+            && task.metrics.to_string().contains("active_items")
+    );
 
     // Avito unavailable: everything kept behind "Try again".
     avito.set_fault("getUserInfoSelf", Fault::Status(503));
@@ -240,14 +243,14 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     // Time: a button, then a typed value (a bad one first).
     tap(&emu, &worker, &bob, hub, &format!("report_set_time:{id}")).await;
     tap(&emu, &worker, &bob, hub, &format!("time_set:{id}:0800")).await;
-    assert_eq!(task_of(&conn, id).await.time_of_day, "08:00");
+    assert_eq!(task_of(&conn, id).await.time_of_day.to_string(), "08:00");
     tap(&emu, &worker, &bob, hub, &format!("report_set_time:{id}")).await;
     say(&emu, &worker, &bob, "25:61", "did not understand the time").await;
     // A typed change answers with the updated screen as a new hub message.
     hub = say(&emu, &worker, &bob, "10:30", "Report time: 10:30")
         .await
         .message_id;
-    assert_eq!(task_of(&conn, id).await.time_of_day, "10:30");
+    assert_eq!(task_of(&conn, id).await.time_of_day.to_string(), "10:30");
 
     // Time zone: a button, then any IANA name typed (a bad one first).
     tap(&emu, &worker, &bob, hub, &format!("report_timezone:{id}")).await;
@@ -259,7 +262,10 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
         &format!("tz_set:{id}:Asia/Novosibirsk"),
     )
     .await;
-    assert_eq!(task_of(&conn, id).await.time_zone, "Asia/Novosibirsk");
+    assert_eq!(
+        task_of(&conn, id).await.time_zone.to_string(),
+        "Asia/Novosibirsk"
+    );
     tap(&emu, &worker, &bob, hub, &format!("report_timezone:{id}")).await;
     say(
         &emu,
@@ -278,7 +284,10 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     )
     .await
     .message_id;
-    assert_eq!(task_of(&conn, id).await.time_zone, "America/New_York");
+    assert_eq!(
+        task_of(&conn, id).await.time_zone.to_string(),
+        "America/New_York"
+    );
 
     // Frequency: weekly with toggles, every N days typed, monthly by button, daily.
     tap(&emu, &worker, &bob, hub, &format!("report_frequency:{id}")).await;
@@ -293,12 +302,18 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     )
     .await;
     let t = task_of(&conn, id).await;
-    assert_eq!((t.frequency.as_str(), t.weekdays), ("weekly", 0b10001));
+    assert_eq!(
+        (t.frequency.to_string().as_str(), t.weekdays),
+        ("weekly", 0b10001)
+    );
     tap(&emu, &worker, &bob, hub, &format!("freq_set:{id}:interval")).await;
     say(&emu, &worker, &bob, "400", "from 1 to 365").await;
     say(&emu, &worker, &bob, "3", "every 3 days").await;
     let t = task_of(&conn, id).await;
-    assert_eq!((t.frequency.as_str(), t.interval_days), ("interval", 3));
+    assert_eq!(
+        (t.frequency.to_string().as_str(), t.interval_days),
+        ("interval", 3)
+    );
     hub = open_hub(&emu, &worker, &bob).await;
     tap(&emu, &worker, &bob, hub, &format!("profile_view:{id}")).await;
     tap(&emu, &worker, &bob, hub, &format!("profile_report:{id}")).await;
@@ -307,9 +322,12 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     let text = tap(&emu, &worker, &bob, hub, &format!("freq_month_day:{id}:15")).await;
     assert!(text.contains("monthly on day 15"), "{text}");
     let t = task_of(&conn, id).await;
-    assert_eq!((t.frequency.as_str(), t.month_day), ("monthly", 15));
+    assert_eq!(
+        (t.frequency.to_string().as_str(), t.month_day),
+        ("monthly", 15)
+    );
     tap(&emu, &worker, &bob, hub, &format!("freq_set:{id}:daily")).await;
-    assert_eq!(task_of(&conn, id).await.frequency, "daily");
+    assert_eq!(task_of(&conn, id).await.frequency.to_string(), "daily");
 
     // Period and metrics (not schedule fields).
     tap(&emu, &worker, &bob, hub, &format!("profile_report:{id}")).await;
@@ -322,7 +340,7 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
         &format!("period_set:{id}:last_7_days"),
     )
     .await;
-    assert_eq!(task_of(&conn, id).await.period, "last_7_days");
+    assert_eq!(task_of(&conn, id).await.period.to_string(), "last_7_days");
     tap(&emu, &worker, &bob, hub, &format!("profile_report:{id}")).await;
     tap(
         &emu,
@@ -340,7 +358,13 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
         &format!("report_toggle:{id}:calls"),
     )
     .await;
-    assert!(!task_of(&conn, id).await.metrics.contains("calls"));
+    assert!(
+        !task_of(&conn, id)
+            .await
+            .metrics
+            .to_string()
+            .contains("calls")
+    );
     tap(
         &emu,
         &worker,
@@ -349,7 +373,13 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
         &format!("report_metrics_all:{id}"),
     )
     .await;
-    assert!(task_of(&conn, id).await.metrics.contains("calls"));
+    assert!(
+        task_of(&conn, id)
+            .await
+            .metrics
+            .to_string()
+            .contains("calls")
+    );
 
     // Active off and on.
     tap(&emu, &worker, &bob, hub, &format!("profile_report:{id}")).await;
@@ -429,7 +459,7 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
         .expect("runs");
     let kinds: Vec<(&str, &str)> = runs
         .iter()
-        .map(|r| (r.kind.as_str(), r.status.as_str()))
+        .map(|r| (r.kind.slug(), r.status.slug()))
         .collect();
     assert_eq!(kinds, vec![("now", "sent"), ("historical", "sent")]);
     assert_eq!(

@@ -187,7 +187,7 @@ async fn hub_export_sends_a_complete_workbook_and_refuses_a_second_one_while_run
         "progress was shown on the way: {status:?}"
     );
     let rows = exports_of(&s.conn, profile.id).await;
-    assert_eq!(rows[0].status, "done");
+    assert_eq!(rows[0].status.slug(), "done");
     assert_eq!(rows[0].chats_done, 1_250);
     assert!(rows[0].finished_at.is_some() && rows[0].error.is_none());
     common::stop_stack(s.worker, s.avito, s.telegram).await;
@@ -244,7 +244,7 @@ async fn a_failure_mid_export_is_reported_without_a_file_and_the_export_can_be_r
         "no file, whole or partial"
     );
     let rows = exports_of(&s.conn, profile.id).await;
-    assert_eq!(rows[0].status, "failed");
+    assert_eq!(rows[0].status.slug(), "failed");
     assert!(
         rows[0].error.as_deref().unwrap_or("").contains("503"),
         "{rows:?}"
@@ -274,7 +274,7 @@ async fn a_failure_mid_export_is_reported_without_a_file_and_the_export_can_be_r
     export_support::assert_complete(&[read_document(&doc)], acc, &all, MOSCOW);
     let rows = exports_of(&s.conn, profile.id).await;
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1].status, "done");
+    assert_eq!(rows[1].status.slug(), "done");
     common::stop_stack(s.worker, s.avito, s.telegram).await;
 }
 

@@ -3,8 +3,8 @@
 
 mod common;
 
+use avito_reports::db::exports::{self as store, Requested};
 use avito_reports::db::{self, profiles, tasks::TaskDefaults, users};
-use avito_reports::export::store::{self, Requested};
 use common::{Engine, TestDatabase};
 
 async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
@@ -60,7 +60,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
         .expect("runs");
     assert_eq!(running.status, store::RUNNING);
     let snapshot = avito_reports::export::Progress::default().snapshot();
-    store::progress(&conn, first.id, &snapshot)
+    store::progress(&conn, first.id, snapshot.into())
         .await
         .expect("progress");
     // A crash mid-export: the job runs again and starts over.
@@ -68,10 +68,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
         .await
         .expect("start")
         .expect("restarts");
-    assert_eq!(
-        (again.status.as_str(), again.chats_done),
-        (store::RUNNING, 0)
-    );
+    assert_eq!((again.status, again.chats_done), (store::RUNNING, 0));
     assert!(matches!(
         store::request(&conn, profile.id, 7, None)
             .await
@@ -79,7 +76,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
         Requested::AlreadyRunning(_)
     ));
 
-    store::finish(&conn, first.id, &snapshot, None)
+    store::finish(&conn, first.id, snapshot.into(), None)
         .await
         .expect("finish");
     assert_eq!(
@@ -93,9 +90,14 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
     else {
         panic!("after the first finished, a new export may start");
     };
-    store::finish(&conn, second.id, &snapshot, Some("Avito failed".into()))
-        .await
-        .expect("finish");
+    store::finish(
+        &conn,
+        second.id,
+        snapshot.into(),
+        Some("Avito failed".into()),
+    )
+    .await
+    .expect("finish");
     let failed = store::find(&conn, second.id)
         .await
         .expect("find")

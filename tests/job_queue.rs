@@ -94,8 +94,8 @@ async fn due_jobs_are_counted_and_long_finished_ones_cleared(engine: Engine) {
     assert_eq!(depth(&conn, "reports").await, 2, "the later job is not due");
     assert_eq!(depth(&conn, "exports").await, 1);
 
-    let reports = std::any::type_name::<DeliverReport>();
-    let exports = std::any::type_name::<jobs::ExportChats>();
+    let reports = avito_reports::queue::REPORTS_QUEUE;
+    let exports = avito_reports::queue::EXPORTS_QUEUE;
     finish_due_jobs(&conn, reports, Duration::from_secs(30 * 24 * 3600)).await;
     finish_due_jobs(&conn, exports, Duration::from_secs(3600)).await;
     assert_eq!(depth(&conn, "reports").await, 0);

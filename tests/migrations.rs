@@ -3,6 +3,9 @@
 mod common;
 
 use avito_reports::db::{self, entities::*, users};
+use avito_reports::domain::{
+    Frequency, MetricSet, ProfileStatus, RunKind, RunStatus, ScheduleTime, Stored,
+};
 use chrono::{TimeZone, Utc};
 use common::{Engine, TestDatabase};
 use sea_orm::{
@@ -64,7 +67,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 8);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 9);
     // The planner's once-a-second question is indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 
@@ -120,7 +123,7 @@ async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
         name: Set("Магазин".into()),
         client_id: Set("client-1".into()),
         client_secret_enc: Set("v1.ciphertext".into()),
-        status: Set("ok".into()),
+        status: Set(ProfileStatus::Ok),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -130,14 +133,14 @@ async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
     .expect("profile");
     let task = report_task::ActiveModel {
         profile_id: Set(profile.id),
-        frequency: Set("daily".into()),
+        frequency: Set(Stored::parse("daily")),
         interval_days: Set(1),
         weekdays: Set(0),
         month_day: Set(1),
-        time_of_day: Set("09:00".into()),
-        time_zone: Set("Europe/Moscow".into()),
-        period: Set("since_last_slot".into()),
-        metrics: Set("[]".into()),
+        time_of_day: Set(Stored::parse("09:00")),
+        time_zone: Set(Stored::parse("Europe/Moscow")),
+        period: Set(Stored::parse("since_last_slot")),
+        metrics: Set(Stored::parse("[]")),
         is_active: Set(true),
         schedule_version: Set(0),
         created_at: Set(now),
@@ -153,10 +156,14 @@ async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
 fn run_row(task_id: i64, slot: Option<chrono::DateTime<Utc>>) -> report_run::ActiveModel {
     report_run::ActiveModel {
         task_id: Set(Some(task_id)),
-        kind: Set(if slot.is_some() { "scheduled" } else { "now" }.into()),
+        kind: Set(if slot.is_some() {
+            RunKind::Scheduled
+        } else {
+            RunKind::Now
+        }),
         slot: Set(slot),
         chat_id: Set(-100),
-        status: Set("pending".into()),
+        status: Set(RunStatus::Pending),
         attempts: Set(0),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -271,4 +278,119 @@ async fn upserting_a_user_refreshes_the_name_and_keeps_created_at_on_sqlite() {
 #[tokio::test]
 async fn upserting_a_user_refreshes_the_name_and_keeps_created_at_on_postgres() {
     upserting_a_user_refreshes_the_name_and_keeps_created_at(Engine::Postgres).await;
+}
+
+/// Rows as an earlier version left them — metrics it read leniently, an unpadded time, a
+/// zone nobody can read, statuses edited by hand — survive the typed-settings migration:
+/// converted to what that version showed, or kept and reported as damaged, and every row
+/// still loads.
+async fn old_rows_survive_the_typed_settings_migration(engine: Engine) {
+    use migration::{Migrator, MigratorTrait};
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    Migrator::up(&conn, Some(8)).await.expect("up to 8");
+    let now = Utc::now();
+    let backend = conn.get_database_backend();
+    let exec = |sql: String| {
+        let conn = conn.clone();
+        async move {
+            conn.execute_raw(sea_orm::Statement::from_string(backend, sql))
+                .await
+                .expect("old row")
+        }
+    };
+    let ts = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S%.f+00:00").to_string();
+    exec(format!(
+        "INSERT INTO users (id, first_name, created_at, updated_at) VALUES (7, 'Old', '{0}', '{0}')",
+        ts(now)
+    ))
+    .await;
+    for (id, status) in [(1, "ok"), (2, "error")] {
+        exec(format!(
+            "INSERT INTO avito_profiles (id, owner_id, name, client_id, client_secret_enc, status, created_at, updated_at) \
+             VALUES ({id}, 7, 'P{id}', 'c{id}', 'v1.x', '{status}', '{0}', '{0}')",
+            ts(now)
+        ))
+        .await;
+    }
+    for (id, profile, time, zone, metrics) in [
+        (1, 1, "9:05", "Europe/Berlin", "garbage"),
+        (
+            2,
+            2,
+            "21:30",
+            "Mars/Olympus",
+            r#"["calls","bogus","views"]"#,
+        ),
+    ] {
+        exec(format!(
+            "INSERT INTO report_tasks (id, profile_id, frequency, interval_days, weekdays, month_day, \
+             time_of_day, time_zone, period, metrics, is_active, schedule_version, created_at, updated_at) \
+             VALUES ({id}, {profile}, 'daily', 1, 0, 1, '{time}', '{zone}', 'since_last_slot', '{metrics}', \
+             {active}, 0, '{0}', '{0}')",
+            ts(now),
+            active = if engine == Engine::Sqlite { "1" } else { "true" },
+        ))
+        .await;
+    }
+    exec(format!(
+        "INSERT INTO report_runs (task_id, kind, chat_id, status, attempts, created_at) \
+         VALUES (1, 'scheduled', 5, 'delivered', 1, '{0}')",
+        ts(now)
+    ))
+    .await;
+
+    db::migrate(&conn).await.expect("migrate to the latest");
+    let tasks = report_task::Entity::find()
+        .all(&conn)
+        .await
+        .expect("every task row loads");
+    let first = tasks.iter().find(|t| t.id == 1).expect("task 1");
+    assert_eq!(
+        first.metrics,
+        Stored::Value(MetricSet::all()),
+        "unreadable meant all"
+    );
+    assert_eq!(
+        first
+            .time_of_day
+            .value()
+            .map(|t: ScheduleTime| t.to_string()),
+        Some("09:05".to_owned())
+    );
+    assert_eq!(first.frequency, Stored::Value(Frequency::Daily));
+    let second = tasks.iter().find(|t| t.id == 2).expect("task 2");
+    assert_eq!(
+        second.metrics.get().map(|m| m.iter().count()),
+        Ok(2),
+        "unknown slugs were dropped, as before"
+    );
+    let damaged = second.time_zone.get().expect_err("no zone to convert to");
+    assert_eq!(
+        (damaged.column, damaged.value.as_str()),
+        ("time_zone", "Mars/Olympus")
+    );
+    let profiles = avito_profile::Entity::find()
+        .all(&conn)
+        .await
+        .expect("every profile loads");
+    assert!(profiles.iter().all(|p| p.status == ProfileStatus::Ok));
+    let runs = report_run::Entity::find()
+        .all(&conn)
+        .await
+        .expect("every run loads");
+    assert_eq!(runs[0].status, RunStatus::Failed);
+    assert_eq!(runs[0].kind, RunKind::Scheduled);
+}
+
+#[tokio::test]
+async fn old_rows_survive_the_typed_settings_migration_on_sqlite() {
+    old_rows_survive_the_typed_settings_migration(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn old_rows_survive_the_typed_settings_migration_on_postgres() {
+    old_rows_survive_the_typed_settings_migration(Engine::Postgres).await;
 }

@@ -3,9 +3,9 @@
 
 mod common;
 
-use avito_reports::bot::TgBot;
 use avito_reports::db;
 use avito_reports::ops::alerts::{AdminAlerts, AlertCause, AlertOutcome};
+use avito_reports::telegram::TgBot;
 use common::{Engine, TestDatabase};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ConnectionTrait, DatabaseConnection};

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
 use avito_reports::db;
+use avito_reports::metrics;
 use avito_reports::ops::http::{HttpServer, PollingHealth, Probes};
-use avito_reports::ops::metrics;
 use common::{Engine, TestDatabase};
 use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
@@ -268,7 +268,8 @@ async fn metrics_count_avito_requests_made_through_the_real_client() {
         "known series are shown from the start"
     );
 
-    let mut config = ClientConfig::new(avito.base_url().parse().expect("url"));
+    let mut config = ClientConfig::new(avito.base_url().parse().expect("url"))
+        .observed_by(std::sync::Arc::new(avito_reports::metrics::AvitoRequests));
     config.rate_window = common::TEST_AVITO_RATE_WINDOW;
     let client = AvitoClient::new(config).expect("client");
     let account = client.account(Credentials::new("client-1", "secret-1").expect("creds"));

@@ -143,7 +143,7 @@ async fn hub_schedule_arrives_on_time_once_across_a_restart(engine: Engine) {
     let runs = scheduled_runs(&conn, task_id).await;
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0].slot, Some(slot));
-    assert_eq!(runs[0].status, "sent");
+    assert_eq!(runs[0].status.slug(), "sent");
     // The next slot (tomorrow) is planned.
     common::eventually(
         "the next slot is planned",
@@ -321,10 +321,10 @@ async fn missed_slots_inside_the_grace_window_come_once_older_ones_are_skipped(e
     );
     let skipped = scheduled_runs(&conn, outside.id).await;
     assert_eq!(skipped.len(), 1);
-    assert_eq!(skipped[0].status, "skipped");
+    assert_eq!(skipped[0].status.slug(), "skipped");
     let sent = scheduled_runs(&conn, inside.id).await;
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].status, "sent");
+    assert_eq!(sent[0].status.slug(), "sent");
     // Both move on to tomorrow's slot.
     for (t, slot) in [
         (inside.id, now - Duration::minutes(5)),
@@ -390,7 +390,7 @@ async fn blocked_destination_deactivates_the_task_and_tells_the_owner(engine: En
     assert!(t.schedule_version > seeded.schedule_version);
     let runs = scheduled_runs(&conn, seeded.id).await;
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].status, "failed");
+    assert_eq!(runs[0].status.slug(), "failed");
     tokio::time::sleep(StdDuration::from_secs(2)).await;
     assert_eq!(
         bot_messages(&emu, owner.id(), "can no longer post"),
@@ -439,7 +439,9 @@ async fn a_worker_killed_mid_delivery_delivers_once_after_restart(engine: Engine
         StdDuration::from_secs(30),
         || async {
             let runs = scheduled_runs(&conn, seeded.id).await;
-            runs.first().filter(|r| r.status == "pending").map(|_| ())
+            runs.first()
+                .filter(|r| r.status.slug() == "pending")
+                .map(|_| ())
         },
     )
     .await;
@@ -457,7 +459,7 @@ async fn a_worker_killed_mid_delivery_delivers_once_after_restart(engine: Engine
     assert_eq!(bot_messages(&emu, user.id(), REPORT), 1, "delivered once");
     let runs = scheduled_runs(&conn, seeded.id).await;
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].status, "sent");
+    assert_eq!(runs[0].status.slug(), "sent");
     assert_eq!(runs[0].attempts, 2, "the second process took the slot over");
     second.terminate().await;
     avito.shutdown().await;
@@ -539,7 +541,7 @@ async fn two_workers_on_one_postgres_deliver_each_of_hundreds_of_slots_once() {
     assert_eq!(runs.len(), TASKS as usize);
     assert!(
         runs.iter()
-            .all(|r| r.status == "sent" && r.slot == Some(next))
+            .all(|r| r.status.slug() == "sent" && r.slot == Some(next))
     );
     let sent_by = |w: &Worker| w.log().matches("outcome=Sent").count();
     let (by_a, by_b) = (sent_by(&a), sent_by(&b));
@@ -630,7 +632,7 @@ async fn avito_outage_retries_then_fails_once_and_the_cli_reruns_it(engine: Engi
     bot_message_after(&emu, &worker, admin.id(), 0, "после 3 попыток").await;
     let runs = scheduled_runs(&conn, seeded.id).await;
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].status, "failed");
+    assert_eq!(runs[0].status.slug(), "failed");
     assert_eq!(runs[0].attempts, 3, "every attempt was made");
     assert!(
         runs[0]
@@ -671,7 +673,7 @@ async fn avito_outage_retries_then_fails_once_and_the_cli_reruns_it(engine: Engi
         StdDuration::from_secs(10),
         || async {
             let runs = scheduled_runs(&conn, seeded.id).await;
-            (runs.len() == 1 && runs[0].status == "sent").then_some(())
+            (runs.len() == 1 && runs[0].status.slug() == "sent").then_some(())
         },
     )
     .await;
@@ -746,9 +748,9 @@ async fn refused_credentials_mark_the_profile_and_tell_owner_and_admin(engine: E
         .await
         .expect("q")
         .expect("p");
-    assert_eq!(p.status, "auth_failed");
+    assert_eq!(p.status.slug(), "auth_failed");
     let runs = scheduled_runs(&conn, seeded.id).await;
-    assert_eq!(runs[0].status, "failed");
+    assert_eq!(runs[0].status.slug(), "failed");
     assert_eq!(runs[0].attempts, 1, "no retries with refused credentials");
     worker.terminate().await;
     avito.shutdown().await;

@@ -119,11 +119,11 @@ async fn sigterm_mid_report_and_export_loses_nothing_and_sends_nothing_twice(eng
         let report_pending = runs(&conn, task.id)
             .await
             .iter()
-            .any(|r| r.status == "pending");
+            .any(|r| r.status.slug() == "pending");
         let export_running = exports(&conn, profile.id)
             .await
             .iter()
-            .any(|e| e.status == "running");
+            .any(|e| e.status.slug() == "running");
         (report_pending && export_running).then_some(())
     })
     .await;
@@ -179,10 +179,10 @@ async fn sigterm_mid_report_and_export_loses_nothing_and_sends_nothing_twice(eng
     assert_eq!(workbooks(&emu, user.id()), 1, "the workbook exactly once");
     let runs = runs(&conn, task.id).await;
     assert_eq!(runs.len(), 1, "{runs:?}");
-    assert_eq!(runs[0].status, "sent");
+    assert_eq!(runs[0].status.slug(), "sent");
     let exports = exports(&conn, profile.id).await;
     assert_eq!(exports.len(), 1, "{exports:?}");
-    assert_eq!(exports[0].status, "done");
+    assert_eq!(exports[0].status.slug(), "done");
     let log = second.log();
     let status = second.terminate().await;
     assert!(status.success(), "{status}\n{log}");

@@ -13,6 +13,7 @@ mod m20261123_000005_create_dialogues;
 mod m20261123_000006_create_exports;
 mod m20261123_000007_create_admin_alerts;
 mod m20261123_000008_index_tasks_to_plan;
+mod m20261203_000009_typed_settings;
 
 pub mod idents;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_exports::Migration),
             Box::new(m20261123_000007_create_admin_alerts::Migration),
             Box::new(m20261123_000008_index_tasks_to_plan::Migration),
+            Box::new(m20261203_000009_typed_settings::Migration),
         ]
     }
 }

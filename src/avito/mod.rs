@@ -43,6 +43,39 @@ use pacing::Pacer;
 use token::TokenManager;
 use transport::{Request, Transport};
 
+/// Told of every request the client sends, with its status (`None`: no answer came) and
+/// duration. The client records nothing itself: the application hands it its metrics.
+pub trait Observer: Send + Sync {
+    fn request(&self, operation: Operation, status: Option<u16>, elapsed: Duration);
+}
+
+/// An observer that ignores everything (commands without a metrics endpoint).
+pub struct Unobserved;
+
+impl Observer for Unobserved {
+    fn request(&self, _: Operation, _: Option<u16>, _: Duration) {}
+}
+
+/// The client's [`Observer`], shared by its parts.
+#[derive(Clone)]
+pub struct Observed(Arc<dyn Observer>);
+
+impl Observed {
+    pub fn new(observer: Arc<dyn Observer>) -> Self {
+        Self(observer)
+    }
+
+    pub(crate) fn request(&self, operation: Operation, status: Option<u16>, elapsed: Duration) {
+        self.0.request(operation, status, elapsed);
+    }
+}
+
+impl std::fmt::Debug for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observed")
+    }
+}
+
 /// How the client talks to Avito.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -55,6 +88,8 @@ pub struct ClientConfig {
     pub rate_window: Duration,
     /// `X-Source` header value for the CPA operations.
     pub x_source: String,
+    /// Who hears of each request (metrics).
+    pub observer: Observed,
 }
 
 impl ClientConfig {
@@ -69,6 +104,15 @@ impl ClientConfig {
             ),
             rate_window: Duration::from_secs(60),
             x_source: "avito-reports".to_owned(),
+            observer: Observed::new(Arc::new(Unobserved)),
+        }
+    }
+
+    /// The config with `observer` told of every request.
+    pub fn observed_by(self, observer: Arc<dyn Observer>) -> Self {
+        Self {
+            observer: Observed::new(observer),
+            ..self
         }
     }
 }
@@ -110,7 +154,14 @@ impl AvitoClient {
         let token_url = format!("{base_url}/token");
         Ok(Self {
             transport: Arc::new(Transport {
-                tokens: TokenManager::new(http.clone(), token_url, store, config.token_retry),
+                tokens: TokenManager::new(
+                    http.clone(),
+                    token_url,
+                    store,
+                    config.token_retry,
+                    config.observer.clone(),
+                ),
+                observer: config.observer,
                 http,
                 base_url,
                 pacer: Pacer::new(config.rate_window),

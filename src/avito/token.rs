@@ -77,6 +77,7 @@ pub struct TokenManager {
     token_url: String,
     store: Arc<dyn TokenStore>,
     retry: Backoff,
+    observer: super::Observed,
     slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
 }
 
@@ -86,8 +87,10 @@ impl TokenManager {
         token_url: String,
         store: Arc<dyn TokenStore>,
         retry: Backoff,
+        observer: super::Observed,
     ) -> Self {
         Self {
+            observer,
             http,
             token_url,
             store,
@@ -189,7 +192,7 @@ impl TokenManager {
         let response = match sent {
             Ok(r) => r,
             Err(e) => {
-                crate::ops::metrics::avito_request(op.id(), None, started.elapsed());
+                self.observer.request(op, None, started.elapsed());
                 return Err(unavailable(if e.is_timeout() {
                     format!("no answer within {TOKEN_TIMEOUT:?}")
                 } else {
@@ -201,7 +204,7 @@ impl TokenManager {
         let body = response.bytes().await;
         let elapsed = started.elapsed();
         tracing::debug!(operation = "getAccessToken", status, elapsed = ?elapsed, "Avito request");
-        crate::ops::metrics::avito_request(op.id(), Some(status), elapsed);
+        self.observer.request(op, Some(status), elapsed);
         let body = body.map_err(|e| unavailable(error_chain(&e)))?;
         match status {
             200..=299 => read_token(&body, Utc::now()),

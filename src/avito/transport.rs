@@ -88,6 +88,7 @@ impl Default for RetryPolicy {
 }
 
 pub struct Transport {
+    pub observer: super::Observed,
     pub http: reqwest::Client,
     pub base_url: String,
     pub tokens: TokenManager,
@@ -198,7 +199,7 @@ impl Transport {
         let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
-                crate::ops::metrics::avito_request(op.id(), None, started.elapsed());
+                self.observer.request(op, None, started.elapsed());
                 tracing::debug!(operation = %op, error = %e, "Avito request failed");
                 return Outcome::Retry(
                     Some(Duration::ZERO),
@@ -217,7 +218,7 @@ impl Transport {
         let status = response.status();
         let headers = response.headers().clone();
         let elapsed = started.elapsed();
-        crate::ops::metrics::avito_request(op.id(), Some(status.as_u16()), elapsed);
+        self.observer.request(op, Some(status.as_u16()), elapsed);
         tracing::debug!(operation = %op, status = status.as_u16(), elapsed = ?elapsed, "Avito request");
         if status == StatusCode::TOO_MANY_REQUESTS
             || header_u32(&headers, "x-ratelimit-remaining") == Some(0)

@@ -1,22 +1,21 @@
 //! Sending reports built by the report engine to a chat, and recording each delivery in
 //! `report_runs` (the profile card shows the latest one).
 
-use crate::bot::TgBot;
+use crate::telegram::{TgBot, destination_lost, send_chunks};
+use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, ParseMode};
-use teloxide::{ApiError, RequestError};
+use teloxide::types::ChatAction;
 
 use super::AppState;
 use super::access::Owned;
 use super::hub::words;
 use super::texts::{T, t, tf};
 use super::ui;
-use crate::avito::Credentials;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::tasks::{self, NewRun, RunKind};
 use crate::i18n::Lang;
-use crate::ops::metrics;
-use crate::report::{MetricSet, Period, ProfileSource, ReportOptions, html_escape};
+use crate::metrics;
+use crate::report::{Period, ProfileSource, ReportOptions, ReportService, html_escape};
 
 /// Why a report could not be delivered.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +26,8 @@ pub enum DeliveryError {
     Telegram(#[from] RequestError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Damaged(#[from] crate::domain::DamagedSetting),
 }
 
 impl DeliveryError {
@@ -35,27 +36,15 @@ impl DeliveryError {
         match self {
             DeliveryError::Telegram(e) if destination_lost(e) => t(lang, T::ReasonBlocked),
             DeliveryError::Telegram(_) => t(lang, T::ReasonTelegram),
+            DeliveryError::Damaged(d) => {
+                format!(
+                    "{} ({})",
+                    t(lang, T::DamagedSetting),
+                    words::column(lang, d.column)
+                )
+            }
             _ => t(lang, T::ErrorGeneric),
         }
-    }
-}
-
-/// Telegram will not take messages to this chat until someone acts (bot blocked, removed,
-/// chat gone, no right to post).
-pub fn destination_lost(e: &RequestError) -> bool {
-    match e {
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::ChatNotFound
-            | ApiError::UserDeactivated
-            | ApiError::CantInitiateConversation
-            | ApiError::NotEnoughRightsToPostMessages
-            | ApiError::GroupDeactivated,
-        ) => true,
-        RequestError::Api(ApiError::Unknown(text)) => text.starts_with("Forbidden"),
-        _ => false,
     }
 }
 
@@ -64,18 +53,8 @@ pub fn profile_source(
     state: &AppState,
     profile: &avito_profile::Model,
 ) -> Result<ProfileSource, DeliveryError> {
-    let secret = state
-        .secrets
-        .decrypt(&profile.client_secret_enc)
-        .map_err(|e| DeliveryError::Secret(e.to_string()))?;
-    let credentials = Credentials::new(&profile.client_id, &secret)
-        .map_err(|e| DeliveryError::Secret(e.to_string()))?;
-    Ok(ProfileSource {
-        profile_id: profile.id,
-        name: profile.name.clone(),
-        credentials,
-        avito_user_id: profile.avito_user_id,
-    })
+    ProfileSource::from_profile(profile, &state.secrets)
+        .map_err(|e| DeliveryError::Secret(e.to_string()))
 }
 
 /// Builds a combined report (one profile or many) as HTML chunks.
@@ -84,31 +63,9 @@ pub async fn build_report(
     sources: Vec<ProfileSource>,
     options: ReportOptions,
 ) -> Vec<String> {
-    state.reports.combined_report_html(&sources, &options).await
-}
-
-/// Sends HTML chunks in order.
-pub async fn send_chunks(
-    bot: &TgBot,
-    chat: ChatId,
-    chunks: Vec<String>,
-) -> Result<(), RequestError> {
-    for chunk in chunks {
-        match bot
-            .send_message(chat, chunk)
-            .parse_mode(ParseMode::Html)
-            .await
-        {
-            Ok(_) => metrics::telegram_sent(),
-            Err(e) => {
-                if matches!(e, RequestError::RetryAfter(_)) {
-                    metrics::telegram_rate_limited();
-                }
-                return Err(e);
-            }
-        }
-    }
-    Ok(())
+    ReportService::new(state.avito.clone())
+        .combined_report_html(&sources, &options)
+        .await
 }
 
 /// A profile's on-demand report: to its destination chat, or `here` when it has none. When
@@ -196,8 +153,8 @@ pub async fn profile_report(
         let source = profile_source(state, profile)?;
         let options = ReportOptions {
             period,
-            metrics: MetricSet::from_json(&task.metrics),
-            tz: words::task_tz(task),
+            metrics: task.metrics.get()?.clone(),
+            tz: words::task_tz(task)?,
             lang,
         };
         // A report can take a while (Avito's 1/min endpoints): show that the bot is working.

@@ -5,7 +5,6 @@
 //! [`AppState`] is what every handler gets.
 
 mod access;
-pub mod callback;
 mod chat_check;
 mod commands;
 pub(crate) mod delivery;
@@ -18,49 +17,17 @@ mod ui;
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
 use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{Me, User};
 
 pub use commands::{Command, register_commands};
 
-use crate::avito::AvitoClient;
-use crate::config::Settings;
-use crate::crypto::SecretBox;
 use crate::i18n::{self, Lang, Msg};
-use crate::report::ReportService;
 use dialogue::{BotDialogue, Storage};
 
-/// The bot every handler and job sends through: Telegram's flood limits (overall, per chat,
-/// per group) are paced in one place per process, and 429 `retry_after` is waited out.
-pub type TgBot = teloxide::adaptors::Throttle<Bot>;
-
-/// Wraps the raw bot in the process-wide limiter: per chat 1 message/s, 20/min per group, and this
-/// process' share of the overall 30/s (`TELEGRAM_MESSAGES_PER_SEC`).
-pub fn throttled(bot: Bot, jobs: &crate::config::JobSettings) -> TgBot {
-    let limits = teloxide::adaptors::throttle::Limits {
-        messages_per_sec_chat: 1,
-        // Telegram limits groups (20/min), not private chats; 1/s already bounds those.
-        messages_per_min_chat: 60,
-        messages_per_min_channel_or_supergroup: 20,
-        messages_per_sec_overall: jobs.telegram_messages_per_sec,
-    };
-    teloxide::adaptors::Throttle::new_spawn(bot, limits)
-}
-
-/// What every handler needs, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    pub secrets: SecretBox,
-    /// Checks credentials when a profile is added.
-    pub avito: AvitoClient,
-    pub reports: ReportService,
-    /// Queues scheduled deliveries and exports.
-    pub jobs: crate::jobs::JobQueue,
-}
+pub use crate::context::AppState;
+pub use crate::telegram::{TgBot, callback, throttled};
 
 /// What the endpoints return. The futures are boxed where they are made: dptree's generic
 /// `Send` check of an `async fn` future that holds references across awaits trips a rustc

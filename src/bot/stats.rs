@@ -10,7 +10,7 @@ use teloxide::prelude::*;
 use teloxide::types::ChatAction;
 
 use super::AppState;
-use super::delivery::{self, send_chunks};
+use super::delivery;
 use super::hub::words;
 use super::texts::{T, t};
 use super::ui;
@@ -19,6 +19,7 @@ use crate::db::profiles;
 use crate::db::tasks::{self, NewRun, RunKind};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, Period, ReportOptions};
+use crate::telegram::send_chunks;
 
 pub async fn handle(
     bot: &TgBot,
@@ -83,8 +84,8 @@ pub async fn handle(
         .await
         .map_err(anyhow::Error::from);
     match &sent {
-        Ok(()) => crate::ops::metrics::report_sent(RunKind::Stats),
-        Err(_) => crate::ops::metrics::report_failed(RunKind::Stats),
+        Ok(()) => crate::metrics::report_sent(RunKind::Stats),
+        Err(_) => crate::metrics::report_failed(RunKind::Stats),
     }
     let error = sent.as_ref().err().map(ToString::to_string);
     tasks::finish_run(&state.db, run_id, error).await?;
@@ -97,24 +98,28 @@ pub async fn handle(
     Ok(())
 }
 
-/// One period, zone and metric set for the whole combined report: the first bound task's
-/// period and zone (a chat's profiles are normally set up alike), and every metric any of
-/// them selected.
+/// One period, zone and metric set for the whole combined report: the period and zone of
+/// the first bound task whose settings read (a chat's profiles are normally set up alike), and
+/// every metric any of them selected. A task whose settings are damaged (its owner is asked to
+/// set them again in the hub) takes no part in choosing; only when none can be read does the
+/// report fall back to yesterday in Moscow with every metric, and says so in the log.
 fn options(bound: &[(avito_profile::Model, report_task::Model)], lang: Lang) -> ReportOptions {
-    let first = bound.first().map(|(_, task)| task);
-    let tz = first
-        .map(words::task_tz)
-        .unwrap_or(chrono_tz::Europe::Moscow);
-    let kind = first
-        .map(words::task_period)
-        .unwrap_or(crate::report::PeriodKind::Yesterday);
+    let readable = bound
+        .iter()
+        .find_map(|(_, task)| Some((task.period.value()?, words::task_tz(task).ok()?)));
+    let (kind, tz) = readable.unwrap_or_else(|| {
+        tracing::warn!(
+            "no bound task has readable period and zone settings; /stats uses yesterday in Moscow"
+        );
+        (
+            crate::report::PeriodKind::Yesterday,
+            chrono_tz::Europe::Moscow,
+        )
+    });
     let metrics: BTreeSet<Metric> = bound
         .iter()
-        .flat_map(|(_, task)| {
-            MetricSet::from_json(&task.metrics)
-                .iter()
-                .collect::<Vec<_>>()
-        })
+        .filter_map(|(_, task)| task.metrics.get().ok())
+        .flat_map(|set| set.iter().collect::<Vec<_>>())
         .collect();
     let metrics = if metrics.is_empty() {
         MetricSet::all()

@@ -4,8 +4,10 @@
 //! query are the same on both. apalis' job tables are set up from the very same pool, so the
 //! process holds one pool, not two.
 
+pub mod admin_alerts;
 pub mod dialogue_storage;
 pub mod entities;
+pub mod exports;
 pub mod profiles;
 pub mod slots;
 pub mod tasks;

@@ -42,7 +42,7 @@ pub async fn create_with_task(
         avito_account_name: Set(new.avito_account_name),
         access_token_enc: Set(None),
         token_expires_at: Set(None),
-        status: Set("ok".to_owned()),
+        status: Set(crate::domain::ProfileStatus::Ok),
         last_error: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -141,17 +141,16 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
     Ok(deleted.rows_affected > 0)
 }
 
-/// Records whether Avito accepts the profile's credentials (`ok`, `auth_failed`, `error`)
-/// and why not, for the hub's card.
+/// Records whether Avito accepts the profile's credentials and why not, for the hub's card.
 pub async fn set_status(
     db: &DatabaseConnection,
     id: i64,
-    status: &str,
+    status: crate::domain::ProfileStatus,
     last_error: Option<String>,
 ) -> Result<(), DbError> {
     avito_profile::Entity::update(avito_profile::ActiveModel {
         id: Set(id),
-        status: Set(status.to_owned()),
+        status: Set(status),
         last_error: Set(last_error),
         updated_at: Set(Utc::now()),
         ..Default::default()

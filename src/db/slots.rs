@@ -17,12 +17,13 @@ use super::DbError;
 use super::entities::{report_run, report_task};
 use super::tasks::RunKind;
 
-/// Statuses of `report_runs.status`.
+/// Statuses of `report_runs.status`, by their old names.
 pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const SENT: &str = "sent";
-    pub const FAILED: &str = "failed";
-    pub const SKIPPED: &str = "skipped";
+    use crate::domain::RunStatus;
+    pub const PENDING: RunStatus = RunStatus::Pending;
+    pub const SENT: RunStatus = RunStatus::Sent;
+    pub const FAILED: RunStatus = RunStatus::Failed;
+    pub const SKIPPED: RunStatus = RunStatus::Skipped;
 }
 
 /// Active tasks with a destination whose next slot is not planned yet (new, changed or
@@ -115,7 +116,7 @@ pub enum Claim {
     /// This delivery holds the slot; `attempt` is its number (1 for the first).
     Claimed { run_id: i64, attempt: i32 },
     /// The slot was already dealt with (`sent`, `skipped`, or `failed` without a re-run).
-    Done { status: String },
+    Done { status: crate::domain::RunStatus },
     /// Another copy of the job claimed it a moment ago.
     Lost,
     /// Another delivery holds the slot and renewed its claim recently: it may still be
@@ -138,12 +139,12 @@ pub async fn claim(
     let inserted = report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(Some(run.task_id)),
         profile_id: Set(Some(run.profile_id)),
-        kind: Set(RunKind::Scheduled.slug().to_owned()),
+        kind: Set(RunKind::Scheduled),
         slot: Set(Some(run.slot)),
         chat_id: Set(run.chat_id),
         period_start: Set(Some(run.period_start)),
         period_end: Set(Some(run.period_end)),
-        status: Set(status::PENDING.to_owned()),
+        status: Set(status::PENDING),
         attempts: Set(1),
         error: Set(None),
         started_at: Set(Some(now)),
@@ -188,7 +189,7 @@ pub async fn claim(
         .col_expr(C::ChatId, Expr::value(run.chat_id))
         .filter(C::Id.eq(row.id))
         .filter(C::Attempts.eq(row.attempts))
-        .filter(C::Status.eq(row.status.as_str()))
+        .filter(C::Status.eq(row.status))
         .exec(db)
         .await?;
     Ok(if swapped.rows_affected == 1 {
@@ -232,12 +233,12 @@ pub async fn slot_row(
 pub async fn finish(
     db: &DatabaseConnection,
     run_id: i64,
-    outcome: &str,
+    outcome: crate::domain::RunStatus,
     error: Option<String>,
 ) -> Result<(), DbError> {
     report_run::Entity::update(report_run::ActiveModel {
         id: Set(run_id),
-        status: Set(outcome.to_owned()),
+        status: Set(outcome),
         error: Set(error),
         finished_at: Set(Some(Utc::now())),
         ..Default::default()
@@ -277,12 +278,12 @@ pub async fn record_skipped(
     report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(Some(task.id)),
         profile_id: Set(Some(task.profile_id)),
-        kind: Set(RunKind::Scheduled.slug().to_owned()),
+        kind: Set(RunKind::Scheduled),
         slot: Set(Some(slot)),
         chat_id: Set(task.chat_id.unwrap_or_default()),
         period_start: Set(None),
         period_end: Set(None),
-        status: Set(status::SKIPPED.to_owned()),
+        status: Set(status::SKIPPED),
         attempts: Set(0),
         error: Set(Some(reason.to_owned())),
         started_at: Set(None),
@@ -303,11 +304,11 @@ pub async fn record_skipped(
 /// Scheduled runs, newest first; `only` filters by status.
 pub async fn recent(
     db: &DatabaseConnection,
-    only: Option<&str>,
+    only: Option<crate::domain::RunStatus>,
     limit: u64,
 ) -> Result<Vec<report_run::Model>, DbError> {
     use report_run::Column as C;
-    let mut query = report_run::Entity::find().filter(C::Kind.eq(RunKind::Scheduled.slug()));
+    let mut query = report_run::Entity::find().filter(C::Kind.eq(RunKind::Scheduled));
     if let Some(status) = only {
         query = query.filter(C::Status.eq(status));
     }

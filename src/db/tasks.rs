@@ -9,46 +9,12 @@ use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
-use serde::{Deserialize, Serialize};
 
 use super::DbError;
 use super::entities::{report_run, report_task};
-use crate::report::{MetricSet, PeriodKind};
+use crate::domain::{MetricSet, PeriodKind, RunStatus, ScheduleTime, Stored, Zone};
 
-/// How often a task reports; stored as its slug in `report_tasks.frequency`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Frequency {
-    Daily,
-    /// Every `interval_days` days.
-    Interval,
-    /// On the weekdays of the `weekdays` mask.
-    Weekly,
-    /// On `month_day` (clamped to the month's last day by the scheduler).
-    Monthly,
-}
-
-impl Frequency {
-    pub const ALL: [Frequency; 4] = [
-        Frequency::Daily,
-        Frequency::Interval,
-        Frequency::Weekly,
-        Frequency::Monthly,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Frequency::Daily => "daily",
-            Frequency::Interval => "interval",
-            Frequency::Weekly => "weekly",
-            Frequency::Monthly => "monthly",
-        }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Frequency> {
-        Frequency::ALL.into_iter().find(|f| f.slug() == s)
-    }
-}
+pub use crate::domain::{Frequency, RunKind};
 
 /// Bounds the UI enforces on the schedule numbers.
 pub const INTERVAL_DAYS: std::ops::RangeInclusive<i32> = 1..=365;
@@ -86,8 +52,8 @@ impl Weekdays {
 /// The settings a new profile's task starts with.
 #[derive(Debug, Clone)]
 pub struct TaskDefaults {
-    pub time_of_day: String,
-    pub time_zone: String,
+    pub time_of_day: ScheduleTime,
+    pub time_zone: Zone,
     pub period: PeriodKind,
     pub metrics: MetricSet,
 }
@@ -95,8 +61,10 @@ pub struct TaskDefaults {
 impl Default for TaskDefaults {
     fn default() -> Self {
         Self {
-            time_of_day: "09:00".to_owned(),
-            time_zone: "Europe/Moscow".to_owned(),
+            time_of_day: ScheduleTime::new(
+                chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            ),
+            time_zone: Zone::new(chrono_tz::Europe::Moscow),
             period: PeriodKind::SinceLastSlot,
             metrics: MetricSet::all(),
         }
@@ -114,14 +82,14 @@ impl TaskDefaults {
             profile_id: Set(profile_id),
             chat_id: Set(None),
             chat_title: Set(None),
-            frequency: Set(Frequency::Daily.slug().to_owned()),
+            frequency: Set(Frequency::Daily.into()),
             interval_days: Set(1),
             weekdays: Set(0),
             month_day: Set(1),
-            time_of_day: Set(self.time_of_day.clone()),
-            time_zone: Set(self.time_zone.clone()),
-            period: Set(self.period.slug().to_owned()),
-            metrics: Set(self.metrics.to_json()),
+            time_of_day: Set(self.time_of_day.into()),
+            time_zone: Set(self.time_zone.into()),
+            period: Set(self.period.into()),
+            metrics: Set(self.metrics.clone().into()),
             is_active: Set(false),
             schedule_version: Set(0),
             next_run_at: Set(None),
@@ -143,8 +111,8 @@ pub enum ScheduleChange {
     MonthDay(i32),
     /// Weekly on these days (sets the frequency too).
     Weekdays(Weekdays),
-    TimeOfDay(String),
-    TimeZone(String),
+    TimeOfDay(ScheduleTime),
+    TimeZone(Zone),
     Active(bool),
     /// A destination chat; a task that never had one becomes active with it.
     Chat {
@@ -183,8 +151,8 @@ pub async fn change_schedule(
             sets.push((C::Frequency, Expr::value(Frequency::Weekly.slug())));
             sets.push((C::Weekdays, Expr::value(w.0)));
         }
-        ScheduleChange::TimeOfDay(t) => sets.push((C::TimeOfDay, Expr::value(t))),
-        ScheduleChange::TimeZone(tz) => sets.push((C::TimeZone, Expr::value(tz))),
+        ScheduleChange::TimeOfDay(t) => sets.push((C::TimeOfDay, Expr::value(t.to_string()))),
+        ScheduleChange::TimeZone(tz) => sets.push((C::TimeZone, Expr::value(tz.to_string()))),
         ScheduleChange::Active(on) => sets.push((C::IsActive, Expr::value(on))),
         ScheduleChange::Chat { id, title } => {
             if task.chat_id.is_none() {
@@ -220,7 +188,7 @@ pub async fn set_metrics(
 ) -> Result<(), DbError> {
     report_task::Entity::update(report_task::ActiveModel {
         id: Set(task_id),
-        metrics: Set(metrics.to_json()),
+        metrics: Set(Stored::Value(metrics.clone())),
         updated_at: Set(Utc::now()),
         ..Default::default()
     })
@@ -236,7 +204,7 @@ pub async fn set_period(
 ) -> Result<(), DbError> {
     report_task::Entity::update(report_task::ActiveModel {
         id: Set(task_id),
-        period: Set(period.slug().to_owned()),
+        period: Set(period.into()),
         updated_at: Set(Utc::now()),
         ..Default::default()
     })
@@ -289,26 +257,6 @@ pub async fn for_chat(
         .await?)
 }
 
-/// The kind of a report delivery, as stored in `report_runs.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunKind {
-    Scheduled,
-    Now,
-    Historical,
-    Stats,
-}
-
-impl RunKind {
-    pub fn slug(self) -> &'static str {
-        match self {
-            RunKind::Scheduled => "scheduled",
-            RunKind::Now => "now",
-            RunKind::Historical => "historical",
-            RunKind::Stats => "stats",
-        }
-    }
-}
-
 /// An on-demand delivery about to start.
 #[derive(Debug, Clone)]
 pub struct NewRun {
@@ -326,12 +274,12 @@ pub async fn start_run(db: &DatabaseConnection, run: NewRun) -> Result<i64, DbEr
     let row = report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(run.task_id),
         profile_id: Set(run.profile_id),
-        kind: Set(run.kind.slug().to_owned()),
+        kind: Set(run.kind),
         slot: Set(None),
         chat_id: Set(run.chat_id),
         period_start: Set(Some(run.period_start)),
         period_end: Set(Some(run.period_end)),
-        status: Set("pending".to_owned()),
+        status: Set(RunStatus::Pending),
         attempts: Set(1),
         error: Set(None),
         started_at: Set(Some(now)),
@@ -350,10 +298,14 @@ pub async fn finish_run(
     run_id: i64,
     error: Option<String>,
 ) -> Result<(), DbError> {
-    let status = if error.is_some() { "failed" } else { "sent" };
+    let status = if error.is_some() {
+        RunStatus::Failed
+    } else {
+        RunStatus::Sent
+    };
     report_run::Entity::update(report_run::ActiveModel {
         id: Set(run_id),
-        status: Set(status.to_owned()),
+        status: Set(status),
         error: Set(error),
         finished_at: Set(Some(Utc::now())),
         ..Default::default()
@@ -392,7 +344,7 @@ mod tests {
     #[test]
     fn frequency_slugs_round_trip() {
         for f in Frequency::ALL {
-            assert_eq!(Frequency::from_slug(f.slug()), Some(f));
+            assert_eq!(Frequency::from_slug(f.slug()), Some(*f));
         }
         assert_eq!(Frequency::from_slug("hourly"), None);
     }

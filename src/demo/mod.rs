@@ -22,13 +22,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Args;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{BOT_USERNAME, TelegramConfig, TelegramEmulator};
 
 use crate::config::Settings;
 use crate::i18n::Lang;
-use crate::report_cmd::LangArg;
 use output::OutDir;
 use script::{Credentials, Outcome, Persona};
 use session::Session;
@@ -46,26 +44,12 @@ const AVITO_RATE_WINDOW: Duration = Duration::from_secs(60);
 /// How long the worker gets to stop after the journey.
 const WORKER_STOP_WAIT: Duration = Duration::from_secs(15);
 
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Directory for conversation.txt, report.txt, stats.txt, the exported .xlsx and
-    /// metrics.txt (created if missing; an earlier demo's files there are replaced).
-    #[arg(long, default_value = "demo-output")]
-    pub out: PathBuf,
-    /// The language the seller's Telegram is set to, and so the bot's.
-    #[arg(long, value_enum, default_value = "en")]
-    pub lang: LangArg,
-}
-
 /// Runs the demo. Reads no environment: everything it needs, it starts itself.
-#[tracing::instrument(name = "demo", skip_all, fields(out = %args.out.display()))]
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+/// `out` receives the files; `lang` is the language the seller's Telegram is set to.
+#[tracing::instrument(name = "demo", skip_all, fields(out = %out_dir.display()))]
+pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
     let started = Instant::now();
-    let out = OutDir::prepare(&args.out)?;
-    let lang = match args.lang {
-        LangArg::En => Lang::En,
-        LangArg::Ru => Lang::Ru,
-    };
+    let out = OutDir::prepare(out_dir)?;
     let persona = Persona::new(lang);
     let account = AccountSpec::generated(1);
 

@@ -73,6 +73,16 @@ pub struct Snapshot {
     pub elapsed: Duration,
 }
 
+impl From<Snapshot> for crate::db::exports::Counters {
+    fn from(s: Snapshot) -> Self {
+        Self {
+            chats_known: s.chats_known,
+            chats_done: s.chats_done,
+            messages: s.messages,
+        }
+    }
+}
+
 impl Default for Progress {
     fn default() -> Self {
         Self {

@@ -15,17 +15,19 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
 use teloxide::{ApiError, RequestError};
 
-use super::store::{self, Requested};
 use super::texts::{X, x, xf};
 use super::{ExportError, ExportOptions, ExportSummary, Progress, Snapshot};
 use crate::avito::{AvitoError, Credentials};
-use crate::bot::callback::Callback;
-use crate::bot::{AppState, TgBot};
+use crate::context::AppState;
 use crate::db::entities::avito_profile;
+use crate::db::exports::{self as store, Requested};
 use crate::db::{profiles, tasks, users};
 use crate::i18n::Lang;
-use crate::ops::{AlertCause, metrics};
+use crate::metrics;
+use crate::ops::AlertCause;
 use crate::report::html_escape;
+use crate::telegram::TgBot;
+use crate::telegram::callback::Callback;
 
 /// How often the status message is edited. Telegram allows about 20 messages a minute in a
 /// chat; edits every few seconds leave room for the files.
@@ -91,7 +93,7 @@ pub async fn request_from_hub(
 
 /// The export job, as the job runner calls it. An export that failed for good (after the
 /// client's retries) is also an alert to the admin.
-pub async fn run(ctx: &crate::jobs::JobContext, export_id: i64) -> anyhow::Result<()> {
+pub async fn run(ctx: &crate::context::JobContext, export_id: i64) -> anyhow::Result<()> {
     if let Finished::Failed { profile_id, detail } =
         execute(&ctx.state, &ctx.bot, export_id).await?
     {
@@ -133,7 +135,18 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
         .map(|u| Lang::from_code(u.language_code.as_deref()))
         .unwrap_or(Lang::Ru);
     let task = tasks::ensure(&state.db, profile.id).await?;
-    let tz: Tz = task.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+    // Times in the workbook are in the profile's zone; a damaged zone setting (the hub asks
+    // the owner to set it again) gives UTC, said in the log, rather than a guess.
+    let tz: Tz = task.time_zone.value().map_or_else(
+        || {
+            tracing::warn!(
+                task_id = task.id,
+                "the task's time zone is damaged; the export uses UTC"
+            );
+            chrono_tz::UTC
+        },
+        |z| z.tz(),
+    );
     let name = shown_name(lang, &profile, row.since);
     let status = Status {
         bot: bot.clone(),
@@ -159,7 +172,7 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
                 status
                     .show(progress_text(lang, &status.name, &s), None)
                     .await;
-                if let Err(e) = store::progress(&db, export_id, &s).await {
+                if let Err(e) = store::progress(&db, export_id, s.into()).await {
                     tracing::warn!(error = %e, "cannot store export progress");
                 }
             }
@@ -188,7 +201,7 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
     match outcome {
         Ok(summary) => {
             // The row first: what the user reads is then already recorded.
-            store::finish(&state.db, export_id, &s, None).await?;
+            store::finish(&state.db, export_id, s.into(), None).await?;
             status
                 .show(done_text(lang, &name, &summary, &s), None)
                 .await;
@@ -215,7 +228,7 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
                 X::Failed,
                 &[("name", &name), ("reason", &failure.reason)],
             );
-            store::finish(&state.db, export_id, &s, Some(failure.detail.clone())).await?;
+            store::finish(&state.db, export_id, s.into(), Some(failure.detail.clone())).await?;
             status.show(text, Some(restart)).await;
             Ok(Finished::Failed {
                 profile_id: profile.id,

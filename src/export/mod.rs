@@ -5,12 +5,11 @@
 //! bounded concurrency), a bounded channel carries finished chats to [`workbook`] on a blocking
 //! thread, which streams both sheets to disk and splits the file at a size limit. Memory holds
 //! a few chats at a time, whatever the size of the account. The bot job ([`job`]) and the CLI
-//! (`export_cmd`) both call it.
+//! (`cli::export`) both call it.
 
 pub mod collect;
 pub mod job;
 pub mod render;
-pub mod store;
 pub mod texts;
 pub mod workbook;
 

@@ -4,18 +4,18 @@ use chrono::{DateTime, Duration, Utc};
 use teloxide::prelude::*;
 use tracing::Instrument;
 
-use super::queue::DeliverReport;
 use super::{JobContext, JobError, notify};
 use crate::avito::AvitoError;
-use crate::bot::delivery::{destination_lost, profile_source, send_chunks};
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::slots::{self, Claim, SlotRun, status};
 use crate::db::tasks::RunKind;
 use crate::db::{profiles, tasks};
 use crate::i18n::Lang;
-use crate::ops::metrics;
-use crate::report::{MetricSet, Period, PeriodKind, ReportOptions};
+use crate::metrics;
+use crate::queue::DeliverReport;
+use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
+use crate::telegram::{destination_lost, send_chunks};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -135,13 +135,16 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     };
     let lang = notify::user_lang(ctx, profile.owner_id).await;
     let period = period_of(&due);
+    // The slot is recorded even when the period setting is damaged (it then fails with the
+    // reason): the row needs dates, and the slot's own day is what it covered.
+    let recorded = period.clone().unwrap_or_else(|_| since_last_slot(&due));
     let run = SlotRun {
         task_id: due.task.id,
         profile_id: profile.id,
         slot,
         chat_id,
-        period_start: period.from,
-        period_end: period.to,
+        period_start: recorded.from,
+        period_end: recorded.to,
     };
     let lease = claim_lease(ctx);
     let (run_id, attempt) = match slots::claim(db, &run, job.rerun, lease).await? {
@@ -170,22 +173,29 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     // copy of the job handed to another worker leaves the slot alone.
     let _renewal = Renewal::start(ctx, run_id, attempt, lease);
 
-    let options = ReportOptions {
-        period,
-        metrics: MetricSet::from_json(&due.task.metrics),
-        tz: due.schedule.tz,
-        lang,
-    };
-    let chunks = match profile_source(&ctx.state, &profile) {
-        Ok(source) => {
-            ctx.state
-                .reports
+    let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)
+        .map_err(|e| e.to_string())
+        .and_then(|source| {
+            // A damaged setting is the owner's to set again, never a default.
+            let metrics = due.task.metrics.get().map_err(|e| e.to_string())?;
+            let period = period.map_err(|e| e.to_string())?;
+            Ok((source, metrics.clone(), period))
+        });
+    let chunks = match source {
+        Ok((source, metrics, period)) => {
+            let options = ReportOptions {
+                period,
+                metrics,
+                tz: due.schedule.tz,
+                lang,
+            };
+            ReportService::new(ctx.state.avito.clone())
                 .profile_report_checked(&source, &options)
                 .await
         }
         Err(e) => {
-            slots::finish(db, run_id, status::FAILED, Some(e.to_string())).await?;
-            notify::report_failed(ctx, &profile, &due.task, slot, lang, &e.to_string()).await;
+            slots::finish(db, run_id, status::FAILED, Some(e.clone())).await?;
+            notify::report_failed(ctx, &profile, &due.task, slot, lang, &e).await;
             finish_slot(ctx, &due, job).await?;
             return Ok(Outcome::Failed);
         }
@@ -204,7 +214,13 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         Err(AvitoError::InvalidCredentials) => {
             let reason = AvitoError::InvalidCredentials.to_string();
             slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
-            profiles::set_status(db, profile.id, "auth_failed", Some(reason)).await?;
+            profiles::set_status(
+                db,
+                profile.id,
+                crate::domain::ProfileStatus::AuthFailed,
+                Some(reason),
+            )
+            .await?;
             notify::credentials_invalid(ctx, &profile, slot, lang).await;
             finish_slot(ctx, &due, job).await?;
             return Ok(Outcome::Failed);
@@ -344,16 +360,18 @@ impl Drop for Renewal {
 
 /// The days a slot's report covers: since the previous slot by default, or the task's
 /// fixed period as of the slot.
-fn period_of(due: &Due) -> Period {
-    let tz = due.schedule.tz;
-    match PeriodKind::from_slug(&due.task.period) {
-        Some(PeriodKind::SinceLastSlot) | None => {
-            let previous = due
-                .schedule
-                .previous_before(due.slot)
-                .unwrap_or(due.slot - Duration::days(1));
-            Period::since_slot(previous, due.slot, tz)
-        }
-        Some(kind) => Period::resolve(kind, tz, due.slot),
-    }
+fn period_of(due: &Due) -> Result<Period, crate::domain::DamagedSetting> {
+    Ok(match due.task.period.get()? {
+        PeriodKind::SinceLastSlot => since_last_slot(due),
+        kind => Period::resolve(*kind, due.schedule.tz, due.slot),
+    })
+}
+
+/// From the previous slot up to this one.
+fn since_last_slot(due: &Due) -> Period {
+    let previous = due
+        .schedule
+        .previous_before(due.slot)
+        .unwrap_or(due.slot - Duration::days(1));
+    Period::since_slot(previous, due.slot, due.schedule.tz)
 }

@@ -9,12 +9,27 @@ use teloxide::types::ParseMode;
 
 use super::JobContext;
 use super::texts::J;
-use crate::bot::hub::words;
 use crate::db::entities::{avito_profile, report_task};
 use crate::i18n::{self, Lang};
 use crate::ops::AlertCause;
 use crate::report::html_escape;
 use crate::schedule;
+
+/// A moment in the task's zone, as the owner reads it.
+fn datetime(lang: Lang, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz)
+        .format(i18n::text(lang, J::DatetimeFormat))
+        .to_string()
+}
+
+/// The task's destination chat, HTML-escaped.
+fn chat(lang: Lang, task: &report_task::Model, owner_id: i64) -> String {
+    match task.chat_id {
+        None => i18n::text(lang, J::ChatNone).to_owned(),
+        Some(id) if id == owner_id => i18n::text(lang, J::ChatPrivate).to_owned(),
+        Some(id) => html_escape(task.chat_title.as_deref().unwrap_or(&id.to_string())),
+    }
+}
 
 pub(super) async fn report_failed(
     ctx: &JobContext,
@@ -24,18 +39,19 @@ pub(super) async fn report_failed(
     lang: Lang,
     reason: &str,
 ) {
-    let tz = words::task_tz(task);
+    // A damaged zone cannot have planned this slot; UTC keeps the notice readable anyway.
+    let tz = schedule::task_tz(task).unwrap_or(chrono_tz::UTC);
     let next = schedule::of_task(task)
         .ok()
         .and_then(|s| s.next_after(Utc::now().max(slot)))
-        .map(|n| words::datetime(lang, n, tz))
+        .map(|n| datetime(lang, n, tz))
         .unwrap_or_else(|| i18n::text(lang, J::NextNone).to_owned());
     let text = i18n::format(
         lang,
         J::ReportFailed,
         &[
             ("name", &html_escape(&profile.name)),
-            ("slot", &words::datetime(lang, slot, tz)),
+            ("slot", &datetime(lang, slot, tz)),
             ("reason", &html_escape(reason)),
             ("next", &next),
         ],
@@ -57,7 +73,7 @@ pub(super) async fn destination_lost(
         lang,
         J::DestinationLost,
         &[
-            ("chat", &words::chat(lang, task, profile.owner_id)),
+            ("chat", &chat(lang, task, profile.owner_id)),
             ("name", &html_escape(&profile.name)),
         ],
     );

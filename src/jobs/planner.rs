@@ -4,9 +4,9 @@
 
 use chrono::Utc;
 
-use super::queue::DeliverReport;
 use super::{JobContext, JobError};
 use crate::db::slots;
+use crate::queue::DeliverReport;
 use crate::schedule;
 
 /// Tasks planned per pass; the next pass takes the rest.

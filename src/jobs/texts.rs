@@ -7,6 +7,9 @@ crate::text_keys!(pub enum J in "jobs" {
     AdminCredentialsInvalid => "admin_credentials_invalid",
     AdminDeliveryFailed => "admin_delivery_failed",
     NextNone => "next_none",
+    DatetimeFormat => "datetime_format",
+    ChatNone => "chat_none",
+    ChatPrivate => "chat_private",
 });
 
 #[cfg(test)]

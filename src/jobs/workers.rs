@@ -8,9 +8,9 @@ use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder};
 use tokio::sync::watch;
 
-use super::queue::{DeliverReport, ExportChats, JobQueue};
 use super::{JobContext, deliver, planner};
 use crate::ops::AlertCause;
+use crate::queue::{DeliverReport, ExportChats, JobQueue};
 use crate::report::html_escape;
 
 /// How often finished jobs are cleared out of the queue's tables.

@@ -8,12 +8,14 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::db::admin_alerts;
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, ParseMode};
 
-use super::metrics;
-use crate::bot::TgBot;
+use crate::metrics;
+use crate::telegram::TgBot;
 
 /// One alert per cause per this long.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60 * 60);
@@ -115,8 +117,8 @@ impl AdminAlerts {
             return Ok(AlertOutcome::Disabled);
         };
         let now = Utc::now().timestamp();
-        let Some(suppressed) = self.claim(&key, now).await? else {
-            self.count_suppressed(&key).await?;
+        let Some(suppressed) = admin_alerts::claim(&self.db, &key, now, self.window).await? else {
+            admin_alerts::count_suppressed(&self.db, &key).await?;
             tracing::debug!(cause = %key, "admin alert suppressed: sent within the window");
             metrics::admin_alert("suppressed");
             return Ok(AlertOutcome::Suppressed);
@@ -137,63 +139,12 @@ impl AdminAlerts {
             Err(e) => {
                 metrics::admin_alert("failed");
                 // Give the claim back so that the next raise tries again.
-                if let Err(release) = self.release(&key, now, suppressed).await {
+                if let Err(release) = admin_alerts::release(&self.db, &key, now, suppressed).await {
                     tracing::warn!(cause = %key, error = %release, "cannot release the admin alert's claim");
                 }
                 Err(AlertError::Telegram(e))
             }
         }
-    }
-
-    /// Claims `key` for sending at `now`; `Some(suppressed since the last send)` when claimed.
-    async fn claim(&self, key: &str, now: i64) -> Result<Option<i32>, DbErr> {
-        let window = i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX);
-        let cutoff = now.saturating_sub(window);
-        // One statement, so two processes cannot both claim: the conflicting insert becomes an
-        // update only if the last send is old enough, and RETURNING yields no row otherwise.
-        // Placeholders `$n` are understood by both engines' drivers.
-        let sql = "INSERT INTO admin_alerts \
-                       (cause, last_sent_at, suppressed, reported_suppressed, updated_at) \
-                   VALUES ($1, $2, 0, 0, $3) \
-                   ON CONFLICT (cause) DO UPDATE SET \
-                       last_sent_at = excluded.last_sent_at, \
-                       reported_suppressed = admin_alerts.suppressed, \
-                       suppressed = 0, \
-                       updated_at = excluded.updated_at \
-                   WHERE admin_alerts.last_sent_at <= $4 \
-                   RETURNING reported_suppressed";
-        let row = self
-            .db
-            .query_one_raw(self.statement(
-                sql,
-                [key.into(), now.into(), Utc::now().into(), cutoff.into()],
-            ))
-            .await?;
-        row.map(|r| r.try_get::<i32>("", "reported_suppressed"))
-            .transpose()
-    }
-
-    async fn count_suppressed(&self, key: &str) -> Result<(), DbErr> {
-        let sql = "UPDATE admin_alerts SET suppressed = suppressed + 1 WHERE cause = $1";
-        self.db
-            .execute_raw(self.statement(sql, [key.into()]))
-            .await?;
-        Ok(())
-    }
-
-    /// Undoes a claim made at `claimed_at` whose send failed (unless another process has
-    /// claimed since); the next alert counts the held-back ones and this undelivered one.
-    async fn release(&self, key: &str, claimed_at: i64, suppressed: i32) -> Result<(), DbErr> {
-        let sql = "UPDATE admin_alerts SET last_sent_at = 0, suppressed = suppressed + $1 + 1 \
-                   WHERE cause = $2 AND last_sent_at = $3";
-        self.db
-            .execute_raw(self.statement(sql, [suppressed.into(), key.into(), claimed_at.into()]))
-            .await?;
-        Ok(())
-    }
-
-    fn statement<const N: usize>(&self, sql: &str, values: [Value; N]) -> Statement {
-        Statement::from_sql_and_values(self.db.get_database_backend(), sql, values)
     }
 
     /// The bot token must never reach a chat, even inside an error text a caller passed on.

@@ -4,7 +4,7 @@
 //!   health check).
 //! - `/readyz` answers 200 `ready` when the database answers a ping within a short timeout and
 //!   Telegram polling is alive ([`PollingHealth`]); otherwise 503 with a one-line reason.
-//! - `/metrics` is the process' registry ([`super::metrics`]) in the text exposition format.
+//! - `/metrics` is the process' registry ([`crate::metrics`]) in the text exposition format.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,7 +20,7 @@ use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use super::metrics;
+use crate::metrics;
 
 /// How long `/readyz` waits for the database.
 pub const DEFAULT_DB_TIMEOUT: Duration = Duration::from_secs(2);

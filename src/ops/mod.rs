@@ -1,4 +1,5 @@
-//! Operating the worker: the health and metrics endpoint, metrics recording, admin alerts.
+//! Operating the worker: the health and metrics endpoint and admin alerts (the metrics
+//! themselves are recorded through [`crate::metrics`]).
 //!
 //! `app::serve` binds [`http::HttpServer`] when `HTTP_ADDR` is set, feeds [`PollingHealth`]
 //! from the poller, counts updates through [`observed`], and counts queued jobs on each scrape;
@@ -6,12 +7,13 @@
 
 pub mod alerts;
 pub mod http;
-pub mod metrics;
 
 pub use alerts::{AdminAlerts, AlertCause, AlertOutcome};
 pub use http::{PollingHealth, Probes};
 
 use teloxide::dispatching::UpdateHandler;
+
+use crate::metrics;
 use teloxide::prelude::*;
 
 /// `schema` with every update counted ([`metrics::update_handled`]) and taken as proof that

@@ -22,6 +22,31 @@ pub struct ProfileSource {
     pub avito_user_id: Option<i64>,
 }
 
+/// A profile's stored secret could not be turned into credentials.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the profile's stored secret cannot be read: {0}")]
+pub struct SecretUnreadable(String);
+
+impl ProfileSource {
+    /// The stored profile as the engine takes it, with its secret decrypted.
+    pub fn from_profile(
+        profile: &crate::db::entities::avito_profile::Model,
+        secrets: &crate::crypto::SecretBox,
+    ) -> Result<Self, SecretUnreadable> {
+        let secret = secrets
+            .decrypt(&profile.client_secret_enc)
+            .map_err(|e| SecretUnreadable(e.to_string()))?;
+        let credentials = Credentials::new(&profile.client_id, &secret)
+            .map_err(|e| SecretUnreadable(e.to_string()))?;
+        Ok(Self {
+            profile_id: profile.id,
+            name: profile.name.clone(),
+            credentials,
+            avito_user_id: profile.avito_user_id,
+        })
+    }
+}
+
 /// What a report covers and how it is written.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {

@@ -5,4 +5,4 @@ pub mod policy;
 pub mod task;
 
 pub use policy::{Frequency, Schedule};
-pub use task::{TaskScheduleError, of_task};
+pub use task::{TaskScheduleError, of_task, task_tz};

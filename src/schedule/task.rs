@@ -1,38 +1,36 @@
 //! A stored task's schedule, read into a [`Schedule`].
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::policy::{Frequency, Schedule};
 use crate::db::entities::report_task;
 use crate::db::tasks::{self, Weekdays};
+use crate::domain::DamagedSetting;
 
 /// A stored schedule that cannot be planned; the hub only writes valid ones, so this means
-/// a row edited by hand.
+/// a row edited by hand or by an older version.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TaskScheduleError {
-    #[error("unknown frequency '{0}'")]
-    Frequency(String),
-    #[error("time of day '{0}' is not HH:MM")]
-    Time(String),
-    #[error("unknown time zone '{0}'")]
-    Zone(String),
+    #[error(transparent)]
+    Damaged(#[from] DamagedSetting),
     #[error("every {0} days is out of range")]
     Interval(i32),
+}
+
+/// The task's time zone (the error names the damaged column).
+pub fn task_tz(task: &report_task::Model) -> Result<Tz, DamagedSetting> {
+    task.time_zone.get().map(|z| z.tz())
 }
 
 /// The schedule of `task`. An "every N days" schedule counts from the last report (or from
 /// the task's creation), so changing N starts the count from the report the user last got.
 pub fn of_task(task: &report_task::Model) -> Result<Schedule, TaskScheduleError> {
-    let tz: Tz = task
-        .time_zone
-        .parse()
-        .map_err(|_| TaskScheduleError::Zone(task.time_zone.clone()))?;
-    let time = NaiveTime::parse_from_str(&task.time_of_day, "%H:%M")
-        .map_err(|_| TaskScheduleError::Time(task.time_of_day.clone()))?;
-    let frequency = match tasks::Frequency::from_slug(&task.frequency) {
-        Some(tasks::Frequency::Daily) => Frequency::Daily,
-        Some(tasks::Frequency::Interval) => {
+    let tz = task_tz(task)?;
+    let time = task.time_of_day.get()?.time();
+    let frequency = match task.frequency.get()? {
+        tasks::Frequency::Daily => Frequency::Daily,
+        tasks::Frequency::Interval => {
             let days = u32::try_from(task.interval_days)
                 .ok()
                 .filter(|d| tasks::INTERVAL_DAYS.contains(&(*d as i32)))
@@ -43,13 +41,12 @@ pub fn of_task(task: &report_task::Model) -> Result<Schedule, TaskScheduleError>
                 anchor: since.with_timezone(&tz).date_naive(),
             }
         }
-        Some(tasks::Frequency::Weekly) => Frequency::Weekly {
+        tasks::Frequency::Weekly => Frequency::Weekly {
             mask: (Weekdays(task.weekdays).0 & 0x7f) as u8,
         },
-        Some(tasks::Frequency::Monthly) => Frequency::Monthly {
+        tasks::Frequency::Monthly => Frequency::Monthly {
             day: task.month_day.clamp(1, 31) as u32,
         },
-        None => return Err(TaskScheduleError::Frequency(task.frequency.clone())),
     };
     Ok(Schedule {
         frequency,
@@ -61,6 +58,7 @@ pub fn of_task(task: &report_task::Model) -> Result<Schedule, TaskScheduleError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Stored;
     use chrono::TimeZone;
 
     fn task() -> report_task::Model {
@@ -70,14 +68,14 @@ mod tests {
             profile_id: 1,
             chat_id: Some(5),
             chat_title: None,
-            frequency: "daily".into(),
+            frequency: Stored::parse("daily"),
             interval_days: 1,
             weekdays: 0,
             month_day: 1,
-            time_of_day: "09:30".into(),
-            time_zone: "Europe/Berlin".into(),
-            period: "since_last_slot".into(),
-            metrics: "[]".into(),
+            time_of_day: Stored::parse("09:30"),
+            time_zone: Stored::parse("Europe/Berlin"),
+            period: Stored::parse("since_last_slot"),
+            metrics: Stored::parse("[]"),
             is_active: true,
             schedule_version: 0,
             next_run_at: None,
@@ -91,11 +89,11 @@ mod tests {
     fn stored_fields_become_the_policy() {
         let s = of_task(&task()).expect("valid");
         assert_eq!(s.frequency, Frequency::Daily);
-        assert_eq!(s.time, NaiveTime::from_hms_opt(9, 30, 0).unwrap());
+        assert_eq!(s.time, chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap());
         assert_eq!(s.tz, chrono_tz::Europe::Berlin);
 
         let weekly = of_task(&report_task::Model {
-            frequency: "weekly".into(),
+            frequency: Stored::parse("weekly"),
             weekdays: 0b101,
             ..task()
         })
@@ -107,7 +105,7 @@ mod tests {
     fn every_n_days_counts_from_the_last_report() {
         let last = Utc.with_ymd_and_hms(2026, 3, 10, 8, 30, 0).unwrap();
         let s = of_task(&report_task::Model {
-            frequency: "interval".into(),
+            frequency: Stored::parse("interval"),
             interval_days: 3,
             last_run_at: Some(last),
             ..task()
@@ -120,28 +118,26 @@ mod tests {
     #[test]
     fn hand_edited_rows_are_refused_with_the_reason() {
         let bad_zone = report_task::Model {
-            time_zone: "Mars/Olympus".into(),
+            time_zone: Stored::parse("Mars/Olympus"),
             ..task()
+        };
+        let damaged = |e: Result<_, TaskScheduleError>| match e {
+            Err(TaskScheduleError::Damaged(d)) => (d.column, d.value),
+            other => panic!("not damaged: {other:?}"),
         };
         assert_eq!(
-            of_task(&bad_zone),
-            Err(TaskScheduleError::Zone("Mars/Olympus".into()))
+            damaged(of_task(&bad_zone)),
+            ("time_zone", "Mars/Olympus".to_owned())
         );
         let bad_time = report_task::Model {
-            time_of_day: "25:00".into(),
+            time_of_day: Stored::parse("25:00"),
             ..task()
         };
-        assert!(matches!(
-            of_task(&bad_time),
-            Err(TaskScheduleError::Time(_))
-        ));
+        assert_eq!(damaged(of_task(&bad_time)).0, "time_of_day");
         let bad_freq = report_task::Model {
-            frequency: "hourly".into(),
+            frequency: Stored::parse("hourly"),
             ..task()
         };
-        assert!(matches!(
-            of_task(&bad_freq),
-            Err(TaskScheduleError::Frequency(_))
-        ));
+        assert_eq!(damaged(of_task(&bad_freq)).0, "frequency");
     }
 }

@@ -464,7 +464,7 @@ pub async fn seed(
         chat_id: Set(Some(chat)),
         chat_title: Set(Some(format!("Chat {chat}"))),
         is_active: Set(true),
-        time_of_day: Set(time),
+        time_of_day: Set(avito_reports::domain::Stored::parse(&time)),
         next_run_at: Set(Some(slot)),
         ..Default::default()
     }

@@ -16,7 +16,7 @@ use crate::report::period::{earliest_day, parse_date, today_in};
 use crate::report::{Period, PeriodError, html_escape};
 
 fn today(o: &Owned) -> NaiveDate {
-    today_in(words::task_tz(&o.task), Utc::now())
+    today_in(words::shown_tz(&o.task), Utc::now())
 }
 
 fn iso(d: NaiveDate) -> String {

@@ -1,6 +1,7 @@
 //! Typed settings: parsing and validating what the user sends, then applying it.
 //! The parsers are pure and return the user-facing problem in their language.
 
+use crate::domain::{ScheduleTime, Zone};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use teloxide::types::MessageOrigin;
@@ -35,7 +36,7 @@ pub fn name(lang: Lang, text: &str) -> Result<String, String> {
 }
 
 /// `HH:MM` (also `H:MM` and `HH.MM`), normalised to `HH:MM`.
-pub fn time(lang: Lang, text: &str) -> Result<String, String> {
+pub fn time(lang: Lang, text: &str) -> Result<ScheduleTime, String> {
     let input = text.trim();
     let bad = || {
         tf(
@@ -61,7 +62,7 @@ pub fn time(lang: Lang, text: &str) -> Result<String, String> {
         0,
     )
     .ok_or_else(bad)?;
-    Ok(at.format("%H:%M").to_string())
+    Ok(ScheduleTime::new(at))
 }
 
 /// An IANA zone name, case-insensitively (`europe/moscow` works).
@@ -143,11 +144,11 @@ pub async fn on_time(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
     };
     match time(ctx.lang, ctx.text) {
         Err(problem) => ctx.reply(problem).await,
-        Ok(hhmm) => {
-            apply(ctx, &o, ScheduleChange::TimeOfDay(hhmm.clone())).await?;
+        Ok(at) => {
+            apply(ctx, &o, ScheduleChange::TimeOfDay(at)).await?;
             let lang = ctx.lang;
             done(ctx, profile_id, screens::settings, |_| {
-                tf(lang, T::TimeSaved, &[("time", &hhmm)])
+                tf(lang, T::TimeSaved, &[("time", &at.to_string())])
             })
             .await
         }
@@ -161,7 +162,7 @@ pub async fn on_time_zone(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()
     match time_zone(ctx.lang, ctx.text) {
         Err(problem) => ctx.reply(problem).await,
         Ok(tz) => {
-            apply(ctx, &o, ScheduleChange::TimeZone(tz.name().to_owned())).await?;
+            apply(ctx, &o, ScheduleChange::TimeZone(Zone::new(tz))).await?;
             let lang = ctx.lang;
             done(ctx, profile_id, screens::settings, |_| {
                 tf(lang, T::TzSaved, &[("tz", tz.name())])
@@ -283,9 +284,10 @@ mod tests {
 
     #[test]
     fn times_are_validated_and_normalised() {
-        assert_eq!(time(Lang::En, "9:30"), Ok("09:30".to_owned()));
-        assert_eq!(time(Lang::En, " 21.05 "), Ok("21:05".to_owned()));
-        assert_eq!(time(Lang::En, "00:00"), Ok("00:00".to_owned()));
+        let shown = |text| time(Lang::En, text).map(|t| t.to_string());
+        assert_eq!(shown("9:30"), Ok("09:30".to_owned()));
+        assert_eq!(shown(" 21.05 "), Ok("21:05".to_owned()));
+        assert_eq!(shown("00:00"), Ok("00:00".to_owned()));
         for bad in [
             "24:00", "12:60", "1230", "12:5", "noon", "", "-1:00", "123:00",
         ] {

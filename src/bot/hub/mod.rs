@@ -225,7 +225,13 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
         }
         Callback::ReportCharacteristics(_) => p.show(screens::metrics(lang, &o)).await?,
         Callback::ReportToggle(_, metric) => {
-            let mut set = MetricSet::from_json(&o.task.metrics);
+            // A damaged set is set again from scratch by the first toggle.
+            let mut set = o
+                .task
+                .metrics
+                .get()
+                .cloned()
+                .unwrap_or_else(|_| MetricSet::none());
             set.toggle(metric);
             if set.is_empty() {
                 return Ok(Answer::Alert(t(lang, T::AlertMetricLast)));
@@ -266,8 +272,9 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             p.show(screens::time(lang, &o)).await?;
         }
         Callback::TimeSet(_, at) => {
-            let hhmm = at.format("%H:%M").to_string();
-            tasks::change_schedule(db, &o.task, ScheduleChange::TimeOfDay(hhmm.clone())).await?;
+            let at = crate::domain::ScheduleTime::new(at);
+            let hhmm = at.to_string();
+            tasks::change_schedule(db, &o.task, ScheduleChange::TimeOfDay(at)).await?;
             refreshed(p, id, screens::settings).await?;
             return Ok(Answer::Toast(tf(lang, T::TimeSaved, &[("time", &hhmm)])));
         }
@@ -280,8 +287,8 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             p.show(screens::time_zone(lang, &o)).await?;
         }
         Callback::TzSet(_, tz) => {
-            tasks::change_schedule(db, &o.task, ScheduleChange::TimeZone(tz.name().to_owned()))
-                .await?;
+            let zone = crate::domain::Zone::new(tz);
+            tasks::change_schedule(db, &o.task, ScheduleChange::TimeZone(zone)).await?;
             refreshed(p, id, screens::settings).await?;
             return Ok(Answer::Toast(tf(lang, T::TzSaved, &[("tz", tz.name())])));
         }
@@ -338,20 +345,31 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
         }
         Callback::ExportMessenger(_) | Callback::ExportRecent(_) => {
             use crate::export::job::{self, Pressed};
-            let since = matches!(cb, Callback::ExportRecent(_)).then(|| {
-                let today = Utc::now()
-                    .with_timezone(&words::task_tz(&o.task))
-                    .date_naive();
-                today - chrono::Days::new(RECENT_EXPORT_DAYS)
-            });
+            let since = match (
+                matches!(cb, Callback::ExportRecent(_)),
+                words::task_tz(&o.task),
+            ) {
+                (false, _) => None,
+                (true, Ok(tz)) => {
+                    let today = Utc::now().with_timezone(&tz).date_naive();
+                    Some(today - chrono::Days::new(RECENT_EXPORT_DAYS))
+                }
+                // "The last 30 days" are days in the profile's zone: it must be set first.
+                (true, Err(d)) => {
+                    return Ok(Answer::Alert(format!(
+                        "{} ({})",
+                        t(lang, T::DamagedSetting),
+                        words::column(lang, d.column)
+                    )));
+                }
+            };
             let pressed =
                 job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id, since).await?;
             return Ok(match pressed {
                 Pressed::AlreadyRunning(text) => Answer::Alert(text),
                 Pressed::Queued { export_id, toast } => {
                     if let Err(e) = p.state.jobs.enqueue_export(export_id).await {
-                        crate::export::store::abandon(&p.state.db, export_id, &e.to_string())
-                            .await?;
+                        crate::db::exports::abandon(&p.state.db, export_id, &e.to_string()).await?;
                         return Err(e.into());
                     }
                     Answer::Toast(toast)
@@ -457,11 +475,24 @@ async fn report_now(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
         Answer::Toast(t(lang, T::ReportPreparing)),
     )
     .await?;
-    let period = Period::resolve(
-        words::task_period(&o.task),
-        words::task_tz(&o.task),
-        Utc::now(),
-    );
+    let setting = o
+        .task
+        .period
+        .get()
+        .and_then(|kind| Ok((*kind, words::task_tz(&o.task)?)));
+    let period = match setting {
+        Ok((kind, tz)) => Period::resolve(kind, tz, Utc::now()),
+        Err(damaged) => {
+            // The press is answered already: say it in the chat.
+            let text = format!(
+                "{} ({})",
+                t(lang, T::DamagedSetting),
+                words::column(lang, damaged.column)
+            );
+            ui::send_html(p.bot, p.chat.id, text).await?;
+            return Ok(Answer::Done);
+        }
+    };
     delivery::report_and_tell(p.bot, p.state, lang, &o, period, RunKind::Now, p.chat.id).await?;
     Ok(Answer::Done)
 }

@@ -1,6 +1,7 @@
 //! The hub's screens for one profile: the card, report settings and each setting's chooser.
 //! Pure rendering: the router loads the rows and decides which screen to show.
 
+use crate::domain::ProfileStatus;
 use chrono_tz::Tz;
 
 use super::words;
@@ -56,17 +57,9 @@ fn name(o: &Owned) -> String {
 pub fn card(lang: Lang, o: &Owned, last_run: Option<&report_run::Model>) -> Screen {
     let p = &o.profile;
     let id = p.id;
-    let status = match p.status.as_str() {
-        "ok" => t(lang, T::StatusOk),
-        "auth_failed" => t(lang, T::StatusAuthFailed),
-        other => tf(
-            lang,
-            T::StatusOther,
-            &[(
-                "status",
-                &html_escape(p.last_error.as_deref().unwrap_or(other)),
-            )],
-        ),
+    let status = match p.status {
+        ProfileStatus::Ok => t(lang, T::StatusOk),
+        ProfileStatus::AuthFailed => t(lang, T::StatusAuthFailed),
     };
     let account = match (&p.avito_account_name, p.avito_user_id) {
         (Some(n), Some(uid)) => format!("{} (id {uid})", html_escape(n)),
@@ -86,7 +79,7 @@ pub fn card(lang: Lang, o: &Owned, last_run: Option<&report_run::Model>) -> Scre
             ("next", &words::next_report(lang, &o.task)),
             (
                 "last",
-                &words::last_report(lang, last_run, words::task_tz(&o.task)),
+                &words::last_report(lang, last_run, words::shown_tz(&o.task)),
             ),
         ],
     );
@@ -130,13 +123,10 @@ pub fn settings(lang: Lang, o: &Owned) -> Screen {
             ("name", &name(o)),
             ("chat", &words::chat(lang, task, o.profile.owner_id)),
             ("schedule", &words::schedule(lang, task)),
-            ("time", &task.time_of_day),
-            ("tz", &task.time_zone),
-            ("period", &words::period(lang, words::task_period(task))),
-            (
-                "metrics",
-                &words::metrics_summary(lang, &MetricSet::from_json(&task.metrics)),
-            ),
+            ("time", &words::setting(lang, &task.time_of_day)),
+            ("tz", &words::setting(lang, &task.time_zone)),
+            ("period", &words::task_period(lang, task)),
+            ("metrics", &words::task_metrics(lang, task)),
             (
                 "active",
                 &t(
@@ -223,8 +213,8 @@ pub fn time(lang: Lang, o: &Owned) -> Screen {
         T::TimeScreen,
         &[
             ("name", &name(o)),
-            ("time", &o.task.time_of_day),
-            ("tz", &o.task.time_zone),
+            ("time", &words::setting(lang, &o.task.time_of_day)),
+            ("tz", &words::setting(lang, &o.task.time_zone)),
         ],
     );
     let mut rows: Vec<Vec<_>> = COMMON_TIMES
@@ -235,7 +225,10 @@ pub fn time(lang: Lang, o: &Owned) -> Screen {
                 .filter_map(|hhmm| {
                     let at = chrono::NaiveTime::parse_from_str(hhmm, "%H:%M").ok()?;
                     Some(button(
-                        checked(o.task.time_of_day == *hhmm, hhmm),
+                        checked(
+                            o.task.time_of_day.value().map(|t| t.time()) == Some(at),
+                            hhmm,
+                        ),
                         Callback::TimeSet(id, at),
                     ))
                 })
@@ -251,7 +244,10 @@ pub fn time_zone(lang: Lang, o: &Owned) -> Screen {
     let text = tf(
         lang,
         T::TzScreen,
-        &[("name", &name(o)), ("tz", &o.task.time_zone)],
+        &[
+            ("name", &name(o)),
+            ("tz", &words::setting(lang, &o.task.time_zone)),
+        ],
     );
     let mut rows: Vec<Vec<_>> = COMMON_ZONES
         .chunks(2)
@@ -260,7 +256,10 @@ pub fn time_zone(lang: Lang, o: &Owned) -> Screen {
                 .iter()
                 .map(|tz| {
                     button(
-                        checked(o.task.time_zone == tz.name(), tz.name()),
+                        checked(
+                            o.task.time_zone.value().map(|z| z.tz()) == Some(*tz),
+                            tz.name(),
+                        ),
                         Callback::TzSet(id, *tz),
                     )
                 })
@@ -273,7 +272,8 @@ pub fn time_zone(lang: Lang, o: &Owned) -> Screen {
 
 pub fn frequency(lang: Lang, o: &Owned) -> Screen {
     let id = o.profile.id;
-    let current = Frequency::from_slug(&o.task.frequency).unwrap_or(Frequency::Daily);
+    // A damaged frequency marks none as chosen; choosing one sets it again.
+    let current = o.task.frequency.value();
     let mut text = tf(
         lang,
         T::FreqScreen,
@@ -300,14 +300,14 @@ pub fn frequency(lang: Lang, o: &Owned) -> Screen {
                 .iter()
                 .map(|f| {
                     button(
-                        checked(*f == current, &label(*f)),
+                        checked(Some(*f) == current, &label(*f)),
                         Callback::FreqSet(id, *f),
                     )
                 })
                 .collect()
         })
         .collect();
-    if current == Frequency::Weekly {
+    if current == Some(Frequency::Weekly) {
         text.push_str("\n\n");
         text.push_str(&t(lang, T::FreqWeeklyHint));
         let days = Weekdays(o.task.weekdays);
@@ -363,20 +363,20 @@ pub fn month_day_prompt(lang: Lang, o: &Owned) -> Screen {
 
 pub fn period(lang: Lang, o: &Owned) -> Screen {
     let id = o.profile.id;
-    let current = words::task_period(&o.task);
+    let current = o.task.period.value();
     let text = tf(
         lang,
         T::PeriodScreen,
         &[
             ("name", &name(o)),
-            ("period", &words::period(lang, current)),
+            ("period", &words::task_period(lang, &o.task)),
         ],
     );
     let mut rows: Vec<Vec<_>> = PeriodKind::ALL
         .iter()
         .map(|k| {
             vec![button(
-                checked(*k == current, &words::period(lang, *k)),
+                checked(Some(*k) == current, &words::period(lang, *k)),
                 Callback::PeriodSet(id, *k),
             )]
         })
@@ -387,7 +387,12 @@ pub fn period(lang: Lang, o: &Owned) -> Screen {
 
 pub fn metrics(lang: Lang, o: &Owned) -> Screen {
     let id = o.profile.id;
-    let set = MetricSet::from_json(&o.task.metrics);
+    let set = o
+        .task
+        .metrics
+        .get()
+        .cloned()
+        .unwrap_or_else(|_| MetricSet::none());
     let text = tf(lang, T::MetricsScreen, &[("name", &name(o))]);
     let mut rows: Vec<Vec<_>> = Metric::ALL
         .chunks(2)

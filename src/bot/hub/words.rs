@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use crate::bot::texts::{T, t, tf};
 use crate::db::entities::{report_run, report_task};
 use crate::db::tasks::{Frequency, Weekdays};
+use crate::domain::{RunKind, RunStatus, Stored};
 use crate::i18n::Lang;
 use crate::report::html_escape;
 use crate::report::{Metric, MetricSet, PeriodKind};
@@ -25,8 +26,11 @@ pub fn weekday(lang: Lang, day: u8) -> String {
 
 /// "daily at 09:00", "every 3 days at 09:00", "on Mon, Fri at 09:00", "monthly on day 15 …".
 pub fn schedule(lang: Lang, task: &report_task::Model) -> String {
-    let time = task.time_of_day.as_str();
-    match Frequency::from_slug(&task.frequency).unwrap_or(Frequency::Daily) {
+    let time = &setting(lang, &task.time_of_day);
+    let Ok(frequency) = task.frequency.get() else {
+        return t(lang, T::DamagedSetting);
+    };
+    match frequency {
         Frequency::Daily => tf(lang, T::SchedDaily, &[("time", time)]),
         Frequency::Interval => tf(
             lang,
@@ -59,7 +63,10 @@ pub fn schedule_with_tz(lang: Lang, task: &report_task::Model) -> String {
     tf(
         lang,
         T::SchedWithTz,
-        &[("schedule", &schedule(lang, task)), ("tz", &task.time_zone)],
+        &[
+            ("schedule", &schedule(lang, task)),
+            ("tz", &setting(lang, &task.time_zone)),
+        ],
     )
 }
 
@@ -76,9 +83,42 @@ pub fn period(lang: Lang, kind: PeriodKind) -> String {
     )
 }
 
-/// The task's period; an unknown stored value reads as the default.
-pub fn task_period(task: &report_task::Model) -> PeriodKind {
-    PeriodKind::from_slug(&task.period).unwrap_or(PeriodKind::SinceLastSlot)
+/// The task's period as the owner reads it; a damaged one says so.
+pub fn task_period(lang: Lang, task: &report_task::Model) -> String {
+    match task.period.value() {
+        Some(kind) => period(lang, kind),
+        None => t(lang, T::DamagedSetting),
+    }
+}
+
+/// A report setting's name as the owner knows it from the hub, by its column.
+pub fn column(lang: Lang, column: &str) -> String {
+    t(
+        lang,
+        match column {
+            "time_of_day" => T::BtnTime,
+            "time_zone" => T::BtnTz,
+            "frequency" => T::BtnFrequency,
+            "period" => T::BtnPeriod,
+            _ => T::BtnMetrics,
+        },
+    )
+}
+
+/// A stored setting as the owner reads it; a damaged one asks to be set again.
+pub fn setting<V: std::fmt::Display>(lang: Lang, stored: &Stored<V>) -> String {
+    match stored {
+        Stored::Value(v) => v.to_string(),
+        Stored::Damaged(_) => t(lang, T::DamagedSetting),
+    }
+}
+
+/// The task's metrics summary; a damaged set says so.
+pub fn task_metrics(lang: Lang, task: &report_task::Model) -> String {
+    match task.metrics.get() {
+        Ok(set) => metrics_summary(lang, set),
+        Err(_) => t(lang, T::DamagedSetting),
+    }
 }
 
 pub fn metric(lang: Lang, m: Metric) -> String {
@@ -125,9 +165,12 @@ pub fn chat(lang: Lang, task: &report_task::Model, owner_id: i64) -> String {
     }
 }
 
-/// The task's time zone; an unknown stored value reads as Moscow.
-pub fn task_tz(task: &report_task::Model) -> Tz {
-    task.time_zone.parse().unwrap_or(chrono_tz::Europe::Moscow)
+pub use crate::schedule::task_tz;
+
+/// The zone times are shown in: the task's, or UTC while its zone setting is damaged (the
+/// card says so next to the schedule) — never a guessed local zone.
+pub fn shown_tz(task: &report_task::Model) -> Tz {
+    task_tz(task).unwrap_or(chrono_tz::UTC)
 }
 
 pub fn datetime(lang: Lang, at: DateTime<Utc>, tz: Tz) -> String {
@@ -154,7 +197,7 @@ pub fn next_report(lang: Lang, task: &report_task::Model) -> String {
         Some(at) => tf(
             lang,
             T::NextAt,
-            &[("when", &datetime(lang, at, task_tz(task)))],
+            &[("when", &datetime(lang, at, shown_tz(task)))],
         ),
         None => t(lang, T::NextUnplanned),
     }
@@ -167,22 +210,22 @@ pub fn last_report(lang: Lang, run: Option<&report_run::Model>, tz: Tz) -> Strin
     };
     let kind = t(
         lang,
-        match run.kind.as_str() {
-            "scheduled" => T::RunKindScheduled,
-            "historical" => T::RunKindHistorical,
-            "stats" => T::RunKindStats,
-            _ => T::RunKindNow,
+        match run.kind {
+            RunKind::Scheduled => T::RunKindScheduled,
+            RunKind::Historical => T::RunKindHistorical,
+            RunKind::Stats => T::RunKindStats,
+            RunKind::Now => T::RunKindNow,
         },
     );
-    let outcome = match run.status.as_str() {
-        "sent" => t(lang, T::RunSent),
-        "failed" => tf(
+    let outcome = match run.status {
+        RunStatus::Sent => t(lang, T::RunSent),
+        RunStatus::Failed => tf(
             lang,
             T::RunFailed,
             &[("error", &html_escape(run.error.as_deref().unwrap_or("?")))],
         ),
-        "skipped" => t(lang, T::RunSkipped),
-        _ => t(lang, T::RunPending),
+        RunStatus::Skipped => t(lang, T::RunSkipped),
+        RunStatus::Pending => t(lang, T::RunPending),
     };
     let when = run.finished_at.or(run.started_at).unwrap_or(run.created_at);
     tf(
@@ -207,14 +250,14 @@ mod tests {
             profile_id: 1,
             chat_id: None,
             chat_title: None,
-            frequency: frequency.to_owned(),
+            frequency: Stored::parse(frequency),
             interval_days: 3,
             weekdays: 0b0010001,
             month_day: 15,
-            time_of_day: "09:30".to_owned(),
-            time_zone: "Asia/Novosibirsk".to_owned(),
-            period: "since_last_slot".to_owned(),
-            metrics: "[]".to_owned(),
+            time_of_day: Stored::parse("09:30"),
+            time_zone: Stored::parse("Asia/Novosibirsk"),
+            period: Stored::parse("since_last_slot"),
+            metrics: Stored::parse("[]"),
             is_active: false,
             schedule_version: 0,
             next_run_at: None,

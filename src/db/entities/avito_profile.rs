@@ -20,7 +20,7 @@ pub struct Model {
     pub access_token_enc: Option<String>,
     pub token_expires_at: Option<DateTimeUtc>,
     /// `ok`, `auth_failed`, `error`.
-    pub status: String,
+    pub status: crate::domain::ProfileStatus,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,

@@ -10,7 +10,7 @@ pub struct Model {
     pub profile_id: i64,
     pub chat_id: i64,
     /// `queued`, `running`, `done`, `failed`.
-    pub status: String,
+    pub status: crate::domain::ExportStatus,
     pub chats_done: i32,
     pub chats_total: Option<i32>,
     pub messages_done: i64,

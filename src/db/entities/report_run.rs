@@ -10,14 +10,14 @@ pub struct Model {
     pub task_id: Option<i64>,
     pub profile_id: Option<i64>,
     /// `scheduled`, `now`, `historical`, `stats`.
-    pub kind: String,
+    pub kind: crate::domain::RunKind,
     /// The due slot of a scheduled run; unique together with `task_id`.
     pub slot: Option<DateTimeUtc>,
     pub chat_id: i64,
     pub period_start: Option<Date>,
     pub period_end: Option<Date>,
     /// `pending`, `sent`, `failed`, `skipped`.
-    pub status: String,
+    pub status: crate::domain::RunStatus,
     pub attempts: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,

@@ -1,6 +1,9 @@
-//! A profile's report settings: destination, schedule, period and metrics.
+//! A profile's report settings: destination, schedule, period and metrics, each read once
+//! into its type ([`Stored`]: a damaged value is kept as found and reported, never defaulted).
 
 use sea_orm::entity::prelude::*;
+
+use crate::domain::{Frequency, MetricSet, PeriodKind, ScheduleTime, Stored, Zone};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "report_tasks")]
@@ -11,19 +14,19 @@ pub struct Model {
     pub chat_id: Option<i64>,
     pub chat_title: Option<String>,
     /// `daily`, `interval`, `weekly`, `monthly`.
-    pub frequency: String,
+    pub frequency: Stored<Frequency>,
     pub interval_days: i32,
     /// Weekday mask, bit 0 = Monday.
     pub weekdays: i32,
     pub month_day: i32,
     /// `HH:MM` in `time_zone`.
-    pub time_of_day: String,
+    pub time_of_day: Stored<ScheduleTime>,
     /// IANA time zone name.
-    pub time_zone: String,
-    pub period: String,
+    pub time_zone: Stored<Zone>,
+    pub period: Stored<PeriodKind>,
     /// JSON array of metric slugs.
     #[sea_orm(column_type = "Text")]
-    pub metrics: String,
+    pub metrics: Stored<MetricSet>,
     pub is_active: bool,
     pub schedule_version: i64,
     pub next_run_at: Option<DateTimeUtc>,

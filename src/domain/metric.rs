@@ -4,8 +4,6 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::avito::Operation;
-
 /// A metric of a report. The `slug` is stable: it is stored in `report_tasks.metrics` and sent
 /// in callback data (`report_toggle:{id}:{slug}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -88,16 +86,6 @@ impl Metric {
         }
     }
 
-    /// The operation the metric comes from.
-    pub fn source(self) -> Operation {
-        match self {
-            Metric::Calls => Operation::PostCallsStats,
-            Metric::WalletBalance => Operation::GetUserBalance,
-            Metric::CpaBalance => Operation::BalanceInfoV3,
-            _ => Operation::ItemAnalytics,
-        }
-    }
-
     /// Whether the metric is a state at a moment (balances) rather than a sum over the period:
     /// such metrics have no previous-period comparison.
     pub fn is_snapshot(self) -> bool {
@@ -154,14 +142,6 @@ impl MetricSet {
         serde_json::to_string(&slugs).unwrap_or_else(|_| "[]".to_owned())
     }
 
-    /// Reads the stored form; unknown slugs are dropped, and an unreadable value means all.
-    pub fn from_json(stored: &str) -> Self {
-        match serde_json::from_str::<Vec<String>>(stored) {
-            Ok(slugs) => Self(slugs.iter().filter_map(|s| Metric::from_slug(s)).collect()),
-            Err(_) => Self::all(),
-        }
-    }
-
     /// Parses a comma-separated list of slugs (the CLI's `--metrics`).
     pub fn parse_list(list: &str) -> Result<Self, String> {
         let mut set = Self::none();
@@ -199,17 +179,14 @@ mod tests {
     }
 
     #[test]
-    fn metric_sets_are_stored_as_json_and_tolerate_unknown_slugs() {
+    fn metric_sets_are_stored_as_json_and_unknown_slugs_are_refused() {
         let mut set = MetricSet::all();
         set.toggle(Metric::Calls);
         assert!(!set.contains(Metric::Calls));
-        let back = MetricSet::from_json(&set.to_json());
+        let back: MetricSet = set.to_json().parse().expect("round trip");
         assert_eq!(back, set);
-        assert_eq!(
-            MetricSet::from_json(r#"["views","bogus"]"#),
-            [Metric::Views].into_iter().collect()
-        );
-        assert_eq!(MetricSet::from_json("garbage"), MetricSet::all());
+        assert!(r#"["views","bogus"]"#.parse::<MetricSet>().is_err());
+        assert!("garbage".parse::<MetricSet>().is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 
 use crate::db::tasks::Frequency;
-use crate::report::{Metric, PeriodKind};
+use crate::domain::{Metric, PeriodKind};
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_LEN: usize = 64;
@@ -287,7 +287,7 @@ mod tests {
             ProfileDeleteConfirm(id),
         ];
         all.extend(Metric::ALL.map(|m| ReportToggle(id, m)));
-        all.extend(Frequency::ALL.map(|f| FreqSet(id, f)));
+        all.extend(Frequency::ALL.iter().map(|f| FreqSet(id, *f)));
         all.extend((0..7).map(|d| ReportDayToggle(id, d)));
         all.extend(PeriodKind::ALL.map(|p| PeriodSet(id, p)));
         // The longest IANA names there are.

@@ -6,9 +6,48 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{LogFormat, Settings};
-use crate::{
-    app, avito_cmd, demo, export_cmd, healthcheck_cmd, jobs_cmd, report_cmd, sandbox_cmd, telemetry,
+use crate::i18n::Lang;
+use crate::{app, demo, telemetry};
+
+pub mod avito;
+pub mod export;
+pub mod healthcheck;
+pub mod jobs;
+pub mod report;
+pub mod sandbox;
+
+use self::{
+    avito as avito_cmd, export as export_cmd, healthcheck as healthcheck_cmd, jobs as jobs_cmd,
+    report as report_cmd, sandbox as sandbox_cmd,
 };
+
+/// `--lang` of the commands that write for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LangArg {
+    Ru,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Self {
+        match lang {
+            LangArg::Ru => Lang::Ru,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// `avito-reports demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Directory for conversation.txt, report.txt, stats.txt, the exported .xlsx and
+    /// metrics.txt (created if missing; an earlier demo's files there are replaced).
+    #[arg(long, default_value = "demo-output")]
+    pub out: std::path::PathBuf,
+    /// The language the seller's Telegram is set to, and so the bot's.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,7 +87,7 @@ pub enum Command {
     /// Play a seller through the whole bot against the emulators (no credentials, no
     /// network), print the conversation, and leave the report, the workbook and the metrics
     /// in ./demo-output.
-    Demo(demo::DemoArgs),
+    Demo(DemoArgs),
     /// Ask the running worker's /healthz (HTTP_ADDR); exit 0 when healthy, 1 otherwise.
     Healthcheck(healthcheck_cmd::HealthcheckArgs),
 }
@@ -61,7 +100,7 @@ pub fn main() -> ExitCode {
         // The demo brings everything it needs: no environment, no .env. Its stdout is the
         // conversation, so the logs (stderr) say only what went wrong unless RUST_LOG asks.
         telemetry::init_with_default(LogFormat::Text, telemetry::QUIET_FILTER);
-        return finish(block_on(demo::run(args)));
+        return finish(block_on(demo::run(&args.out, args.lang.into())));
     }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
@@ -82,7 +121,7 @@ pub fn main() -> ExitCode {
             Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
             Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,
-            Command::Demo(args) => demo::run(args).await,
+            Command::Demo(args) => demo::run(&args.out, args.lang.into()).await,
         }
     }))
 }
@@ -124,7 +163,7 @@ mod tests {
             panic!("not the demo: {cli:?}");
         };
         assert_eq!(args.out, std::path::PathBuf::from("demo-output"));
-        assert_eq!(args.lang, report_cmd::LangArg::En);
+        assert_eq!(args.lang, LangArg::En);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The process' metrics: one registry for the whole process, written to by typed recording
-//! functions and read by `/metrics` (see [`super::http`]).
+//! functions and read by `/metrics` (see [`crate::ops::http`]).
 //!
 //! Every metric is named `avito_reports_*`. Recording is a few atomic operations, so it is done
 //! inline wherever the event happens; nothing here blocks or allocates much.
@@ -283,6 +283,15 @@ pub fn avito_request(operation: &'static str, status: Option<u16>, elapsed: Dura
         .observe(elapsed.as_secs_f64());
 }
 
+/// The Avito client's [`Observer`](crate::avito::Observer): every request counted and timed.
+pub struct AvitoRequests;
+
+impl crate::avito::Observer for AvitoRequests {
+    fn request(&self, operation: crate::avito::Operation, status: Option<u16>, elapsed: Duration) {
+        avito_request(operation.id(), status, elapsed);
+    }
+}
+
 /// Status codes as static label values, so recording a request allocates nothing.
 fn status_label(status: Option<u16>) -> &'static str {
     match status {
@@ -313,7 +322,7 @@ fn status_label(status: Option<u16>) -> &'static str {
 }
 
 /// The number of jobs waiting in `queue`, e.g. from a periodic count or a scrape hook
-/// ([`super::http::Probes::on_scrape`]).
+/// ([`crate::ops::http::Probes::on_scrape`]).
 pub fn set_queue_depth(queue: &str, depth: i64) {
     METRICS
         .queue_depth

@@ -10,14 +10,15 @@ use sea_orm::{
     EntityTrait, QueryFilter, TransactionTrait,
 };
 
-use super::Snapshot;
 use crate::db::DbError;
 use crate::db::entities::{avito_profile, export};
 
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-pub const FAILED: &str = "failed";
+use crate::domain::ExportStatus;
+
+pub const QUEUED: ExportStatus = ExportStatus::Queued;
+pub const RUNNING: ExportStatus = ExportStatus::Running;
+pub const DONE: ExportStatus = ExportStatus::Done;
+pub const FAILED: ExportStatus = ExportStatus::Failed;
 
 /// What a request for a new export found.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +64,7 @@ pub async fn request(
     let row = export::ActiveModel {
         profile_id: Set(profile_id),
         chat_id: Set(chat_id),
-        status: Set(QUEUED.to_owned()),
+        status: Set(QUEUED),
         chats_done: Set(0),
         chats_total: Set(None),
         messages_done: Set(0),
@@ -109,7 +110,7 @@ pub async fn start(db: &DatabaseConnection, id: i64) -> Result<Option<export::Mo
         return Ok(None);
     }
     let mut active: export::ActiveModel = row.into();
-    active.status = Set(RUNNING.to_owned());
+    active.status = Set(RUNNING);
     active.chats_done = Set(0);
     active.chats_total = Set(None);
     active.messages_done = Set(0);
@@ -119,8 +120,16 @@ pub async fn start(db: &DatabaseConnection, id: i64) -> Result<Option<export::Mo
     Ok(Some(active.update(db).await?))
 }
 
+/// An export's progress as the row keeps it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub chats_known: u64,
+    pub chats_done: u64,
+    pub messages: u64,
+}
+
 /// Stores the counters shown to the user.
-pub async fn progress(db: &DatabaseConnection, id: i64, s: &Snapshot) -> Result<(), DbError> {
+pub async fn progress(db: &DatabaseConnection, id: i64, s: Counters) -> Result<(), DbError> {
     export::Entity::update_many()
         .col_expr(
             export::Column::ChatsDone,
@@ -144,7 +153,7 @@ pub async fn progress(db: &DatabaseConnection, id: i64, s: &Snapshot) -> Result<
 pub async fn finish(
     db: &DatabaseConnection,
     id: i64,
-    s: &Snapshot,
+    s: Counters,
     error: Option<String>,
 ) -> Result<(), DbError> {
     progress(db, id, s).await?;

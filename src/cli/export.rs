@@ -10,11 +10,10 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::Args;
 
+use super::LangArg;
 use crate::avito::{AvitoClient, ClientConfig, Credentials};
 use crate::config::Settings;
 use crate::export::{self, ExportOptions, Progress, Snapshot};
-use crate::i18n::Lang;
-use crate::report_cmd::LangArg;
 
 /// A bad argument, said in one line.
 #[derive(Debug, thiserror::Error)]
@@ -83,13 +82,7 @@ fn options(args: &ExportArgs) -> Result<ExportOptions, ArgError> {
             args.tz
         ))
     })?;
-    let mut opts = ExportOptions::new(
-        tz,
-        match args.lang {
-            LangArg::Ru => Lang::Ru,
-            LangArg::En => Lang::En,
-        },
-    );
+    let mut opts = ExportOptions::new(tz, args.lang.into());
     if let Some(since) = &args.since {
         opts.since = Some(
             NaiveDate::parse_from_str(since.trim(), "%Y-%m-%d").map_err(|_| {

@@ -8,8 +8,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 
-use super::JobError;
 use crate::config::JobSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("the job queue does not support the {0} database")]
+    Unsupported(String),
+    #[error("queueing a job failed: {0}")]
+    Push(String),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
 
 /// Deliver one scheduled slot of a task, as planned under one schedule version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::avito::query::{DateRange, MAX_DAYS_BACK, RangeError};
+use super::dates::{DateRange, MAX_DAYS_BACK, RangeError};
 
 /// The period a task's reports cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,7 +145,7 @@ impl Period {
     }
 }
 
-pub use crate::avito::query::earliest_day;
+pub use super::dates::earliest_day;
 
 impl From<RangeError> for PeriodError {
     fn from(e: RangeError) -> Self {

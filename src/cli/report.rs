@@ -4,9 +4,9 @@
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
+use super::LangArg;
 use crate::avito::{AvitoClient, ClientConfig, Credentials};
 use crate::config::Settings;
-use crate::i18n::Lang;
 use crate::report::engine;
 use crate::report::period::today_in;
 use crate::report::render::{self, Markup};
@@ -65,12 +65,6 @@ pub struct ReportArgs {
     pub format: OutputFormat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LangArg {
-    Ru,
-    En,
-}
-
 /// A bad argument, said in one line.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -109,10 +103,7 @@ fn options(args: &ReportArgs) -> Result<ReportOptions, ArgError> {
         period,
         metrics,
         tz,
-        lang: match args.lang {
-            LangArg::Ru => Lang::Ru,
-            LangArg::En => Lang::En,
-        },
+        lang: args.lang.into(),
     })
 }
 

@@ -41,7 +41,7 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
-    fn as_str(self) -> &'static str {
+    fn status(self) -> crate::domain::RunStatus {
         match self {
             RunStatus::Pending => status::PENDING,
             RunStatus::Sent => status::SENT,
@@ -62,7 +62,7 @@ pub async fn run(command: JobsCommand, settings: &Settings) -> anyhow::Result<()
 }
 
 async fn list(db: &sea_orm::DatabaseConnection, args: &ListArgs) -> anyhow::Result<()> {
-    let runs = slots::recent(db, args.status.map(RunStatus::as_str), args.limit).await?;
+    let runs = slots::recent(db, args.status.map(RunStatus::status), args.limit).await?;
     if runs.is_empty() {
         println!("no scheduled deliveries recorded");
         return Ok(());

@@ -1,0 +1,13 @@
+//! Domain types shared by every layer: what a report measures, the periods it covers, and
+//! Avito's calendar. They know nothing of the database, Telegram or HTTP.
+
+pub mod dates;
+pub mod metric;
+pub mod period;
+pub mod settings;
+pub mod status;
+
+pub use metric::{Metric, MetricSet, Unit};
+pub use period::{Period, PeriodError, PeriodKind};
+pub use settings::{DamagedSetting, Frequency, ScheduleTime, Stored, Zone};
+pub use status::{ExportStatus, ProfileStatus, RunKind, RunStatus};
