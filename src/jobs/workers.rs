@@ -1,11 +1,11 @@
-//! Runs the job workers and the planner of one process until shutdown. A worker whose queue
-//! connection fails is started again after a pause; a job interrupted by a crash goes back
-//! to the queue when its worker's heartbeats stop, and runs on another worker.
+//! Runs the job workers (under apalis' monitor) and the planner of one process until
+//! shutdown. A worker that fails is started again; a job interrupted by a crash goes back to
+//! the queue when its worker's heartbeats stop, and runs on another worker.
 
 use std::time::Duration;
 
 use apalis::layers::WorkerBuilderExt;
-use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder};
+use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder};
 use tokio::sync::watch;
 
 use super::{JobContext, deliver, planner};
@@ -15,8 +15,6 @@ use crate::report::html_escape;
 
 /// How often finished jobs are cleared out of the queue's tables.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-/// Pause before a failed worker is started again.
-const RESTART_PAUSE: Duration = Duration::from_secs(2);
 
 /// Runs the delivery and export workers and the planner until `stop` turns true.
 pub async fn run_workers(ctx: JobContext, stop: watch::Receiver<bool>) {
@@ -27,8 +25,7 @@ pub async fn run_workers(ctx: JobContext, stop: watch::Receiver<bool>) {
     }
     tokio::join!(
         planner_loop(ctx.clone(), stop.clone()),
-        supervise("reports", ctx.clone(), stop.clone()),
-        supervise("exports", ctx, stop),
+        supervise(ctx, stop)
     );
     tracing::info!("job workers stopped");
 }
@@ -58,32 +55,53 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn supervise(kind: &'static str, ctx: JobContext, mut stop: watch::Receiver<bool>) {
+/// The delivery and export workers under apalis' [`Monitor`]: a worker that fails is
+/// started again under a new name (the old one may still look alive to other processes
+/// until its heartbeats stop), and the monitor stops them all when `stop` turns true.
+async fn supervise(ctx: JobContext, stop: watch::Receiver<bool>) {
     let base = ctx.state.settings.jobs.worker_name.clone();
-    for generation in 0u32.. {
-        // A restarted worker takes a new name: the old one may still look alive to others.
-        let name = if generation == 0 {
+    let poll = ctx.state.settings.jobs.poll_interval;
+    let concurrency = ctx.state.settings.jobs.concurrency as usize;
+    let name = move |kind: &str, restarts: usize| {
+        if restarts == 0 {
             format!("{base}-{kind}")
         } else {
-            format!("{base}-{kind}-{generation}")
-        };
-        let result = match kind {
-            "reports" => report_worker(ctx.clone(), name.clone(), stop.clone()).await,
-            _ => export_worker(ctx.clone(), name.clone(), stop.clone()).await,
-        };
-        if *stop.borrow() {
-            return;
+            format!("{base}-{kind}-{restarts}")
         }
-        match result {
-            Ok(()) => tracing::warn!(worker = %name, "job worker ended; starting it again"),
-            Err(e) => {
-                tracing::warn!(worker = %name, error = %e, "job worker failed; starting it again")
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(RESTART_PAUSE) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
+    };
+    let monitor = Monitor::new().should_restart(|worker, error| {
+        tracing::warn!(worker = %worker.name(), %error, "job worker failed; starting it again");
+        true
+    });
+    // The SQLite and PostgreSQL storages are different types with the same builder calls.
+    macro_rules! workers {
+        ($monitor:expr, $reports:expr, $exports:expr) => {{
+            let (reports, exports) = ($reports, $exports);
+            let (report_ctx, export_ctx) = (ctx.clone(), ctx.clone());
+            let (report_name, export_name) = (name.clone(), name.clone());
+            $monitor
+                .register(move |restarts| {
+                    WorkerBuilder::new(report_name("reports", restarts))
+                        .backend(reports.clone().poll_with_interval(poll))
+                        .data(report_ctx.clone())
+                        .concurrency(concurrency)
+                        .build(handle_delivery)
+                })
+                .register(move |restarts| {
+                    WorkerBuilder::new(export_name("exports", restarts))
+                        .backend(exports.clone().poll_with_interval(poll))
+                        .data(export_ctx.clone())
+                        .concurrency(concurrency)
+                        .build(handle_export)
+                })
+        }};
+    }
+    let monitor = match ctx.state.jobs.clone() {
+        JobQueue::Sqlite { reports, exports } => workers!(monitor, reports, exports),
+        JobQueue::Postgres { reports, exports } => workers!(monitor, reports, exports),
+    };
+    if let Err(e) = monitor.run_with_signal(stopped(stop)).await {
+        tracing::warn!(error = %e, "job workers ended with errors");
     }
 }
 
@@ -91,49 +109,6 @@ async fn stopped(mut stop: watch::Receiver<bool>) -> Result<(), std::io::Error> 
     // A dropped sender means the process is going away: stop too.
     let _ = stop.wait_for(|s| *s).await;
     Ok(())
-}
-
-/// A worker run as an owned future: rustc cannot prove `Send` for the worker's generic
-/// layers through borrowed state, so everything the worker uses is moved in.
-type WorkerRun = std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
-
-/// Builds and runs one worker on `$storage` with `$handler` (the SQLite and PostgreSQL
-/// storages are different types with the same builder calls).
-macro_rules! run_worker {
-    ($ctx:expr, $name:expr, $stop:expr, $storage:expr, $handler:expr) => {{
-        let ctx: JobContext = $ctx;
-        let storage = $storage;
-        let name: String = $name;
-        let stop: watch::Receiver<bool> = $stop;
-        Box::pin(async move {
-            let poll = ctx.state.settings.jobs.poll_interval;
-            let concurrency = ctx.state.settings.jobs.concurrency as usize;
-            WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(poll))
-                .data(ctx)
-                .concurrency(concurrency)
-                .build($handler)
-                .run_until(stopped(stop))
-                .await
-                .map_err(|e| e.to_string())
-        })
-    }};
-}
-
-fn report_worker(ctx: JobContext, name: String, stop: watch::Receiver<bool>) -> WorkerRun {
-    match ctx.state.jobs.clone() {
-        JobQueue::Sqlite { reports, .. } => run_worker!(ctx, name, stop, reports, handle_delivery),
-        JobQueue::Postgres { reports, .. } => {
-            run_worker!(ctx, name, stop, reports, handle_delivery)
-        }
-    }
-}
-
-fn export_worker(ctx: JobContext, name: String, stop: watch::Receiver<bool>) -> WorkerRun {
-    match ctx.state.jobs.clone() {
-        JobQueue::Sqlite { exports, .. } => run_worker!(ctx, name, stop, exports, handle_export),
-        JobQueue::Postgres { exports, .. } => run_worker!(ctx, name, stop, exports, handle_export),
-    }
 }
 
 /// Outcomes are recorded in `report_runs`; only a failure to reach the database is an
