@@ -113,11 +113,10 @@ async fn stats_in_a_group_and_buttons_only_for_their_owner(engine: Engine) {
     )
     .await;
     assert!(forged.show_alert);
-    assert!(
-        forged
-            .text
-            .unwrap_or_default()
-            .contains("только его владелец")
+    // The same answer as for a deleted profile: it tells nobody which ids exist.
+    assert_eq!(
+        forged.text.unwrap_or_default(),
+        "Этот профиль недоступен: он удалён или принадлежит не вам. Ваши профили — в /profiles."
     );
     assert_eq!(task_of(&conn, anna_id).await, task_before);
     assert_eq!(message(&emu, team.id(), anna_hub), before);

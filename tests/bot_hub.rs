@@ -540,7 +540,11 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     )
     .await;
     assert!(stale.show_alert);
-    assert!(stale.text.unwrap_or_default().contains("no longer exists"));
+    // Exactly what a press on someone else's profile gets (tests/bot_groups.rs).
+    assert_eq!(
+        stale.text.unwrap_or_default(),
+        "This profile is not available: it was deleted, or it is not yours. Your profiles are in /profiles."
+    );
     assert_eq!(message(&emu, 1002, added.message_id).text, added.text);
 
     conn.close().await.ok();

@@ -203,6 +203,44 @@ async fn unreachable_telegram_is_retried_then_reported_in_one_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_database_is_named_with_its_cause_at_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A port nobody listens on.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let out = worker_command(dir.path())
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        )
+        .env("SECRET_KEY", common::TEST_SECRET_KEY)
+        .env("WORKER_STARTUP_RETRIES", "3")
+        .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.05")
+        .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.1")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(&format!(
+            "cannot reach the database server at 127.0.0.1:{port}"
+        )) && last.to_lowercase().contains("refused"),
+        "the cause, in the last line: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("start-up step failed, retrying").count(),
+        2,
+        "each retry is logged: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_start_up_retries_is_a_clean_exit() {
     let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
     let port = {

@@ -47,6 +47,7 @@ crate::text_keys!(pub enum T in "hub" {
     Card => "card",
     AccountUnknown => "account_unknown",
     DamagedSetting => "damaged_setting",
+    TelegramBusy => "telegram_busy",
     StatusOk => "status_ok",
     StatusAuthFailed => "status_auth_failed",
     ChatNone => "chat_none",

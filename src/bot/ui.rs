@@ -1,7 +1,7 @@
 //! Sending and editing screens, and answering button presses, with Telegram's quirks handled
 //! in one place.
 
-use crate::bot::TgBot;
+use crate::telegram::{Retry, TgBot, patiently};
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
@@ -45,49 +45,44 @@ pub async fn send_screen(
     chat: ChatId,
     screen: Screen,
 ) -> Result<Message, RequestError> {
-    bot.send_message(chat, screen.text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(screen.keyboard)
-        .await
+    patiently(Retry::Transient, || {
+        bot.send_message(chat, screen.text.clone())
+            .parse_mode(ParseMode::Html)
+            .reply_markup(screen.keyboard.clone())
+            .into_future()
+    })
+    .await
 }
 
 /// Edits the hub message in place. "Message is not modified" (the user pressed a button
 /// that leads to the screen already shown) is success. Edits are not paced by the throttle
-/// (Telegram counts them apart from sends), so a quick run of presses can meet a 429: its
-/// `retry_after` is waited out when short, rather than showing the user an error.
+/// (Telegram counts them apart from sends): 429s are waited out, 5xx retried.
 pub async fn edit_screen(
     bot: &TgBot,
     chat: ChatId,
     message_id: MessageId,
     screen: Screen,
 ) -> Result<(), RequestError> {
-    const RETRIES: u32 = 2;
-    const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-    let mut retries = 0;
-    loop {
-        let sent = bot
-            .edit_message_text(chat, message_id, screen.text.clone())
+    let edited = patiently(Retry::Transient, || {
+        bot.edit_message_text(chat, message_id, screen.text.clone())
             .parse_mode(ParseMode::Html)
             .reply_markup(screen.keyboard.clone())
-            .await;
-        match sent {
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(()),
-            Err(RequestError::RetryAfter(wait))
-                if retries < RETRIES && wait.duration() <= LONGEST_WAIT =>
-            {
-                retries += 1;
-                tracing::debug!(wait = ?wait.duration(), "Telegram asked to slow down an edit");
-                tokio::time::sleep(wait.duration()).await;
-            }
-            Err(e) => return Err(e),
-        }
+            .into_future()
+    })
+    .await;
+    match edited {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
 pub async fn send_html(bot: &TgBot, chat: ChatId, text: String) -> Result<Message, RequestError> {
-    bot.send_message(chat, text)
-        .parse_mode(ParseMode::Html)
-        .await
+    patiently(Retry::Transient, || {
+        bot.send_message(chat, text.clone())
+            .parse_mode(ParseMode::Html)
+            .into_future()
+    })
+    .await
 }
 
 /// How a button press is answered (every press is answered exactly once).
@@ -108,20 +103,17 @@ pub async fn answer(
     query_id: &CallbackQueryId,
     answer: Answer,
 ) -> Result<(), RequestError> {
-    let query_id = query_id.clone();
-    match answer {
-        Answer::Done => Ok(()),
-        Answer::Silent => bot.answer_callback_query(query_id).await.map(drop),
-        Answer::Toast(text) => bot
-            .answer_callback_query(query_id)
-            .text(text)
-            .await
-            .map(drop),
-        Answer::Alert(text) => bot
-            .answer_callback_query(query_id)
-            .text(text)
-            .show_alert(true)
-            .await
-            .map(drop),
+    let call = || {
+        let request = bot.answer_callback_query(query_id.clone());
+        match &answer {
+            Answer::Done | Answer::Silent => request,
+            Answer::Toast(text) => request.text(text.clone()),
+            Answer::Alert(text) => request.text(text.clone()).show_alert(true),
+        }
+        .into_future()
+    };
+    if answer == Answer::Done {
+        return Ok(());
     }
+    patiently(Retry::Transient, call).await.map(drop)
 }

@@ -25,6 +25,10 @@ use crate::config::DatabaseUrl;
 pub enum DbError {
     #[error("cannot connect to the database {url}: {source}")]
     Connect { url: String, source: DbErr },
+    /// The server's address does not answer: said at once, with the cause, instead of
+    /// waiting for the pool to time out.
+    #[error("cannot reach the database server at {addr}: {cause}")]
+    Unreachable { addr: String, cause: String },
     #[error("database migration failed: {0}")]
     Migrate(DbErr),
     #[error("setting up the job queue tables failed: {0}")]
@@ -35,6 +39,7 @@ pub enum DbError {
 
 /// Opens a pool. One attempt; the caller decides about retries.
 pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
+    reachable(url).await?;
     let mut options = ConnectOptions::new(url.as_str());
     options
         .sqlx_logging(false)
@@ -48,6 +53,36 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
             url: url.to_string(),
             source,
         })
+}
+
+/// For a server database, whether its address takes a TCP connection: a refused port or an
+/// unknown host is named with its cause in a second, where the pool would only say "pool
+/// timed out" after its acquire timeout.
+async fn reachable(url: &DatabaseUrl) -> Result<(), DbError> {
+    const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+    let Ok(parsed) = url::Url::parse(url.as_str()) else {
+        return Ok(());
+    };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return Ok(());
+    }
+    let host = parsed.host_str().unwrap_or("localhost").to_owned();
+    let port = parsed.port().unwrap_or(5432);
+    let addr = format!("{host}:{port}");
+    let unreachable = |cause: String| DbError::Unreachable {
+        addr: addr.clone(),
+        cause,
+    };
+    match tokio::time::timeout(
+        PROBE_TIMEOUT,
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable(format!("no answer within {PROBE_TIMEOUT:?}"))),
+    }
 }
 
 /// Applies every pending migration of ours, then apalis' own.

@@ -53,19 +53,176 @@ pub async fn send_chunks(
     chunks: Vec<String>,
 ) -> Result<(), RequestError> {
     for chunk in chunks {
-        match bot
-            .send_message(chat, chunk)
-            .parse_mode(ParseMode::Html)
-            .await
-        {
-            Ok(_) => metrics::telegram_sent(),
-            Err(e) => {
-                if matches!(e, RequestError::RetryAfter(_)) {
-                    metrics::telegram_rate_limited();
-                }
-                return Err(e);
-            }
-        }
+        // Only 429s are waited out here: a 429 means nothing was stored, while a 5xx may
+        // have been (a delivery retried after one could show twice).
+        let sent = patiently(Retry::RateLimitOnly, || {
+            bot.send_message(chat, chunk.clone())
+                .parse_mode(ParseMode::Html)
+                .into_future()
+        })
+        .await?;
+        drop(sent);
+        metrics::telegram_sent();
     }
     Ok(())
+}
+
+/// What a Telegram call may be retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Only 429s (`retry_after` waited out): for sends a repeat could show twice.
+    RateLimitOnly,
+    /// 429s, 5xx and network failures: for edits and callback answers (a repeat changes
+    /// nothing) and screens (a repeat shows a screen twice rather than nothing).
+    Transient,
+}
+
+/// Longest `retry_after` waited out; a longer one is Telegram saying "not now" to a person
+/// who is waiting, and is reported instead.
+const LONGEST_RATE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// 429 waits per call.
+const RATE_WAITS: u32 = 3;
+/// Attempts for 5xx and network failures (the one retry policy), short enough that a press
+/// is answered within Telegram's callback window even when every attempt fails.
+const TRANSIENT: crate::retry::Backoff = crate::retry::Backoff::new(
+    3,
+    std::time::Duration::from_millis(200),
+    std::time::Duration::from_secs(1),
+);
+/// One attempt of a retried call. teloxide sleeps 10 s after any 5xx before it returns the
+/// error; an edit or an answer that takes this long has failed either way.
+const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs one Telegram call, honouring every 429 `retry_after` (each counted in
+/// `telegram_rate_limited_total`) and, where `retry` allows, retrying 5xx and network
+/// failures with backoff. Bounded both ways: the last error is returned.
+pub async fn patiently<T, F, Fut>(retry: Retry, mut call: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RequestError>>,
+{
+    let (mut waits, mut failures) = (0, 0);
+    loop {
+        let attempt = call();
+        let outcome = if retry == Retry::Transient {
+            match tokio::time::timeout(ATTEMPT_TIMEOUT, attempt).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(RequestError::Io(std::sync::Arc::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer from Telegram within {ATTEMPT_TIMEOUT:?}"),
+                )))),
+            }
+        } else {
+            attempt.await
+        };
+        match outcome {
+            Ok(value) => return Ok(value),
+            Err(RequestError::RetryAfter(after)) => {
+                metrics::telegram_rate_limited();
+                waits += 1;
+                if waits > RATE_WAITS || after.duration() > LONGEST_RATE_WAIT {
+                    return Err(RequestError::RetryAfter(after));
+                }
+                tracing::debug!(wait = ?after.duration(), "Telegram asked to slow down");
+                tokio::time::sleep(after.duration()).await;
+            }
+            Err(e) if retry == Retry::Transient && transient(&e) => {
+                failures += 1;
+                if !TRANSIENT.allows_another(failures) {
+                    return Err(e);
+                }
+                let delay = TRANSIENT.delay(failures);
+                tracing::warn!(error = %e, retry_in = ?delay, "Telegram call failed, retrying");
+                tokio::time::sleep(delay).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A failure on Telegram's side or on the way there, which a later attempt may not meet.
+pub fn transient(e: &RequestError) -> bool {
+    match e {
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => true,
+        RequestError::Api(ApiError::Unknown(text)) => [
+            "Internal Server Error",
+            "Bad Gateway",
+            "Service Unavailable",
+            "Gateway Timeout",
+        ]
+        .iter()
+        .any(|t| text.starts_with(t)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate_limited_total() -> f64 {
+        crate::metrics::encode()
+            .lines()
+            .find(|l| l.starts_with("avito_reports_telegram_rate_limited_total "))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    fn bad_gateway() -> RequestError {
+        RequestError::Api(ApiError::Unknown("Bad Gateway".into()))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_limits_are_waited_out_and_counted_and_5xx_retried() {
+        let before = rate_limited_total();
+        let mut answers = vec![
+            Err(RequestError::RetryAfter(
+                teloxide::types::Seconds::from_seconds(1),
+            )),
+            Err(bad_gateway()),
+            Ok(7),
+        ]
+        .into_iter();
+        let got = patiently(Retry::Transient, || {
+            let next = answers.next().expect("no more answers");
+            async move { next }
+        })
+        .await;
+        assert_eq!(got.ok(), Some(7));
+        assert!(rate_limited_total() >= before + 1.0, "the 429 is counted");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sends_are_not_repeated_after_a_5xx_and_retries_are_bounded() {
+        let mut calls = 0;
+        let got: Result<(), _> = patiently(Retry::RateLimitOnly, || {
+            calls += 1;
+            async { Err(bad_gateway()) }
+        })
+        .await;
+        assert!(got.is_err());
+        assert_eq!(
+            calls, 1,
+            "a 5xx may have stored the message: not sent again"
+        );
+        let mut calls = 0;
+        let got: Result<(), _> = patiently(Retry::Transient, || {
+            calls += 1;
+            async { Err(bad_gateway()) }
+        })
+        .await;
+        assert!(got.is_err());
+        assert_eq!(calls, 3, "the one retry policy's attempts");
+        let got: Result<(), _> = patiently(Retry::Transient, || async {
+            Err(RequestError::RetryAfter(
+                teloxide::types::Seconds::from_seconds(120),
+            ))
+        })
+        .await;
+        assert!(
+            got.is_err(),
+            "a long retry_after is reported, not slept through"
+        );
+    }
 }

@@ -28,6 +28,19 @@ pub enum ApiError {
     TooManyRequests(u64),
     #[error("Request Entity Too Large")]
     TooLarge,
+    /// A server-side failure (502 Bad Gateway and the like), as Telegram's front answers.
+    #[error("{}", server_error_text(*.0))]
+    Server(u16),
+}
+
+fn server_error_text(code: u16) -> &'static str {
+    match code {
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Server Error",
+    }
 }
 
 impl ApiError {
@@ -52,6 +65,7 @@ impl ApiError {
             Self::NotFound(_) | Self::FileNotFound => 404,
             Self::TooManyRequests(_) => 429,
             Self::TooLarge => 413,
+            Self::Server(code) => *code,
         }
     }
 

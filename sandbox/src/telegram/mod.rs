@@ -137,7 +137,41 @@ impl std::fmt::Debug for TelegramEmulator {
     }
 }
 
+/// A failure injected into one call of a Bot API method ([`TelegramEmulator::inject`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer this HTTP status (5xx) without doing anything.
+    Status(u16),
+    /// Do the call, then answer this status: the message exists, the bot hears it failed.
+    StoredThen(u16),
+    /// Answer 429 with this `retry_after` (counted in `rate_limited_count`).
+    RetryAfter(u64),
+    /// Wait this long, then answer normally.
+    Hang(std::time::Duration),
+}
+
 impl TelegramEmulator {
+    /// Queues `faults` for the next calls of `method` (e.g. `editMessageText`), one per call.
+    pub fn inject(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(method.to_ascii_lowercase())
+            .or_default()
+            .extend(faults);
+    }
+
+    /// Faults still queued for `method`.
+    pub fn pending_faults(&self, method: &str) -> usize {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&method.to_ascii_lowercase())
+            .map_or(0, std::collections::VecDeque::len)
+    }
+
     /// Binds 127.0.0.1:`config.port` and serves until [`Self::shutdown`] (or runtime exit).
     pub async fn start(config: TelegramConfig) -> anyhow::Result<TelegramEmulator> {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;

@@ -3,6 +3,7 @@
 //! Bot API paths are matched by hand in a fallback handler because the token is glued to the
 //! `bot` prefix inside one path segment, which axum's router cannot capture.
 
+use super::Fault;
 use std::sync::Arc;
 
 use axum::Router;
@@ -45,6 +46,26 @@ async fn method_call(shared: &Arc<Shared>, rest: &str, req: Request) -> Result<R
     }
     let method = method.to_ascii_lowercase();
     let params = Params::from_request(req).await?;
+    let fault = shared
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_mut(&method)
+        .and_then(|queue| queue.pop_front());
+    match fault {
+        None => {}
+        Some(Fault::Status(code)) => return Err(ApiError::Server(code)),
+        Some(Fault::RetryAfter(secs)) => {
+            shared.store().rate_limited += 1;
+            return Err(ApiError::TooManyRequests(secs));
+        }
+        Some(Fault::Hang(duration)) => tokio::time::sleep(duration).await,
+        Some(Fault::StoredThen(code)) => {
+            // The call takes effect, and the bot is told it failed.
+            methods::call(shared, bot_id, &method, params).await?;
+            return Err(ApiError::Server(code));
+        }
+    }
     let result = methods::call(shared, bot_id, &method, params).await?;
     Ok(ok_envelope(result))
 }

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub chats_changed: Notify,
     /// Set on shutdown so pending long polls return instead of holding the server open.
     closing: AtomicBool,
+    /// Injected failures, per lower-case method name, taken one per call.
+    pub faults: Mutex<std::collections::HashMap<String, std::collections::VecDeque<super::Fault>>>,
 }
 
 impl Shared {
@@ -47,6 +49,7 @@ impl Shared {
             updates_changed: Notify::new(),
             chats_changed: Notify::new(),
             closing: AtomicBool::new(false),
+            faults: Mutex::default(),
         })
     }
 

@@ -108,11 +108,9 @@ async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owne
         Ok(o) => Ok(Some(o)),
         Err(r) => {
             ctx.dialogue.exit().await?;
-            let key = match r {
-                Refusal::Stale => T::AlertStale,
-                Refusal::NotOwner => T::AlertNotOwner,
-            };
-            ctx.reply(t(ctx.lang, key)).await?;
+            // Gone or someone else's: one answer, as for buttons.
+            let (Refusal::Stale | Refusal::NotOwner) = r;
+            ctx.reply(t(ctx.lang, T::AlertStale)).await?;
             Ok(None)
         }
     }

@@ -96,7 +96,19 @@ pub async fn on_callback(
         Ok(answer) => answer,
         Err(e) => {
             // Still answer, so the button does not spin forever; then let the error be logged.
-            let _ = ui::answer(&bot, &q.id, Answer::Alert(t(lang, T::ErrorGeneric))).await;
+            // Telegram failing past the retries is said as such: pressing again later works.
+            let busy = e
+                .chain()
+                .any(|cause| cause.downcast_ref::<teloxide::RequestError>().is_some());
+            let text = t(
+                lang,
+                if busy {
+                    T::TelegramBusy
+                } else {
+                    T::ErrorGeneric
+                },
+            );
+            let _ = ui::answer(&bot, &q.id, Answer::Alert(text)).await;
             return Err(e);
         }
     };
@@ -134,14 +146,12 @@ impl Press<'_> {
     }
 }
 
+/// A profile that is gone and one that is someone else's get the same answer: which ids
+/// exist is nobody else's business (the log tells them apart).
 fn refusal(lang: Lang, r: Refusal) -> Answer {
-    Answer::Alert(t(
-        lang,
-        match r {
-            Refusal::Stale => T::AlertStale,
-            Refusal::NotOwner => T::AlertNotOwner,
-        },
-    ))
+    match r {
+        Refusal::Stale | Refusal::NotOwner => Answer::Alert(t(lang, T::AlertStale)),
+    }
 }
 
 async fn route(p: &Press<'_>, cb: Callback) -> anyhow::Result<Answer> {
@@ -149,7 +159,7 @@ async fn route(p: &Press<'_>, cb: Callback) -> anyhow::Result<Answer> {
     match cb {
         Callback::ProfilesPage { owner, page } => {
             if owner != p.user_id {
-                return Ok(refusal(lang, Refusal::NotOwner));
+                return Ok(Answer::Alert(t(lang, T::AlertNotOwner)));
             }
             p.leave_dialogue().await?;
             p.show(list::screen(p.state, lang, owner, page).await?)
