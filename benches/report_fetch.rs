@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         metrics: MetricSet::all(),
         tz,
         lang: Lang::Ru,
+        deadline: None,
     };
     println!(
         "report_fetch: combined report data, all metrics, last 7 days, {latency_ms} ms latency per request"

@@ -327,6 +327,11 @@ pub struct Settings {
     pub avito_api_url: Url,
     /// Length of Avito's rate-limit window (a minute); lowered only against the sandbox.
     pub avito_rate_window: Duration,
+    /// Longest wait for one Avito answer (each attempt).
+    pub avito_request_timeout: Duration,
+    /// Longest a person waits for "Report now" or `/stats`: what has not arrived by then is
+    /// n/a with the reason.
+    pub report_deadline: Duration,
     pub http_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub worker: WorkerSettings,
@@ -440,6 +445,16 @@ impl Settings {
                 get("AVITO_RATE_WINDOW_SEC"),
                 Duration::from_secs(60),
             )?,
+            avito_request_timeout: positive_seconds(
+                "AVITO_REQUEST_TIMEOUT_SEC",
+                get("AVITO_REQUEST_TIMEOUT_SEC"),
+                Duration::from_secs(15),
+            )?,
+            report_deadline: positive_seconds(
+                "REPORT_DEADLINE_SEC",
+                get("REPORT_DEADLINE_SEC"),
+                Duration::from_secs(25),
+            )?,
             http_addr: get("HTTP_ADDR")
                 .map(|v| {
                     v.parse::<SocketAddr>().map_err(|_| ConfigError::Invalid {
@@ -530,6 +545,23 @@ fn seconds(
             problem: format!("'{raw}'"),
             expected: "a number of seconds between 0 and 86400, e.g. 2.5",
         })
+}
+
+/// [`seconds`], and more than zero (a zero timeout would fail every call).
+fn positive_seconds(
+    var: &'static str,
+    raw: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let value = seconds(var, raw.clone(), default)?;
+    if value.is_zero() {
+        return Err(ConfigError::Invalid {
+            var,
+            problem: format!("'{}'", raw.unwrap_or_default()),
+            expected: "a number of seconds above 0, e.g. 15",
+        });
+    }
+    Ok(value)
 }
 
 fn job_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<JobSettings, ConfigError> {

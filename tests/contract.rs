@@ -67,6 +67,7 @@ fn options(lang: Lang) -> ReportOptions {
         metrics: MetricSet::all(),
         tz,
         lang,
+        deadline: None,
     }
 }
 

@@ -92,6 +92,7 @@ fn options(emu: &AvitoEmulator, kind: PeriodKind) -> ReportOptions {
         metrics: MetricSet::all(),
         tz,
         lang: Lang::Ru,
+        deadline: None,
     }
 }
 

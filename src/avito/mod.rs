@@ -121,6 +121,10 @@ impl From<&crate::config::Settings> for ClientConfig {
     fn from(settings: &crate::config::Settings) -> Self {
         Self {
             rate_window: settings.avito_rate_window,
+            retry: RetryPolicy {
+                request_timeout: settings.avito_request_timeout,
+                ..RetryPolicy::default()
+            },
             ..Self::new(settings.avito_api_url.clone())
         }
     }

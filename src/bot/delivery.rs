@@ -1,7 +1,7 @@
 //! Sending reports built by the report engine to a chat, and recording each delivery in
 //! `report_runs` (the profile card shows the latest one).
 
-use crate::telegram::{TgBot, destination_lost, send_chunks};
+use crate::telegram::{TgBot, destination_lost, send_chunks_marked};
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::ChatAction;
@@ -88,7 +88,12 @@ pub async fn report_and_tell(
         dest,
     };
     let result = profile_report(bot, state, lang, job).await;
-    let chat_name = words::chat(lang, &o.task, o.profile.owner_id);
+    // With no report chat set the report went here: say so, not "not chosen".
+    let chat_name = if dest == here {
+        t(lang, T::ChatThis)
+    } else {
+        words::chat(lang, &o.task, o.profile.owner_id)
+    };
     let note = match &result {
         Ok(()) if dest == here => None,
         Ok(()) => Some(tf(
@@ -156,11 +161,12 @@ pub async fn profile_report(
             metrics: task.metrics.get()?.clone(),
             tz: words::task_tz(task)?,
             lang,
+            deadline: Some(state.settings.report_deadline),
         };
         // A report can take a while (Avito's 1/min endpoints): show that the bot is working.
         let _ = bot.send_chat_action(dest, ChatAction::Typing).await;
         let chunks = build_report(state, vec![source], options).await;
-        send_chunks(bot, dest, chunks).await?;
+        send_chunks_marked(bot, dest, chunks, &t(lang, T::MayRepeat)).await?;
         Ok::<(), DeliveryError>(())
     }
     .await;

@@ -19,7 +19,7 @@ use crate::db::profiles;
 use crate::db::tasks::{self, NewRun, RunKind};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, Period, ReportOptions};
-use crate::telegram::send_chunks;
+use crate::telegram::send_chunks_marked;
 
 pub async fn handle(
     bot: &TgBot,
@@ -54,7 +54,7 @@ pub async fn handle(
         ui::send_html(bot, chat, t(lang, key)).await?;
         return Ok(());
     }
-    let options = options(&bound, lang);
+    let options = options(&bound, lang, state.settings.report_deadline);
     let (period_start, period_end) = (options.period.from, options.period.to);
     let sources: Vec<_> = bound
         .iter()
@@ -80,7 +80,7 @@ pub async fn handle(
     .await?;
     let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
     let chunks = delivery::build_report(state, sources, options).await;
-    let sent = send_chunks(bot, chat, chunks)
+    let sent = send_chunks_marked(bot, chat, chunks, &t(lang, T::MayRepeat))
         .await
         .map_err(anyhow::Error::from);
     match &sent {
@@ -103,7 +103,11 @@ pub async fn handle(
 /// every metric any of them selected. A task whose settings are damaged (its owner is asked to
 /// set them again in the hub) takes no part in choosing; only when none can be read does the
 /// report fall back to yesterday in Moscow with every metric, and says so in the log.
-fn options(bound: &[(avito_profile::Model, report_task::Model)], lang: Lang) -> ReportOptions {
+fn options(
+    bound: &[(avito_profile::Model, report_task::Model)],
+    lang: Lang,
+    deadline: std::time::Duration,
+) -> ReportOptions {
     let readable = bound
         .iter()
         .find_map(|(_, task)| Some((task.period.value()?, words::task_tz(task).ok()?)));
@@ -131,5 +135,6 @@ fn options(bound: &[(avito_profile::Model, report_task::Model)], lang: Lang) -> 
         metrics,
         tz,
         lang,
+        deadline: Some(deadline),
     }
 }

@@ -48,6 +48,8 @@ crate::text_keys!(pub enum T in "hub" {
     AccountUnknown => "account_unknown",
     DamagedSetting => "damaged_setting",
     TelegramBusy => "telegram_busy",
+    MayRepeat => "may_repeat",
+    ChatThis => "chat_this",
     StatusOk => "status_ok",
     StatusAuthFailed => "status_auth_failed",
     ChatNone => "chat_none",

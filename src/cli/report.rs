@@ -70,7 +70,7 @@ pub struct ReportArgs {
 #[error("{0}")]
 pub struct ArgError(String);
 
-fn options(args: &ReportArgs) -> Result<ReportOptions, ArgError> {
+fn options(args: &ReportArgs, deadline: std::time::Duration) -> Result<ReportOptions, ArgError> {
     let tz: Tz = args.tz.parse().map_err(|_| {
         ArgError(format!(
             "--tz '{}' is not an IANA time zone (e.g. Europe/Moscow, Asia/Yekaterinburg)",
@@ -104,6 +104,7 @@ fn options(args: &ReportArgs) -> Result<ReportOptions, ArgError> {
         metrics,
         tz,
         lang: args.lang.into(),
+        deadline: Some(deadline),
     })
 }
 
@@ -156,7 +157,7 @@ async fn name_after_accounts(client: &AvitoClient, sources: &mut [ProfileSource]
 }
 
 pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
-    let options = options(&args)?;
+    let options = options(&args, settings.report_deadline)?;
     let mut sources = sources(&args)?;
     let client = AvitoClient::new(ClientConfig::from(settings))?;
     name_after_accounts(&client, &mut sources).await;

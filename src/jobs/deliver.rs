@@ -15,7 +15,7 @@ use crate::metrics;
 use crate::queue::DeliverReport;
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
-use crate::telegram::{destination_lost, send_chunks};
+use crate::telegram::{destination_lost, send_chunks_marked};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -188,6 +188,8 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                 metrics,
                 tz: due.schedule.tz,
                 lang,
+                // A scheduled report waits for every source (its attempts are retried).
+                deadline: None,
             };
             ReportService::new(ctx.state.avito.clone())
                 .profile_report_checked(&source, &options)
@@ -230,7 +232,8 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         }
     };
 
-    match send_chunks(&ctx.bot, ChatId(chat_id), chunks).await {
+    let marker = crate::i18n::text(lang, super::texts::J::MayRepeat);
+    match send_chunks_marked(&ctx.bot, ChatId(chat_id), chunks, marker).await {
         Ok(()) => {
             slots::finish(db, run_id, status::SENT, None).await?;
             metrics::report_sent(RunKind::Scheduled);

@@ -10,6 +10,7 @@ crate::text_keys!(pub enum J in "jobs" {
     DatetimeFormat => "datetime_format",
     ChatNone => "chat_none",
     ChatPrivate => "chat_private",
+    MayRepeat => "may_repeat",
 });
 
 #[cfg(test)]

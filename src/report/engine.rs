@@ -34,6 +34,7 @@ async fn report_of(
         options.period,
         &options.metrics,
         with_top_items,
+        options.deadline,
     )
     .await?;
     Ok(build::build(

@@ -5,7 +5,7 @@
 use crate::avito::model::{Analytics, CallsStats, ItemStatus, WalletBalance};
 use crate::avito::money::Kopecks;
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping, avito_today};
-use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult};
+use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult, Operation};
 
 use super::metrics::{Metric, MetricSet};
 use super::period::{Period, earliest_day};
@@ -65,13 +65,15 @@ pub async fn fetch_profile(
     period: Period,
     metrics: &MetricSet,
     with_top_items: bool,
+    deadline: Option<std::time::Duration>,
 ) -> AvitoResult<Fetched> {
+    let deadline = deadline.map(|d| (tokio::time::Instant::now() + d, d));
     let account = client.account(source.credentials.clone());
     // Every source but the CPA balance needs the account id; without it they are n/a with
     // the reason, and the CPA balance still comes.
     let account_id = match source.avito_user_id {
         Some(id) => Ok(id),
-        None => match account.account_id().await {
+        None => match within(deadline, Operation::GetUserInfoSelf, account.account_id()).await {
             Err(AvitoError::InvalidCredentials) => return Err(AvitoError::InvalidCredentials),
             other => other,
         },
@@ -102,7 +104,14 @@ pub async fn fetch_profile(
             category_ids: Vec::new(),
         };
         Some(match &account_id {
-            Ok(id) => account.analytics(*id, &query).await,
+            Ok(id) => {
+                within(
+                    deadline,
+                    Operation::ItemAnalytics,
+                    account.analytics(*id, &query),
+                )
+                .await
+            }
             Err(e) => Err(e.clone()),
         })
     };
@@ -111,7 +120,14 @@ pub async fn fetch_profile(
             return None;
         }
         Some(match &account_id {
-            Ok(id) => account.calls_stats(*id, span, &[]).await,
+            Ok(id) => {
+                within(
+                    deadline,
+                    Operation::PostCallsStats,
+                    account.calls_stats(*id, span, &[]),
+                )
+                .await
+            }
             Err(e) => Err(e.clone()),
         })
     };
@@ -120,7 +136,14 @@ pub async fn fetch_profile(
             return None;
         }
         Some(match &account_id {
-            Ok(id) => account.wallet_balance(*id).await,
+            Ok(id) => {
+                within(
+                    deadline,
+                    Operation::GetUserBalance,
+                    account.wallet_balance(*id),
+                )
+                .await
+            }
             Err(e) => Err(e.clone()),
         })
     };
@@ -128,14 +151,21 @@ pub async fn fetch_profile(
         if !metrics.contains(Metric::CpaBalance) {
             return None;
         }
-        Some(account.cpa_balance().await)
+        Some(within(deadline, Operation::BalanceInfoV3, account.cpa_balance()).await)
     };
     let top = async {
         if !with_top_items {
             return None;
         }
         Some(match &account_id {
-            Ok(id) => top_items(&account, *id, period).await,
+            Ok(id) => {
+                within(
+                    deadline,
+                    Operation::GetItemsInfo,
+                    top_items(&account, *id, period),
+                )
+                .await
+            }
             Err(e) => Err(e.clone()),
         })
     };
@@ -156,6 +186,27 @@ pub async fn fetch_profile(
         return Err(AvitoError::InvalidCredentials);
     }
     Ok(fetched)
+}
+
+/// `fetch`, or an "unavailable" error once `deadline` passes: a person waiting gets the
+/// report with what arrived, and n/a with this reason for the rest.
+async fn within<T>(
+    deadline: Option<(tokio::time::Instant, std::time::Duration)>,
+    operation: Operation,
+    fetch: impl std::future::Future<Output = AvitoResult<T>>,
+) -> AvitoResult<T> {
+    let Some((at, total)) = deadline else {
+        return fetch.await;
+    };
+    tokio::time::timeout_at(at, fetch)
+        .await
+        .unwrap_or_else(|_| {
+            Err(AvitoError::Unavailable {
+                operation,
+                attempts: 1,
+                detail: format!("no answer within {} s", total.as_secs()),
+            })
+        })
 }
 
 impl Fetched {

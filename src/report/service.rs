@@ -54,6 +54,9 @@ pub struct ReportOptions {
     pub metrics: MetricSet,
     pub tz: Tz,
     pub lang: Lang,
+    /// For a person waiting: sources that have not answered by then are n/a with the
+    /// reason, and the report goes out with the rest. `None` waits for every source.
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// A report with what could not be fetched for it.

@@ -46,23 +46,42 @@ pub fn destination_lost(e: &RequestError) -> bool {
     }
 }
 
-/// Sends HTML chunks in order.
-pub async fn send_chunks(
+/// Sends HTML chunks in order, and when Telegram's answer to one is unknown (a 5xx or a
+/// network failure: the message may or may not exist), sends `marker` — one line saying the
+/// next message may repeat an earlier one — and that chunk again, up to twice. Chunks
+/// Telegram accepted are never sent again.
+pub async fn send_chunks_marked(
     bot: &TgBot,
     chat: ChatId,
     chunks: Vec<String>,
+    marker: &str,
 ) -> Result<(), RequestError> {
+    const RESENDS: u32 = 2;
     for chunk in chunks {
-        // Only 429s are waited out here: a 429 means nothing was stored, while a 5xx may
-        // have been (a delivery retried after one could show twice).
-        let sent = patiently(Retry::RateLimitOnly, || {
-            bot.send_message(chat, chunk.clone())
-                .parse_mode(ParseMode::Html)
-                .into_future()
-        })
-        .await?;
-        drop(sent);
-        metrics::telegram_sent();
+        let mut resends = 0;
+        loop {
+            let sent = patiently(Retry::RateLimitOnly, || {
+                bot.send_message(chat, chunk.clone())
+                    .parse_mode(ParseMode::Html)
+                    .into_future()
+            })
+            .await;
+            match sent {
+                Ok(_) => {
+                    metrics::telegram_sent();
+                    break;
+                }
+                Err(e) if transient(&e) && resends < RESENDS => {
+                    resends += 1;
+                    tracing::warn!(error = %e, "Telegram's answer to a report message is unknown; sending it again, marked");
+                    patiently(Retry::Transient, || {
+                        bot.send_message(chat, marker.to_owned()).into_future()
+                    })
+                    .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
     Ok(())
 }
