@@ -71,6 +71,9 @@ pub enum ReportRuns {
     StartedAt,
     FinishedAt,
     CreatedAt,
+    Chunks,
+    ChunksSent,
+    Sending,
 }
 
 #[derive(DeriveIden)]

@@ -14,6 +14,7 @@ mod m20261123_000006_create_exports;
 mod m20261123_000007_create_admin_alerts;
 mod m20261123_000008_index_tasks_to_plan;
 mod m20261203_000009_typed_settings;
+mod m20261203_000010_delivery_progress;
 
 pub mod idents;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_admin_alerts::Migration),
             Box::new(m20261123_000008_index_tasks_to_plan::Migration),
             Box::new(m20261203_000009_typed_settings::Migration),
+            Box::new(m20261203_000010_delivery_progress::Migration),
         ]
     }
 }

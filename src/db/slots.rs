@@ -229,6 +229,53 @@ pub async fn slot_row(
         .await?)
 }
 
+/// A run by its id.
+pub async fn run_by_id(
+    db: &DatabaseConnection,
+    run_id: i64,
+) -> Result<Option<report_run::Model>, DbError> {
+    Ok(report_run::Entity::find_by_id(run_id).one(db).await?)
+}
+
+/// Stores the report's messages before the first is sent: a later attempt of this run sends
+/// the rest of these.
+pub async fn freeze_chunks(
+    db: &DatabaseConnection,
+    run_id: i64,
+    chunks: &[String],
+) -> Result<(), DbError> {
+    let json = serde_json::to_string(chunks).unwrap_or_else(|_| "[]".to_owned());
+    report_run::Entity::update(report_run::ActiveModel {
+        id: Set(run_id),
+        chunks: Set(Some(json)),
+        chunks_sent: Set(0),
+        sending: Set(false),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that chunk number `chunks_sent` is being sent (`sending`), or that Telegram has
+/// accepted `chunks_sent` chunks (`!sending`).
+pub async fn record_progress(
+    db: &DatabaseConnection,
+    run_id: i64,
+    chunks_sent: usize,
+    sending: bool,
+) -> Result<(), DbError> {
+    report_run::Entity::update(report_run::ActiveModel {
+        id: Set(run_id),
+        chunks_sent: Set(i32::try_from(chunks_sent).unwrap_or(i32::MAX)),
+        sending: Set(sending),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
 /// Records the outcome of a claimed run: `error: None` is sent.
 pub async fn finish(
     db: &DatabaseConnection,

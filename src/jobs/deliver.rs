@@ -15,7 +15,7 @@ use crate::metrics;
 use crate::queue::DeliverReport;
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
-use crate::telegram::{destination_lost, send_chunks_marked};
+use crate::telegram::{Retry, destination_lost, patiently, transient};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -173,67 +173,96 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     // copy of the job handed to another worker leaves the slot alone.
     let _renewal = Renewal::start(ctx, run_id, attempt, lease);
 
-    let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)
-        .map_err(|e| e.to_string())
-        .and_then(|source| {
-            // A damaged setting is the owner's to set again, never a default.
-            let metrics = due.task.metrics.get().map_err(|e| e.to_string())?;
-            let period = period.map_err(|e| e.to_string())?;
-            Ok((source, metrics.clone(), period))
-        });
-    let chunks = match source {
-        Ok((source, metrics, period)) => {
-            let options = ReportOptions {
-                period,
-                metrics,
-                tz: due.schedule.tz,
-                lang,
-                // A scheduled report waits for every source (its attempts are retried).
-                deadline: None,
-            };
-            ReportService::new(ctx.state.avito.clone())
-                .profile_report_checked(&source, &options)
-                .await
-        }
-        Err(e) => {
-            slots::finish(db, run_id, status::FAILED, Some(e.clone())).await?;
-            notify::report_failed(ctx, &profile, &due.task, slot, lang, &e).await;
-            finish_slot(ctx, &due, job).await?;
-            return Ok(Outcome::Failed);
-        }
-    };
-    let chunks = match chunks {
-        // Some metrics failed (Avito unavailable): try again while attempts remain; the
-        // last attempt sends what it has unless nothing could be fetched.
-        Ok(checked) if checked.failure.is_some() => {
-            let reason = checked.failure.clone().unwrap_or_default();
-            if job.attempt + 1 < ctx.state.settings.jobs.report_attempts || checked.all_failed {
-                return retry_or_fail(ctx, &due, job, &profile, run_id, lang, reason).await;
+    // A run that got as far as sending keeps its messages: a later attempt (a retry, or
+    // after a crash) sends the rest of them, and marks the one whose outcome is unknown.
+    let progress = slots::run_by_id(db, run_id).await?.and_then(|row| {
+        let chunks: Vec<String> = serde_json::from_str(row.chunks.as_deref()?).ok()?;
+        let sent = usize::try_from(row.chunks_sent).unwrap_or(0);
+        Some((chunks, sent, row.sending))
+    });
+    let (chunks, start, uncertain) = if let Some(progress) = progress {
+        tracing::info!(
+            sent = progress.1,
+            of = progress.0.len(),
+            uncertain = progress.2,
+            "resuming a delivery"
+        );
+        progress
+    } else {
+        let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)
+            .map_err(|e| e.to_string())
+            .and_then(|source| {
+                // A damaged setting is the owner's to set again, never a default.
+                let metrics = due.task.metrics.get().map_err(|e| e.to_string())?;
+                let period = period.map_err(|e| e.to_string())?;
+                Ok((source, metrics.clone(), period))
+            });
+        let chunks = match source {
+            Ok((source, metrics, period)) => {
+                let options = ReportOptions {
+                    period,
+                    metrics,
+                    tz: due.schedule.tz,
+                    lang,
+                    // A scheduled report waits for every source (its attempts are retried).
+                    deadline: None,
+                };
+                ReportService::new(ctx.state.avito.clone())
+                    .profile_report_checked(&source, &options)
+                    .await
             }
-            checked.chunks
-        }
-        Ok(checked) => checked.chunks,
-        Err(AvitoError::InvalidCredentials) => {
-            let reason = AvitoError::InvalidCredentials.to_string();
-            slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
-            profiles::set_status(
-                db,
-                profile.id,
-                crate::domain::ProfileStatus::AuthFailed,
-                Some(reason),
-            )
-            .await?;
-            notify::credentials_invalid(ctx, &profile, slot, lang).await;
-            finish_slot(ctx, &due, job).await?;
-            return Ok(Outcome::Failed);
-        }
-        Err(e) => {
-            return retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await;
-        }
+            Err(e) => {
+                slots::finish(db, run_id, status::FAILED, Some(e.clone())).await?;
+                notify::report_failed(ctx, &profile, &due.task, slot, lang, &e).await;
+                finish_slot(ctx, &due, job).await?;
+                return Ok(Outcome::Failed);
+            }
+        };
+        let chunks = match chunks {
+            // Some metrics failed (Avito unavailable): try again while attempts remain; the
+            // last attempt sends what it has unless nothing could be fetched.
+            Ok(checked) if checked.failure.is_some() => {
+                let reason = checked.failure.clone().unwrap_or_default();
+                if job.attempt + 1 < ctx.state.settings.jobs.report_attempts || checked.all_failed {
+                    return retry_or_fail(ctx, &due, job, &profile, run_id, lang, reason).await;
+                }
+                checked.chunks
+            }
+            Ok(checked) => checked.chunks,
+            Err(AvitoError::InvalidCredentials) => {
+                let reason = AvitoError::InvalidCredentials.to_string();
+                slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+                profiles::set_status(
+                    db,
+                    profile.id,
+                    crate::domain::ProfileStatus::AuthFailed,
+                    Some(reason),
+                )
+                .await?;
+                notify::credentials_invalid(ctx, &profile, slot, lang).await;
+                finish_slot(ctx, &due, job).await?;
+                return Ok(Outcome::Failed);
+            }
+            Err(e) => {
+                return retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await;
+            }
+        };
+        slots::freeze_chunks(db, run_id, &chunks).await?;
+        (chunks, 0, false)
     };
 
     let marker = crate::i18n::text(lang, super::texts::J::MayRepeat);
-    match send_chunks_marked(&ctx.bot, ChatId(chat_id), chunks, marker).await {
+    let sent = send_recorded(
+        ctx,
+        run_id,
+        ChatId(chat_id),
+        &chunks,
+        start,
+        uncertain,
+        marker,
+    )
+    .await?;
+    match sent {
         Ok(()) => {
             slots::finish(db, run_id, status::SENT, None).await?;
             metrics::report_sent(RunKind::Scheduled);
@@ -249,6 +278,66 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         }
         Err(e) => retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await,
     }
+}
+
+/// Sends `chunks[start..]`, recording before each send that it is under way and after it
+/// that Telegram accepted it, so no later attempt sends an accepted chunk again. A chunk whose
+/// outcome is unknown — found `uncertain` from an earlier attempt, or answered with a 5xx or
+/// a network failure now — is sent again after the `marker` line, at most twice here.
+async fn send_recorded(
+    ctx: &JobContext,
+    run_id: i64,
+    chat: ChatId,
+    chunks: &[String],
+    start: usize,
+    uncertain: bool,
+    marker: &str,
+) -> Result<Result<(), teloxide::RequestError>, JobError> {
+    const RESENDS: u32 = 2;
+    let db = &ctx.state.db;
+    for (i, chunk) in chunks.iter().enumerate().skip(start) {
+        let mut marked = uncertain && i == start;
+        let mut resends = 0;
+        loop {
+            if marked {
+                let said = patiently(Retry::Transient, || {
+                    ctx.bot.send_message(chat, marker.to_owned()).into_future()
+                })
+                .await;
+                if let Err(e) = said {
+                    return Ok(Err(e));
+                }
+            }
+            slots::record_progress(db, run_id, i, true).await?;
+            let sent = patiently(Retry::RateLimitOnly, || {
+                ctx.bot
+                    .send_message(chat, chunk.clone())
+                    .parse_mode(teloxide::types::ParseMode::Html)
+                    .into_future()
+            })
+            .await;
+            match sent {
+                Ok(_) => {
+                    slots::record_progress(db, run_id, i + 1, false).await?;
+                    metrics::telegram_sent();
+                    break;
+                }
+                Err(e) if transient(&e) && resends < RESENDS => {
+                    tracing::warn!(chunk = i, error = %e, "Telegram's answer to a report message is unknown; sending it again, marked");
+                    resends += 1;
+                    marked = true;
+                }
+                // A transient failure leaves `sending` set: the next attempt marks its copy.
+                Err(e) if transient(&e) => return Ok(Err(e)),
+                Err(e) => {
+                    // Refused outright (blocked, chat gone): nothing was stored.
+                    slots::record_progress(db, run_id, i, false).await?;
+                    return Ok(Err(e));
+                }
+            }
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff

@@ -24,6 +24,14 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// A scheduled report's messages as first sent (JSON array of HTML texts): a later
+    /// attempt sends the rest of these, not a report built anew.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub chunks: Option<String>,
+    /// How many of `chunks` Telegram accepted.
+    pub chunks_sent: i32,
+    /// A send of chunk `chunks_sent` was under way: its outcome is unknown.
+    pub sending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

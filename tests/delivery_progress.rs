@@ -1,0 +1,141 @@
+//! A scheduled delivery records its progress: the report's messages as first sent, how many
+//! Telegram accepted, and whether a send was under way. A delivery taken over after a crash
+//! resumes after the last accepted message, never sends one again unmarked, and marks the
+//! copy of the one whose outcome is unknown. Seeded as a crash leaves it, on both engines.
+
+mod common;
+
+use avito_reports::db::entities::report_run;
+use avito_reports::domain::{RunKind, RunStatus};
+use chrono::{Duration, DurationRound, Utc};
+use common::{Engine, TEST_SECRET_KEY, TestDatabase, Worker, seed};
+use sandbox::telegram::{TelegramConfig, TelegramEmulator};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+const PARTS: [&str; 3] = ["Part one of the report", "Part two", "Part three"];
+
+/// A run of `task_id` at `slot`, claimed by a process that died after `sent` messages, with
+/// a send under way when `sending`.
+async fn crashed_run(
+    conn: &sea_orm::DatabaseConnection,
+    task_id: i64,
+    chat: i64,
+    slot: chrono::DateTime<Utc>,
+    sent: i32,
+    sending: bool,
+) {
+    report_run::ActiveModel {
+        task_id: Set(Some(task_id)),
+        kind: Set(RunKind::Scheduled),
+        slot: Set(Some(slot)),
+        chat_id: Set(chat),
+        status: Set(RunStatus::Pending),
+        attempts: Set(1),
+        // Long before any claim lease: the process that held it is gone.
+        started_at: Set(Some(Utc::now() - Duration::hours(1))),
+        created_at: Set(Utc::now() - Duration::hours(1)),
+        chunks: Set(Some(serde_json::to_string(&PARTS).expect("json"))),
+        chunks_sent: Set(sent),
+        sending: Set(sending),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .expect("the crashed run");
+}
+
+fn bot_texts(emu: &TelegramEmulator, chat: i64) -> Vec<String> {
+    emu.chat_messages(chat)
+        .into_iter()
+        .filter(|m| m.from_bot)
+        .map(|m| m.text.unwrap_or_default())
+        .collect()
+}
+
+async fn a_taken_over_delivery_resumes_without_unmarked_repeats(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = avito_reports::db::connect(&test_db.url)
+        .await
+        .expect("connect");
+    avito_reports::db::migrate(&conn).await.expect("migrate");
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let avito = common::start_avito().await;
+    let slot = Utc::now()
+        .duration_trunc(Duration::minutes(1))
+        .expect("trunc")
+        - Duration::minutes(1);
+    // Died while sending part two (after part one was accepted and recorded).
+    let during = emu.user(6001, "During", Some("en"));
+    during.send_text("/start");
+    let (_, task) = seed(&conn, during.id(), 1, during.id(), slot).await;
+    crashed_run(&conn, task.id, during.id(), slot, 1, true).await;
+    // Died after Telegram accepted every part and it was recorded, before "sent".
+    let after = emu.user(6002, "After", Some("en"));
+    after.send_text("/start");
+    let (_, done_task) = seed(&conn, after.id(), 2, after.id(), slot).await;
+    crashed_run(&conn, done_task.id, after.id(), slot, 3, false).await;
+
+    let worker = Worker::start_as(
+        "worker",
+        &emu,
+        Some(&avito),
+        &test_db,
+        &[("SECRET_KEY", TEST_SECRET_KEY)],
+    )
+    .await;
+    let run_of = |task_id: i64| {
+        let conn = conn.clone();
+        async move {
+            report_run::Entity::find()
+                .filter(report_run::Column::TaskId.eq(task_id))
+                .one(&conn)
+                .await
+                .expect("query")
+                .filter(|r| r.status == RunStatus::Sent)
+        }
+    };
+    common::eventually("the resumed delivery is sent", common::BOT_WAIT, || {
+        run_of(task.id)
+    })
+    .await;
+    common::eventually(
+        "the finished delivery is recorded",
+        common::BOT_WAIT,
+        || run_of(done_task.id),
+    )
+    .await;
+
+    let seen = bot_texts(&emu, during.id());
+    assert!(
+        !seen.iter().any(|t| t.contains(PARTS[0])),
+        "an accepted part is never sent again: {seen:#?}"
+    );
+    let marker = seen
+        .iter()
+        .position(|t| t.starts_with("🔁"))
+        .expect("the copy of the part in doubt is marked");
+    assert_eq!(seen[marker + 1], PARTS[1], "{seen:#?}");
+    assert_eq!(seen[marker + 2], PARTS[2], "{seen:#?}");
+    assert_eq!(seen.len(), marker + 3, "nothing else: {seen:#?}");
+    assert!(
+        bot_texts(&emu, after.id()).is_empty(),
+        "a delivery whose parts were all accepted sends nothing again"
+    );
+    let _ = worker.terminate().await;
+    avito.shutdown().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_over_delivery_resumes_without_unmarked_repeats_on_sqlite() {
+    a_taken_over_delivery_resumes_without_unmarked_repeats(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_over_delivery_resumes_without_unmarked_repeats_on_postgres() {
+    a_taken_over_delivery_resumes_without_unmarked_repeats(Engine::Postgres).await;
+}
