@@ -276,6 +276,9 @@ pub struct JobSettings {
     pub report_attempts: u32,
     /// Wait before the second attempt; doubles after each failure.
     pub report_retry_backoff: Duration,
+    /// A scheduled report that cannot be completed sends what it has, or its failure notice,
+    /// within this long of its slot (of its first attempt, when that came late).
+    pub report_slot_budget: Duration,
     /// This process' share of Telegram's overall sending rate (30 messages/s per bot).
     pub telegram_messages_per_sec: u32,
     /// Unique per process; apalis rescues the jobs of a worker whose heartbeats stop.
@@ -293,6 +296,7 @@ impl Default for JobSettings {
             missed_report_grace: Duration::from_secs(3 * 3600),
             report_attempts: 4,
             report_retry_backoff: Duration::from_secs(60),
+            report_slot_budget: Duration::from_secs(300),
             telegram_messages_per_sec: 30,
             worker_name: default_worker_name(),
             heartbeat_interval: Duration::from_secs(30),
@@ -591,6 +595,11 @@ fn job_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<JobSettings, Con
             "REPORT_RETRY_BACKOFF_SEC",
             get("REPORT_RETRY_BACKOFF_SEC"),
             defaults.report_retry_backoff,
+        )?,
+        report_slot_budget: positive_seconds(
+            "REPORT_SLOT_BUDGET_SEC",
+            get("REPORT_SLOT_BUDGET_SEC"),
+            defaults.report_slot_budget,
         )?,
         telegram_messages_per_sec: count(
             "TELEGRAM_MESSAGES_PER_SEC",

@@ -36,6 +36,10 @@ pub struct DeliverReport {
     /// Times this job looked again because another delivery held the slot.
     #[serde(default)]
     pub recheck: u32,
+    /// When the first attempt started (Unix seconds), carried by the retries: the slot's
+    /// time budget counts from it.
+    #[serde(default)]
+    pub first_attempt_at: Option<i64>,
 }
 
 impl DeliverReport {
@@ -48,6 +52,7 @@ impl DeliverReport {
             attempt: 0,
             rerun: false,
             recheck: 0,
+            first_attempt_at: None,
         }
     }
 

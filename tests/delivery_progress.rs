@@ -139,3 +139,72 @@ async fn a_taken_over_delivery_resumes_without_unmarked_repeats_on_sqlite() {
 async fn a_taken_over_delivery_resumes_without_unmarked_repeats_on_postgres() {
     a_taken_over_delivery_resumes_without_unmarked_repeats(Engine::Postgres).await;
 }
+
+/// Avito failing for good: the owner's failure notice comes within the slot's budget, not
+/// after every retry the attempt count would allow.
+async fn a_failing_slot_is_told_within_its_budget(engine: Engine) {
+    let Some(test_db) = TestDatabase::fresh(engine).await else {
+        return;
+    };
+    let conn = avito_reports::db::connect(&test_db.url)
+        .await
+        .expect("connect");
+    avito_reports::db::migrate(&conn).await.expect("migrate");
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let avito = common::start_avito().await;
+    let owner = emu.user(6101, "Lee", Some("en"));
+    owner.send_text("/start");
+    let (_, task) = seed(
+        &conn,
+        owner.id(),
+        1,
+        owner.id(),
+        Utc::now() - Duration::minutes(1),
+    )
+    .await;
+    avito.set_fault("*", sandbox::avito::Fault::Status(503));
+    let worker = Worker::start_as(
+        "worker",
+        &emu,
+        Some(&avito),
+        &test_db,
+        &[
+            ("SECRET_KEY", TEST_SECRET_KEY),
+            // Ten attempts a second apart would take minutes with Avito's own retries; the
+            // budget leaves room for the first one only.
+            ("REPORT_ATTEMPTS", "10"),
+            ("REPORT_RETRY_BACKOFF_SEC", "1"),
+            ("REPORT_SLOT_BUDGET_SEC", "25"),
+        ],
+    )
+    .await;
+    let notice = common::bot_message_after(&emu, &worker, owner.id(), 0, "could not be made").await;
+    assert!(notice.text_or_caption().contains("Shop 1"), "{notice:?}");
+    let run = report_run::Entity::find()
+        .filter(report_run::Column::TaskId.eq(task.id))
+        .one(&conn)
+        .await
+        .expect("query")
+        .expect("the run");
+    assert_eq!(run.status, RunStatus::Failed);
+    assert!(
+        run.attempts < 10,
+        "the budget, not the attempt count, ended the retries: {} attempts",
+        run.attempts
+    );
+    let _ = worker.terminate().await;
+    avito.shutdown().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_slot_is_told_within_its_budget_on_sqlite() {
+    a_failing_slot_is_told_within_its_budget(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_slot_is_told_within_its_budget_on_postgres() {
+    a_failing_slot_is_told_within_its_budget(Engine::Postgres).await;
+}

@@ -20,6 +20,7 @@ fn job(task_id: i64, slot: chrono::DateTime<Utc>) -> DeliverReport {
         attempt: 0,
         rerun: false,
         recheck: 0,
+        first_attempt_at: None,
     }
 }
 

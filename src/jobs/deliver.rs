@@ -19,6 +19,56 @@ use crate::telegram::{Retry, destination_lost, patiently, transient};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
+/// What one attempt needs at least: building the report and sending it.
+const ATTEMPT_ROOM: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The time a scheduled slot has from its first attempt to the owner's report or failure
+/// notice (`REPORT_SLOT_BUDGET_SEC`): retries are planned only while another attempt fits,
+/// and each attempt's sources are cut off in time for it to send what arrived.
+struct SlotBudget {
+    started: DateTime<Utc>,
+    ends: DateTime<Utc>,
+}
+
+impl SlotBudget {
+    fn of(ctx: &JobContext, job: &DeliverReport, slot: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        let started = job
+            .first_attempt_at
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .unwrap_or_else(|| slot.max(now));
+        let budget = Duration::from_std(ctx.state.settings.jobs.report_slot_budget)
+            .unwrap_or(Duration::minutes(5));
+        Self {
+            started,
+            ends: started + budget,
+        }
+    }
+
+    /// How long this attempt's sources may take: the budget left, less the room to send.
+    fn attempt_deadline(&self, now: DateTime<Utc>) -> std::time::Duration {
+        let room = Duration::from_std(ATTEMPT_ROOM).unwrap_or(Duration::seconds(20));
+        (self.ends - room - now)
+            .to_std()
+            .unwrap_or_default()
+            .max(ATTEMPT_ROOM)
+    }
+
+    /// The wait before another attempt, when attempts remain and one still fits the budget.
+    fn next_retry(&self, ctx: &JobContext, job: &DeliverReport) -> Option<std::time::Duration> {
+        let jobs = &ctx.state.settings.jobs;
+        let policy = crate::retry::Backoff::new(
+            jobs.report_attempts,
+            jobs.report_retry_backoff,
+            REPORT_RETRY_MAX,
+        );
+        if !policy.allows_another(job.attempt + 1) {
+            return None;
+        }
+        let delay = policy.delay(job.attempt + 1);
+        let next = Utc::now() + Duration::from_std(delay + ATTEMPT_ROOM).ok()?;
+        (next <= self.ends).then_some(delay)
+    }
+}
 
 /// Most slots recorded skipped in one go after a long downtime (older ones are not listed).
 const MAX_SKIPPED_RECORDED: usize = 400;
@@ -114,6 +164,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
 
     // Only the planned attempt judges lateness: retries are late on purpose.
     let now = Utc::now();
+    let budget = SlotBudget::of(ctx, job, slot, now);
     if job.attempt == 0 && !job.rerun {
         let superseded = due.schedule.next_after(slot).is_some_and(|n| n <= now);
         let grace = Duration::from_std(ctx.state.settings.jobs.missed_report_grace)
@@ -204,8 +255,9 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                     metrics,
                     tz: due.schedule.tz,
                     lang,
-                    // A scheduled report waits for every source (its attempts are retried).
-                    deadline: None,
+                    // Sources still silent when the slot's budget runs short are n/a: the
+                    // owner gets what arrived, or the failure notice, in time.
+                    deadline: Some(budget.attempt_deadline(Utc::now())),
                 };
                 ReportService::new(ctx.state.avito.clone())
                     .profile_report_checked(&source, &options)
@@ -219,12 +271,14 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             }
         };
         let chunks = match chunks {
-            // Some metrics failed (Avito unavailable): try again while attempts remain; the
-            // last attempt sends what it has unless nothing could be fetched.
+            // Some metrics failed (Avito unavailable): try again while attempts remain and
+            // fit the slot's budget; the last attempt sends what it has unless nothing could
+            // be fetched.
             Ok(checked) if checked.failure.is_some() => {
                 let reason = checked.failure.clone().unwrap_or_default();
-                if job.attempt + 1 < ctx.state.settings.jobs.report_attempts || checked.all_failed {
-                    return retry_or_fail(ctx, &due, job, &profile, run_id, lang, reason).await;
+                if budget.next_retry(ctx, job).is_some() || checked.all_failed {
+                    return retry_or_fail(ctx, &due, job, &budget, &profile, run_id, lang, reason)
+                        .await;
                 }
                 checked.chunks
             }
@@ -244,7 +298,17 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                 return Ok(Outcome::Failed);
             }
             Err(e) => {
-                return retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await;
+                return retry_or_fail(
+                    ctx,
+                    &due,
+                    job,
+                    &budget,
+                    &profile,
+                    run_id,
+                    lang,
+                    e.to_string(),
+                )
+                .await;
             }
         };
         slots::freeze_chunks(db, run_id, &chunks).await?;
@@ -276,7 +340,19 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             notify::destination_lost(ctx, &profile, &due.task, lang).await;
             Ok(Outcome::Deactivated)
         }
-        Err(e) => retry_or_fail(ctx, &due, job, &profile, run_id, lang, e.to_string()).await,
+        Err(e) => {
+            retry_or_fail(
+                ctx,
+                &due,
+                job,
+                &budget,
+                &profile,
+                run_id,
+                lang,
+                e.to_string(),
+            )
+            .await
+        }
     }
 }
 
@@ -342,27 +418,23 @@ async fn send_recorded(
 
 /// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff
 /// while attempts remain, else the run is recorded failed and the owner told once.
+#[allow(clippy::too_many_arguments)]
 async fn retry_or_fail(
     ctx: &JobContext,
     due: &Due,
     job: &DeliverReport,
+    budget: &SlotBudget,
     profile: &avito_profile::Model,
     run_id: i64,
     lang: Lang,
     reason: String,
 ) -> Result<Outcome, JobError> {
     let db = &ctx.state.db;
-    let jobs = &ctx.state.settings.jobs;
-    let policy = crate::retry::Backoff::new(
-        jobs.report_attempts,
-        jobs.report_retry_backoff,
-        REPORT_RETRY_MAX,
-    );
-    if policy.allows_another(job.attempt + 1) {
-        let backoff = policy.delay(job.attempt + 1);
+    if let Some(backoff) = budget.next_retry(ctx, job) {
         slots::note_retry(db, run_id, reason.clone()).await?;
         let retry = DeliverReport {
             attempt: job.attempt + 1,
+            first_attempt_at: Some(budget.started.timestamp()),
             ..job.clone()
         };
         let at = Utc::now() + Duration::from_std(backoff).unwrap_or(Duration::minutes(1));
