@@ -8,22 +8,19 @@
 //!
 //! Run: `cargo bench --bench report_scale` (`-- --latency-ms 50`, `-- --profiles 20`).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use avito_reports::config::SecretKey;
 use avito_reports::crypto::SecretBox;
-use avito_reports::db::{
-    self,
-    entities::report_task,
-    profiles::{self, NewProfile},
-    tasks::TaskDefaults,
-    users::{self, TelegramUser},
-};
+use avito_reports::db::{self, entities::report_task};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
-const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+use support::KEY;
 const BINARY: &str = env!("CARGO_BIN_EXE_avito-reports");
 const RUNS: u32 = 3;
 
@@ -122,29 +119,7 @@ async fn main() -> anyhow::Result<()> {
     };
     for n in (0..RUNS).flat_map(|run| run * per_run + 2 + many..=(run + 1) * per_run) {
         let owner = 200_000 + i64::from(n);
-        users::upsert(
-            &conn,
-            &TelegramUser {
-                id: owner,
-                username: None,
-                first_name: format!("Seller {n}"),
-                language_code: Some("en".into()),
-            },
-        )
-        .await?;
-        let (_, task) = profiles::create_with_task(
-            &conn,
-            NewProfile {
-                owner_id: owner,
-                name: format!("Shop {n}"),
-                client_id: format!("client-{n}"),
-                client_secret_enc: secrets.encrypt(&format!("secret-{n}"))?,
-                avito_user_id: Some(1_000_000 + i64::from(n)),
-                avito_account_name: None,
-            },
-            &TaskDefaults::default(),
-        )
-        .await?;
+        let task = support::seller_with_profile(&conn, &secrets, owner, n).await?;
         report_task::ActiveModel {
             id: Set(task.id),
             chat_id: Set(Some(group_of(n))),

@@ -6,23 +6,20 @@
 //! `-- --postgres` to use the PostgreSQL server instead of a SQLite file, `-- --rate N` to give
 //! the worker `TELEGRAM_MESSAGES_PER_SEC=N` instead of its default).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use avito_reports::config::SecretKey;
 use avito_reports::crypto::SecretBox;
-use avito_reports::db::{
-    self,
-    entities::report_task,
-    profiles::{self, NewProfile},
-    tasks::TaskDefaults,
-    users::{self, TelegramUser},
-};
+use avito_reports::db::{self, entities::report_task};
 use chrono::{DurationRound, Timelike, Utc};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database};
 
-const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+use support::KEY;
 const OVERALL_PER_SEC: f64 = 30.0;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
@@ -89,29 +86,7 @@ async fn main() -> anyhow::Result<()> {
         telegram
             .user(user_id, "Seller", Some("en"))
             .send_text("/start");
-        users::upsert(
-            &conn,
-            &TelegramUser {
-                id: user_id,
-                username: None,
-                first_name: format!("Seller {n}"),
-                language_code: Some("en".into()),
-            },
-        )
-        .await?;
-        let (_, task) = profiles::create_with_task(
-            &conn,
-            NewProfile {
-                owner_id: user_id,
-                name: format!("Shop {n}"),
-                client_id: format!("client-{n}"),
-                client_secret_enc: secrets.encrypt(&format!("secret-{n}"))?,
-                avito_user_id: Some(1_000_000 + i64::from(n)),
-                avito_account_name: None,
-            },
-            &TaskDefaults::default(),
-        )
-        .await?;
+        let task = support::seller_with_profile(&conn, &secrets, user_id, n).await?;
         report_task::ActiveModel {
             id: Set(task.id),
             chat_id: Set(Some(user_id)),

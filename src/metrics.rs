@@ -1,5 +1,5 @@
 //! The process' metrics: one registry for the whole process, written to by typed recording
-//! functions and read by `/metrics` (see [`crate::ops::http`]).
+//! functions and read by `/metrics` (see the `ops::http` endpoint).
 //!
 //! Every metric is named `avito_reports_*`. Recording is a few atomic operations, so it is done
 //! inline wherever the event happens; nothing here blocks or allocates much.
@@ -37,9 +37,9 @@ impl ReportKind {
     }
 }
 
-impl From<crate::db::tasks::RunKind> for ReportKind {
-    fn from(kind: crate::db::tasks::RunKind) -> Self {
-        use crate::db::tasks::RunKind;
+impl From<crate::domain::RunKind> for ReportKind {
+    fn from(kind: crate::domain::RunKind) -> Self {
+        use crate::domain::RunKind;
         match kind {
             RunKind::Scheduled => ReportKind::Scheduled,
             RunKind::Now => ReportKind::Now,
@@ -240,7 +240,7 @@ pub fn update_kind(update: &teloxide::types::Update) -> &'static str {
 }
 
 /// One Telegram update reached the handlers. Call it from the dispatcher (see the module docs
-/// of [`crate::ops`]).
+/// of the `ops` module).
 pub fn update_handled(update: &teloxide::types::Update) {
     METRICS
         .updates
@@ -322,7 +322,7 @@ fn status_label(status: Option<u16>) -> &'static str {
 }
 
 /// The number of jobs waiting in `queue`, e.g. from a periodic count or a scrape hook
-/// ([`crate::ops::http::Probes::on_scrape`]).
+/// (`ops::http::Probes::on_scrape`).
 pub fn set_queue_depth(queue: &str, depth: i64) {
     METRICS
         .queue_depth
@@ -385,7 +385,7 @@ mod tests {
     fn reports_are_counted_by_kind_and_outcome() {
         report_sent(ReportKind::Historical);
         report_sent(ReportKind::Historical);
-        report_failed(crate::db::tasks::RunKind::Historical);
+        report_failed(crate::domain::RunKind::Historical);
         let text = encode();
         assert!(
             sample(

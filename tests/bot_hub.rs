@@ -34,29 +34,6 @@ async fn task_of(conn: &DatabaseConnection, profile_id: i64) -> report_task::Mod
         .expect("the profile has a task")
 }
 
-/// Adds a profile through the dialogue (English user) and returns its row.
-pub async fn add_profile(
-    emu: &TelegramEmulator,
-    worker: &Worker,
-    conn: &DatabaseConnection,
-    user: &SimUser,
-    name: &str,
-    n: u32,
-) -> avito_profile::Model {
-    say(emu, worker, user, "/add_profile", "Step 1 of 3").await;
-    say(emu, worker, user, name, "Step 2 of 3").await;
-    say(emu, worker, user, &format!("client-{n}"), "Step 3 of 3").await;
-    say(
-        emu,
-        worker,
-        user,
-        &format!("secret-{n}"),
-        "added: Avito account",
-    )
-    .await;
-    profile_named(conn, user.id(), name).await
-}
-
 /// The hub message after `/profiles`.
 async fn open_hub(emu: &TelegramEmulator, worker: &Worker, user: &SimUser) -> i32 {
     say(emu, worker, user, "/profiles", "Your Avito profiles")
@@ -212,7 +189,8 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     };
     let conn = db::connect(&test_db.url).await.expect("connect");
     let bob = emu.user(1002, "Bob", Some("en"));
-    let p = add_profile(&emu, &worker, &conn, &bob, "Bob's shop", 1).await;
+    common::add_profile(&emu, &worker, &test_db.url, &bob, "Bob's shop", 1).await;
+    let p = profile_named(&conn, bob.id(), "Bob's shop").await;
     let id = p.id;
     let version = |t: &report_task::Model| t.schedule_version;
     let v0 = version(&task_of(&conn, id).await);

@@ -13,17 +13,10 @@ async fn a_damaged_setting_is_shown_and_set_again(engine: Engine) {
         return;
     };
     let bob = emu.user(4001, "Bob", Some("en"));
-    say(&emu, &worker, &bob, "/add_profile", "Step 1 of 3").await;
-    say(&emu, &worker, &bob, "Shop", "Step 2 of 3").await;
-    say(&emu, &worker, &bob, "client-1", "Step 3 of 3").await;
-    say(&emu, &worker, &bob, "secret-1", "added").await;
+    let id = common::add_profile(&emu, &worker, &test_db.url, &bob, "Shop", 1).await;
     let conn = avito_reports::db::connect(&test_db.url)
         .await
         .expect("connect");
-    let id = avito_reports::db::profiles::all_of(&conn, bob.id())
-        .await
-        .expect("profiles")[0]
-        .id;
     conn.execute_unprepared(&format!(
         "UPDATE report_tasks SET time_zone = 'Mars/Olympus', metrics = 'garbage' WHERE profile_id = {id}"
     ))

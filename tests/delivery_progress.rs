@@ -8,7 +8,7 @@ mod common;
 use avito_reports::db::entities::report_run;
 use avito_reports::domain::{RunKind, RunStatus};
 use chrono::{Duration, DurationRound, Utc};
-use common::{Engine, TEST_SECRET_KEY, TestDatabase, Worker, seed};
+use common::{Engine, TEST_SECRET_KEY, Worker, seed};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -53,13 +53,9 @@ fn bot_texts(emu: &TelegramEmulator, chat: i64) -> Vec<String> {
 }
 
 async fn a_taken_over_delivery_resumes_without_unmarked_repeats(engine: Engine) {
-    let Some(test_db) = TestDatabase::fresh(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
-    let conn = avito_reports::db::connect(&test_db.url)
-        .await
-        .expect("connect");
-    avito_reports::db::migrate(&conn).await.expect("migrate");
     let emu = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
         .expect("tg");
@@ -143,13 +139,9 @@ async fn a_taken_over_delivery_resumes_without_unmarked_repeats_on_postgres() {
 /// Avito failing for good: the owner's failure notice comes within the slot's budget, not
 /// after every retry the attempt count would allow.
 async fn a_failing_slot_is_told_within_its_budget(engine: Engine) {
-    let Some(test_db) = TestDatabase::fresh(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
-    let conn = avito_reports::db::connect(&test_db.url)
-        .await
-        .expect("connect");
-    avito_reports::db::migrate(&conn).await.expect("migrate");
     let emu = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
         .expect("tg");

@@ -54,12 +54,12 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (name != "lib" && name != "main").then(|| name.to_owned())
 }
 
-/// Every `crate::name` in `text` outside comments.
+/// Every `crate::name` in `text`, doc links and comments included: a link up a layer
+/// couples the modules' documentation the same way.
 fn crate_paths(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for line in text.lines() {
-        let code = line.split("//").next().unwrap_or("");
-        let mut rest = code;
+        let mut rest = line;
         while let Some(at) = rest.find("crate::") {
             let after = &rest[at + "crate::".len()..];
             let name: String = after

@@ -252,16 +252,8 @@ async fn changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing_on_
     changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing(Engine::Postgres).await;
 }
 
-/// A database with migrations applied, for seeding before any worker starts.
-async fn seeded_db(engine: Engine) -> Option<(TestDatabase, DatabaseConnection)> {
-    let test_db = TestDatabase::fresh(engine).await?;
-    let conn = db::connect(&test_db.url).await.expect("connect");
-    db::migrate(&conn).await.expect("migrate");
-    Some((test_db, conn))
-}
-
 async fn missed_slots_inside_the_grace_window_come_once_older_ones_are_skipped(engine: Engine) {
-    let Some((test_db, conn)) = seeded_db(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
     let emu = TelegramEmulator::start(telegram_config())
@@ -355,7 +347,7 @@ async fn missed_slots_inside_the_grace_window_come_once_older_ones_are_skipped_o
 }
 
 async fn blocked_destination_deactivates_the_task_and_tells_the_owner(engine: Engine) {
-    let Some((test_db, conn)) = seeded_db(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
     let emu = TelegramEmulator::start(telegram_config())
@@ -413,7 +405,7 @@ async fn blocked_destination_deactivates_the_task_and_tells_the_owner_on_postgre
 }
 
 async fn a_worker_killed_mid_delivery_delivers_once_after_restart(engine: Engine) {
-    let Some((test_db, conn)) = seeded_db(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
     let emu = TelegramEmulator::start(telegram_config())
@@ -481,7 +473,7 @@ async fn a_worker_killed_mid_delivery_delivers_once_after_restart_on_postgres() 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_workers_on_one_postgres_deliver_each_of_hundreds_of_slots_once() {
     const TASKS: u32 = 240;
-    let Some((test_db, conn)) = seeded_db(Engine::Postgres).await else {
+    let Some((test_db, conn)) = common::seeded_db(Engine::Postgres).await else {
         return;
     };
     // Telegram's flood limits enforced: two processes at half the rate each stay under them.
@@ -584,7 +576,7 @@ async fn cli(test_db: &TestDatabase, args: &[&str]) -> (bool, String) {
 }
 
 async fn avito_outage_retries_then_fails_once_and_the_cli_reruns_it(engine: Engine) {
-    let Some((test_db, conn)) = seeded_db(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
     let emu = TelegramEmulator::start(telegram_config())
@@ -695,7 +687,7 @@ async fn avito_outage_retries_then_fails_once_and_the_cli_reruns_it_on_postgres(
 }
 
 async fn refused_credentials_mark_the_profile_and_tell_owner_and_admin(engine: Engine) {
-    let Some((test_db, conn)) = seeded_db(engine).await else {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
     let emu = TelegramEmulator::start(telegram_config())

@@ -14,17 +14,7 @@ async fn presses_survive_telegram_faults(engine: Engine) {
         return;
     };
     let ann = emu.user(5001, "Ann", Some("en"));
-    say(&emu, &worker, &ann, "/add_profile", "Step 1 of 3").await;
-    say(&emu, &worker, &ann, "Fault shop", "Step 2 of 3").await;
-    say(&emu, &worker, &ann, "client-1", "Step 3 of 3").await;
-    say(&emu, &worker, &ann, "secret-1", "added").await;
-    let conn = avito_reports::db::connect(&test_db.url)
-        .await
-        .expect("connect");
-    let id = avito_reports::db::profiles::all_of(&conn, ann.id())
-        .await
-        .expect("profiles")[0]
-        .id;
+    let id = common::add_profile(&emu, &worker, &test_db.url, &ann, "Fault shop", 1).await;
     let hub = say(&emu, &worker, &ann, "/profiles", "Your Avito profiles")
         .await
         .message_id;
@@ -82,17 +72,7 @@ async fn report_now_answers_by_the_deadline_when_avito_hangs(engine: Engine) {
         return;
     };
     let ann = emu.user(5002, "Ann", Some("en"));
-    say(&emu, &worker, &ann, "/add_profile", "Step 1 of 3").await;
-    say(&emu, &worker, &ann, "Slow shop", "Step 2 of 3").await;
-    say(&emu, &worker, &ann, "client-1", "Step 3 of 3").await;
-    say(&emu, &worker, &ann, "secret-1", "added").await;
-    let conn = avito_reports::db::connect(&test_db.url)
-        .await
-        .expect("connect");
-    let id = avito_reports::db::profiles::all_of(&conn, ann.id())
-        .await
-        .expect("profiles")[0]
-        .id;
+    let id = common::add_profile(&emu, &worker, &test_db.url, &ann, "Slow shop", 1).await;
     avito.set_fault("itemAnalytics", sandbox::avito::Fault::Timeout);
     let hub = say(&emu, &worker, &ann, "/profiles", "Your Avito profiles")
         .await
@@ -123,17 +103,7 @@ async fn report_now_survives_telegram_5xx(engine: Engine) {
         return;
     };
     let ann = emu.user(5003, "Ann", Some("en"));
-    say(&emu, &worker, &ann, "/add_profile", "Step 1 of 3").await;
-    say(&emu, &worker, &ann, "Busy shop", "Step 2 of 3").await;
-    say(&emu, &worker, &ann, "client-1", "Step 3 of 3").await;
-    say(&emu, &worker, &ann, "secret-1", "added").await;
-    let conn = avito_reports::db::connect(&test_db.url)
-        .await
-        .expect("connect");
-    let id = avito_reports::db::profiles::all_of(&conn, ann.id())
-        .await
-        .expect("profiles")[0]
-        .id;
+    let id = common::add_profile(&emu, &worker, &test_db.url, &ann, "Busy shop", 1).await;
     let hub = say(&emu, &worker, &ann, "/profiles", "Your Avito profiles")
         .await
         .message_id;

@@ -2,4 +2,5 @@
 //! HTTP on loopback. Tests, benchmarks, `avito-reports sandbox` and `avito-reports demo` use them.
 
 pub mod avito;
+mod serving;
 pub mod telegram;

@@ -36,13 +36,7 @@ impl DeliveryError {
         match self {
             DeliveryError::Telegram(e) if destination_lost(e) => t(lang, T::ReasonBlocked),
             DeliveryError::Telegram(_) => t(lang, T::ReasonTelegram),
-            DeliveryError::Damaged(d) => {
-                format!(
-                    "{} ({})",
-                    t(lang, T::DamagedSetting),
-                    words::column(lang, d.column)
-                )
-            }
+            DeliveryError::Damaged(d) => words::damaged(lang, d),
             _ => t(lang, T::ErrorGeneric),
         }
     }

@@ -110,11 +110,36 @@ pub struct SlotRun {
     pub period_end: NaiveDate,
 }
 
+/// How far an earlier attempt of a run got: its messages as first sent, how many Telegram
+/// accepted, and whether a send was under way (its outcome unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    pub chunks: Vec<String>,
+    pub sent: usize,
+    pub uncertain: bool,
+}
+
+impl Resume {
+    fn of(row: &report_run::Model) -> Option<Self> {
+        let chunks: Vec<String> = serde_json::from_str(row.chunks.as_deref()?).ok()?;
+        Some(Self {
+            chunks,
+            sent: usize::try_from(row.chunks_sent).unwrap_or(0),
+            uncertain: row.sending,
+        })
+    }
+}
+
 /// The outcome of [`claim`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// This delivery holds the slot; `attempt` is its number (1 for the first).
-    Claimed { run_id: i64, attempt: i32 },
+    Claimed {
+        run_id: i64,
+        attempt: i32,
+        /// Where an earlier attempt of this run got to, if it got as far as sending.
+        resume: Option<Resume>,
+    },
     /// The slot was already dealt with (`sent`, `skipped`, or `failed` without a re-run).
     Done { status: crate::domain::RunStatus },
     /// Another copy of the job claimed it a moment ago.
@@ -168,6 +193,7 @@ pub async fn claim(
         return Ok(Claim::Claimed {
             run_id: row.id,
             attempt: row.attempts,
+            resume: None,
         });
     }
     let takeable = row.status == status::PENDING || (rerun && row.status == status::FAILED);
@@ -196,6 +222,7 @@ pub async fn claim(
         Claim::Claimed {
             run_id: row.id,
             attempt: row.attempts + 1,
+            resume: Resume::of(&row),
         }
     } else {
         Claim::Lost
@@ -227,14 +254,6 @@ pub async fn slot_row(
         .filter(C::Slot.eq(slot))
         .one(db)
         .await?)
-}
-
-/// A run by its id.
-pub async fn run_by_id(
-    db: &DatabaseConnection,
-    run_id: i64,
-) -> Result<Option<report_run::Model>, DbError> {
-    Ok(report_run::Entity::find_by_id(run_id).one(db).await?)
 }
 
 /// Stores the report's messages before the first is sent: a later attempt of this run sends

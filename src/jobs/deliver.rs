@@ -15,7 +15,7 @@ use crate::metrics;
 use crate::queue::DeliverReport;
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
-use crate::telegram::{Retry, destination_lost, patiently, transient};
+use crate::telegram::{Progress, destination_lost, send_marked};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -198,8 +198,12 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         period_end: recorded.to,
     };
     let lease = claim_lease(ctx);
-    let (run_id, attempt) = match slots::claim(db, &run, job.rerun, lease).await? {
-        Claim::Claimed { run_id, attempt } => (run_id, attempt),
+    let (run_id, attempt, resume) = match slots::claim(db, &run, job.rerun, lease).await? {
+        Claim::Claimed {
+            run_id,
+            attempt,
+            resume,
+        } => (run_id, attempt, resume),
         Claim::Done { .. } => {
             if !job.rerun {
                 plan_next(ctx, &due).await?;
@@ -226,19 +230,14 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
 
     // A run that got as far as sending keeps its messages: a later attempt (a retry, or
     // after a crash) sends the rest of them, and marks the one whose outcome is unknown.
-    let progress = slots::run_by_id(db, run_id).await?.and_then(|row| {
-        let chunks: Vec<String> = serde_json::from_str(row.chunks.as_deref()?).ok()?;
-        let sent = usize::try_from(row.chunks_sent).unwrap_or(0);
-        Some((chunks, sent, row.sending))
-    });
-    let (chunks, start, uncertain) = if let Some(progress) = progress {
+    let (chunks, start, uncertain) = if let Some(resume) = resume {
         tracing::info!(
-            sent = progress.1,
-            of = progress.0.len(),
-            uncertain = progress.2,
+            sent = resume.sent,
+            of = resume.chunks.len(),
+            uncertain = resume.uncertain,
             "resuming a delivery"
         );
-        progress
+        (resume.chunks, resume.sent, resume.uncertain)
     } else {
         let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)
             .map_err(|e| e.to_string())
@@ -316,14 +315,14 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     };
 
     let marker = crate::i18n::text(lang, super::texts::J::MayRepeat);
-    let sent = send_recorded(
-        ctx,
-        run_id,
+    let mut progress = RunProgress { db, run_id };
+    let sent = send_marked(
+        &ctx.bot,
         ChatId(chat_id),
         &chunks,
-        start,
-        uncertain,
+        (start, uncertain),
         marker,
+        &mut progress,
     )
     .await?;
     match sent {
@@ -356,64 +355,24 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     }
 }
 
-/// Sends `chunks[start..]`, recording before each send that it is under way and after it
-/// that Telegram accepted it, so no later attempt sends an accepted chunk again. A chunk whose
-/// outcome is unknown — found `uncertain` from an earlier attempt, or answered with a 5xx or
-/// a network failure now — is sent again after the `marker` line, at most twice here.
-async fn send_recorded(
-    ctx: &JobContext,
+/// A delivery's progress, kept in its run row (see [`send_marked`]).
+struct RunProgress<'a> {
+    db: &'a sea_orm::DatabaseConnection,
     run_id: i64,
-    chat: ChatId,
-    chunks: &[String],
-    start: usize,
-    uncertain: bool,
-    marker: &str,
-) -> Result<Result<(), teloxide::RequestError>, JobError> {
-    const RESENDS: u32 = 2;
-    let db = &ctx.state.db;
-    for (i, chunk) in chunks.iter().enumerate().skip(start) {
-        let mut marked = uncertain && i == start;
-        let mut resends = 0;
-        loop {
-            if marked {
-                let said = patiently(Retry::Transient, || {
-                    ctx.bot.send_message(chat, marker.to_owned()).into_future()
-                })
-                .await;
-                if let Err(e) = said {
-                    return Ok(Err(e));
-                }
-            }
-            slots::record_progress(db, run_id, i, true).await?;
-            let sent = patiently(Retry::RateLimitOnly, || {
-                ctx.bot
-                    .send_message(chat, chunk.clone())
-                    .parse_mode(teloxide::types::ParseMode::Html)
-                    .into_future()
-            })
-            .await;
-            match sent {
-                Ok(_) => {
-                    slots::record_progress(db, run_id, i + 1, false).await?;
-                    metrics::telegram_sent();
-                    break;
-                }
-                Err(e) if transient(&e) && resends < RESENDS => {
-                    tracing::warn!(chunk = i, error = %e, "Telegram's answer to a report message is unknown; sending it again, marked");
-                    resends += 1;
-                    marked = true;
-                }
-                // A transient failure leaves `sending` set: the next attempt marks its copy.
-                Err(e) if transient(&e) => return Ok(Err(e)),
-                Err(e) => {
-                    // Refused outright (blocked, chat gone): nothing was stored.
-                    slots::record_progress(db, run_id, i, false).await?;
-                    return Ok(Err(e));
-                }
-            }
-        }
+}
+
+#[async_trait::async_trait]
+impl Progress for RunProgress<'_> {
+    type Error = crate::db::DbError;
+    async fn sending(&mut self, index: usize) -> Result<(), Self::Error> {
+        slots::record_progress(self.db, self.run_id, index, true).await
     }
-    Ok(Ok(()))
+    async fn accepted(&mut self, count: usize) -> Result<(), Self::Error> {
+        slots::record_progress(self.db, self.run_id, count, false).await
+    }
+    async fn refused(&mut self, index: usize) -> Result<(), Self::Error> {
+        slots::record_progress(self.db, self.run_id, index, false).await
+    }
 }
 
 /// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff

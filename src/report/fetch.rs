@@ -103,49 +103,34 @@ pub async fn fetch_profile(
             grouping: Grouping::Day,
             category_ids: Vec::new(),
         };
-        Some(match &account_id {
-            Ok(id) => {
-                within(
-                    deadline,
-                    Operation::ItemAnalytics,
-                    account.analytics(*id, &query),
-                )
-                .await
-            }
-            Err(e) => Err(e.clone()),
-        })
+        Some(
+            with_account(&account_id, deadline, Operation::ItemAnalytics, |id| {
+                account.analytics(id, &query)
+            })
+            .await,
+        )
     };
     let calls = async {
         if !metrics.contains(Metric::Calls) {
             return None;
         }
-        Some(match &account_id {
-            Ok(id) => {
-                within(
-                    deadline,
-                    Operation::PostCallsStats,
-                    account.calls_stats(*id, span, &[]),
-                )
-                .await
-            }
-            Err(e) => Err(e.clone()),
-        })
+        Some(
+            with_account(&account_id, deadline, Operation::PostCallsStats, |id| {
+                account.calls_stats(id, span, &[])
+            })
+            .await,
+        )
     };
     let wallet = async {
         if !metrics.contains(Metric::WalletBalance) {
             return None;
         }
-        Some(match &account_id {
-            Ok(id) => {
-                within(
-                    deadline,
-                    Operation::GetUserBalance,
-                    account.wallet_balance(*id),
-                )
-                .await
-            }
-            Err(e) => Err(e.clone()),
-        })
+        Some(
+            with_account(&account_id, deadline, Operation::GetUserBalance, |id| {
+                account.wallet_balance(id)
+            })
+            .await,
+        )
     };
     let cpa = async {
         if !metrics.contains(Metric::CpaBalance) {
@@ -157,17 +142,12 @@ pub async fn fetch_profile(
         if !with_top_items {
             return None;
         }
-        Some(match &account_id {
-            Ok(id) => {
-                within(
-                    deadline,
-                    Operation::GetItemsInfo,
-                    top_items(&account, *id, period),
-                )
-                .await
-            }
-            Err(e) => Err(e.clone()),
-        })
+        Some(
+            with_account(&account_id, deadline, Operation::GetItemsInfo, |id| {
+                top_items(&account, id, period)
+            })
+            .await,
+        )
     };
     let (analytics, calls, wallet, cpa, top_items) =
         tokio::join!(analytics, calls, wallet, cpa, top);
@@ -207,6 +187,24 @@ async fn within<T>(
                 detail: format!("no answer within {} s", total.as_secs()),
             })
         })
+}
+
+/// [`within`] for a source that needs the account id: without one it fails as the id's
+/// lookup did.
+async fn with_account<T, F, Fut>(
+    account_id: &AvitoResult<i64>,
+    deadline: Option<(tokio::time::Instant, std::time::Duration)>,
+    operation: Operation,
+    fetch: F,
+) -> AvitoResult<T>
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: std::future::Future<Output = AvitoResult<T>>,
+{
+    match account_id {
+        Ok(id) => within(deadline, operation, fetch(*id)).await,
+        Err(e) => Err(e.clone()),
+    }
 }
 
 impl Fetched {

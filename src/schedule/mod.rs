@@ -1,5 +1,5 @@
 //! Scheduling: when reports are due ([`policy`]) and a stored task's schedule ([`task`]).
-//! Planning and delivering them as jobs is `crate::jobs`.
+//! Planning and delivering them as jobs is the `jobs` module's.
 
 pub mod policy;
 pub mod task;

@@ -9,7 +9,7 @@
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 
-use crate::db::tasks::Frequency;
+use crate::domain::Frequency;
 use crate::domain::{Metric, PeriodKind};
 
 /// Telegram's limit on `callback_data`.

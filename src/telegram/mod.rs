@@ -46,20 +46,64 @@ pub fn destination_lost(e: &RequestError) -> bool {
     }
 }
 
-/// Sends HTML chunks in order, and when Telegram's answer to one is unknown (a 5xx or a
-/// network failure: the message may or may not exist), sends `marker` — one line saying the
-/// next message may repeat an earlier one — and that chunk again, up to twice. Chunks
-/// Telegram accepted are never sent again.
-pub async fn send_chunks_marked(
+/// Where a send of several messages records how far it got, so that a later attempt sends
+/// only the rest (scheduled deliveries keep it in their run; on-demand reports do not).
+#[async_trait::async_trait]
+pub trait Progress: Send {
+    type Error: Send;
+    /// Message `index` is about to be sent: until [`Self::accepted`], its outcome is unknown.
+    async fn sending(&mut self, index: usize) -> Result<(), Self::Error>;
+    /// Telegram accepted the first `count` messages.
+    async fn accepted(&mut self, count: usize) -> Result<(), Self::Error>;
+    /// Telegram refused message `index` outright: it does not exist.
+    async fn refused(&mut self, index: usize) -> Result<(), Self::Error>;
+}
+
+/// A send that keeps no record.
+pub struct Unrecorded;
+
+#[async_trait::async_trait]
+impl Progress for Unrecorded {
+    type Error = std::convert::Infallible;
+    async fn sending(&mut self, _: usize) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    async fn accepted(&mut self, _: usize) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    async fn refused(&mut self, _: usize) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Sends HTML `chunks` in order from `start`, with progress recorded in `progress`. A chunk
+/// whose outcome is unknown — found `uncertain` (an earlier attempt died sending it), or
+/// answered now with a 5xx or a network failure — is sent again after `marker`, one line
+/// saying it may repeat an earlier message, at most twice here. An accepted chunk is never
+/// sent again. The outer error is the record's; the inner one Telegram's.
+pub async fn send_marked<P: Progress>(
     bot: &TgBot,
     chat: ChatId,
-    chunks: Vec<String>,
+    chunks: &[String],
+    (start, uncertain): (usize, bool),
     marker: &str,
-) -> Result<(), RequestError> {
+    progress: &mut P,
+) -> Result<Result<(), RequestError>, P::Error> {
     const RESENDS: u32 = 2;
-    for chunk in chunks {
+    for (i, chunk) in chunks.iter().enumerate().skip(start) {
+        let mut marked = uncertain && i == start;
         let mut resends = 0;
         loop {
+            if marked {
+                let said = patiently(Retry::Transient, || {
+                    bot.send_message(chat, marker.to_owned()).into_future()
+                })
+                .await;
+                if let Err(e) = said {
+                    return Ok(Err(e));
+                }
+            }
+            progress.sending(i).await?;
             let sent = patiently(Retry::RateLimitOnly, || {
                 bot.send_message(chat, chunk.clone())
                     .parse_mode(ParseMode::Html)
@@ -68,22 +112,38 @@ pub async fn send_chunks_marked(
             .await;
             match sent {
                 Ok(_) => {
+                    progress.accepted(i + 1).await?;
                     metrics::telegram_sent();
                     break;
                 }
                 Err(e) if transient(&e) && resends < RESENDS => {
+                    tracing::warn!(chunk = i, error = %e, "Telegram's answer to a report message is unknown; sending it again, marked");
                     resends += 1;
-                    tracing::warn!(error = %e, "Telegram's answer to a report message is unknown; sending it again, marked");
-                    patiently(Retry::Transient, || {
-                        bot.send_message(chat, marker.to_owned()).into_future()
-                    })
-                    .await?;
+                    marked = true;
                 }
-                Err(e) => return Err(e),
+                // Still unknown: the record says so, and the next attempt marks its copy.
+                Err(e) if transient(&e) => return Ok(Err(e)),
+                Err(e) => {
+                    progress.refused(i).await?;
+                    return Ok(Err(e));
+                }
             }
         }
     }
-    Ok(())
+    Ok(Ok(()))
+}
+
+/// [`send_marked`] of a whole report with no record kept (on-demand reports, `/stats`).
+pub async fn send_chunks_marked(
+    bot: &TgBot,
+    chat: ChatId,
+    chunks: Vec<String>,
+    marker: &str,
+) -> Result<(), RequestError> {
+    match send_marked(bot, chat, &chunks, (0, false), marker, &mut Unrecorded).await {
+        Ok(sent) => sent,
+        Err(never) => match never {},
+    }
 }
 
 /// What a Telegram call may be retried on.

@@ -477,3 +477,46 @@ pub async fn seed(
         .expect("task");
     (profile, task)
 }
+
+/// Adds a profile through the dialogue as an English-speaking user (emulator account `n`,
+/// `client-n` / `secret-n`) and returns its id.
+pub async fn add_profile(
+    emu: &sandbox::telegram::TelegramEmulator,
+    worker: &Worker,
+    db_url: &avito_reports::config::DatabaseUrl,
+    user: &sandbox::telegram::SimUser,
+    name: &str,
+    n: u32,
+) -> i64 {
+    say(emu, worker, user, "/add_profile", "Step 1 of 3").await;
+    say(emu, worker, user, name, "Step 2 of 3").await;
+    say(emu, worker, user, &format!("client-{n}"), "Step 3 of 3").await;
+    say(
+        emu,
+        worker,
+        user,
+        &format!("secret-{n}"),
+        "added: Avito account",
+    )
+    .await;
+    let conn = avito_reports::db::connect(db_url).await.expect("connect");
+    let profiles = avito_reports::db::profiles::all_of(&conn, user.id())
+        .await
+        .expect("profiles");
+    conn.close().await.ok();
+    profiles
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("profile {name} of {} was added", user.id()))
+        .id
+}
+
+/// A fresh database on `engine` with migrations applied, for seeding before any worker starts.
+pub async fn seeded_db(engine: Engine) -> Option<(TestDatabase, sea_orm::DatabaseConnection)> {
+    let test_db = TestDatabase::fresh(engine).await?;
+    let conn = avito_reports::db::connect(&test_db.url)
+        .await
+        .expect("connect");
+    avito_reports::db::migrate(&conn).await.expect("migrate");
+    Some((test_db, conn))
+}

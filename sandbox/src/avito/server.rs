@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use axum::response::Response;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::auth::Tokens;
 use super::config::AvitoConfig;
@@ -109,8 +108,7 @@ impl Shared {
 pub struct AvitoEmulator {
     shared: AppState,
     addr: SocketAddr,
-    stop: Arc<watch::Sender<bool>>,
-    server: Arc<Mutex<Option<JoinHandle<()>>>>,
+    serving: crate::serving::Serving,
 }
 
 impl AvitoEmulator {
@@ -122,7 +120,8 @@ impl AvitoEmulator {
         let data = Arc::new(Dataset::generate(cfg.seed, today, &cfg.accounts)?);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port)).await?;
         let addr = listener.local_addr()?;
-        let (stop, stopped) = watch::channel(false);
+        let switch = crate::serving::Serving::switch();
+        let stopped = switch.1.clone();
         let shared = Arc::new(Shared {
             data,
             spec: OpenApi::embedded(),
@@ -135,24 +134,12 @@ impl AvitoEmulator {
             shutdown: stopped.clone(),
         });
         let app = super::routes::router(shared.clone());
-        let mut signal = stopped;
-        let server = tokio::spawn(async move {
-            let graceful = async move {
-                let _ = signal.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(graceful)
-                .await
-            {
-                tracing::warn!(error = %e, "avito emulator stopped with an error");
-            }
-        });
+        let serving = crate::serving::Serving::spawn(listener, app, switch, "avito emulator");
         tracing::info!(%addr, "avito emulator listening");
         Ok(AvitoEmulator {
             shared,
             addr,
-            stop: Arc::new(stop),
-            server: Arc::new(Mutex::new(Some(server))),
+            serving,
         })
     }
 
@@ -209,15 +196,7 @@ impl AvitoEmulator {
 
     /// Stops the server; requests held by a `Timeout` fault are released.
     pub async fn shutdown(self) {
-        self.stop.send_replace(true);
-        let handle = lock(&self.server).take();
-        if let Some(mut handle) = handle
-            && tokio::time::timeout(Duration::from_secs(5), &mut handle)
-                .await
-                .is_err()
-        {
-            handle.abort();
-        }
+        self.serving.shutdown().await;
     }
 }
 

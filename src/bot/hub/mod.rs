@@ -365,13 +365,7 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                     Some(today - chrono::Days::new(RECENT_EXPORT_DAYS))
                 }
                 // "The last 30 days" are days in the profile's zone: it must be set first.
-                (true, Err(d)) => {
-                    return Ok(Answer::Alert(format!(
-                        "{} ({})",
-                        t(lang, T::DamagedSetting),
-                        words::column(lang, d.column)
-                    )));
-                }
+                (true, Err(d)) => return Ok(Answer::Alert(words::damaged(lang, &d))),
             };
             let pressed =
                 job::request_from_hub(p.state, p.bot, lang, &o.profile, p.chat.id, since).await?;
@@ -494,12 +488,7 @@ async fn report_now(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
         Ok((kind, tz)) => Period::resolve(kind, tz, Utc::now()),
         Err(damaged) => {
             // The press is answered already: say it in the chat.
-            let text = format!(
-                "{} ({})",
-                t(lang, T::DamagedSetting),
-                words::column(lang, damaged.column)
-            );
-            ui::send_html(p.bot, p.chat.id, text).await?;
+            ui::send_html(p.bot, p.chat.id, words::damaged(lang, &damaged)).await?;
             return Ok(Answer::Done);
         }
     };

@@ -91,8 +91,17 @@ pub fn task_period(lang: Lang, task: &report_task::Model) -> String {
     }
 }
 
+/// "⚠️ damaged — set it again (🌍 Time zone)": which setting to set again.
+pub fn damaged(lang: Lang, setting: &crate::domain::DamagedSetting) -> String {
+    format!(
+        "{} ({})",
+        t(lang, T::DamagedSetting),
+        column(lang, setting.column)
+    )
+}
+
 /// A report setting's name as the owner knows it from the hub, by its column.
-pub fn column(lang: Lang, column: &str) -> String {
+fn column(lang: Lang, column: &str) -> String {
     t(
         lang,
         match column {

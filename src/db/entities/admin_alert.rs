@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "admin_alerts")]
 pub struct Model {
-    /// [`crate::ops::alerts::AlertCause::key`], e.g. `invalid_credentials:42`.
+    /// `ops::alerts::AlertCause::key`, e.g. `invalid_credentials:42`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub cause: String,
     /// Unix seconds of the last send; 0 after a failed send, so the next raise tries again.

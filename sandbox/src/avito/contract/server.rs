@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -12,8 +11,6 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::{Value, json};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::AnswerMode;
 use crate::avito::openapi::OpenApi;
@@ -71,8 +68,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 pub struct ContractServer {
     shared: AppState,
     addr: SocketAddr,
-    stop: Arc<watch::Sender<bool>>,
-    server: Arc<Mutex<Option<JoinHandle<()>>>>,
+    serving: crate::serving::Serving,
 }
 
 impl ContractServer {
@@ -86,25 +82,18 @@ impl ContractServer {
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let (stop, mut stopped) = watch::channel(false);
         let app = router(shared.clone());
-        let server = tokio::spawn(async move {
-            let graceful = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(graceful)
-                .await
-            {
-                tracing::warn!(error = %e, "contract server stopped with an error");
-            }
-        });
+        let serving = crate::serving::Serving::spawn(
+            listener,
+            app,
+            crate::serving::Serving::switch(),
+            "contract server",
+        );
         tracing::info!(%addr, ?mode, "contract server listening");
         Ok(ContractServer {
             shared,
             addr,
-            stop: Arc::new(stop),
-            server: Arc::new(Mutex::new(Some(server))),
+            serving,
         })
     }
 
@@ -143,15 +132,7 @@ impl ContractServer {
 
     /// Stops the server (waits up to 5 s for open connections, then aborts).
     pub async fn shutdown(self) {
-        self.stop.send_replace(true);
-        let handle = lock(&self.server).take();
-        if let Some(mut handle) = handle
-            && tokio::time::timeout(Duration::from_secs(5), &mut handle)
-                .await
-                .is_err()
-        {
-            handle.abort();
-        }
+        self.serving.shutdown().await;
     }
 }
 
