@@ -227,6 +227,14 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     // Renewed while this delivery works (sending may wait in the rate limiter), so that a
     // copy of the job handed to another worker leaves the slot alone.
     let _renewal = Renewal::start(ctx, run_id, attempt, lease);
+    let current = Attempt {
+        due: &due,
+        job,
+        budget: &budget,
+        profile: &profile,
+        run_id,
+        lang,
+    };
 
     // A run that got as far as sending keeps its messages: a later attempt (a retry, or
     // after a crash) sends the rest of them, and marks the one whose outcome is unknown.
@@ -276,8 +284,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             Ok(checked) if checked.failure.is_some() => {
                 let reason = checked.failure.clone().unwrap_or_default();
                 if budget.next_retry(ctx, job).is_some() || checked.all_failed {
-                    return retry_or_fail(ctx, &due, job, &budget, &profile, run_id, lang, reason)
-                        .await;
+                    return retry_or_fail(ctx, &current, reason).await;
                 }
                 checked.chunks
             }
@@ -297,17 +304,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                 return Ok(Outcome::Failed);
             }
             Err(e) => {
-                return retry_or_fail(
-                    ctx,
-                    &due,
-                    job,
-                    &budget,
-                    &profile,
-                    run_id,
-                    lang,
-                    e.to_string(),
-                )
-                .await;
+                return retry_or_fail(ctx, &current, e.to_string()).await;
             }
         };
         slots::freeze_chunks(db, run_id, &chunks).await?;
@@ -339,19 +336,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             notify::destination_lost(ctx, &profile, &due.task, lang).await;
             Ok(Outcome::Deactivated)
         }
-        Err(e) => {
-            retry_or_fail(
-                ctx,
-                &due,
-                job,
-                &budget,
-                &profile,
-                run_id,
-                lang,
-                e.to_string(),
-            )
-            .await
-        }
+        Err(e) => retry_or_fail(ctx, &current, e.to_string()).await,
     }
 }
 
@@ -375,19 +360,32 @@ impl Progress for RunProgress<'_> {
     }
 }
 
-/// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff
-/// while attempts remain, else the run is recorded failed and the owner told once.
-#[allow(clippy::too_many_arguments)]
-async fn retry_or_fail(
-    ctx: &JobContext,
-    due: &Due,
-    job: &DeliverReport,
-    budget: &SlotBudget,
-    profile: &avito_profile::Model,
+/// One attempt at a claimed slot, as the failure paths need it.
+#[derive(Clone, Copy)]
+struct Attempt<'a> {
+    due: &'a Due,
+    job: &'a DeliverReport,
+    budget: &'a SlotBudget,
+    profile: &'a avito_profile::Model,
     run_id: i64,
     lang: Lang,
+}
+
+/// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff
+/// while attempts remain, else the run is recorded failed and the owner told once.
+async fn retry_or_fail(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
     reason: String,
 ) -> Result<Outcome, JobError> {
+    let Attempt {
+        due,
+        job,
+        budget,
+        profile,
+        run_id,
+        lang,
+    } = *attempt;
     let db = &ctx.state.db;
     if let Some(backoff) = budget.next_retry(ctx, job) {
         slots::note_retry(db, run_id, reason.clone()).await?;
