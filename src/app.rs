@@ -88,14 +88,32 @@ async fn start_up(settings: &Settings, mode: Mode) -> anyhow::Result<Started> {
     let db = open_database(settings).await?;
 
     let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
+    // An address that takes no connection is named at once ("cannot connect to …: Connection
+    // refused"); teloxide alone would say only "error sending request".
     let me = retry::retry(
         "Telegram getMe",
         startup_backoff(&settings.worker),
         settings.worker.startup_timeout,
-        || bot.get_me().into_future(),
+        || async {
+            crate::net::probe_url(&settings.telegram_api_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            bot.get_me().await.map_err(|e| e.to_string())
+        },
     )
     .await?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
+    // Avito's address must take a connection too: a network that cannot reach it (a firewall,
+    // a wrong AVITO_API_URL, no DNS) is a deployment fault to name now, not in every report.
+    // Avito answering errors is not: profiles then get reports with the reasons.
+    retry::retry(
+        "Avito API",
+        startup_backoff(&settings.worker),
+        settings.worker.startup_timeout,
+        || crate::net::probe_url(&settings.avito_api_url),
+    )
+    .await?;
+    tracing::info!(avito = %settings.avito_api_url, "Avito's address takes connections");
     if mode == Mode::Bot
         && let Err(e) = bot::register_commands(&bot).await
     {

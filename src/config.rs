@@ -340,6 +340,31 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub worker: WorkerSettings,
     pub jobs: JobSettings,
+    /// How far the process's clock is shifted from the system's (`CLOCK_OFFSET_SEC`; zero
+    /// except in rehearsals and tests, see `domain::clock`).
+    pub clock_offset: chrono::Duration,
+    /// Alert rules checked this many times as often as their own intervals
+    /// (`ALERT_CHECK_SPEEDUP`; 1 in production, more for the sandbox, the demo, tests and
+    /// benchmarks).
+    pub alert_check_speedup: u32,
+}
+
+/// `CLOCK_OFFSET_SEC`: seconds (fractions allowed, negative for the past) within ±100 years.
+fn clock_offset(raw: Option<String>) -> Result<chrono::Duration, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(chrono::Duration::zero());
+    };
+    const LIMIT: f64 = 100.0 * 366.0 * 86_400.0;
+    match raw.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs.abs() <= LIMIT => Ok(chrono::Duration::milliseconds(
+            (secs * 1000.0).round() as i64,
+        )),
+        _ => Err(ConfigError::Invalid {
+            var: "CLOCK_OFFSET_SEC",
+            problem: format!("'{raw}'"),
+            expected: "a number of seconds within ±100 years, e.g. 3600 or -86400.5",
+        }),
+    }
 }
 
 impl Settings {
@@ -481,6 +506,19 @@ impl Settings {
             },
             worker,
             jobs,
+            clock_offset: clock_offset(get("CLOCK_OFFSET_SEC"))?,
+            alert_check_speedup: match get("ALERT_CHECK_SPEEDUP") {
+                None => 1,
+                Some(v) => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=86_400).contains(n))
+                    .ok_or(ConfigError::Invalid {
+                        var: "ALERT_CHECK_SPEEDUP",
+                        problem: format!("'{v}'"),
+                        expected: "a whole number from 1 (real intervals) to 86400",
+                    })?,
+            },
         })
     }
 
@@ -840,6 +878,13 @@ mod tests {
         .expect("valid");
         assert_eq!(s.worker.startup_retries, 3);
         assert_eq!(s.worker.backoff_base, Duration::from_millis(500));
+        assert!(s.clock_offset.is_zero());
+        let shifted =
+            Settings::from_vars(&vars(&[("CLOCK_OFFSET_SEC", "-86400.5")])).expect("valid offset");
+        assert_eq!(
+            shifted.clock_offset,
+            chrono::Duration::milliseconds(-86_400_500)
+        );
         for (var, bad) in [
             ("WORKER_STARTUP_RETRIES", "-1"),
             ("WORKER_STARTUP_RETRIES", "0"),
@@ -848,6 +893,11 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("HTTP_ADDR", "8080"),
             ("TELEGRAM_API_URL", "ftp://x"),
+            ("CLOCK_OFFSET_SEC", "tomorrow"),
+            ("CLOCK_OFFSET_SEC", "1e12"),
+            ("CLOCK_OFFSET_SEC", "NaN"),
+            ("ALERT_CHECK_SPEEDUP", "0"),
+            ("ALERT_CHECK_SPEEDUP", "fast"),
         ] {
             let err = Settings::from_vars(&vars(&[(var, bad)])).expect_err(bad);
             assert!(err.to_string().starts_with(var), "{var}={bad}: {err}");

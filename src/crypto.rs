@@ -131,30 +131,49 @@ fn load_or_create_key_file(path: &Path) -> Result<(SecretKey, KeyOrigin), KeyErr
         path: path.to_owned(),
         reason,
     };
+    let read = |text: String| {
+        let key = SecretKey::parse(&text).map_err(fail)?;
+        Ok((key, KeyOrigin::ExistingFile(path.to_owned())))
+    };
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let key = SecretKey::parse(&text).map_err(fail)?;
-            Ok((key, KeyOrigin::ExistingFile(path.to_owned())))
-        }
+        Ok(text) => read(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = random_key();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
             }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
+            // Written aside, then linked into place: two processes starting at once on a new
+            // machine never see a half-written key, and the one that links second uses the
+            // winner's key instead of failing or encrypting with its own.
+            static ASIDE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = ASIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let aside = path.with_extension(format!("new.{}.{n}", std::process::id()));
+            write_private(&aside, &key).map_err(|e| fail(e.to_string()))?;
+            let linked = std::fs::hard_link(&aside, path);
+            let _ = std::fs::remove_file(&aside);
+            match linked {
+                Ok(()) => Ok((key, KeyOrigin::CreatedFile(path.to_owned()))),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    read(std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?)
+                }
+                Err(e) => Err(fail(e.to_string())),
             }
-            let mut file = options.open(path).map_err(|e| fail(e.to_string()))?;
-            writeln!(file, "{}", key.to_base64()).map_err(|e| fail(e.to_string()))?;
-            file.sync_all().map_err(|e| fail(e.to_string()))?;
-            Ok((key, KeyOrigin::CreatedFile(path.to_owned())))
         }
         Err(e) => Err(fail(e.to_string())),
     }
+}
+
+fn write_private(path: &Path, key: &SecretKey) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    writeln!(file, "{}", key.to_base64())?;
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -197,6 +216,24 @@ mod tests {
             other.decrypt("v1.%%"),
             Err(CryptoError::Malformed)
         ));
+    }
+
+    #[test]
+    fn starts_racing_on_a_new_machine_share_one_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = key_file_for(&dir.path().join("bot.sqlite"));
+        let keys: Vec<String> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| load_or_create_key_file(&path).expect("key").0.to_base64()))
+                .collect();
+            racers
+                .into_iter()
+                .map(|r| r.join().expect("racer"))
+                .collect()
+        });
+        assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(left.len(), 1, "only the key file is left: {left:?}");
     }
 
     #[test]

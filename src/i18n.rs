@@ -23,6 +23,7 @@ const RU_FILES: &[(&str, &str)] = &[
     ("hub", include_str!("../locales/ru/hub.toml")),
     ("export", include_str!("../locales/ru/export.toml")),
     ("jobs", include_str!("../locales/ru/jobs.toml")),
+    ("alerts", include_str!("../locales/ru/alerts.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/en/core.toml")),
@@ -30,6 +31,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("hub", include_str!("../locales/en/hub.toml")),
     ("export", include_str!("../locales/en/export.toml")),
     ("jobs", include_str!("../locales/en/jobs.toml")),
+    ("alerts", include_str!("../locales/en/alerts.toml")),
 ];
 
 impl Lang {

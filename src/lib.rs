@@ -3,6 +3,7 @@
 //! `main.rs` only calls [`cli::main`]; everything else lives in this library so that tests
 //! can drive it.
 
+pub mod alerts;
 pub mod app;
 pub mod avito;
 pub mod bot;
@@ -17,6 +18,7 @@ pub mod export;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
+pub mod net;
 pub mod ops;
 pub mod queue;
 pub mod report;

@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 
 use crate::config::JobSettings;
+use crate::domain::clock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -70,7 +71,7 @@ impl DeliverReport {
             key.push_str(&format!(":c{}", self.recheck));
         }
         if self.rerun {
-            key.push_str(&format!(":rerun{}", Utc::now().timestamp_millis()));
+            key.push_str(&format!(":rerun{}", clock::now().timestamp_millis()));
         }
         key
     }
@@ -82,16 +83,34 @@ pub struct ExportChats {
     pub export_id: i64,
 }
 
+/// Check one alert rule of a profile for one check window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckAlert {
+    pub profile_id: i64,
+    pub rule: crate::domain::alerts::AlertRule,
+    /// The window's start, Unix seconds (the application's clock).
+    pub window: i64,
+}
+
+impl CheckAlert {
+    /// One job per (profile, rule, window), however many processes plan it.
+    pub fn idempotency_key(&self) -> String {
+        format!("alert:{}:{}:{}", self.profile_id, self.rule, self.window)
+    }
+}
+
 /// The queues, on the application's pool.
 #[derive(Clone)]
 pub enum JobQueue {
     Sqlite {
         reports: SqliteStorage<DeliverReport>,
         exports: SqliteStorage<ExportChats>,
+        checks: SqliteStorage<CheckAlert>,
     },
     Postgres {
         reports: PostgresStorage<DeliverReport>,
         exports: PostgresStorage<ExportChats>,
+        checks: PostgresStorage<CheckAlert>,
     },
 }
 
@@ -105,6 +124,8 @@ impl JobQueue {
                         .with_config(sqlite_config(REPORTS_QUEUE, settings)),
                     exports: SqliteStorage::new(pool)
                         .with_config(sqlite_config(EXPORTS_QUEUE, settings)),
+                    checks: SqliteStorage::new(pool)
+                        .with_config(sqlite_config(CHECKS_QUEUE, settings)),
                 }
             }
             DbBackend::Postgres => {
@@ -114,6 +135,8 @@ impl JobQueue {
                         .with_config(postgres_config(REPORTS_QUEUE, settings)),
                     exports: PostgresStorage::new(pool)
                         .with_config(postgres_config(EXPORTS_QUEUE, settings)),
+                    checks: PostgresStorage::new(pool)
+                        .with_config(postgres_config(CHECKS_QUEUE, settings)),
                 }
             }
             other => return Err(JobError::Unsupported(format!("{other:?}"))),
@@ -128,7 +151,10 @@ impl JobQueue {
         run_at: DateTime<Utc>,
     ) -> Result<(), JobError> {
         let key = job.idempotency_key();
-        let when = run_at.timestamp().max(0) as u64;
+        // Whole seconds, rounded up: the queue must never start a slot before its time.
+        let system = crate::domain::clock::to_system(run_at);
+        let when = system.timestamp() + i64::from(system.timestamp_subsec_nanos() > 0);
+        let when = when.max(0) as u64;
         let task = TaskBuilder::new(job)
             .run_at_timestamp(when)
             .idempotency_key(&key)
@@ -137,6 +163,21 @@ impl JobQueue {
         match self {
             JobQueue::Sqlite { reports, .. } => push(reports, task).await,
             JobQueue::Postgres { reports, .. } => push(reports, task).await,
+        }
+    }
+
+    /// Queues an alert check to run at once; a check of the same window already queued (or
+    /// done) is left as it is.
+    pub async fn enqueue_check(&self, job: CheckAlert) -> Result<(), JobError> {
+        let key = job.idempotency_key();
+        // One attempt: a failed check is the next window's to repeat.
+        let task = TaskBuilder::new(job)
+            .idempotency_key(&key)
+            .max_attempts(1)
+            .build();
+        match self {
+            JobQueue::Sqlite { checks, .. } => push(checks, task).await,
+            JobQueue::Postgres { checks, .. } => push(checks, task).await,
         }
     }
 
@@ -160,10 +201,17 @@ pub const REPORTS_QUEUE: &str = "avito_reports::jobs::queue::DeliverReport";
 /// The apalis queue of chat exports (see [`REPORTS_QUEUE`] on the value).
 pub const EXPORTS_QUEUE: &str = "avito_reports::jobs::queue::ExportChats";
 
+/// The apalis queue of alert checks.
+pub const CHECKS_QUEUE: &str = "avito_reports::queue::CheckAlert";
+
 /// The queues by name, as the `queue` label of the queue-depth metric shows them, with the
 /// queue name apalis stores as the job type.
-fn queues() -> [(&'static str, &'static str); 2] {
-    [("reports", REPORTS_QUEUE), ("exports", EXPORTS_QUEUE)]
+fn queues() -> [(&'static str, &'static str); 3] {
+    [
+        ("reports", REPORTS_QUEUE),
+        ("exports", EXPORTS_QUEUE),
+        ("checks", CHECKS_QUEUE),
+    ]
 }
 
 /// Jobs due and waiting for a worker in each queue (not those planned for later), in one
@@ -210,7 +258,7 @@ pub async fn prune_finished(
 ) -> Result<u64, JobError> {
     let Some(cutoff) = chrono::Duration::from_std(kept)
         .ok()
-        .and_then(|kept| Utc::now().checked_sub_signed(kept))
+        .and_then(|kept| clock::now().checked_sub_signed(kept))
     else {
         return Ok(0); // kept longer than time goes back: nothing is old enough
     };

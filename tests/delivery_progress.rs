@@ -47,7 +47,8 @@ async fn crashed_run(
 fn bot_texts(emu: &TelegramEmulator, chat: i64) -> Vec<String> {
     emu.chat_messages(chat)
         .into_iter()
-        .filter(|m| m.from_bot)
+        // The report's text, which the guarantee is about; its charts come before it.
+        .filter(|m| m.from_bot && m.photo.is_none())
         .map(|m| m.text.unwrap_or_default())
         .collect()
 }
@@ -199,4 +200,137 @@ async fn a_failing_slot_is_told_within_its_budget_on_sqlite() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_slot_is_told_within_its_budget_on_postgres() {
     a_failing_slot_is_told_within_its_budget(Engine::Postgres).await;
+}
+
+/// Where a delivery is when its process is killed.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Building the report (Avito slow): nothing sent yet.
+    BeforeSend,
+    /// The report's request is with Telegram, not stored yet.
+    DuringSend,
+    /// Telegram stored the report; the process never heard.
+    AfterAccept,
+    /// The delivery is recorded sent; the queue may not know yet.
+    AfterRecord,
+}
+
+/// One kill -9 at `step` of a due slot's delivery, then a new process: what the owner sees.
+async fn killed_at(
+    step: Step,
+    user_id: i64,
+    n: u32,
+    emu: &TelegramEmulator,
+    avito: &sandbox::avito::AvitoEmulator,
+    test_db: &common::TestDatabase,
+    conn: &sea_orm::DatabaseConnection,
+) -> Vec<String> {
+    let user = emu.user(user_id, &format!("{step:?}"), Some("en"));
+    user.send_text("/start");
+    let slot = Utc::now() - Duration::minutes(1);
+    let (_, task) = seed(conn, user.id(), n, user.id(), slot).await;
+    let hang = std::time::Duration::from_secs(300);
+    match step {
+        Step::BeforeSend => avito.set_latency(std::time::Duration::from_secs(3)),
+        Step::DuringSend => emu.inject("sendMessage", [sandbox::telegram::Fault::Hang(hang)]),
+        Step::AfterAccept => emu.inject(
+            "sendMessage",
+            [sandbox::telegram::Fault::StoredThenHang(hang)],
+        ),
+        Step::AfterRecord => {}
+    }
+    let env = [("SECRET_KEY", TEST_SECRET_KEY)];
+    let first = Worker::start_as("worker", emu, Some(avito), test_db, &env).await;
+    let run = || async {
+        report_run::Entity::find()
+            .filter(report_run::Column::TaskId.eq(task.id))
+            .one(conn)
+            .await
+            .expect("query")
+    };
+    let reached = match step {
+        Step::BeforeSend => "the delivery started",
+        Step::DuringSend => "the report is with Telegram",
+        Step::AfterAccept => "Telegram stored the report",
+        Step::AfterRecord => "the delivery is recorded",
+    };
+    common::eventually(reached, common::BOT_WAIT, || async {
+        match step {
+            Step::BeforeSend => run().await.filter(|r| r.status == RunStatus::Pending),
+            Step::DuringSend => (emu.pending_faults("sendMessage") == 0)
+                .then_some(())
+                .and(run().await),
+            Step::AfterAccept => (!bot_texts(emu, user.id()).is_empty())
+                .then_some(())
+                .and(run().await),
+            Step::AfterRecord => run().await.filter(|r| r.status == RunStatus::Sent),
+        }
+    })
+    .await;
+    first.kill().await;
+    avito.set_latency(std::time::Duration::ZERO);
+
+    let second = Worker::start_as("worker", emu, Some(avito), test_db, &env).await;
+    common::eventually("the slot is recorded sent", common::BOT_WAIT, || async {
+        run().await.filter(|r| r.status == RunStatus::Sent)
+    })
+    .await;
+    common::watch_for_duplicates().await;
+    let _ = second.terminate().await;
+    bot_texts(emu, user.id())
+        .into_iter()
+        .filter(|t| t.contains("Report for") || t.starts_with("🔁"))
+        .collect()
+}
+
+/// kill -9 at each step of a delivery, a real process each time, then a new one: nothing is
+/// lost, nothing repeats unmarked, and only a report whose fate was unknown comes again, marked.
+async fn a_delivery_killed_at_each_step_ends_once(engine: Engine) {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
+        return;
+    };
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let avito = common::start_avito().await;
+    // What the owner sees, in order: R for a report, M for the 🔁 line before a copy.
+    let shape = |seen: &[String]| -> String {
+        seen.iter()
+            .map(|t| if t.starts_with("🔁") { 'M' } else { 'R' })
+            .collect()
+    };
+
+    let seen = killed_at(Step::BeforeSend, 6201, 1, &emu, &avito, &test_db, &conn).await;
+    assert_eq!(shape(&seen), "R", "before sending: one report: {seen:#?}");
+
+    let seen = killed_at(Step::DuringSend, 6202, 2, &emu, &avito, &test_db, &conn).await;
+    assert_eq!(
+        shape(&seen),
+        "MR",
+        "in flight: the report, marked: {seen:#?}"
+    );
+
+    let seen = killed_at(Step::AfterAccept, 6203, 1, &emu, &avito, &test_db, &conn).await;
+    assert_eq!(
+        shape(&seen),
+        "RMR",
+        "stored: the report and a marked copy: {seen:#?}"
+    );
+    assert_eq!(seen[0], seen[2], "the copy is the same report");
+
+    let seen = killed_at(Step::AfterRecord, 6204, 2, &emu, &avito, &test_db, &conn).await;
+    assert_eq!(shape(&seen), "R", "recorded: never again: {seen:#?}");
+
+    avito.shutdown().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_killed_at_each_step_ends_once_on_sqlite() {
+    a_delivery_killed_at_each_step_ends_once(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_killed_at_each_step_ends_once_on_postgres() {
+    a_delivery_killed_at_each_step_ends_once(Engine::Postgres).await;
 }

@@ -155,7 +155,7 @@ fn workbook_in(dir: &Path) -> Option<PathBuf> {
 }
 
 #[test]
-fn demo_plays_the_whole_journey_and_leaves_report_workbook_and_metrics() {
+fn demo_plays_the_whole_journey_and_leaves_report_workbook_metrics_and_charts() {
     let run = demo();
     if !run.status.success() {
         run.fail("the demo failed");
@@ -262,6 +262,33 @@ fn demo_plays_the_whole_journey_and_leaves_report_workbook_and_metrics() {
         metrics.contains("avito_reports_avito_request_duration_seconds_count"),
         "{metrics}"
     );
+    assert_demo_charts(run);
+}
+
+/// The charts the demo leaves: named in the closing list, decoding (with the independent
+/// `png` crate) to 1280×720, not blank. Called from the journey's test: under nextest each
+/// test is a process of its own, and another demo run would only cost time.
+fn assert_demo_charts(run: &DemoRun) {
+    for name in ["daily.png", "spending.png"] {
+        if !run.stdout.contains(name) {
+            run.fail(&format!("the closing list does not name {name}"));
+        }
+        let path = run.out.join(name);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| run.fail(&format!("{name}: {e}")));
+        assert!(bytes.len() <= 250 * 1024, "{name}: {} bytes", bytes.len());
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap_or_else(|e| panic!("{name} decodes: {e}"));
+        let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+        let info = reader.next_frame(&mut pixels).expect("a frame");
+        assert_eq!((info.width, info.height), (1280, 720), "{name}");
+        let px = info.line_size / info.width as usize;
+        let differing = pixels[..info.buffer_size()]
+            .chunks(px)
+            .filter(|p| *p != &pixels[..px])
+            .count();
+        assert!(differing > 10_000, "{name} is nearly blank");
+    }
 }
 
 #[test]

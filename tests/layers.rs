@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "domain and config",
-        &["config", "domain", "i18n", "retry", "text_keys"],
+        &["config", "domain", "i18n", "net", "retry", "text_keys"],
     ),
     (
         "services",
@@ -25,7 +25,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "telemetry",
         ],
     ),
-    ("features", &["report", "schedule", "export", "jobs", "bot"]),
+    (
+        "features",
+        &["report", "schedule", "export", "jobs", "bot", "alerts"],
+    ),
     ("entry points", &["app", "cli", "demo"]),
 ];
 

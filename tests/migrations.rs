@@ -13,7 +13,7 @@ use sea_orm::{
     PaginatorTrait,
 };
 
-const OUR_TABLES: [&str; 7] = [
+const OUR_TABLES: [&str; 9] = [
     "users",
     "avito_profiles",
     "report_tasks",
@@ -21,6 +21,8 @@ const OUR_TABLES: [&str; 7] = [
     "dialogues",
     "exports",
     "admin_alerts",
+    "alert_rules",
+    "alert_episodes",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -67,7 +69,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 10);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 12);
     // The planner's once-a-second question is indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 

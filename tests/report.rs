@@ -8,7 +8,6 @@ use std::time::Duration;
 use avito_reports::avito::money::Kopecks;
 use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
 use avito_reports::i18n::Lang;
-use avito_reports::report::engine;
 use avito_reports::report::model::{
     CombinedReport, Failure, MetricLine, Missing, Note, Part, ProfileReport, Section, TopItem,
     Value,
@@ -16,6 +15,7 @@ use avito_reports::report::model::{
 use avito_reports::report::render::{self, Markup};
 use avito_reports::report::split::{TELEGRAM_LIMIT, split_message};
 use avito_reports::report::{Metric, MetricSet, Period, PeriodKind, ProfileSource, ReportOptions};
+use avito_reports::report::{charts, engine};
 use chrono::NaiveDate;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault};
 
@@ -383,6 +383,170 @@ async fn the_report_command_prints_text_html_and_json_against_the_emulator() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a date"));
 }
 
+/// Decodes a chart with the independent `png` crate: its size, and that it is not blank.
+fn assert_chart(path: &std::path::Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.len() <= 250 * 1024,
+        "{}: {} bytes",
+        path.display(),
+        bytes.len()
+    );
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut pixels).expect("a frame");
+    assert_eq!((info.width, info.height), (1280, 720), "{}", path.display());
+    let first = &pixels[..info.line_size / info.width as usize];
+    let differing = pixels[..info.buffer_size()]
+        .chunks(first.len())
+        .filter(|px| *px != first)
+        .count();
+    assert!(
+        differing > 10_000,
+        "{}: only {differing} pixels differ from the corner",
+        path.display()
+    );
+}
+
+#[tokio::test]
+async fn the_report_command_writes_its_charts_as_pngs() {
+    let s = setup_with_limits(vec![small(1), small(2)], false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let charts = dir.path().join("charts");
+    let run = |args: Vec<&str>, out: &std::path::Path| {
+        let mut cmd = common::worker_command(dir.path());
+        cmd.arg("report")
+            .args(args)
+            .arg("--charts")
+            .arg(out)
+            .env("AVITO_API_URL", s.emu.base_url())
+            .env("RUST_LOG", "error");
+        async move { cmd.output().await.expect("runs") }
+    };
+    // One profile, one day: the last 14 days with the day marked, and spending.
+    let one = charts.join("one");
+    let out = run(
+        vec!["--client-id", "client-1", "--client-secret", "secret-1"],
+        &one,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Просмотры"));
+    for name in ["daily.png", "spending.png"] {
+        assert_chart(&one.join(name));
+    }
+    // Several profiles: side by side.
+    let many = charts.join("many");
+    let out = run(
+        vec![
+            "--client-id",
+            "client-1",
+            "--client-secret",
+            "secret-1",
+            "--client-id",
+            "client-2",
+            "--client-secret",
+            "secret-2",
+            "--lang",
+            "en",
+            "--period",
+            "last-7-days",
+        ],
+        &many,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_chart(&many.join("profiles.png"));
+}
+
+#[tokio::test]
+async fn the_charts_plot_the_accounts_numbers_day_by_day() {
+    let s = setup(vec![small(1)]).await;
+    let opts = options(&s.emu, PeriodKind::Last7Days);
+    let report = engine::profile_report(&s.client, &source(1, "secret-1"), &opts)
+        .await
+        .expect("report");
+    let data = s.emu.data();
+    let account = &data.accounts()[0];
+    let items: Vec<_> = account.items.iter().collect();
+    let on = |day: NaiveDate| account.sum(&items, day, day);
+
+    let daily = charts::daily_chart(&report, Lang::Ru).expect("a daily chart");
+    assert_eq!((daily.from, daily.to), (opts.period.from, opts.period.to));
+    let [views, contacts] = &daily.series[..] else {
+        panic!("views and contacts: {:?}", daily.series);
+    };
+    for (days, n) in [(&views.current, 7), (&views.previous, 7)] {
+        assert_eq!(days.len(), n);
+        for d in days.iter() {
+            assert_eq!(
+                d.value,
+                Some(on(d.date).views as i64),
+                "views on {}",
+                d.date
+            );
+        }
+    }
+    for d in contacts.current.iter().chain(&contacts.previous) {
+        assert_eq!(
+            d.value,
+            Some(on(d.date).contacts() as i64),
+            "contacts on {}",
+            d.date
+        );
+    }
+    let spending = charts::spending_chart(&report, Lang::Ru).expect("a spending chart");
+    for (i, date) in opts.period.from.iter_days().take(7).enumerate() {
+        let stacked: i64 = spending
+            .kinds
+            .iter()
+            .filter_map(|k| k.days[i].value)
+            .map(|k| k.0)
+            .sum();
+        assert_eq!(
+            stacked,
+            on(date).all_spending() as i64,
+            "spending on {date}"
+        );
+    }
+
+    // A one-day report charts its last 14 days from its single statistics request.
+    let before = s.emu.request_count("itemAnalytics");
+    let opts = options(&s.emu, PeriodKind::Yesterday);
+    let report = engine::profile_report(&s.client, &source(1, "secret-1"), &opts)
+        .await
+        .expect("report");
+    // At most one: here its 14 days are the week's request (week and week before), which the
+    // client's cache answers.
+    assert!(s.emu.request_count("itemAnalytics") <= before + 1);
+    let daily = charts::daily_chart(&report, Lang::Ru).expect("a daily chart");
+    assert_eq!(daily.marked_day, Some(opts.period.to));
+    assert_eq!(daily.series[0].current.len(), 14);
+    for d in &daily.series[0].current {
+        assert_eq!(
+            d.value,
+            Some(on(d.date).views as i64),
+            "views on {}",
+            d.date
+        );
+    }
+    assert!(
+        s.emu.validation_failures().is_empty(),
+        "{:?}",
+        s.emu.validation_failures()
+    );
+}
+
 // ---- rendering, from fixed data ----
 
 fn full_report() -> ProfileReport {
@@ -440,6 +604,7 @@ fn full_report() -> ProfileReport {
             },
         ],
         notes: vec![Note::TopItemsPartial { ranked: 990 }],
+        daily: None,
     }
 }
 

@@ -11,9 +11,9 @@ use avito_reports::db::entities::{avito_profile, report_run, report_task};
 use avito_reports::db::profiles;
 use avito_reports::db::tasks;
 use avito_reports::db::{self};
-use chrono::{DateTime, Duration, DurationRound, Timelike, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use common::{
-    Engine, TEST_SECRET_KEY, TestDatabase, Worker, bot_message_after, press, say, seed,
+    Engine, Shift, TEST_SECRET_KEY, TestDatabase, Worker, bot_message_after, press, say, seed,
     test_secrets,
 };
 use sandbox::telegram::{SimUser, TelegramConfig, TelegramEmulator};
@@ -24,18 +24,14 @@ const MOSCOW: chrono_tz::Tz = chrono_tz::Europe::Moscow;
 /// The heading every English report starts with.
 const REPORT: &str = "Report for";
 
-/// The next whole minute at least 20 s away (time to set it before it passes), as HH:MM in
-/// Moscow and as an instant.
-fn next_minute() -> (String, DateTime<Utc>) {
-    let now = Utc::now();
-    let ahead = if now.second() < 40 { 1 } else { 2 };
-    let slot =
-        now.duration_trunc(Duration::minutes(1)).expect("truncates") + Duration::minutes(ahead);
-    (
-        slot.with_timezone(&MOSCOW).format("%H:%M").to_string(),
-        slot,
-    )
+/// A slot as the HH:MM a person types in the hub (Moscow, the default zone).
+fn hhmm(slot: DateTime<Utc>) -> String {
+    slot.with_timezone(&MOSCOW).format("%H:%M").to_string()
 }
+
+/// How far before its slot a test's clock starts: time to set the schedule in the hub (and
+/// restart a worker) before the slot passes.
+const LEAD: StdDuration = StdDuration::from_secs(20);
 
 /// Bot messages in `chat` containing `needle`.
 fn bot_messages(emu: &TelegramEmulator, chat: i64, needle: &str) -> usize {
@@ -100,13 +96,15 @@ async fn schedule_in_hub(
 }
 
 async fn hub_schedule_arrives_on_time_once_across_a_restart(engine: Engine) {
-    let Some((test_db, emu, avito, worker)) = common::start_stack(engine, &[]).await else {
+    let (shift, slot) = Shift::minute_ahead(LEAD);
+    let Some((test_db, emu, avito, worker)) =
+        common::start_shifted_stack(engine, &shift, &[]).await
+    else {
         return;
     };
     let conn = db::connect(&test_db.url).await.expect("connect");
     let bob = emu.user(2001, "Bob", Some("en"));
-    let (time, slot) = next_minute();
-    let profile = schedule_in_hub(&emu, &worker, &conn, &bob, &time).await;
+    let profile = schedule_in_hub(&emu, &worker, &conn, &bob, &hhmm(slot)).await;
     let task_id = tasks::of_profile(&conn, profile.id)
         .await
         .expect("query")
@@ -124,17 +122,18 @@ async fn hub_schedule_arrives_on_time_once_across_a_restart(engine: Engine) {
     // A restart before the slot: the job waits in the database.
     let status = worker.terminate().await;
     assert!(status.success());
-    let worker = Worker::start(&emu, Some(&avito), &test_db, &[]).await;
+    let (var, offset) = shift.var();
+    let worker = Worker::start(&emu, Some(&avito), &test_db, &[(var, &offset)]).await;
 
-    let wait = (slot - Utc::now()).to_std().unwrap_or_default() + StdDuration::from_secs(40);
+    let wait = (slot - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(40);
     let report = common::bot_message_within(&emu, &worker, bob.id(), 0, REPORT, wait).await;
     assert!(
-        Utc::now() >= slot,
+        shift.now() >= slot,
         "the report came before its slot: {report:?}"
     );
     assert!(report.text_or_caption().contains("Bob's shop"));
     // Give a duplicate every chance to show up.
-    tokio::time::sleep(StdDuration::from_secs(3)).await;
+    common::watch_for_duplicates().await;
     assert_eq!(
         bot_messages(&emu, bob.id(), REPORT),
         1,
@@ -167,13 +166,15 @@ async fn hub_schedule_arrives_on_time_once_across_a_restart_on_postgres() {
 }
 
 async fn changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing(engine: Engine) {
-    let Some((test_db, emu, avito, worker)) = common::start_stack(engine, &[]).await else {
+    let (shift, first_slot) = Shift::minute_ahead(LEAD);
+    let Some((test_db, emu, avito, worker)) =
+        common::start_shifted_stack(engine, &shift, &[]).await
+    else {
         return;
     };
     let conn = db::connect(&test_db.url).await.expect("connect");
     let ann = emu.user(2002, "Ann", Some("en"));
-    let (first, first_slot) = next_minute();
-    let profile = schedule_in_hub(&emu, &worker, &conn, &ann, &first).await;
+    let profile = schedule_in_hub(&emu, &worker, &conn, &ann, &hhmm(first_slot)).await;
     let task_id = tasks::of_profile(&conn, profile.id)
         .await
         .expect("query")
@@ -189,10 +190,7 @@ async fn changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing(eng
 
     // Moved a minute later before the first slot: the first job becomes stale.
     let second_slot = first_slot + Duration::minutes(1);
-    let second = second_slot
-        .with_timezone(&MOSCOW)
-        .format("%H:%M")
-        .to_string();
+    let second = hhmm(second_slot);
     let hub = say(&emu, &worker, &ann, "/profiles", "Your Avito profiles")
         .await
         .message_id;
@@ -220,24 +218,31 @@ async fn changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing(eng
     )
     .await;
 
-    let wait = (second_slot - Utc::now()).to_std().unwrap_or_default() + StdDuration::from_secs(40);
+    // The old job runs at the first slot and does nothing.
+    let wait = (first_slot - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(30);
+    common::eventually("the old job has run", wait, || async {
+        worker.log().contains("outcome=Stale").then_some(())
+    })
+    .await;
+    assert_eq!(
+        bot_messages(&emu, ann.id(), REPORT),
+        0,
+        "nothing at the old time"
+    );
+    let wait =
+        (second_slot - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(40);
     common::bot_message_within(&emu, &worker, ann.id(), 0, REPORT, wait).await;
     assert!(
-        Utc::now() >= second_slot,
+        shift.now() >= second_slot,
         "sent at the new time, not the old"
     );
-    tokio::time::sleep(StdDuration::from_secs(3)).await;
+    common::watch_for_duplicates().await;
     assert_eq!(bot_messages(&emu, ann.id(), REPORT), 1);
     let runs = scheduled_runs(&conn, task_id).await;
     assert_eq!(
         runs.iter().map(|r| r.slot).collect::<Vec<_>>(),
         vec![Some(second_slot)],
         "the stale job for the old time recorded nothing"
-    );
-    assert!(
-        worker.log().contains("outcome=Stale"),
-        "the old job ran and did nothing: {}",
-        worker.log()
     );
     common::stop_stack(worker, avito, emu).await;
 }
@@ -250,6 +255,176 @@ async fn changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing_on_
 #[tokio::test(flavor = "multi_thread")]
 async fn changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing_on_postgres() {
     changed_schedule_fires_at_the_new_time_and_the_old_job_does_nothing(Engine::Postgres).await;
+}
+
+/// A calendar case lived through in the hub on a shifted clock: the profile's zone and
+/// frequency pressed, the time chosen, then the slot comes once at `slot` and the next one
+/// planned is `next`.
+/// One step of setting a schedule in the hub: a button pressed (`{id}` is the profile), or
+/// text typed and the bot's expected answer.
+enum Act {
+    Press(&'static str),
+    Say(&'static str, &'static str),
+}
+
+async fn calendar_case(
+    engine: Engine,
+    settings: &[Act],
+    time: &str,
+    slot: DateTime<Utc>,
+    next: DateTime<Utc>,
+) {
+    let shift = Shift::to(slot - Duration::from_std(LEAD).expect("lead"));
+    let Some((test_db, emu, avito, worker)) =
+        common::start_shifted_stack(engine, &shift, &[]).await
+    else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    let kim = emu.user(2010, "Kim", Some("en"));
+    let id = common::add_profile(&emu, &worker, &test_db.url, &kim, "Kim's shop", 1).await;
+    say(&emu, &worker, &kim, "/profiles", "Your Avito profiles").await;
+    let mut acts = vec![
+        Act::Press("profile_view:{id}"),
+        Act::Press("profile_report:{id}"),
+        Act::Press("report_set_chat:{id}"),
+        Act::Press("report_chat_here:{id}"),
+    ];
+    acts.extend(settings.iter().map(|a| match a {
+        Act::Press(data) => Act::Press(data),
+        Act::Say(text, expect) => Act::Say(text, expect),
+    }));
+    acts.push(Act::Press("report_set_time:{id}"));
+    for act in acts {
+        match act {
+            Act::Press(data) => {
+                let data = data.replace("{id}", &id.to_string());
+                // The screen is the hub message, or the one sent after typed text.
+                let screen = common::last_bot_message(&emu, kim.id());
+                let answer = press(&worker, &kim, kim.id(), screen, &data).await;
+                assert!(!answer.show_alert, "{data}: {answer:?}");
+            }
+            Act::Say(text, expect) => {
+                say(&emu, &worker, &kim, text, expect).await;
+            }
+        }
+    }
+    say(&emu, &worker, &kim, time, &format!("Report time: {time}")).await;
+    let task_id = tasks::of_profile(&conn, id)
+        .await
+        .expect("query")
+        .expect("task")
+        .id;
+    common::eventually(
+        "the slot is planned",
+        StdDuration::from_secs(10),
+        || async { (task(&conn, task_id).await.next_run_at == Some(slot)).then_some(()) },
+    )
+    .await;
+    let wait = (slot - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(40);
+    common::bot_message_within(&emu, &worker, kim.id(), 0, REPORT, wait).await;
+    assert!(shift.now() >= slot, "the report came before its slot");
+    common::eventually(
+        "the next slot is planned",
+        StdDuration::from_secs(10),
+        || async { (task(&conn, task_id).await.next_run_at == Some(next)).then_some(()) },
+    )
+    .await;
+    common::watch_for_duplicates().await;
+    assert_eq!(
+        bot_messages(&emu, kim.id(), REPORT),
+        1,
+        "exactly one report"
+    );
+    let runs = scheduled_runs(&conn, task_id).await;
+    assert_eq!(
+        runs.iter().map(|r| r.slot).collect::<Vec<_>>(),
+        vec![Some(slot)]
+    );
+    common::stop_stack(worker, avito, emu).await;
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("instant").to_utc()
+}
+
+/// Spring forward in Berlin (2027-03-28, 02:00 CET → 03:00 CEST): a daily 02:30 falls in the
+/// gap and comes at 03:30 CEST that day, then at 02:30 CEST again.
+async fn daily_in_berlin_across_spring_forward(engine: Engine) {
+    calendar_case(
+        engine,
+        &[
+            Act::Press("report_timezone:{id}"),
+            Act::Say("Europe/Berlin", "Time zone: Europe/Berlin"),
+        ],
+        "02:30",
+        utc("2027-03-28T01:30:00Z"),
+        utc("2027-03-29T00:30:00Z"),
+    )
+    .await;
+}
+
+/// Fall back in Berlin (2026-10-25, 03:00 CEST → 02:00 CET): 02:30 happens twice that night;
+/// the report comes at the first, once, and the next is 02:30 CET the day after.
+async fn daily_in_berlin_across_fall_back(engine: Engine) {
+    calendar_case(
+        engine,
+        &[
+            Act::Press("report_timezone:{id}"),
+            Act::Say("Europe/Berlin", "Time zone: Europe/Berlin"),
+        ],
+        "02:30",
+        utc("2026-10-25T00:30:00Z"),
+        utc("2026-10-26T01:30:00Z"),
+    )
+    .await;
+}
+
+/// Monthly on day 31 in a 30-day month comes on its last day, then on the 31st of the next.
+async fn monthly_on_day_31_comes_on_the_last_day_of_april(engine: Engine) {
+    calendar_case(
+        engine,
+        &[
+            Act::Press("report_frequency:{id}"),
+            Act::Press("freq_set:{id}:monthly"),
+            Act::Say("31", "Frequency: monthly on day 31"),
+            Act::Press("profile_report:{id}"),
+        ],
+        "09:00",
+        utc("2027-04-30T06:00:00Z"),
+        utc("2027-05-31T06:00:00Z"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn daily_in_berlin_across_spring_forward_on_sqlite() {
+    daily_in_berlin_across_spring_forward(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn daily_in_berlin_across_spring_forward_on_postgres() {
+    daily_in_berlin_across_spring_forward(Engine::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn daily_in_berlin_across_fall_back_on_sqlite() {
+    daily_in_berlin_across_fall_back(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn daily_in_berlin_across_fall_back_on_postgres() {
+    daily_in_berlin_across_fall_back(Engine::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monthly_on_day_31_comes_on_the_last_day_of_april_on_sqlite() {
+    monthly_on_day_31_comes_on_the_last_day_of_april(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monthly_on_day_31_comes_on_the_last_day_of_april_on_postgres() {
+    monthly_on_day_31_comes_on_the_last_day_of_april(Engine::Postgres).await;
 }
 
 async fn missed_slots_inside_the_grace_window_come_once_older_ones_are_skipped(engine: Engine) {
@@ -300,7 +475,7 @@ async fn missed_slots_inside_the_grace_window_come_once_older_ones_are_skipped(e
         },
     )
     .await;
-    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    common::watch_for_duplicates().await;
     assert_eq!(
         bot_messages(&emu, recent.id(), REPORT),
         1,
@@ -383,7 +558,7 @@ async fn blocked_destination_deactivates_the_task_and_tells_the_owner(engine: En
     let runs = scheduled_runs(&conn, seeded.id).await;
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status.slug(), "failed");
-    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    common::watch_for_duplicates().await;
     assert_eq!(
         bot_messages(&emu, owner.id(), "can no longer post"),
         1,
@@ -402,70 +577,6 @@ async fn blocked_destination_deactivates_the_task_and_tells_the_owner_on_sqlite(
 #[tokio::test(flavor = "multi_thread")]
 async fn blocked_destination_deactivates_the_task_and_tells_the_owner_on_postgres() {
     blocked_destination_deactivates_the_task_and_tells_the_owner(Engine::Postgres).await;
-}
-
-async fn a_worker_killed_mid_delivery_delivers_once_after_restart(engine: Engine) {
-    let Some((test_db, conn)) = common::seeded_db(engine).await else {
-        return;
-    };
-    let emu = TelegramEmulator::start(telegram_config())
-        .await
-        .expect("tg");
-    let avito = common::start_avito().await;
-    let user = emu.user(3201, "Kim", Some("en"));
-    user.send_text("/start");
-    let (_, seeded) = seed(
-        &conn,
-        user.id(),
-        1,
-        user.id(),
-        Utc::now() - Duration::minutes(1),
-    )
-    .await;
-    // Avito answers slowly: the delivery is mid-way (building the report) when it dies.
-    avito.set_latency(StdDuration::from_secs(3));
-    let env = [("SECRET_KEY", TEST_SECRET_KEY)];
-    let first = Worker::start_as("worker", &emu, Some(&avito), &test_db, &env).await;
-    common::eventually(
-        "the delivery started",
-        StdDuration::from_secs(30),
-        || async {
-            let runs = scheduled_runs(&conn, seeded.id).await;
-            runs.first()
-                .filter(|r| r.status.slug() == "pending")
-                .map(|_| ())
-        },
-    )
-    .await;
-    first.kill().await;
-    avito.set_latency(StdDuration::ZERO);
-    assert_eq!(
-        bot_messages(&emu, user.id(), REPORT),
-        0,
-        "killed before sending"
-    );
-
-    let second = Worker::start_as("worker", &emu, Some(&avito), &test_db, &env).await;
-    bot_message_after(&emu, &second, user.id(), 0, REPORT).await;
-    tokio::time::sleep(StdDuration::from_secs(3)).await;
-    assert_eq!(bot_messages(&emu, user.id(), REPORT), 1, "delivered once");
-    let runs = scheduled_runs(&conn, seeded.id).await;
-    assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].status.slug(), "sent");
-    assert_eq!(runs[0].attempts, 2, "the second process took the slot over");
-    second.terminate().await;
-    avito.shutdown().await;
-    emu.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_worker_killed_mid_delivery_delivers_once_after_restart_on_sqlite() {
-    a_worker_killed_mid_delivery_delivers_once_after_restart(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_worker_killed_mid_delivery_delivers_once_after_restart_on_postgres() {
-    a_worker_killed_mid_delivery_delivers_once_after_restart(Engine::Postgres).await;
 }
 
 /// Two `worker` processes share one PostgreSQL and hundreds of due slots: every slot is
@@ -489,7 +600,7 @@ async fn two_workers_on_one_postgres_deliver_each_of_hundreds_of_slots_once() {
     })
     .await
     .expect("avito");
-    let (_, next) = next_minute();
+    let (shift, next) = Shift::minute_ahead(StdDuration::from_secs(10));
     let mut groups = Vec::new();
     for n in 1..=TASKS {
         let group = emu.group(-5_000_000 - i64::from(n), &format!("Team {n}"));
@@ -505,14 +616,16 @@ async fn two_workers_on_one_postgres_deliver_each_of_hundreds_of_slots_once() {
         .expect("unplan");
         groups.push(group.id());
     }
+    let (var, offset) = shift.var();
     let env = [
         ("SECRET_KEY", TEST_SECRET_KEY),
         ("TELEGRAM_MESSAGES_PER_SEC", "15"),
+        (var, offset.as_str()),
     ];
     let a = Worker::start_as("worker", &emu, Some(&avito), &test_db, &env).await;
     let b = Worker::start_as("worker", &emu, Some(&avito), &test_db, &env).await;
 
-    let wait = (next - Utc::now()).to_std().unwrap_or_default() + StdDuration::from_secs(90);
+    let wait = (next - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(90);
     common::eventually("every slot delivered", wait, || async {
         let delivered = groups
             .iter()
@@ -521,7 +634,7 @@ async fn two_workers_on_one_postgres_deliver_each_of_hundreds_of_slots_once() {
         (delivered == TASKS as usize).then_some(())
     })
     .await;
-    tokio::time::sleep(StdDuration::from_secs(3)).await;
+    common::watch_for_duplicates().await;
     for g in &groups {
         assert_eq!(bot_messages(&emu, *g, REPORT), 1, "group {g}: exactly once");
     }
@@ -635,7 +748,7 @@ async fn avito_outage_retries_then_fails_once_and_the_cli_reruns_it(engine: Engi
         "{:?}",
         runs[0].error
     );
-    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    common::watch_for_duplicates().await;
     assert_eq!(
         bot_messages(&emu, owner.id(), "could not be made"),
         1,

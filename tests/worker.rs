@@ -240,6 +240,70 @@ async fn an_unreachable_database_is_named_with_its_cause_at_once() {
     );
 }
 
+/// A port nobody listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// `run` with Telegram or Avito at a closed port: the last line names the step and the
+/// address with its cause, each retry is logged, and the exit is a failure.
+async fn start_up_names(what: &str, telegram: &str, avito: &str, port: u16) {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    let out = worker_command(test_db.dir.path())
+        .arg("run")
+        .env("BOT_TOKEN", "123456:TEST")
+        .env("TELEGRAM_API_URL", telegram)
+        .env("AVITO_API_URL", avito)
+        .env("DATABASE_URL", test_db.url.as_str())
+        .env("WORKER_STARTUP_RETRIES", "3")
+        .env("WORKER_RETRY_BACKOFF_BASE_SEC", "0.05")
+        .env("WORKER_RETRY_BACKOFF_MAX_SEC", "0.1")
+        .env("RUST_LOG", "warn")
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), out)
+        .await
+        .expect("gives up within its start-up budget")
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(what)
+            && last.contains(&format!("cannot connect to 127.0.0.1:{port}"))
+            && last.to_lowercase().contains("refused"),
+        "the step and the cause, in the last line: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("start-up step failed, retrying").count(),
+        2,
+        "each retry is logged: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_telegram_is_named_with_its_cause() {
+    let port = closed_port();
+    let telegram = format!("http://127.0.0.1:{port}");
+    start_up_names("Telegram getMe", &telegram, &telegram, port).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_avito_is_named_with_its_cause() {
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let port = closed_port();
+    start_up_names(
+        "Avito API",
+        &emu.base_url(),
+        &format!("http://127.0.0.1:{port}"),
+        port,
+    )
+    .await;
+    emu.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_start_up_retries_is_a_clean_exit() {
     let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");

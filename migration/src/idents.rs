@@ -29,6 +29,8 @@ pub enum AvitoProfiles {
     LastError,
     CreatedAt,
     UpdatedAt,
+    AlertQuietFrom,
+    AlertQuietTo,
 }
 
 #[derive(DeriveIden)]
@@ -47,6 +49,7 @@ pub enum ReportTasks {
     Period,
     Metrics,
     IsActive,
+    Charts,
     ScheduleVersion,
     NextRunAt,
     LastRunAt,
@@ -110,4 +113,34 @@ pub enum AdminAlerts {
     Suppressed,
     ReportedSuppressed,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum AlertRules {
+    Table,
+    Id,
+    ProfileId,
+    Rule,
+    Enabled,
+    Param,
+    RemindMinutes,
+    WorkFrom,
+    WorkTo,
+    SeenDay,
+    SeenCount,
+    WatchingSince,
+}
+
+#[derive(DeriveIden)]
+pub enum AlertEpisodes {
+    Table,
+    Id,
+    ProfileId,
+    Rule,
+    OpenedAt,
+    ClosedAt,
+    LastSentAt,
+    Reminders,
+    Detail,
+    Held,
 }

@@ -15,6 +15,8 @@ mod m20261123_000007_create_admin_alerts;
 mod m20261123_000008_index_tasks_to_plan;
 mod m20261203_000009_typed_settings;
 mod m20261203_000010_delivery_progress;
+mod m20261203_000011_alerts;
+mod m20261203_000012_report_charts;
 
 pub mod idents;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_index_tasks_to_plan::Migration),
             Box::new(m20261203_000009_typed_settings::Migration),
             Box::new(m20261203_000010_delivery_progress::Migration),
+            Box::new(m20261203_000011_alerts::Migration),
+            Box::new(m20261203_000012_report_charts::Migration),
         ]
     }
 }

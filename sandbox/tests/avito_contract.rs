@@ -948,15 +948,10 @@ async fn hostile_inputs_never_crash_the_server() {
             json!({"dateTimeFrom": "+262142-12-31T23:59:59Z", "dateTimeTo": "-262143-01-01T00:00:00Z"}),
         ),
     ];
+    // A hang here would end in the HTTP client's timeout, so no timing is asserted.
     for (path, body) in &bodies {
-        let t = Instant::now();
         let r = c.post(path, body).await;
         assert!(r.status < 500, "{path} {body}: {} {}", r.status, r.text);
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "{path} {body} took {:?}",
-            t.elapsed()
-        );
     }
     let garbage = c
         .http
@@ -968,5 +963,174 @@ async fn hostile_inputs_never_crash_the_server() {
         .await
         .expect("garbage");
     assert_eq!(garbage.status().as_u16(), 400);
+    c.emu.shutdown().await;
+}
+
+/// What the control API changes shows in the reads it touches, still conforming to the spec,
+/// and a change for an unknown account is refused with the reason.
+#[tokio::test]
+async fn live_changes_show_in_the_reads_they_touch() {
+    let c = Ctx::start(AvitoConfig {
+        enforce_rate_limits: false,
+        ..AvitoConfig::default()
+    })
+    .await;
+    let u = c.user;
+    let control = |path: &str, body: Value| {
+        let url = format!("{}/_control/{path}", c.base);
+        let http = c.http.clone();
+        async move {
+            let r = http.post(url).json(&body).send().await.expect("control");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.expect("control json"))
+        }
+    };
+
+    // Wallet and CPA balance.
+    assert_eq!(
+        control("wallet", json!({"user_id": u, "real": 450.5}))
+            .await
+            .0,
+        200
+    );
+    let r = c.get(&format!("/core/v1/accounts/{u}/balance/"), &[]).await;
+    c.ok("getUserBalance", &r);
+    assert_eq!(r.json()["real"], json!(450.5));
+    c.emu.set_cpa_balance(u, -20.5).expect("cpa");
+    let r = c
+        .http
+        .post(format!("{}/cpa/v3/balanceInfo", c.base))
+        .bearer_auth(&c.token)
+        .header("X-Source", "tests")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("cpa");
+    let r = Resp {
+        status: r.status().as_u16(),
+        headers: r.headers().clone(),
+        text: r.text().await.expect("body"),
+    };
+    c.ok("balanceInfoV3", &r);
+    assert_eq!(r.json()["balance"], json!(-2050));
+
+    // Spending in the operations history, at the time asked.
+    let at = chrono::Utc::now().timestamp() - 3600;
+    let (status, _) = control(
+        "spending",
+        json!({"user_id": u, "roubles": 1234.0, "at": at}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let moscow = sandbox::avito::data::moscow();
+    let fmt = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .expect("time")
+            .with_timezone(&moscow)
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    };
+    let r = c
+        .post(
+            "/core/v1/accounts/operations_history/",
+            &json!({"dateTimeFrom": fmt(at - 60), "dateTimeTo": fmt(at + 60)}),
+        )
+        .await;
+    c.ok("postOperationsHistory", &r);
+    let body = r.json();
+    let ops = body["result"]["operations"].as_array().expect("operations");
+    assert!(
+        ops.iter().any(|o| o["amountRub"] == json!(1234.0)),
+        "{ops:?}"
+    );
+
+    // An incoming message: its chat comes first, unread, with the message last.
+    let created = chrono::Utc::now().timestamp() - 600;
+    let (status, added) = control(
+        "chat_message",
+        json!({"user_id": u, "text": "Ещё продаёте?", "created": created}),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    let chat_id = added["chat_id"].as_str().expect("chat id").to_owned();
+    let r = c
+        .get(
+            &format!("/messenger/v2/accounts/{u}/chats"),
+            &q(&[("unread_only", "true")]),
+        )
+        .await;
+    c.ok("getChatsV2", &r);
+    let body = r.json();
+    let first = &body["chats"][0];
+    assert_eq!(first["id"], json!(chat_id));
+    assert_eq!(first["last_message"]["direction"], json!("in"));
+    assert_eq!(first["last_message"]["created"], json!(created));
+    assert_eq!(
+        first["last_message"]["content"]["text"],
+        json!("Ещё продаёте?")
+    );
+    let r = c
+        .get(
+            &format!("/messenger/v3/accounts/{u}/chats/{chat_id}/messages/"),
+            &[],
+        )
+        .await;
+    c.ok("getMessagesV3", &r);
+    let body = r.json();
+    let newest = body.get("messages").unwrap_or(&body)[0].clone();
+    assert_eq!(newest["content"]["text"], json!("Ещё продаёте?"));
+    // The seller answers: the chat is no longer unread.
+    c.emu
+        .add_message(
+            u,
+            sandbox::avito::NewMessage {
+                chat_id: Some(chat_id.clone()),
+                direction: sandbox::avito::Direction::Out,
+                text: "Да".into(),
+                created: created + 60,
+            },
+        )
+        .expect("answer");
+    let r = c
+        .get(&format!("/messenger/v2/accounts/{u}/chats/{chat_id}"), &[])
+        .await;
+    c.ok("getChatByIdV2", &r);
+    assert_eq!(r.json()["last_message"]["direction"], json!("out"));
+
+    // A missed call counts in the calls statistics of its day.
+    let today = c.date(0);
+    let body = json!({"dateFrom": today, "dateTo": today});
+    let path = format!("/core/v1/accounts/{u}/calls/stats/");
+    let missed = |r: &Resp| -> i64 {
+        r.json()["result"]["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|it| it["days"].as_array().cloned().unwrap_or_default())
+            .map(|d| d["calls"].as_i64().unwrap_or(0) - d["answered"].as_i64().unwrap_or(0))
+            .sum()
+    };
+    let before = c.post(&path, &body).await;
+    c.ok("postCallsStats", &before);
+    let (status, _) = control("missed_call", json!({"user_id": u, "date": today})).await;
+    assert_eq!(status, 200);
+    let after = c.post(&path, &body).await;
+    c.ok("postCallsStats", &after);
+    assert_eq!(missed(&after), missed(&before) + 1);
+
+    // Refused, with the reason, and nothing changed.
+    let (status, e) = control("wallet", json!({"user_id": 42, "real": 1.0})).await;
+    assert_eq!(status, 400);
+    assert!(e["error"].as_str().is_some_and(|m| m.contains("42")), "{e}");
+    let (status, e) = control("wallet", json!({"user_id": u})).await;
+    assert_eq!(status, 400);
+    assert!(
+        e["error"].as_str().is_some_and(|m| m.contains("real")),
+        "{e}"
+    );
+    let (status, _) = control("chat_message", json!({"user_id": u, "chat_id": "nope"})).await;
+    assert_eq!(status, 400);
+    let r = c.get(&format!("/core/v1/accounts/{u}/balance/"), &[]).await;
+    assert_eq!(r.json()["real"], json!(450.5));
     c.emu.shutdown().await;
 }

@@ -566,6 +566,92 @@ async fn document_over_50_megabytes_is_request_entity_too_large() {
     assert_eq!(api_error(err), ApiError::RequestEntityTooLarge);
 }
 
+// ---- photos and media groups ----
+
+/// The start of a PNG of `width`×`height`: all the emulator reads is the header.
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    bytes.extend(width.to_be_bytes());
+    bytes.extend(height.to_be_bytes());
+    bytes.extend([8, 6, 0, 0, 0]);
+    bytes.extend([0u8; 64]);
+    bytes
+}
+
+#[tokio::test]
+async fn photos_and_media_groups_arrive_as_pictures() {
+    use teloxide::types::{InputMedia, InputMediaPhoto};
+
+    let emu = emulator().await;
+    let bot = bot(&emu);
+    emu.user(5, "Eve", None).send_text("/start");
+    let photo = |name: &str| InputFile::memory(png_header(1280, 720)).file_name(name.to_owned());
+
+    let sent = bot
+        .send_photo(ChatId(5), photo("daily.png"))
+        .caption("<b>Просмотры</b>")
+        .parse_mode(ParseMode::Html)
+        .await
+        .expect("sendPhoto");
+    let sizes = sent.photo().expect("a photo");
+    assert_eq!((sizes[0].width, sizes[0].height), (1280, 720));
+    assert_eq!(sent.caption(), Some("Просмотры"));
+
+    let group = bot
+        .send_media_group(
+            ChatId(5),
+            vec![
+                InputMedia::Photo(InputMediaPhoto::new(photo("daily.png")).caption("one")),
+                InputMedia::Photo(InputMediaPhoto::new(photo("spending.png"))),
+            ],
+        )
+        .await
+        .expect("sendMediaGroup");
+    assert_eq!(group.len(), 2);
+    let ids: Vec<_> = group.iter().map(|m| m.media_group_id()).collect();
+    assert!(ids[0].is_some() && ids[0] == ids[1], "{ids:?}");
+    assert_eq!(group[0].caption(), Some("one"));
+
+    let seen = emu.chat_messages(5);
+    let photos: Vec<_> = seen.iter().filter(|m| m.photo.is_some()).collect();
+    assert_eq!(photos.len(), 3);
+    assert_eq!(photos[0].text_or_caption(), "Просмотры");
+    assert_eq!(photos[1].media_group_id, photos[2].media_group_id);
+    assert!(photos[1].media_group_id.is_some() && photos[0].media_group_id.is_none());
+    let picture = photos[2].photo.as_ref().expect("photo");
+    assert_eq!((picture.width, picture.height), (1280, 720));
+    assert_eq!(picture.bytes, png_header(1280, 720));
+
+    // One photo is no group; a file that is no picture is refused as Telegram refuses it.
+    let err = bot
+        .send_media_group(
+            ChatId(5),
+            vec![InputMedia::Photo(InputMediaPhoto::new(photo("a.png")))],
+        )
+        .await
+        .expect_err("one item");
+    assert!(matches!(err, RequestError::Api(_)), "{err:?}");
+    let err = bot
+        .send_photo(
+            ChatId(5),
+            InputFile::memory(b"not a picture".to_vec()).file_name("x.png"),
+        )
+        .await
+        .expect_err("not a picture");
+    assert!(err.to_string().contains("IMAGE_PROCESS_FAILED"), "{err}");
+    let err = bot
+        .send_photo(
+            ChatId(5),
+            InputFile::memory(png_header(9000, 2000)).file_name("x.png"),
+        )
+        .await
+        .expect_err("too big");
+    assert!(
+        err.to_string().contains("PHOTO_INVALID_DIMENSIONS"),
+        "{err}"
+    );
+}
+
 // ---- buttons, forwards, groups, commands ----
 
 #[tokio::test]

@@ -66,9 +66,10 @@ impl Operation {
     /// operations are reused for a few minutes, so a `/stats` and a scheduled report of the
     /// same profile and period in one minute make one call; others only coalesce concurrent
     /// identical requests.
-    pub fn reuse_for(self) -> Duration {
+    pub fn reuse_for(self, rate_window: Duration) -> Duration {
         match self.per_minute_limit() {
-            Some(1) => Duration::from_secs(5 * 60),
+            // Five windows: five minutes against the real Avito.
+            Some(1) => rate_window * 5,
             _ => Duration::ZERO,
         }
     }

@@ -50,7 +50,7 @@ mod tests {
         assert!(!count(-1.0) && !count(9.2e18) && !count(f64::NAN));
         assert!(roubles(150_000.5) && !roubles(92_233_720_368_547_758.0) && !roubles(-0.01));
         assert!(signed_roubles(-50.0) && !signed_roubles(-2e9));
-        let now = Utc::now();
+        let now = chrono::Utc::now();
         assert!(unix_time(1_700_000_000, now));
         assert!(!unix_time(0, now) && !unix_time(now.timestamp() + 30 * 86_400, now));
         assert!(!date(NaiveDate::MIN, now) && date(now.date_naive(), now));

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::credentials::Credentials;
 use super::error::{AvitoError, AvitoResult};
 use super::operation::Operation;
+use crate::domain::clock;
 use crate::retry::Backoff;
 
 /// Refresh this long before the token expires, so a request never carries a dying token.
@@ -33,7 +34,7 @@ pub struct AccessToken {
 impl AccessToken {
     fn fresh(&self) -> bool {
         let margin = chrono::Duration::from_std(REFRESH_MARGIN).unwrap_or_default();
-        Utc::now() + margin < self.expires_at
+        clock::now() + margin < self.expires_at
     }
 }
 
@@ -207,7 +208,7 @@ impl TokenManager {
         self.observer.request(op, Some(status), elapsed);
         let body = body.map_err(|e| unavailable(error_chain(&e)))?;
         match status {
-            200..=299 => read_token(&body, Utc::now()),
+            200..=299 => read_token(&body, clock::now()),
             400 | 401 | 403 => Err(AvitoError::InvalidCredentials),
             429 | 500..=599 => Err(unavailable(format!("HTTP {status}"))),
             _ => Err(AvitoError::Unexpected {
@@ -286,7 +287,7 @@ mod tests {
     use super::*;
 
     fn lifetime(body: &str) -> i64 {
-        let now = Utc::now();
+        let now = clock::now();
         let token = read_token(body.as_bytes(), now).expect("token");
         (token.expires_at - now).num_seconds()
     }
@@ -312,9 +313,9 @@ mod tests {
             "[]",
             "<html>",
         ] {
-            assert!(read_token(body.as_bytes(), Utc::now()).is_err(), "{body}");
+            assert!(read_token(body.as_bytes(), clock::now()).is_err(), "{body}");
         }
-        assert!(read_token(br#"{"access_token":12345}"#, Utc::now()).is_ok());
-        assert!(read_token(r#"{"access_token":"токен"}"#.as_bytes(), Utc::now()).is_ok());
+        assert!(read_token(br#"{"access_token":12345}"#, clock::now()).is_ok());
+        assert!(read_token(r#"{"access_token":"токен"}"#.as_bytes(), clock::now()).is_ok());
     }
 }

@@ -115,7 +115,7 @@ impl Transport {
         req: Request,
     ) -> AvitoResult<Arc<Value>> {
         let key = req.cache_key(creds.client_id());
-        let ttl = req.op.reuse_for();
+        let ttl = req.op.reuse_for(self.pacer.window());
         // The fetch owns its inputs: a future borrowing them would not be `Send` for spawned
         // callers (higher-ranked lifetime inference).
         let this = Arc::clone(self);

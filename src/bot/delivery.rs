@@ -1,7 +1,7 @@
 //! Sending reports built by the report engine to a chat, and recording each delivery in
 //! `report_runs` (the profile card shows the latest one).
 
-use crate::telegram::{TgBot, destination_lost, send_chunks_marked};
+use crate::telegram::{TgBot, destination_lost, send_chunks_marked, send_pictures};
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::ChatAction;
@@ -15,6 +15,7 @@ use crate::db::entities::{avito_profile, report_task};
 use crate::db::tasks::{self, NewRun, RunKind};
 use crate::i18n::Lang;
 use crate::metrics;
+use crate::report::service::chart_pictures;
 use crate::report::{Period, ProfileSource, ReportOptions, ReportService, html_escape};
 
 /// Why a report could not be delivered.
@@ -51,15 +52,39 @@ pub fn profile_source(
         .map_err(|e| DeliveryError::Secret(e.to_string()))
 }
 
-/// Builds a combined report (one profile or many) as HTML chunks.
+/// Builds a combined report (one profile or many) as HTML chunks, with its charts as
+/// pictures when `charts` (none otherwise, or when nothing can be drawn).
 pub async fn build_report(
     state: &AppState,
     sources: Vec<ProfileSource>,
     options: ReportOptions,
-) -> Vec<String> {
-    ReportService::new(state.avito.clone())
-        .combined_report_html(&sources, &options)
-        .await
+    charts: bool,
+) -> (Vec<String>, Vec<(String, Vec<u8>)>) {
+    let service = ReportService::new(state.avito.clone());
+    if !charts {
+        return (
+            service.combined_report_html(&sources, &options).await,
+            Vec::new(),
+        );
+    }
+    let (chunks, charts) = service
+        .combined_report_html_with_charts(&sources, &options)
+        .await;
+    (chunks, chart_pictures(charts).await)
+}
+
+/// Sends a report: its pictures as one message group, then its text. Pictures that cannot be
+/// sent are logged and the text goes all the same.
+pub async fn send_report(
+    bot: &TgBot,
+    chat: ChatId,
+    lang: Lang,
+    (chunks, pictures): (Vec<String>, Vec<(String, Vec<u8>)>),
+) -> Result<(), RequestError> {
+    if let Err(e) = send_pictures(bot, chat, &pictures).await {
+        tracing::warn!(chat_id = chat.0, error = %e, "the report's charts were not sent; its text goes alone");
+    }
+    send_chunks_marked(bot, chat, chunks, &t(lang, T::MayRepeat)).await
 }
 
 /// A profile's on-demand report: to its destination chat, or `here` when it has none. When
@@ -159,8 +184,8 @@ pub async fn profile_report(
         };
         // A report can take a while (Avito's 1/min endpoints): show that the bot is working.
         let _ = bot.send_chat_action(dest, ChatAction::Typing).await;
-        let chunks = build_report(state, vec![source], options).await;
-        send_chunks_marked(bot, dest, chunks, &t(lang, T::MayRepeat)).await?;
+        let report = build_report(state, vec![source], options, task.charts).await;
+        send_report(bot, dest, lang, report).await?;
         Ok::<(), DeliveryError>(())
     }
     .await;

@@ -5,7 +5,6 @@
 use crate::bot::TgBot;
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use teloxide::prelude::*;
 use teloxide::types::ChatAction;
 
@@ -17,9 +16,9 @@ use super::ui;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::profiles;
 use crate::db::tasks::{self, NewRun, RunKind};
+use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, Period, ReportOptions};
-use crate::telegram::send_chunks_marked;
 
 pub async fn handle(
     bot: &TgBot,
@@ -79,8 +78,10 @@ pub async fn handle(
     )
     .await?;
     let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
-    let chunks = delivery::build_report(state, sources, options).await;
-    let sent = send_chunks_marked(bot, chat, chunks, &t(lang, T::MayRepeat))
+    // Charts when any profile in the report has them on.
+    let charts = bound.iter().any(|(_, task)| task.charts);
+    let report = delivery::build_report(state, sources, options, charts).await;
+    let sent = delivery::send_report(bot, chat, lang, report)
         .await
         .map_err(anyhow::Error::from);
     match &sent {
@@ -131,7 +132,7 @@ fn options(
         metrics.into_iter().collect()
     };
     ReportOptions {
-        period: Period::resolve(kind, tz, Utc::now()),
+        period: Period::resolve(kind, tz, clock::now()),
         metrics,
         tz,
         lang,

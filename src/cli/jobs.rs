@@ -2,13 +2,13 @@
 //! one that failed.
 
 use anyhow::{Context as _, bail};
-use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::app::open_database;
 use crate::config::Settings;
 use crate::db::slots::{self, status};
 use crate::db::tasks;
+use crate::domain::clock;
 use crate::jobs::{DeliverReport, JobQueue};
 
 #[derive(Debug, Subcommand)]
@@ -115,7 +115,7 @@ async fn rerun(
         rerun: true,
         ..DeliverReport::planned(&task, slot)
     };
-    queue.schedule_delivery(job, Utc::now()).await?;
+    queue.schedule_delivery(job, clock::now()).await?;
     println!("run {run_id} queued again; a running worker delivers it shortly");
     Ok(())
 }

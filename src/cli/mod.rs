@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{LogFormat, Settings};
+use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::{app, demo, telemetry};
 
@@ -110,6 +111,14 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
+    if !settings.clock_offset.is_zero() {
+        crate::domain::clock::set_offset(settings.clock_offset);
+        tracing::warn!(
+            offset_sec = settings.clock_offset.num_milliseconds() as f64 / 1000.0,
+            now = %clock::now(),
+            "the clock is shifted (CLOCK_OFFSET_SEC): times are not the real ones"
+        );
+    }
     finish(block_on(async move {
         match command {
             Command::Run => app::run(settings, app::shutdown_signal()).await,

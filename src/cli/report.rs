@@ -1,13 +1,17 @@
 //! `avito-reports report`: one report (or a combined one) printed without Telegram, e.g. from
 //! cron.
 
+use anyhow::Context;
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::LangArg;
 use crate::avito::{AvitoClient, ClientConfig, Credentials};
 use crate::config::Settings;
+use crate::domain::clock;
+use crate::report::charts;
 use crate::report::engine;
+use crate::report::model::{CombinedReport, ProfileReport};
 use crate::report::period::today_in;
 use crate::report::render::{self, Markup};
 use crate::report::{MetricSet, Period, PeriodKind, ProfileSource, ReportOptions};
@@ -63,6 +67,10 @@ pub struct ReportArgs {
     pub lang: LangArg,
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
+    /// Also write the report's charts as PNG files into this folder (created if missing):
+    /// daily.png and spending.png for one profile, profiles.png for several.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<std::path::PathBuf>,
 }
 
 /// A bad argument, said in one line.
@@ -77,7 +85,7 @@ fn options(args: &ReportArgs, deadline: std::time::Duration) -> Result<ReportOpt
             args.tz
         ))
     })?;
-    let now = chrono::Utc::now();
+    let now = clock::now();
     let period = match (&args.from, &args.to, args.period) {
         (Some(from), Some(to), _) => Period::parse_range(from, to, today_in(tz, now))
             .map_err(|e| ArgError(format!("--from/--to: {e}")))?,
@@ -156,20 +164,41 @@ async fn name_after_accounts(client: &AvitoClient, sources: &mut [ProfileSource]
     }
 }
 
+/// The report as made, before it is written out.
+enum Made {
+    Profile(ProfileReport),
+    Combined(CombinedReport),
+    /// The single profile could not be reported: JSON shows the failure section, text
+    /// formats fail the command with the error.
+    Failed {
+        report: CombinedReport,
+        error: String,
+    },
+}
+
 pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
     let options = options(&args, settings.report_deadline)?;
     let mut sources = sources(&args)?;
     let client = AvitoClient::new(ClientConfig::from(settings))?;
     name_after_accounts(&client, &mut sources).await;
+    let made = if let [source] = sources.as_slice() {
+        match engine::profile_report(&client, source, &options).await {
+            Ok(report) => Made::Profile(report),
+            Err(e) => Made::Failed {
+                report: engine::failed(source, &e, &options),
+                error: format!("{}: {e}", source.name),
+            },
+        }
+    } else {
+        Made::Combined(engine::combined_report(&client, &sources, &options).await)
+    };
     let output = match args.format {
         OutputFormat::Json => {
-            let value = if let [source] = sources.as_slice() {
-                match engine::profile_report(&client, source, &options).await {
-                    Ok(report) => serde_json::to_value(report)?,
-                    Err(e) => serde_json::to_value(engine::failed(source, &e, &options))?,
+            let value = match &made {
+                Made::Profile(report) => serde_json::to_value(report)?,
+                Made::Combined(report) | Made::Failed { report, .. } => {
+                    serde_json::to_value(report)?
                 }
-            } else {
-                serde_json::to_value(engine::combined_report(&client, &sources, &options).await)?
             };
             serde_json::to_string_pretty(&value)?
         }
@@ -179,19 +208,40 @@ pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
             } else {
                 Markup::Text
             };
-            if let [source] = sources.as_slice() {
-                match engine::profile_report(&client, source, &options).await {
-                    Ok(report) => render::profile(&report, options.lang, markup),
-                    Err(e) => {
-                        return Err(anyhow::anyhow!("{}: {e}", source.name));
-                    }
-                }
-            } else {
-                let report = engine::combined_report(&client, &sources, &options).await;
-                render::combined(&report, options.lang, markup)
+            match &made {
+                Made::Profile(report) => render::profile(report, options.lang, markup),
+                Made::Combined(report) => render::combined(report, options.lang, markup),
+                Made::Failed { error, .. } => return Err(anyhow::anyhow!("{error}")),
             }
         }
     };
     println!("{output}");
+    if let Some(dir) = &args.charts {
+        write_charts(dir, &made, options.lang)?;
+    }
+    Ok(())
+}
+
+/// Writes the report's charts into `dir`, naming each on stderr (stdout is the report). A
+/// chart with nothing to draw is left out; a report with no chart at all says so.
+fn write_charts(dir: &std::path::Path, made: &Made, lang: crate::i18n::Lang) -> anyhow::Result<()> {
+    let named = match made {
+        Made::Profile(report) => charts::profile_charts(report, lang),
+        Made::Combined(report) => charts::combined_charts(report, lang),
+        Made::Failed { .. } => Vec::new(),
+    };
+    let rendered = charts::render_all(&named);
+    if rendered.is_empty() {
+        eprintln!("no charts: nothing in this report to draw");
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the charts folder {}", dir.display()))?;
+    for chart in rendered {
+        let path = dir.join(&chart.file_name);
+        std::fs::write(&path, &chart.png.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("{} ({} bytes)", path.display(), chart.png.bytes.len());
+    }
     Ok(())
 }

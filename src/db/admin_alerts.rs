@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use crate::domain::clock;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
 
 /// Claims `key` for sending at `now` (unix seconds) unless it was sent within `window`;
@@ -32,7 +32,7 @@ pub async fn claim(
         .query_one_raw(statement(
             db,
             sql,
-            [key.into(), now.into(), Utc::now().into(), cutoff.into()],
+            [key.into(), now.into(), clock::now().into(), cutoff.into()],
         ))
         .await?;
     row.map(|r| r.try_get::<i32>("", "reported_suppressed"))

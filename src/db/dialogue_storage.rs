@@ -6,7 +6,6 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde::Serialize;
@@ -15,6 +14,7 @@ use teloxide::dispatching::dialogue::Storage;
 use teloxide::types::ChatId;
 
 use super::entities::dialogue;
+use crate::domain::clock;
 
 /// What teloxide's `Storage` methods return (`futures::future::BoxFuture`, spelled out so the
 /// crate needs no direct `futures` dependency).
@@ -70,7 +70,7 @@ where
             let row = dialogue::ActiveModel {
                 chat_id: Set(chat_id.0),
                 state: Set(json),
-                updated_at: Set(Utc::now()),
+                updated_at: Set(clock::now()),
             };
             dialogue::Entity::insert(row)
                 .on_conflict(

@@ -3,7 +3,6 @@
 //! Statuses: `queued` → `running` → `done` | `failed`. A profile has at most one export that
 //! is queued or running.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -14,6 +13,7 @@ use crate::db::DbError;
 use crate::db::entities::{avito_profile, export};
 
 use crate::domain::ExportStatus;
+use crate::domain::clock;
 
 pub const QUEUED: ExportStatus = ExportStatus::Queued;
 pub const RUNNING: ExportStatus = ExportStatus::Running;
@@ -73,7 +73,7 @@ pub async fn request(
         error: Set(None),
         started_at: Set(None),
         finished_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock::now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -115,7 +115,7 @@ pub async fn start(db: &DatabaseConnection, id: i64) -> Result<Option<export::Mo
     active.chats_total = Set(None);
     active.messages_done = Set(0);
     active.error = Set(None);
-    active.started_at = Set(Some(Utc::now()));
+    active.started_at = Set(Some(clock::now()));
     active.finished_at = Set(None);
     Ok(Some(active.update(db).await?))
 }
@@ -163,7 +163,7 @@ pub async fn finish(
             Expr::value(if error.is_some() { FAILED } else { DONE }),
         )
         .col_expr(export::Column::Error, Expr::value(error))
-        .col_expr(export::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(export::Column::FinishedAt, Expr::value(clock::now()))
         .filter(export::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -176,7 +176,7 @@ pub async fn abandon(db: &DatabaseConnection, id: i64, error: &str) -> Result<()
     export::Entity::update_many()
         .col_expr(export::Column::Status, Expr::value(FAILED))
         .col_expr(export::Column::Error, Expr::value(error))
-        .col_expr(export::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(export::Column::FinishedAt, Expr::value(clock::now()))
         .filter(export::Column::Id.eq(id))
         .filter(export::Column::Status.eq(QUEUED))
         .exec(db)

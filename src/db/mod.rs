@@ -5,6 +5,7 @@
 //! process holds one pool, not two.
 
 pub mod admin_alerts;
+pub mod alerts;
 pub mod dialogue_storage;
 pub mod entities;
 pub mod exports;
@@ -59,34 +60,66 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
 /// unknown host is named with its cause in a second, where the pool would only say "pool
 /// timed out" after its acquire timeout.
 async fn reachable(url: &DatabaseUrl) -> Result<(), DbError> {
-    const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
     let Ok(parsed) = url::Url::parse(url.as_str()) else {
         return Ok(());
     };
     if !matches!(parsed.scheme(), "postgres" | "postgresql") {
         return Ok(());
     }
-    let host = parsed.host_str().unwrap_or("localhost").to_owned();
-    let port = parsed.port().unwrap_or(5432);
-    let addr = format!("{host}:{port}");
-    let unreachable = |cause: String| DbError::Unreachable {
-        addr: addr.clone(),
-        cause,
-    };
-    match tokio::time::timeout(
-        PROBE_TIMEOUT,
-        tokio::net::TcpStream::connect((host.as_str(), port)),
-    )
-    .await
-    {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(unreachable(e.to_string())),
-        Err(_) => Err(unreachable(format!("no answer within {PROBE_TIMEOUT:?}"))),
+    let host = parsed.host_str().unwrap_or("localhost");
+    crate::net::probe(host, parsed.port().unwrap_or(5432))
+        .await
+        .map_err(|e| DbError::Unreachable {
+            addr: e.addr,
+            cause: e.cause,
+        })
+}
+
+/// Applies every pending migration of ours, then apalis' own. Several processes starting at
+/// once on a fresh database take turns: on PostgreSQL under an advisory lock, on SQLite (which
+/// has none) by trying again once the other process's schema change is done.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // The lock belongs to one session: take and free it on one pooled connection.
+            let pool = db.get_postgres_connection_pool();
+            let mut session = pool
+                .acquire()
+                .await
+                .map_err(|e| DbError::Migrate(DbErr::Custom(format!("migration lock: {e}"))))?;
+            let lock = |sql: &'static str| sea_orm::sqlx::query(sql).bind(MIGRATION_LOCK);
+            lock("SELECT pg_advisory_lock($1)")
+                .execute(&mut *session)
+                .await
+                .map_err(|e| DbError::Migrate(DbErr::Custom(format!("migration lock: {e}"))))?;
+            let result = migrate_unlocked(db).await;
+            // Freed with the session anyway if this fails.
+            let _ = lock("SELECT pg_advisory_unlock($1)")
+                .execute(&mut *session)
+                .await;
+            result
+        }
+        _ => {
+            let mut attempt = 1;
+            loop {
+                match migrate_unlocked(db).await {
+                    Err(e) if attempt < MIGRATION_ATTEMPTS => {
+                        tracing::warn!(error = %e, attempt, "migration raced another process; trying again");
+                        tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
+            }
+        }
     }
 }
 
-/// Applies every pending migration of ours, then apalis' own.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
+/// The advisory lock key of migrations (any constant shared by all our processes).
+const MIGRATION_LOCK: i64 = 0x6176_6974_6f5f_7270; // "avito_rp"
+const MIGRATION_ATTEMPTS: u64 = 5;
+
+async fn migrate_unlocked(db: &DatabaseConnection) -> Result<(), DbError> {
     Migrator::up(db, None).await.map_err(DbError::Migrate)?;
     setup_job_queue(db).await
 }

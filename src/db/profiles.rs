@@ -1,6 +1,5 @@
 //! Queries about Avito profiles, by intent.
 
-use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
@@ -11,6 +10,7 @@ use sea_orm::sea_query::ExprTrait;
 use super::DbError;
 use super::entities::{avito_profile, report_task};
 use super::tasks::TaskDefaults;
+use crate::domain::clock;
 
 /// A profile about to be stored: validated against Avito, secret already encrypted.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub async fn create_with_task(
     defaults: &TaskDefaults,
 ) -> Result<(avito_profile::Model, report_task::Model), DbError> {
     let txn = db.begin().await?;
-    let now = Utc::now();
+    let now = clock::now();
     let profile = avito_profile::Entity::insert(avito_profile::ActiveModel {
         owner_id: Set(new.owner_id),
         name: Set(new.name),
@@ -118,7 +118,7 @@ pub async fn rename(db: &DatabaseConnection, id: i64, name: &str) -> Result<(), 
     avito_profile::Entity::update(avito_profile::ActiveModel {
         id: Set(id),
         name: Set(name.to_owned()),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(clock::now()),
         ..Default::default()
     })
     .exec(db)
@@ -152,7 +152,7 @@ pub async fn set_status(
         id: Set(id),
         status: Set(status),
         last_error: Set(last_error),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(clock::now()),
         ..Default::default()
     })
     .exec(db)

@@ -16,6 +16,7 @@ use sea_orm::{
 use super::DbError;
 use super::entities::{report_run, report_task};
 use super::tasks::RunKind;
+use crate::domain::clock;
 
 /// Statuses of `report_runs.status`, by their old names.
 pub mod status {
@@ -160,7 +161,7 @@ pub async fn claim(
     lease: chrono::Duration,
 ) -> Result<Claim, DbError> {
     use report_run::Column as C;
-    let now = Utc::now();
+    let now = clock::now();
     let inserted = report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(Some(run.task_id)),
         profile_id: Set(Some(run.profile_id)),
@@ -233,7 +234,7 @@ pub async fn claim(
 pub async fn renew(db: &DatabaseConnection, run_id: i64, attempt: i32) -> Result<bool, DbError> {
     use report_run::Column as C;
     let done = report_run::Entity::update_many()
-        .col_expr(C::StartedAt, Expr::value(Utc::now()))
+        .col_expr(C::StartedAt, Expr::value(clock::now()))
         .filter(C::Id.eq(run_id))
         .filter(C::Attempts.eq(attempt))
         .filter(C::Status.eq(status::PENDING))
@@ -306,7 +307,7 @@ pub async fn finish(
         id: Set(run_id),
         status: Set(outcome),
         error: Set(error),
-        finished_at: Set(Some(Utc::now())),
+        finished_at: Set(Some(clock::now())),
         ..Default::default()
     })
     .exec(db)
@@ -340,7 +341,7 @@ pub async fn record_skipped(
     reason: &str,
 ) -> Result<(), DbError> {
     use report_run::Column as C;
-    let now = Utc::now();
+    let now = clock::now();
     report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(Some(task.id)),
         profile_id: Set(Some(task.profile_id)),

@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::DbError;
 use super::entities::{report_run, report_task};
+use crate::domain::clock;
 use crate::domain::{MetricSet, PeriodKind, RunStatus, ScheduleTime, Stored, Zone};
 
 pub use crate::domain::{Frequency, RunKind};
@@ -91,6 +92,7 @@ impl TaskDefaults {
             period: Set(self.period.into()),
             metrics: Set(self.metrics.clone().into()),
             is_active: Set(false),
+            charts: Set(true),
             schedule_version: Set(0),
             next_run_at: Set(None),
             last_run_at: Set(None),
@@ -172,7 +174,7 @@ pub async fn change_schedule(
     let mut update = report_task::Entity::update_many()
         .col_expr(C::ScheduleVersion, Expr::col(C::ScheduleVersion).add(1))
         .col_expr(C::NextRunAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(C::UpdatedAt, Expr::value(Utc::now()));
+        .col_expr(C::UpdatedAt, Expr::value(clock::now()));
     for (col, value) in sets {
         update = update.col_expr(col, value);
     }
@@ -189,7 +191,7 @@ pub async fn set_metrics(
     report_task::Entity::update(report_task::ActiveModel {
         id: Set(task_id),
         metrics: Set(Stored::Value(metrics.clone())),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(clock::now()),
         ..Default::default()
     })
     .exec(db)
@@ -205,7 +207,20 @@ pub async fn set_period(
     report_task::Entity::update(report_task::ActiveModel {
         id: Set(task_id),
         period: Set(period.into()),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(clock::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Turns the task's report charts on or off (no schedule change: nothing to re-plan).
+pub async fn set_charts(db: &DatabaseConnection, task_id: i64, on: bool) -> Result<(), DbError> {
+    report_task::Entity::update(report_task::ActiveModel {
+        id: Set(task_id),
+        charts: Set(on),
+        updated_at: Set(clock::now()),
         ..Default::default()
     })
     .exec(db)
@@ -239,7 +254,7 @@ pub async fn ensure(
     if let Some(task) = of_profile(db, profile_id).await? {
         return Ok(task);
     }
-    let row = TaskDefaults::default().active_model(profile_id, Utc::now());
+    let row = TaskDefaults::default().active_model(profile_id, clock::now());
     Ok(report_task::Entity::insert(row)
         .exec_with_returning(db)
         .await?)
@@ -270,7 +285,7 @@ pub struct NewRun {
 
 /// Records an on-demand run as pending; [`finish_run`] records its outcome.
 pub async fn start_run(db: &DatabaseConnection, run: NewRun) -> Result<i64, DbError> {
-    let now = Utc::now();
+    let now = clock::now();
     let row = report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(run.task_id),
         profile_id: Set(run.profile_id),
@@ -307,7 +322,7 @@ pub async fn finish_run(
         id: Set(run_id),
         status: Set(status),
         error: Set(error),
-        finished_at: Set(Some(Utc::now())),
+        finished_at: Set(Some(clock::now())),
         ..Default::default()
     })
     .exec(db)

@@ -1,12 +1,12 @@
 //! Avito access tokens persisted on the profiles that use them, encrypted.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entities::avito_profile;
 use crate::avito::{AccessToken, TokenStore};
 use crate::crypto::SecretBox;
+use crate::domain::clock;
 
 /// Keeps each client id's token on every profile with that client id (tokens belong to the
 /// credentials, not to one profile), so a restart reuses it instead of asking Avito again.
@@ -62,7 +62,7 @@ impl TokenStore for DbTokenStore {
                 avito_profile::Column::TokenExpiresAt,
                 Expr::value(token.expires_at),
             )
-            .col_expr(avito_profile::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(avito_profile::Column::UpdatedAt, Expr::value(clock::now()))
             .filter(avito_profile::Column::ClientId.eq(client_id))
             .exec(&self.db)
             .await;

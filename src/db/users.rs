@@ -1,11 +1,11 @@
 //! Queries about Telegram users.
 
-use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use super::DbError;
 use super::entities::user;
+use crate::domain::clock;
 
 /// What a Telegram update tells about its sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct TelegramUser {
 
 /// Creates the user, or refreshes their name and language; `created_at` is kept.
 pub async fn upsert(db: &DatabaseConnection, tg: &TelegramUser) -> Result<user::Model, DbError> {
-    let now = Utc::now();
+    let now = clock::now();
     let row = user::ActiveModel {
         id: Set(tg.id),
         username: Set(tg.username.clone()),

@@ -3,8 +3,8 @@
 //! Starts the Telegram and Avito emulators on loopback and the worker in this process on a
 //! temporary SQLite database, plays a seller through /start, adding a profile, the hub, a
 //! report now, a schedule, /stats in a group and an export, prints the conversation as the
-//! seller sees it, and leaves it with the report, the /stats report, the workbook and the
-//! worker's metrics in `--out` (`./demo-output`).
+//! seller sees it, and leaves it with the report, the /stats report, the workbook, the
+//! worker's metrics and the report's charts in `--out` (`./demo-output`).
 //!
 //! The modules: [`script`] is the seller's steps, [`session`] their hands and eyes on the
 //! emulator's driver, [`transcript`] renders what they see, [`output`] writes the files and
@@ -160,6 +160,13 @@ fn leave_outputs(
     out.write(output::STATS, with_newline(&outcome.stats).as_bytes())?;
     let workbook = out.write_workbook(name, bytes)?;
     out.write(output::METRICS, outcome.metrics.as_bytes())?;
+    // An earlier run's charts go, so none is left that this run did not draw.
+    for name in ["daily.png", "spending.png", "profiles.png"] {
+        let _ = std::fs::remove_file(out.path().join(name));
+    }
+    for (name, bytes) in &outcome.charts {
+        out.write(name, bytes)?;
+    }
     let workbook = workbook
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -189,7 +196,17 @@ fn leave_outputs(
             output::METRICS.to_owned(),
             "the worker's /metrics at the end".to_owned(),
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(outcome.charts.iter().map(|(name, bytes)| {
+        (
+            name.clone(),
+            format!(
+                "a chart sent with the report of step 4 ({})",
+                human_size(bytes.len())
+            ),
+        )
+    })) {
         transcript.line(format!("  {file:<40} {what}"));
     }
     transcript.line("The worker's /metrics after the journey (non-zero counters):");

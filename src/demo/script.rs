@@ -69,6 +69,8 @@ pub struct Outcome {
     pub workbook: (String, Vec<u8>),
     /// `/metrics` after the journey.
     pub metrics: String,
+    /// The report's charts as delivered with it: (file name, PNG bytes).
+    pub charts: Vec<(String, Vec<u8>)>,
 }
 
 /// Plays the whole journey.
@@ -162,6 +164,7 @@ pub async fn play(
     if report.is_empty() {
         return Err(s.error("the report was counted as sent but no message arrived"));
     }
+    let charts = pictures_after(&s.messages(me), after);
 
     s.step(5, "A daily schedule");
     s.press(me, hub, &data("profile_report"), REPLY_WAIT)
@@ -259,6 +262,7 @@ pub async fn play(
         stats,
         workbook,
         metrics,
+        charts,
     })
 }
 
@@ -283,6 +287,26 @@ fn texts_after(messages: &[SeenMessage], after: i32) -> String {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// The pictures the bot sent after `after`: (the name they were uploaded under, bytes).
+fn pictures_after(messages: &[SeenMessage], after: i32) -> Vec<(String, Vec<u8>)> {
+    messages
+        .iter()
+        .filter(|m| m.from_bot && m.message_id > after)
+        .filter_map(|m| m.photo.as_ref())
+        .enumerate()
+        .map(|(i, p)| {
+            let name = p
+                .file_name
+                .as_deref()
+                .and_then(|n| std::path::Path::new(n).file_name())
+                .and_then(|n| n.to_str())
+                .filter(|n| n.ends_with(".png"))
+                .map_or_else(|| format!("chart-{}.png", i + 1), str::to_owned);
+            (name, p.bytes.clone())
+        })
+        .collect()
 }
 
 /// The fixed start of a locale text (before its first placeholder), as displayed: the needle
@@ -368,6 +392,8 @@ mod tests {
             parse_mode: None,
             buttons: vec![],
             document: None,
+            photo: None,
+            media_group_id: None,
             forwarded_from_channel: None,
             edited: false,
             edit_count: 0,

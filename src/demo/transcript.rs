@@ -203,12 +203,17 @@ fn looks_the_same(before: &SeenMessage, now: &SeenMessage) -> bool {
         && before.buttons == now.buttons
         && before.document.as_ref().map(|d| (&d.file_id, &d.caption))
             == now.document.as_ref().map(|d| (&d.file_id, &d.caption))
+        && before.photo.as_ref().map(|p| (&p.file_id, &p.caption))
+            == now.photo.as_ref().map(|p| (&p.file_id, &p.caption))
 }
 
 fn without_bytes(m: &SeenMessage) -> SeenMessage {
     let mut m = m.clone();
     if let Some(doc) = m.document.as_mut() {
         doc.bytes = Vec::new();
+    }
+    if let Some(photo) = m.photo.as_mut() {
+        photo.bytes = Vec::new();
     }
     m
 }
@@ -217,13 +222,24 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-/// A message's text (or document and caption) and its keyboard, one rendered line each.
+/// A message's text (or document or photo, and caption) and its keyboard, one rendered line
+/// each.
 pub fn render_body(m: &SeenMessage) -> String {
     let mut lines: Vec<String> = Vec::new();
     if let Some(doc) = &m.document {
         let name = doc.file_name.as_deref().unwrap_or("document");
         lines.push(format!("📎 {name} ({})", human_size(doc.size)));
         if let Some(caption) = doc.caption.as_deref().filter(|c| !c.is_empty()) {
+            lines.extend(caption.lines().map(str::to_owned));
+        }
+    } else if let Some(photo) = &m.photo {
+        lines.push(format!(
+            "🖼 {}×{} ({})",
+            photo.width,
+            photo.height,
+            human_size(photo.size)
+        ));
+        if let Some(caption) = photo.caption.as_deref().filter(|c| !c.is_empty()) {
             lines.extend(caption.lines().map(str::to_owned));
         }
     } else {
@@ -286,6 +302,8 @@ mod tests {
                 })
                 .collect(),
             document: None,
+            photo: None,
+            media_group_id: None,
             forwarded_from_channel: None,
             edited: false,
             edit_count: 0,

@@ -76,7 +76,7 @@ pub fn earliest_day(today: NaiveDate) -> NaiveDate {
 
 /// Today's date where Avito keeps its statistics (Moscow).
 pub fn avito_today() -> NaiveDate {
-    chrono::Utc::now()
+    super::clock::now()
         .with_timezone(&chrono_tz::Europe::Moscow)
         .date_naive()
 }

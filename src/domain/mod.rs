@@ -1,6 +1,8 @@
 //! Domain types shared by every layer: what a report measures, the periods it covers, and
 //! Avito's calendar. They know nothing of the database, Telegram or HTTP.
 
+pub mod alerts;
+pub mod clock;
 pub mod dates;
 pub mod metric;
 pub mod period;

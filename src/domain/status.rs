@@ -1,9 +1,6 @@
 //! States and kinds the database records, as enums: compared as values, stored as the slugs
 //! the rows have always held (`sent`, `auth_failed`, …), read once when a row is loaded.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// A stored slug that names no variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{value}' is not a {what}")]
@@ -37,19 +34,19 @@ macro_rules! slug_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownSlug;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::status::UnknownSlug;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::from_slug(s).ok_or_else(|| UnknownSlug {
+                Self::from_slug(s).ok_or_else(|| $crate::domain::status::UnknownSlug {
                     what: $what,
                     value: s.to_owned(),
                 })
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.slug())
             }
         }

@@ -22,6 +22,7 @@ use crate::context::AppState;
 use crate::db::entities::avito_profile;
 use crate::db::exports::{self as store, Requested};
 use crate::db::{profiles, tasks, users};
+use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::ops::AlertCause;
@@ -392,7 +393,7 @@ fn file_name(profile: &avito_profile::Model) -> String {
         .collect();
     format!(
         "avito-chats-{name}-{}.xlsx",
-        chrono::Utc::now().format("%Y-%m-%d")
+        clock::now().format("%Y-%m-%d")
     )
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::texts::{X, x, xf};
 use crate::avito::model::{Chat, Message, MessageContent};
+use crate::domain::clock;
 use crate::i18n::Lang;
 
 /// Excel keeps at most this many characters in a cell; longer texts are cut (with a mark).
@@ -52,7 +53,7 @@ pub struct MessageRow<'a> {
 /// Unix seconds as an Excel serial date-time, in `tz` (Excel dates have no zone); `None` for
 /// a time Avito cannot mean (before it existed, or in the future), left blank in the sheet.
 pub fn excel_time(unix: i64, tz: Tz) -> Option<f64> {
-    if !crate::avito::plausible::unix_time(unix, chrono::Utc::now()) {
+    if !crate::avito::plausible::unix_time(unix, clock::now()) {
         return None;
     }
     let local = DateTime::from_timestamp(unix, 0)?

@@ -10,12 +10,13 @@ use crate::db::entities::{avito_profile, report_task};
 use crate::db::slots::{self, Claim, SlotRun, status};
 use crate::db::tasks::RunKind;
 use crate::db::{profiles, tasks};
+use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::queue::DeliverReport;
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
-use crate::telegram::{Progress, destination_lost, send_marked};
+use crate::telegram::{Progress, destination_lost, send_marked, send_pictures};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -65,7 +66,7 @@ impl SlotBudget {
             return None;
         }
         let delay = policy.delay(job.attempt + 1);
-        let next = Utc::now() + Duration::from_std(delay + ATTEMPT_ROOM).ok()?;
+        let next = clock::now() + Duration::from_std(delay + ATTEMPT_ROOM).ok()?;
         (next <= self.ends).then_some(delay)
     }
 }
@@ -163,7 +164,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     };
 
     // Only the planned attempt judges lateness: retries are late on purpose.
-    let now = Utc::now();
+    let now = clock::now();
     let budget = SlotBudget::of(ctx, job, slot, now);
     if job.attempt == 0 && !job.rerun {
         let superseded = due.schedule.next_after(slot).is_some_and(|n| n <= now);
@@ -264,7 +265,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                     lang,
                     // Sources still silent when the slot's budget runs short are n/a: the
                     // owner gets what arrived, or the failure notice, in time.
-                    deadline: Some(budget.attempt_deadline(Utc::now())),
+                    deadline: Some(budget.attempt_deadline(clock::now())),
                 };
                 ReportService::new(ctx.state.avito.clone())
                     .profile_report_checked(&source, &options)
@@ -277,7 +278,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                 return Ok(Outcome::Failed);
             }
         };
-        let chunks = match chunks {
+        let (chunks, charts) = match chunks {
             // Some metrics failed (Avito unavailable): try again while attempts remain and
             // fit the slot's budget; the last attempt sends what it has unless nothing could
             // be fetched.
@@ -286,9 +287,9 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
                 if budget.next_retry(ctx, job).is_some() || checked.all_failed {
                     return retry_or_fail(ctx, &current, reason).await;
                 }
-                checked.chunks
+                (checked.chunks, checked.charts)
             }
-            Ok(checked) => checked.chunks,
+            Ok(checked) => (checked.chunks, checked.charts),
             Err(AvitoError::InvalidCredentials) => {
                 let reason = AvitoError::InvalidCredentials.to_string();
                 slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
@@ -308,6 +309,14 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             }
         };
         slots::freeze_chunks(db, run_id, &chunks).await?;
+        // The pictures go once, before the text, on the attempt that made the report: a
+        // resumed delivery sends only the rest of its text (the guarantee is the text's).
+        if due.task.charts {
+            let pictures = crate::report::service::chart_pictures(charts).await;
+            if let Err(e) = send_pictures(&ctx.bot, ChatId(chat_id), &pictures).await {
+                tracing::warn!(run_id, error = %e, "the report's charts were not sent; its text goes alone");
+            }
+        }
         (chunks, 0, false)
     };
 
@@ -394,7 +403,7 @@ async fn retry_or_fail(
             first_attempt_at: Some(budget.started.timestamp()),
             ..job.clone()
         };
-        let at = Utc::now() + Duration::from_std(backoff).unwrap_or(Duration::minutes(1));
+        let at = clock::now() + Duration::from_std(backoff).unwrap_or(Duration::minutes(1));
         ctx.state.jobs.schedule_delivery(retry, at).await?;
         tracing::warn!(%reason, retry_in = ?backoff, "delivery failed; retrying");
         return Ok(Outcome::Retrying);
@@ -421,7 +430,7 @@ async fn finish_slot(ctx: &JobContext, due: &Due, job: &DeliverReport) -> Result
 /// the queue gets one job, not a burst.
 async fn plan_next(ctx: &JobContext, due: &Due) -> Result<(), JobError> {
     let db = &ctx.state.db;
-    let now = Utc::now();
+    let now = clock::now();
     let mut next = due.schedule.next_after(due.slot);
     let mut skipped = 0;
     while let Some(n) = next {

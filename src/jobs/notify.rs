@@ -10,6 +10,7 @@ use teloxide::types::ParseMode;
 use super::JobContext;
 use super::texts::J;
 use crate::db::entities::{avito_profile, report_task};
+use crate::domain::clock;
 use crate::i18n::{self, Lang};
 use crate::ops::AlertCause;
 use crate::report::html_escape;
@@ -43,7 +44,7 @@ pub(super) async fn report_failed(
     let tz = schedule::task_tz(task).unwrap_or(chrono_tz::UTC);
     let next = schedule::of_task(task)
         .ok()
-        .and_then(|s| s.next_after(Utc::now().max(slot)))
+        .and_then(|s| s.next_after(clock::now().max(slot)))
         .map(|n| datetime(lang, n, tz))
         .unwrap_or_else(|| i18n::text(lang, J::NextNone).to_owned());
     let text = i18n::format(

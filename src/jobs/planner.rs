@@ -2,10 +2,9 @@
 //! planned slot (`next_run_at` is NULL); the planner queues its next slot. After that each
 //! delivery job queues its successor, so the planner only looks at unplanned tasks.
 
-use chrono::Utc;
-
 use super::{JobContext, JobError};
 use crate::db::slots;
+use crate::domain::clock;
 use crate::queue::DeliverReport;
 use crate::schedule;
 
@@ -15,7 +14,7 @@ const BATCH: u64 = 500;
 /// Plans the unplanned tasks (one batch); returns how many got a job.
 pub async fn plan_once(ctx: &JobContext) -> Result<usize, JobError> {
     let db = &ctx.state.db;
-    let now = Utc::now();
+    let now = clock::now();
     let mut planned = 0;
     for task in slots::tasks_to_plan(db, BATCH).await? {
         let schedule = match schedule::of_task(&task) {

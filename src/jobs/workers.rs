@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::{JobContext, deliver, planner};
 use crate::ops::AlertCause;
-use crate::queue::{DeliverReport, ExportChats, JobQueue};
+use crate::queue::{CheckAlert, DeliverReport, ExportChats, JobQueue};
 use crate::report::html_escape;
 
 /// How often finished jobs are cleared out of the queue's tables.
@@ -35,10 +35,14 @@ pub async fn run_workers(ctx: JobContext, stop: watch::Receiver<bool>) {
 async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
     let every = (ctx.state.settings.jobs.poll_interval * 2).max(Duration::from_millis(500));
     let mut last_prune: Option<std::time::Instant> = None;
+    let mut checks = crate::alerts::plan::Planner::default();
     loop {
         match planner::plan_once(&ctx).await {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "planning deliveries failed; retrying"),
+        }
+        if let Err(e) = checks.plan(&ctx, crate::domain::clock::now()).await {
+            tracing::warn!(error = %e, "planning alert checks failed; retrying");
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             last_prune = Some(std::time::Instant::now());
@@ -75,10 +79,10 @@ async fn supervise(ctx: JobContext, stop: watch::Receiver<bool>) {
     });
     // The SQLite and PostgreSQL storages are different types with the same builder calls.
     macro_rules! workers {
-        ($monitor:expr, $reports:expr, $exports:expr) => {{
-            let (reports, exports) = ($reports, $exports);
-            let (report_ctx, export_ctx) = (ctx.clone(), ctx.clone());
-            let (report_name, export_name) = (name.clone(), name.clone());
+        ($monitor:expr, $reports:expr, $exports:expr, $checks:expr) => {{
+            let (reports, exports, checks) = ($reports, $exports, $checks);
+            let (report_ctx, export_ctx, check_ctx) = (ctx.clone(), ctx.clone(), ctx.clone());
+            let (report_name, export_name, check_name) = (name.clone(), name.clone(), name.clone());
             $monitor
                 .register(move |restarts| {
                     WorkerBuilder::new(report_name("reports", restarts))
@@ -94,11 +98,26 @@ async fn supervise(ctx: JobContext, stop: watch::Receiver<bool>) {
                         .concurrency(concurrency)
                         .build(handle_export)
                 })
+                .register(move |restarts| {
+                    WorkerBuilder::new(check_name("checks", restarts))
+                        .backend(checks.clone().poll_with_interval(poll))
+                        .data(check_ctx.clone())
+                        .concurrency(concurrency)
+                        .build(handle_check)
+                })
         }};
     }
     let monitor = match ctx.state.jobs.clone() {
-        JobQueue::Sqlite { reports, exports } => workers!(monitor, reports, exports),
-        JobQueue::Postgres { reports, exports } => workers!(monitor, reports, exports),
+        JobQueue::Sqlite {
+            reports,
+            exports,
+            checks,
+        } => workers!(monitor, reports, exports, checks),
+        JobQueue::Postgres {
+            reports,
+            exports,
+            checks,
+        } => workers!(monitor, reports, exports, checks),
     };
     if let Err(e) = monitor.run_with_signal(stopped(stop)).await {
         tracing::warn!(error = %e, "job workers ended with errors");
@@ -130,6 +149,19 @@ async fn handle_export(job: ExportChats, ctx: Data<JobContext>) -> Result<(), Bo
         dead_job(
             &ctx,
             &format!("export #{}", job.export_id),
+            &format!("{e:#}"),
+        )
+        .await;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+async fn handle_check(job: CheckAlert, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    if let Err(e) = crate::alerts::job::run(&ctx, job.profile_id, job.rule).await {
+        dead_job(
+            &ctx,
+            &format!("alert check {} of profile #{}", job.rule, job.profile_id),
             &format!("{e:#}"),
         )
         .await;

@@ -7,13 +7,13 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::db::admin_alerts;
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, ParseMode};
 
+use crate::domain::clock;
 use crate::metrics;
 use crate::telegram::TgBot;
 
@@ -31,6 +31,8 @@ pub enum AlertCause {
     DeadJobs,
     /// A report task's deliveries keep failing.
     DeliveryFailures { task_id: i64 },
+    /// A profile's alert checks cannot reach Avito.
+    AlertChecks { profile_id: i64 },
     /// Anything else, keyed by a short stable name.
     Other(String),
 }
@@ -44,6 +46,7 @@ impl AlertCause {
             }
             AlertCause::DeadJobs => "dead_jobs".to_owned(),
             AlertCause::DeliveryFailures { task_id } => format!("delivery_failures:{task_id}"),
+            AlertCause::AlertChecks { profile_id } => format!("alert_checks:{profile_id}"),
             AlertCause::Other(name) => format!("other:{name}"),
         }
     }
@@ -116,7 +119,7 @@ impl AdminAlerts {
             metrics::admin_alert("disabled");
             return Ok(AlertOutcome::Disabled);
         };
-        let now = Utc::now().timestamp();
+        let now = clock::now().timestamp();
         let Some(suppressed) = admin_alerts::claim(&self.db, &key, now, self.window).await? else {
             admin_alerts::count_suppressed(&self.db, &key).await?;
             tracing::debug!(cause = %key, "admin alert suppressed: sent within the window");

@@ -8,7 +8,9 @@ use crate::avito::{AvitoError, AvitoResult, plausible};
 
 use super::fetch::Fetched;
 use super::metrics::{Metric, MetricSet};
-use super::model::{MetricLine, Missing, Note, Part, ProfileReport, TopItem, Value};
+use super::model::{
+    DailyFigures, DayFigures, MetricLine, Missing, Note, Part, ProfileReport, TopItem, Value,
+};
 use super::period::Period;
 
 /// How many items the top list shows.
@@ -179,20 +181,14 @@ fn contact_parts(sums: &PeriodSums) -> Vec<(Part, Value)> {
 fn analytics_parts(metric: Metric, sums: &PeriodSums) -> Vec<(Part, Value)> {
     match metric {
         Metric::Contacts => contact_parts(sums),
-        Metric::Spending => [
-            (Part::SpendingPresence, "presenceSpending"),
-            (Part::SpendingPromo, "promoSpending"),
-            (Part::SpendingCommission, "commission"),
-            (Part::SpendingRest, "restSpending"),
-            (Part::SpendingBonus, "spendingBonus"),
-        ]
-        .into_iter()
-        .filter_map(|(part, slug)| match sums.sum(slug) {
-            // A zero share says nothing: leave it out of the breakdown.
-            Sum::Of(v) if v != 0.0 => Some((part, money(Sum::Of(v)))),
-            _ => None,
-        })
-        .collect(),
+        Metric::Spending => SPENDING_PARTS
+            .into_iter()
+            .filter_map(|(part, slug)| match sums.sum(slug) {
+                // A zero share says nothing: leave it out of the breakdown.
+                Sum::Of(v) if v != 0.0 => Some((part, money(Sum::Of(v)))),
+                _ => None,
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -312,7 +308,81 @@ pub fn build(
         lines,
         top_items,
         notes,
+        daily: daily_figures(fetched),
     }
+}
+
+/// Spending types as stats v2 names them; they add up to `allSpending`.
+const SPENDING_PARTS: [(Part, &str); 5] = [
+    (Part::SpendingPresence, "presenceSpending"),
+    (Part::SpendingPromo, "promoSpending"),
+    (Part::SpendingCommission, "commission"),
+    (Part::SpendingRest, "restSpending"),
+    (Part::SpendingBonus, "spendingBonus"),
+];
+
+/// The per-day figures of the chart's days and of the previous period, from the same
+/// statistics answer the totals are summed from.
+fn daily_figures(fetched: &Fetched) -> Option<DailyFigures> {
+    let Some(Ok(analytics)) = &fetched.analytics else {
+        return None;
+    };
+    let days = figures_of(&analytics.groups, fetched.chart);
+    // A one-day report's 14 days have no previous period to compare with.
+    let previous = match fetched.previous {
+        Some(p) if fetched.chart == fetched.current => figures_of(&analytics.groups, p),
+        _ => Vec::new(),
+    };
+    Some(DailyFigures { days, previous })
+}
+
+/// One entry per day of `period`, summed per day as [`PeriodSums::sum`] sums the period.
+fn figures_of(groups: &[AnalyticsGroup], period: Period) -> Vec<DayFigures> {
+    let sums = PeriodSums::new(groups, period);
+    let mut by_day: HashMap<chrono::NaiveDate, Vec<&AnalyticsGroup>> = HashMap::new();
+    for g in &sums.groups {
+        if let Some(d) = g.date() {
+            by_day.entry(d).or_default().push(g);
+        }
+    }
+    // A slug no group of the period carries is missing every day, not zero on days without
+    // a group (a period without any group is all zeros, as its totals are).
+    let known =
+        |slug: &str| sums.groups.is_empty() || sums.groups.iter().any(|g| g.metric(slug).is_some());
+    let value = |date: chrono::NaiveDate, slug: &str| -> Option<f64> {
+        if !known(slug) {
+            return None;
+        }
+        let Some(day) = by_day.get(&date) else {
+            return Some(0.0);
+        };
+        let mut total = 0.0;
+        for g in day {
+            let v = g.metric(slug)?;
+            if !plausible_slug(slug, v) {
+                return None;
+            }
+            total += v;
+        }
+        Some(total)
+    };
+    let count = |date, slug| value(date, slug).map(|v| v.round() as i64);
+    let money = |date, slug| value(date, slug).map(Kopecks::from_api);
+    period
+        .from
+        .iter_days()
+        .take_while(|d| *d <= period.to)
+        .map(|date| DayFigures {
+            date,
+            views: count(date, "views"),
+            contacts: count(date, "contacts"),
+            spending: money(date, "allSpending"),
+            spending_parts: SPENDING_PARTS
+                .iter()
+                .map(|(part, slug)| (*part, money(date, slug)))
+                .collect(),
+        })
+        .collect()
 }
 
 fn line(metric: Metric, fetched: &Fetched) -> MetricLine {
@@ -434,6 +504,7 @@ mod tests {
             account_id: Some(1),
             current: Period::new(day(10), day(11)),
             previous: Some(Period::new(day(8), day(9))),
+            chart: Period::new(day(10), day(11)),
             analytics: Some(Ok(Analytics {
                 groups,
                 timestamp: None,

@@ -28,6 +28,22 @@ pub const ANALYTICS_METRICS: &[&str] = &[
     "activeItems",
 ];
 
+/// Days a one-day report's charts show, ending with the reported day.
+pub const ONE_DAY_CHART_DAYS: i64 = 14;
+
+/// The days a report's charts show: its period, or the last [`ONE_DAY_CHART_DAYS`] days of a
+/// one-day report (a single point says nothing about a trend).
+pub fn chart_window(period: Period) -> Period {
+    if period.days() == 1 {
+        Period::new(
+            period.to - chrono::Duration::days(ONE_DAY_CHART_DAYS - 1),
+            period.to,
+        )
+    } else {
+        period
+    }
+}
+
 /// Active items ranked for the top list: ten pages of the items listing.
 pub const TOP_ITEMS_SCAN: usize = 990;
 
@@ -39,6 +55,8 @@ pub struct Fetched {
     pub current: Period,
     /// `None` when the previous period lies beyond what Avito keeps.
     pub previous: Option<Period>,
+    /// The days the charts show, as far as the statistics request covered them.
+    pub chart: Period,
     pub analytics: Option<AvitoResult<Analytics>>,
     pub calls: Option<AvitoResult<CallsStats>>,
     pub wallet: Option<AvitoResult<WalletBalance>>,
@@ -78,8 +96,17 @@ pub async fn fetch_profile(
             other => other,
         },
     };
-    let previous = Some(period.previous()).filter(|p| p.from >= earliest_day(avito_today()));
-    let span = DateRange::unchecked(previous.map_or(period.from, |p| p.from), period.to);
+    let earliest = earliest_day(avito_today());
+    let previous = Some(period.previous()).filter(|p| p.from >= earliest);
+    // A one-day report's charts need the 13 days before it too: the same single request,
+    // only a longer range, so no extra call against the once-a-minute limit.
+    let chart = chart_window(period);
+    let chart = Period::new(chart.from.max(earliest).min(period.from), chart.to);
+    let compared = DateRange::unchecked(previous.map_or(period.from, |p| p.from), period.to);
+    let span = DateRange::unchecked(
+        previous.map_or(period.from, |p| p.from).min(chart.from),
+        period.to,
+    );
 
     let analytics_needed = needs(
         metrics,
@@ -116,7 +143,7 @@ pub async fn fetch_profile(
         }
         Some(
             with_account(&account_id, deadline, Operation::PostCallsStats, |id| {
-                account.calls_stats(id, span, &[])
+                account.calls_stats(id, compared, &[])
             })
             .await,
         )
@@ -156,6 +183,7 @@ pub async fn fetch_profile(
         account_id: account_id.ok(),
         current: period,
         previous,
+        chart,
         analytics,
         calls,
         wallet,

@@ -2,6 +2,7 @@
 //! rendering. It never sends messages itself.
 
 mod build;
+pub mod charts;
 pub mod engine;
 pub mod fetch;
 pub mod format;

@@ -184,6 +184,31 @@ pub enum Note {
     TopItemsPartial { ranked: usize },
 }
 
+/// One day's figures behind a report's totals, for its charts. `None`: Avito left the figure
+/// out that day or it could not be true (never drawn as zero); a day Avito listed nothing for
+/// counts as zeros, as it does in the totals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayFigures {
+    pub date: chrono::NaiveDate,
+    pub views: Option<i64>,
+    pub contacts: Option<i64>,
+    pub spending: Option<Kopecks>,
+    /// Spending by type (listing, promotion, commission, other, bonuses), in that order: the
+    /// types add up to `spending`.
+    pub spending_parts: Vec<(Part, Option<Kopecks>)>,
+}
+
+/// The per-day figures a report's charts draw.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DailyFigures {
+    /// The days the charts show: the report's period, or the last 14 days of a one-day
+    /// report (as far back as Avito keeps statistics).
+    pub days: Vec<DayFigures>,
+    /// The previous period's days, under the period's (empty for a one-day report or when
+    /// there is no comparison).
+    pub previous: Vec<DayFigures>,
+}
+
 /// The report of one profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProfileReport {
@@ -195,6 +220,10 @@ pub struct ProfileReport {
     pub lines: Vec<MetricLine>,
     pub top_items: Vec<TopItem>,
     pub notes: Vec<Note>,
+    /// For the charts only: not part of the text or the JSON. `None` when the statistics
+    /// could not be fetched (or no metric needed them).
+    #[serde(skip)]
+    pub daily: Option<DailyFigures>,
 }
 
 impl ProfileReport {

@@ -56,6 +56,18 @@ text_keys!(pub enum ReportText in "report" {
     TopTitle => "top_title",
     TopLine => "top_line",
     TopPartial => "top_partial",
+    ChartViewsAndContacts => "chart_views_and_contacts",
+    ChartCurrentPeriod => "chart_current_period",
+    ChartPreviousPeriod => "chart_previous_period",
+    ChartSpending => "chart_spending",
+    ChartCostPerContact => "chart_cost_per_contact",
+    ChartOther => "chart_other",
+    ChartProfiles => "chart_profiles",
+    ChartViews => "chart_views",
+    ChartContacts => "chart_contacts",
+    ChartFavorites => "chart_favorites",
+    ChartCalls => "chart_calls",
+    ChartMore => "chart_more",
 });
 
 /// The output flavour.
@@ -150,6 +162,11 @@ fn part_name(p: Part) -> ReportText {
         Part::SpendingBonus => ReportText::PartSpendingBonus,
         Part::WalletBonus => ReportText::PartWalletBonus,
     }
+}
+
+/// A part's name as the report writes it ("listing", "promotion", …).
+pub(crate) fn part_label(p: Part, lang: Lang) -> &'static str {
+    i18n::text(lang, part_name(p))
 }
 
 fn value_text(v: &Value, lang: Lang) -> String {

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use crate::avito::{AvitoClient, Credentials};
 use crate::i18n::Lang;
 
+use super::charts::{self, NamedChart, RenderedChart};
 use super::model::Failure;
 use super::render::{self, Markup};
 use super::split::{TELEGRAM_LIMIT, split_message};
@@ -63,6 +64,8 @@ pub struct ReportOptions {
 #[derive(Debug, Clone)]
 pub struct CheckedReport {
     pub chunks: Vec<String>,
+    /// What the report's charts draw (not drawn yet: see [`draw_charts`]).
+    pub charts: Vec<NamedChart>,
     /// The first metric's fetch failure (Avito unavailable, say), if any.
     pub failure: Option<String>,
     /// No metric could be fetched.
@@ -111,6 +114,7 @@ impl ReportService {
         let text = render::profile(&report, options.lang, Markup::Html);
         Ok(CheckedReport {
             chunks: split_message(&text, TELEGRAM_LIMIT),
+            charts: charts::profile_charts(&report, options.lang),
             failure,
             all_failed,
         })
@@ -125,6 +129,38 @@ impl ReportService {
     ) -> Vec<String> {
         let text = self.render(sources, options, Markup::Html).await;
         split_message(&text, TELEGRAM_LIMIT)
+    }
+
+    /// [`Self::combined_report_html`] with what the report's charts draw (not drawn yet: see
+    /// [`draw_charts`]).
+    pub async fn combined_report_html_with_charts(
+        &self,
+        sources: &[ProfileSource],
+        options: &ReportOptions,
+    ) -> (Vec<String>, Vec<NamedChart>) {
+        let (text, charts) = if let [source] = sources {
+            match engine::profile_report(&self.client, source, options).await {
+                Ok(report) => (
+                    render::profile(&report, options.lang, Markup::Html),
+                    charts::profile_charts(&report, options.lang),
+                ),
+                Err(e) => (
+                    render::combined(
+                        &engine::failed(source, &e, options),
+                        options.lang,
+                        Markup::Html,
+                    ),
+                    Vec::new(),
+                ),
+            }
+        } else {
+            let combined = engine::combined_report(&self.client, sources, options).await;
+            (
+                render::combined(&combined, options.lang, Markup::Html),
+                charts::combined_charts(&combined, options.lang),
+            )
+        };
+        (split_message(&text, TELEGRAM_LIMIT), charts)
     }
 
     /// The report rendered in `markup` (one string, not yet split).
@@ -146,6 +182,30 @@ impl ReportService {
         let combined = engine::combined_report(&self.client, sources, options).await;
         render::combined(&combined, options.lang, markup)
     }
+}
+
+/// Draws `charts` off the async workers (tens of milliseconds of CPU each). One that cannot
+/// be drawn is left out and logged: the text goes out all the same.
+pub async fn draw_charts(charts: Vec<NamedChart>) -> Vec<RenderedChart> {
+    if charts.is_empty() {
+        return Vec::new();
+    }
+    match tokio::task::spawn_blocking(move || charts::render_all(&charts)).await {
+        Ok(drawn) => drawn,
+        Err(e) => {
+            tracing::warn!(error = %e, "the report's charts were not drawn");
+            Vec::new()
+        }
+    }
+}
+
+/// [`draw_charts`] as pictures to send: (file name, PNG bytes).
+pub async fn chart_pictures(charts: Vec<NamedChart>) -> Vec<(String, Vec<u8>)> {
+    draw_charts(charts)
+        .await
+        .into_iter()
+        .map(|c| (c.file_name, c.png.bytes))
+        .collect()
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ mod tests {
             period: Stored::parse("since_last_slot"),
             metrics: Stored::parse("[]"),
             is_active: true,
+            charts: true,
             schedule_version: 0,
             next_run_at: None,
             last_run_at: None,

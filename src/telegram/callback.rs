@@ -10,6 +10,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 
 use crate::domain::Frequency;
+use crate::domain::alerts::AlertRule;
 use crate::domain::{Metric, PeriodKind};
 
 /// Telegram's limit on `callback_data`.
@@ -53,12 +54,24 @@ pub enum Callback {
     ReportPeriod(i64),
     PeriodSet(i64, PeriodKind),
     ReportActive(i64),
+    /// Switches the report's charts on or off.
+    ReportCharts(i64),
     ExportMessenger(i64),
     /// The export of chats updated in the last [`RECENT_EXPORT_DAYS`] days.
     ExportRecent(i64),
     ProfileRename(i64),
     ProfileDelete(i64),
     ProfileDeleteConfirm(i64),
+    /// The profile's alerts screen.
+    Alerts(i64),
+    /// Switches one rule on or off.
+    AlertToggle(i64, AlertRule),
+    /// Moves one rule's parameter to its next offered value.
+    AlertParam(i64, AlertRule),
+    /// Moves how often open alerts remind to the next offered value.
+    AlertRemind(i64),
+    /// Moves the quiet hours to the next offered span.
+    AlertQuiet(i64),
     /// Add-profile: try the Avito check again with what was entered.
     AddRetry,
     /// Leave the current dialogue.
@@ -92,6 +105,11 @@ impl Callback {
             | ReportChatClear(id)
             | ReportSetTime(id)
             | TimeSet(id, _)
+            | Alerts(id)
+            | AlertToggle(id, _)
+            | AlertParam(id, _)
+            | AlertRemind(id)
+            | AlertQuiet(id)
             | ReportTimezone(id)
             | TzSet(id, _)
             | ReportFrequency(id)
@@ -102,6 +120,7 @@ impl Callback {
             | ReportPeriod(id)
             | PeriodSet(id, _)
             | ReportActive(id)
+            | ReportCharts(id)
             | ExportMessenger(id)
             | ExportRecent(id)
             | ProfileRename(id)
@@ -138,11 +157,17 @@ impl Callback {
             ReportPeriod(id) => format!("report_period:{id}"),
             PeriodSet(id, p) => format!("period_set:{id}:{}", p.slug()),
             ReportActive(id) => format!("report_active:{id}"),
+            ReportCharts(id) => format!("report_charts:{id}"),
             ExportMessenger(id) => format!("export_messenger:{id}"),
             ExportRecent(id) => format!("export_recent:{id}"),
             ProfileRename(id) => format!("profile_rename:{id}"),
             ProfileDelete(id) => format!("profile_delete:{id}"),
             ProfileDeleteConfirm(id) => format!("profile_delete_confirm:{id}"),
+            Alerts(id) => format!("alerts:{id}"),
+            AlertToggle(id, r) => format!("alert_toggle:{id}:{}", r.slug()),
+            AlertParam(id, r) => format!("alert_param:{id}:{}", r.slug()),
+            AlertRemind(id) => format!("alert_remind:{id}"),
+            AlertQuiet(id) => format!("alert_quiet:{id}"),
             AddRetry => "add_retry".to_owned(),
             DialogueCancel => "dialogue_cancel".to_owned(),
         }
@@ -193,11 +218,23 @@ impl Callback {
             "report_frequency" => one(ReportFrequency),
             "report_period" => one(ReportPeriod),
             "report_active" => one(ReportActive),
+            "report_charts" => one(ReportCharts),
             "export_messenger" => one(ExportMessenger),
             "export_recent" => one(ExportRecent),
             "profile_rename" => one(ProfileRename),
             "profile_delete" => one(ProfileDelete),
             "profile_delete_confirm" => one(ProfileDeleteConfirm),
+            "alerts" => one(Alerts),
+            "alert_remind" => one(AlertRemind),
+            "alert_quiet" => one(AlertQuiet),
+            "alert_toggle" => {
+                arity(2)?;
+                Some(AlertToggle(id(0)?, AlertRule::from_slug(args[1])?))
+            }
+            "alert_param" => {
+                arity(2)?;
+                Some(AlertParam(id(0)?, AlertRule::from_slug(args[1])?))
+            }
             "report_toggle" => {
                 arity(2)?;
                 Some(ReportToggle(id(0)?, Metric::from_slug(args[1])?))
@@ -254,7 +291,11 @@ mod tests {
 
     fn every_variant(id: i64) -> Vec<Callback> {
         use Callback::*;
-        let mut all = vec![
+        let mut all: Vec<Callback> = AlertRule::ALL
+            .iter()
+            .flat_map(|r| [AlertToggle(id, *r), AlertParam(id, *r)])
+            .collect();
+        all.extend([
             ProfilesPage {
                 owner: id,
                 page: u32::MAX,
@@ -262,6 +303,9 @@ mod tests {
             ProfileAdd,
             AddRetry,
             DialogueCancel,
+            Alerts(id),
+            AlertRemind(id),
+            AlertQuiet(id),
             ProfileView(id),
             ProfileReport(id),
             ReportNow(id),
@@ -280,12 +324,13 @@ mod tests {
             FreqMonthDay(id, 31),
             ReportPeriod(id),
             ReportActive(id),
+            ReportCharts(id),
             ExportMessenger(id),
             ExportRecent(id),
             ProfileRename(id),
             ProfileDelete(id),
             ProfileDeleteConfirm(id),
-        ];
+        ]);
         all.extend(Metric::ALL.map(|m| ReportToggle(id, m)));
         all.extend(Frequency::ALL.iter().map(|f| FreqSet(id, *f)));
         all.extend((0..7).map(|d| ReportDayToggle(id, d)));

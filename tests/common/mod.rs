@@ -177,6 +177,16 @@ pub async fn start_avito() -> sandbox::avito::AvitoEmulator {
     .expect("Avito emulator starts")
 }
 
+/// How long a slot's claim holds without renewal in the tests' workers
+/// (`JOBS_HEARTBEAT_SEC` × 3).
+pub const CLAIM_LEASE: Duration = Duration::from_secs(6);
+
+/// Waits longer than a claim lease after a delivery: a second process that would take the
+/// slot over (and send it again) has had its chance by the end.
+pub async fn watch_for_duplicates() {
+    tokio::time::sleep(CLAIM_LEASE + Duration::from_secs(1)).await;
+}
+
 /// How long a test waits for the bot.
 pub const BOT_WAIT: Duration = Duration::from_secs(30);
 
@@ -225,6 +235,10 @@ impl Worker {
                 "AVITO_RATE_WINDOW_SEC",
                 TEST_AVITO_RATE_WINDOW.as_secs_f64().to_string(),
             );
+        } else {
+            // No Avito in this test: the start-up check still wants an address that takes
+            // connections (the Telegram emulator's; nothing asks it Avito questions).
+            cmd.env("AVITO_API_URL", telegram.base_url());
         }
         if db.engine == Engine::Postgres {
             cmd.env("SECRET_KEY", TEST_SECRET_KEY);
@@ -387,6 +401,86 @@ pub async fn start_stack(
     .expect("telegram emulator");
     let avito = start_avito().await;
     let worker = Worker::start(&telegram, Some(&avito), &db, extra).await;
+    Some((db, telegram, avito, worker))
+}
+
+/// A shifted clock for the workers of a test (`CLOCK_OFFSET_SEC`): from its making, they live
+/// at the chosen instant and on from there at the real pace, so a slot, a daylight-saving
+/// change or a month's end comes in seconds instead of at its real time.
+#[derive(Debug, Clone, Copy)]
+pub struct Shift {
+    offset: chrono::Duration,
+}
+
+impl Shift {
+    /// The workers' clock reads `fake_now` now.
+    pub fn to(fake_now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            offset: fake_now - chrono::Utc::now(),
+        }
+    }
+
+    /// A shift putting the workers `lead` before a whole minute, and that minute: a schedule
+    /// set for it right away comes after `lead`, not after up to two real minutes.
+    pub fn minute_ahead(lead: Duration) -> (Self, chrono::DateTime<chrono::Utc>) {
+        use chrono::DurationRound;
+        let slot = chrono::Utc::now()
+            .duration_trunc(chrono::Duration::minutes(1))
+            .expect("truncates")
+            + chrono::Duration::minutes(10);
+        let lead = chrono::Duration::from_std(lead).expect("short lead");
+        (Self::to(slot - lead), slot)
+    }
+
+    /// The workers' time now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.offset
+    }
+
+    /// The variable that gives a worker this clock.
+    pub fn var(&self) -> (&'static str, String) {
+        (
+            "CLOCK_OFFSET_SEC",
+            format!("{:.3}", self.offset.num_milliseconds() as f64 / 1000.0),
+        )
+    }
+
+    /// The Avito emulator's "today" (Moscow) at the shifted time.
+    pub fn avito_today(&self) -> chrono::NaiveDate {
+        self.now()
+            .with_timezone(&chrono_tz::Europe::Moscow)
+            .date_naive()
+    }
+}
+
+/// [`start_stack`] with the workers and Avito's calendar on `shift`'s clock.
+pub async fn start_shifted_stack(
+    engine: Engine,
+    shift: &Shift,
+    extra: &[(&str, &str)],
+) -> Option<(
+    TestDatabase,
+    sandbox::telegram::TelegramEmulator,
+    sandbox::avito::AvitoEmulator,
+    Worker,
+)> {
+    let db = TestDatabase::fresh(engine).await?;
+    let telegram = sandbox::telegram::TelegramEmulator::start(
+        sandbox::telegram::TelegramConfig::without_limits(),
+    )
+    .await
+    .expect("telegram emulator");
+    let avito = sandbox::avito::AvitoEmulator::start(sandbox::avito::AvitoConfig {
+        rate_window: TEST_AVITO_RATE_WINDOW,
+        today: Some(shift.avito_today()),
+        ..sandbox::avito::AvitoConfig::default()
+    })
+    .await
+    .expect("Avito emulator starts");
+    let (var, offset) = shift.var();
+    let mut env: Vec<(&str, &str)> = vec![(var, offset.as_str())];
+    env.extend_from_slice(extra);
+    let worker = Worker::start(&telegram, Some(&avito), &db, &env).await;
     Some((db, telegram, avito, worker))
 }
 

@@ -34,6 +34,7 @@ mod error;
 mod faults;
 mod gate;
 mod limits;
+mod live;
 pub mod openapi;
 mod ops;
 mod request;
@@ -44,8 +45,9 @@ mod validate;
 
 pub use auth::AuthError;
 pub use config::{AccountSpec, AvitoConfig};
-pub use data::Dataset;
+pub use data::{Dataset, Direction};
 pub use faults::{Fault, parse_duration, parse_fault_spec};
 pub use limits::RateInfo;
+pub use live::{LiveError, NewMessage};
 pub use ops::Op;
 pub use server::AvitoEmulator;

@@ -14,6 +14,7 @@ use super::data::{Dataset, moscow};
 use super::error::ApiError;
 use super::faults::{Fault, FaultTable};
 use super::limits::{RateInfo, RateLimiter};
+use super::live::{Live, LiveError, NewMessage};
 use super::openapi::OpenApi;
 use super::ops::Op;
 use super::request::ApiRequest;
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     pub counts: Mutex<HashMap<&'static str, usize>>,
     pub failures: Mutex<Vec<String>>,
     pub latency: Mutex<Duration>,
+    /// Balances moved, money spent, messages and calls added since start.
+    pub live: Mutex<Live>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -131,6 +134,7 @@ impl AvitoEmulator {
             counts: Mutex::new(HashMap::new()),
             failures: Mutex::new(Vec::new()),
             latency: Mutex::new(Duration::ZERO),
+            live: Mutex::new(Live::default()),
             shutdown: stopped.clone(),
         });
         let app = super::routes::router(shared.clone());
@@ -187,6 +191,44 @@ impl AvitoEmulator {
     /// Delay added to every request.
     pub fn set_latency(&self, d: Duration) {
         *lock(&self.shared.latency) = d;
+    }
+
+    /// Sets the wallet's money (roubles) of account `user_id`; bonuses stay.
+    pub fn set_wallet_balance(&self, user_id: i64, roubles: f64) -> Result<(), LiveError> {
+        let data = &self.shared.data;
+        lock(&self.shared.live).set_wallet(data, user_id, roubles)
+    }
+
+    /// Sets the CPA balance (roubles; negative: in debt) of account `user_id`.
+    pub fn set_cpa_balance(&self, user_id: i64, roubles: f64) -> Result<(), LiveError> {
+        let data = &self.shared.data;
+        lock(&self.shared.live).set_cpa(data, user_id, roubles)
+    }
+
+    /// Adds a promotion charge of `roubles` at `at` (unix seconds) to the operations history;
+    /// a negative amount is a refund.
+    pub fn add_spending(&self, user_id: i64, roubles: f64, at: i64) -> Result<(), LiveError> {
+        let data = &self.shared.data;
+        lock(&self.shared.live).add_spending(data, user_id, roubles, at)
+    }
+
+    /// Adds a text message to a chat (the newest chat about an item when none is named); returns
+    /// the chat id.
+    pub fn add_message(&self, user_id: i64, message: NewMessage) -> Result<String, LiveError> {
+        let data = &self.shared.data;
+        lock(&self.shared.live).add_message(data, user_id, message)
+    }
+
+    /// Adds a missed call on `day` (Moscow) about `item_id` (default: an item alive that day);
+    /// returns the item's id.
+    pub fn add_missed_call(
+        &self,
+        user_id: i64,
+        item_id: Option<i64>,
+        day: chrono::NaiveDate,
+    ) -> Result<i64, LiveError> {
+        let data = &self.shared.data;
+        lock(&self.shared.live).add_missed_call(data, user_id, item_id, day)
     }
 
     /// The generated data, to compute what responses should contain.

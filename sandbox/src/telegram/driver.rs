@@ -486,7 +486,8 @@ async fn http_kick(
     Ok(Json(json!({ "kicked": body.kicked })))
 }
 
-/// The chat as the user sees it; documents carry a `download_url` instead of their bytes.
+/// The chat as the user sees it; documents and photos carry a `download_url` instead of
+/// their bytes.
 async fn http_messages(State(shared): State<Arc<Shared>>, Path(chat_id): Path<i64>) -> HttpResult {
     let store = shared.store();
     let chat = store
@@ -503,6 +504,12 @@ async fn http_messages(State(shared): State<Arc<Shared>>, Path(chat_id): Path<i6
                 value["document"]["download_url"] = json!(format!(
                     "http://{}/_driver/files/{}",
                     shared.addr, doc.file_id
+                ));
+            }
+            if let Some(photo) = &seen.photo {
+                value["photo"]["download_url"] = json!(format!(
+                    "http://{}/_driver/files/{}",
+                    shared.addr, photo.file_id
                 ));
             }
             value

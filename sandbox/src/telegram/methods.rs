@@ -11,7 +11,9 @@ use teloxide::types::{BotCommand, InlineKeyboardButtonKind, InlineKeyboardMarkup
 use super::error::ApiError;
 use super::html;
 use super::params::{InputFile, MAX_UPLOAD_BYTES, Params};
-use super::state::{Author, ChatKind, Shared, Store, StoredMessage, now_unix, scope_key};
+use super::state::{
+    Author, ChatKind, Shared, Store, StoredMessage, StoredPhoto, now_unix, scope_key,
+};
 use super::wire;
 
 const MAX_TEXT_CHARS: usize = 4096;
@@ -68,6 +70,8 @@ pub(crate) async fn call(
         "answercallbackquery" => answer_callback_query(&mut store, &params),
         "deletemessage" => delete_message(&mut store, &params),
         "senddocument" => send_document(shared, &mut store, &mut params),
+        "sendphoto" => send_photo(shared, &mut store, &mut params),
+        "sendmediagroup" => send_media_group(shared, &mut store, &mut params),
         "sendchataction" => send_chat_action(&store, &params),
         "setmycommands" => set_my_commands(&mut store, &params),
         "getmycommands" => get_my_commands(&store, &params),
@@ -148,15 +152,28 @@ struct Formatted {
 fn format(params: &Params, text_key: &str, max_chars: usize) -> Result<Formatted, ApiError> {
     let raw = params.str(text_key).unwrap_or_default();
     let parse_mode = params.str("parse_mode").filter(|p| !p.is_empty());
+    let entities = || {
+        params
+            .json(entities_key(text_key))
+            .map(Option::unwrap_or_default)
+    };
+    format_text(raw, parse_mode, entities, text_key, max_chars)
+}
+
+/// [`format`] of a text given as values (a media group item's caption).
+fn format_text(
+    raw: String,
+    parse_mode: Option<String>,
+    entities: impl FnOnce() -> Result<Vec<MessageEntity>, ApiError>,
+    text_key: &str,
+    max_chars: usize,
+) -> Result<Formatted, ApiError> {
     let (text, entities) = match parse_mode
         .as_deref()
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        None => {
-            let entities = params.json(entities_key(text_key))?.unwrap_or_default();
-            (raw.clone(), entities)
-        }
+        None => (raw.clone(), entities()?),
         Some("html") => {
             let parsed = html::parse(&raw)
                 .map_err(|e| ApiError::bad(format!("can't parse entities: {e}")))?;
@@ -446,6 +463,180 @@ fn send_document(
     message.parse_mode = formatted.parse_mode;
     message.reply_markup = markup;
     push_and_render(store, message)
+}
+
+/// Telegram's limits for a photo: 10 MB, width + height at most 10000, sides within 1:20.
+const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+const MAX_PHOTO_SIDES: u32 = 10_000;
+const MAX_PHOTO_RATIO: u32 = 20;
+/// Items of one media group.
+const MEDIA_GROUP_ITEMS: std::ops::RangeInclusive<usize> = 2..=10;
+
+/// A photo checked and ready to store (nothing is stored before the send is admitted).
+enum Picture {
+    New {
+        file_name: Option<String>,
+        bytes: Vec<u8>,
+        width: u32,
+        height: u32,
+    },
+    Known(StoredPhoto),
+}
+
+/// Width and height from a PNG's header. The emulator reads PNG only (what the bot sends);
+/// anything else is "IMAGE_PROCESS_FAILED", as Telegram answers a file it cannot read.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    Some((be(16), be(20)))
+}
+
+fn check_photo(store: &Store, input: InputFile) -> Result<Picture, ApiError> {
+    match input {
+        InputFile::Upload(upload) => {
+            if upload.bytes.len() > MAX_PHOTO_BYTES {
+                return Err(ApiError::TooLarge);
+            }
+            let (width, height) =
+                png_size(&upload.bytes).ok_or_else(|| ApiError::bad("IMAGE_PROCESS_FAILED"))?;
+            let (long, short) = (width.max(height), width.min(height).max(1));
+            if width == 0
+                || height == 0
+                || width + height > MAX_PHOTO_SIDES
+                || long / short > MAX_PHOTO_RATIO
+            {
+                return Err(ApiError::bad("PHOTO_INVALID_DIMENSIONS"));
+            }
+            Ok(Picture::New {
+                file_name: upload.file_name,
+                bytes: upload.bytes,
+                width,
+                height,
+            })
+        }
+        InputFile::FileId(file_id) => {
+            let size = store.files.get(&file_id).and_then(|f| png_size(&f.bytes));
+            match size {
+                Some((width, height)) => Ok(Picture::Known(StoredPhoto {
+                    file_id,
+                    width,
+                    height,
+                })),
+                None => Err(ApiError::bad("wrong file identifier/HTTP URL specified")),
+            }
+        }
+    }
+}
+
+fn store_photo(store: &mut Store, picture: Picture) -> StoredPhoto {
+    match picture {
+        Picture::New {
+            file_name,
+            bytes,
+            width,
+            height,
+        } => StoredPhoto {
+            file_id: store
+                .add_file(file_name.or_else(|| Some("photo.png".into())), bytes)
+                .file_id,
+            width,
+            height,
+        },
+        Picture::Known(photo) => photo,
+    }
+}
+
+fn send_photo(shared: &Shared, store: &mut Store, params: &mut Params) -> Result<Value, ApiError> {
+    let chat_id = params.chat_id()?;
+    let formatted = format(params, "caption", MAX_CAPTION_CHARS)?;
+    let markup = inline_keyboard(params)?;
+    let input = params.input_file("photo")?;
+    let kind = check_can_send(store, chat_id)?;
+    let picture = check_photo(store, input)?;
+    admit(shared, store, chat_id, kind)?;
+    let mut message = StoredMessage::new(chat_id, Author::Bot);
+    message.photo = Some(store_photo(store, picture));
+    message.text = Some(formatted.text).filter(|t| !t.is_empty());
+    message.entities = formatted.entities;
+    message.raw_text = formatted.raw;
+    message.parse_mode = formatted.parse_mode;
+    message.reply_markup = markup;
+    push_and_render(store, message)
+}
+
+/// One item of `sendMediaGroup`'s `media`.
+#[derive(serde::Deserialize)]
+struct InputMediaItem {
+    #[serde(rename = "type")]
+    kind: String,
+    media: String,
+    #[serde(default)]
+    caption: Option<String>,
+    #[serde(default)]
+    parse_mode: Option<String>,
+    #[serde(default)]
+    caption_entities: Option<Vec<MessageEntity>>,
+}
+
+/// Photos only (what the bot sends). The group is admitted by the flood limits as one send:
+/// its messages arrive together.
+fn send_media_group(
+    shared: &Shared,
+    store: &mut Store,
+    params: &mut Params,
+) -> Result<Value, ApiError> {
+    let chat_id = params.chat_id()?;
+    let items: Vec<InputMediaItem> = params
+        .json("media")?
+        .ok_or_else(|| ApiError::bad("parameter \"media\" is required"))?;
+    if !MEDIA_GROUP_ITEMS.contains(&items.len()) {
+        return Err(ApiError::bad(
+            "wrong number of media items: 2 to 10 are allowed",
+        ));
+    }
+    let kind = check_can_send(store, chat_id)?;
+    let mut checked = Vec::with_capacity(items.len());
+    for item in items {
+        if item.kind != "photo" {
+            return Err(ApiError::bad(format!(
+                "media type {:?} is not supported by the emulator",
+                item.kind
+            )));
+        }
+        let input = match item.media.strip_prefix("attach://") {
+            Some(part) => params
+                .take_file(part)
+                .map(InputFile::Upload)
+                .ok_or_else(|| ApiError::bad("there is no photo in the request"))?,
+            None => InputFile::FileId(item.media),
+        };
+        let entities = item.caption_entities.unwrap_or_default();
+        let caption = format_text(
+            item.caption.unwrap_or_default(),
+            item.parse_mode.filter(|p| !p.is_empty()),
+            || Ok(entities),
+            "caption",
+            MAX_CAPTION_CHARS,
+        )?;
+        checked.push((check_photo(store, input)?, caption));
+    }
+    admit(shared, store, chat_id, kind)?;
+    let group_id = format!("{}{:08}", now_unix(), store.next_file);
+    let mut sent = Vec::with_capacity(checked.len());
+    for (picture, caption) in checked {
+        let mut message = StoredMessage::new(chat_id, Author::Bot);
+        message.photo = Some(store_photo(store, picture));
+        message.media_group_id = Some(group_id.clone());
+        message.text = Some(caption.text).filter(|t| !t.is_empty());
+        message.entities = caption.entities;
+        message.raw_text = caption.raw;
+        message.parse_mode = caption.parse_mode;
+        sent.push(push_and_render(store, message)?);
+    }
+    Ok(Value::Array(sent))
 }
 
 fn send_chat_action(store: &Store, params: &Params) -> Result<Value, ApiError> {

@@ -9,6 +9,8 @@
 //! 401. Emulated: `getMe`, `getUpdates` (offset, limit, long-poll `timeout`,
 //! `allowed_updates`), `deleteWebhook`, `getWebhookInfo`, `sendMessage`, `editMessageText`,
 //! `editMessageReplyMarkup`, `answerCallbackQuery`, `deleteMessage`, `sendDocument`,
+//! `sendPhoto` and `sendMediaGroup` (PNG photos only, Telegram's size limits; a group of 2–10
+//! photos shares a `media_group_id` and is one send for the flood limits),
 //! `sendChatAction`, `setMyCommands`/`getMyCommands`/`deleteMyCommands`, `getChat`,
 //! `getChatMember`, `getFile` and downloads at `/file/bot<TOKEN>/<file_path>`. Other methods
 //! get 404 "Not Found: method not found".
@@ -73,7 +75,7 @@ use tokio::task::JoinHandle;
 
 pub use driver::{DriverError, SimChat, SimUser};
 pub use error::ApiError;
-pub use seen::{CallbackAnswer, SeenButton, SeenDocument, SeenMessage};
+pub use seen::{CallbackAnswer, SeenButton, SeenDocument, SeenMessage, SeenPhoto};
 pub use state::{BOT_FIRST_NAME, BOT_USERNAME};
 
 use state::{ChatKind, DEFAULT_TOKEN, Shared};
@@ -148,6 +150,9 @@ pub enum Fault {
     RetryAfter(u64),
     /// Wait this long, then answer normally.
     Hang(std::time::Duration),
+    /// Do the call, then wait this long before answering: the message exists while the bot
+    /// still waits to hear (a process killed now never learns it was accepted).
+    StoredThenHang(std::time::Duration),
 }
 
 impl TelegramEmulator {
@@ -355,12 +360,16 @@ fn describe(m: &SeenMessage) -> String {
     let who = if m.from_bot { "bot" } else { "user" };
     let buttons: Vec<&str> = m.all_buttons().map(|b| b.text.as_str()).collect();
     format!(
-        "  #{} {who}: {:?}{}{}",
+        "  #{} {who}: {:?}{}{}{}",
         m.message_id,
         m.text_or_caption(),
         m.document
             .as_ref()
             .map(|d| format!(" [document {:?}]", d.file_name))
+            .unwrap_or_default(),
+        m.photo
+            .as_ref()
+            .map(|p| format!(" [photo {}×{}]", p.width, p.height))
             .unwrap_or_default(),
         if buttons.is_empty() {
             String::new()

@@ -197,6 +197,13 @@ impl Params {
     }
 }
 
+impl Params {
+    /// The uploaded part named `name` (a media group item's `attach://name`).
+    pub fn take_file(&mut self, name: &str) -> Option<UploadedFile> {
+        self.files.remove(name)
+    }
+}
+
 pub(crate) enum InputFile {
     Upload(UploadedFile),
     FileId(String),

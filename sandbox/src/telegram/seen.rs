@@ -14,7 +14,8 @@ pub struct SeenMessage {
     pub from_bot: bool,
     /// Id of the user who wrote it, for user messages.
     pub from_user: Option<i64>,
-    /// The text as displayed: markup stripped, HTML entities decoded. `None` for documents.
+    /// The text as displayed: markup stripped, HTML entities decoded. `None` for documents
+    /// and photos (their caption is theirs).
     pub text: Option<String>,
     /// The text exactly as the bot sent it, markup included, when a parse mode was used.
     pub raw_text: Option<String>,
@@ -22,6 +23,12 @@ pub struct SeenMessage {
     /// Inline keyboard rows.
     pub buttons: Vec<Vec<SeenButton>>,
     pub document: Option<SeenDocument>,
+    /// A photo message's picture.
+    #[serde(default)]
+    pub photo: Option<SeenPhoto>,
+    /// Shared by the messages of one media group (`sendMediaGroup`).
+    #[serde(default)]
+    pub media_group_id: Option<String>,
     /// The channel a forwarded message came from.
     pub forwarded_from_channel: Option<i64>,
     pub edited: bool,
@@ -44,6 +51,7 @@ impl SeenMessage {
         self.text
             .as_deref()
             .or_else(|| self.document.as_ref().and_then(|d| d.caption.as_deref()))
+            .or_else(|| self.photo.as_ref().and_then(|p| p.caption.as_deref()))
             .unwrap_or("")
     }
 }
@@ -65,6 +73,22 @@ pub struct SeenDocument {
     pub size: usize,
     pub caption: Option<String>,
     /// The file's content. Not in the HTTP driver's JSON: download it from
+    /// `/_driver/files/{file_id}` instead.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// A photo attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenPhoto {
+    pub file_id: String,
+    /// The name it was uploaded under (Telegram itself does not keep one for photos).
+    pub file_name: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub size: usize,
+    pub caption: Option<String>,
+    /// The picture's bytes (PNG). Not in the HTTP driver's JSON: download it from
     /// `/_driver/files/{file_id}` instead.
     #[serde(skip)]
     pub bytes: Vec<u8>,
@@ -115,6 +139,18 @@ pub(crate) fn seen(store: &Store, message: &StoredMessage) -> SeenMessage {
             bytes: file.map(|f| f.bytes.to_vec()).unwrap_or_default(),
         }
     });
+    let photo = message.photo.as_ref().map(|p| {
+        let file = store.files.get(&p.file_id);
+        SeenPhoto {
+            file_id: p.file_id.clone(),
+            file_name: file.and_then(|f| f.file_name.clone()),
+            width: p.width,
+            height: p.height,
+            size: file.map(|f| f.bytes.len()).unwrap_or(0),
+            caption: message.text.clone(),
+            bytes: file.map(|f| f.bytes.to_vec()).unwrap_or_default(),
+        }
+    });
     SeenMessage {
         message_id: message.message_id,
         chat_id: message.chat_id,
@@ -123,7 +159,7 @@ pub(crate) fn seen(store: &Store, message: &StoredMessage) -> SeenMessage {
             Author::User(id) => Some(id),
             _ => None,
         },
-        text: if document.is_some() {
+        text: if document.is_some() || photo.is_some() {
             None
         } else {
             message.text.clone()
@@ -132,6 +168,8 @@ pub(crate) fn seen(store: &Store, message: &StoredMessage) -> SeenMessage {
         parse_mode: message.parse_mode.clone(),
         buttons: buttons(message.reply_markup.as_ref()),
         document,
+        photo,
+        media_group_id: message.media_group_id.clone(),
         forwarded_from_channel: message.forwarded_from.map(|f| f.channel_id),
         edited: message.edit_count > 0,
         edit_count: message.edit_count,

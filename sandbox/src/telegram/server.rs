@@ -65,6 +65,11 @@ async fn method_call(shared: &Arc<Shared>, rest: &str, req: Request) -> Result<R
             methods::call(shared, bot_id, &method, params).await?;
             return Err(ApiError::Server(code));
         }
+        Some(Fault::StoredThenHang(duration)) => {
+            let result = methods::call(shared, bot_id, &method, params).await?;
+            tokio::time::sleep(duration).await;
+            return Ok(ok_envelope(result));
+        }
     }
     let result = methods::call(shared, bot_id, &method, params).await?;
     Ok(ok_envelope(result))

@@ -153,9 +153,21 @@ pub(crate) struct StoredMessage {
     pub parse_mode: Option<String>,
     pub reply_markup: Option<InlineKeyboardMarkup>,
     pub document: Option<String>,
+    /// A photo message's picture; `text`/`entities` hold the caption.
+    pub photo: Option<StoredPhoto>,
+    /// Messages sent together by one `sendMediaGroup` share this id.
+    pub media_group_id: Option<String>,
     pub forwarded_from: Option<ForwardedFrom>,
     pub edit_date: Option<i64>,
     pub edit_count: u32,
+}
+
+/// A photo as stored: its file and its size in pixels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredPhoto {
+    pub file_id: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 impl StoredMessage {
@@ -171,6 +183,8 @@ impl StoredMessage {
             parse_mode: None,
             reply_markup: None,
             document: None,
+            photo: None,
+            media_group_id: None,
             forwarded_from: None,
             edit_date: None,
             edit_count: 0,
@@ -205,7 +219,7 @@ pub(crate) struct Store {
     pub callbacks: HashMap<String, CallbackRec>,
     next_callback: u64,
     pub files: HashMap<String, FileRec>,
-    next_file: u64,
+    pub(crate) next_file: u64,
     /// Keyed by [`scope_key`].
     pub commands: BTreeMap<String, Vec<BotCommand>>,
     pub calls: HashMap<String, usize>,
@@ -364,6 +378,7 @@ fn mime_for(file_name: Option<&str>) -> &'static str {
         Some("txt") => "text/plain",
         Some("json") => "application/json",
         Some("zip") => "application/zip",
+        Some("png") => "image/png",
         _ => "application/octet-stream",
     }
 }

@@ -173,13 +173,31 @@ pub(crate) fn message(store: &Store, msg: &StoredMessage) -> Value {
             }),
         );
     }
-    let (text_key, entities_key) = if msg.document.is_some() {
+    let (text_key, entities_key) = if msg.document.is_some() || msg.photo.is_some() {
         ("caption", "caption_entities")
     } else {
         ("text", "entities")
     };
     if let Some(file) = msg.document.as_ref().and_then(|id| store.files.get(id)) {
         out.insert("document".into(), document(file));
+    }
+    if let Some(photo) = &msg.photo
+        && let Some(file) = store.files.get(&photo.file_id)
+    {
+        // One size: the emulator keeps the picture as sent.
+        out.insert(
+            "photo".into(),
+            json!([{
+                "file_id": file.file_id,
+                "file_unique_id": file.file_unique_id,
+                "width": photo.width,
+                "height": photo.height,
+                "file_size": file.bytes.len(),
+            }]),
+        );
+    }
+    if let Some(group) = &msg.media_group_id {
+        out.insert("media_group_id".into(), json!(group));
     }
     if let Some(text) = &msg.text {
         out.insert(text_key.into(), json!(text));

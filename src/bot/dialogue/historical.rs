@@ -3,7 +3,7 @@
 //!
 //! A refused date names the rule it broke and the same step is asked again.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 
 use super::{Input, State};
 use crate::bot::access::{self, Owned};
@@ -11,12 +11,13 @@ use crate::bot::delivery;
 use crate::bot::hub::words;
 use crate::bot::texts::{T, tf};
 use crate::db::tasks::RunKind;
+use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::report::period::{earliest_day, parse_date, today_in};
 use crate::report::{Period, PeriodError, html_escape};
 
 fn today(o: &Owned) -> NaiveDate {
-    today_in(words::shown_tz(&o.task), Utc::now())
+    today_in(words::shown_tz(&o.task), clock::now())
 }
 
 fn iso(d: NaiveDate) -> String {

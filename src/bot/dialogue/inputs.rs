@@ -217,7 +217,8 @@ pub async fn on_rename(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
             if let Ok(o) = access::owned(ctx.state, profile_id, ctx.user_id).await? {
                 let last = tasks::latest_run(&ctx.state.db, o.task.id).await?;
                 let notice = tf(ctx.lang, T::Renamed, &[("name", &html_escape(&new_name))]);
-                let screen = screens::card(ctx.lang, &o, last.as_ref()).with_notice(&notice);
+                let open = crate::bot::hub::open_alerts(&ctx.state.db, profile_id).await?;
+                let screen = screens::card(ctx.lang, &o, last.as_ref(), &open).with_notice(&notice);
                 ui::send_screen(ctx.bot, ctx.msg.chat.id, screen).await?;
             }
             Ok(())

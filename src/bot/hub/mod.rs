@@ -4,6 +4,8 @@
 //! is gone, or a profile of someone else gets a short alert and no change. Every press is
 //! answered exactly once.
 
+use crate::domain::clock;
+
 pub mod list;
 pub mod screens;
 pub mod words;
@@ -11,7 +13,6 @@ pub mod words;
 use crate::bot::TgBot;
 use std::sync::Arc;
 
-use chrono::Utc;
 use teloxide::prelude::*;
 use teloxide::types::{Chat, Me, MessageId};
 
@@ -22,6 +23,7 @@ use super::dialogue::{BotDialogue, State, Storage, add_profile};
 use super::texts::{T, t, tf};
 use super::ui::{self, Answer, Screen};
 use super::{AppState, lang_of_user};
+use crate::db::alerts;
 use crate::db::tasks::{self, RunKind, ScheduleChange, Weekdays};
 use crate::i18n::Lang;
 use crate::report::{MetricSet, Period, html_escape};
@@ -218,7 +220,48 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
     match cb {
         Callback::ProfileView(_) => {
             let last = tasks::latest_run(db, o.task.id).await?;
-            p.show(screens::card(lang, &o, last.as_ref())).await?;
+            let open = open_alerts(db, id).await?;
+            p.show(screens::card(lang, &o, last.as_ref(), &open))
+                .await?;
+        }
+        Callback::Alerts(_) => return alerts_screen(p, &o, None).await,
+        Callback::AlertToggle(_, rule) => {
+            let on = alerts::rule(db, id, rule).await?.is_some_and(|r| r.enabled);
+            let change = alerts::RuleChange::Enabled(!on);
+            return alerts_screen(p, &o, Some((rule, change))).await;
+        }
+        Callback::AlertParam(_, rule) => {
+            let current = alerts::rule(db, id, rule)
+                .await?
+                .map_or(rule.default_param(), |r| r.param);
+            let change = alerts::RuleChange::Param(rule.next_choice(current));
+            return alerts_screen(p, &o, Some((rule, change))).await;
+        }
+        Callback::AlertRemind(_) => {
+            let rules = alerts::rules_of(db, id).await?;
+            let current = rules.first().map_or(24 * 60, |r| r.remind_minutes);
+            let next = REMIND_CHOICES
+                .iter()
+                .position(|m| *m == current)
+                .map_or(REMIND_CHOICES[0], |i| {
+                    REMIND_CHOICES[(i + 1) % REMIND_CHOICES.len()]
+                });
+            for rule in crate::domain::alerts::AlertRule::ALL {
+                alerts::change_rule(db, id, *rule, alerts::RuleChange::RemindMinutes(next)).await?;
+            }
+            return alerts_screen(p, &o, None).await;
+        }
+        Callback::AlertQuiet(_) => {
+            use crate::domain::alerts::DaySpan;
+            let current =
+                DaySpan::quiet_from_columns(o.profile.alert_quiet_from, o.profile.alert_quiet_to);
+            let choices = quiet_choices();
+            let next = choices
+                .iter()
+                .position(|q| *q == current)
+                .map_or(choices[0], |i| choices[(i + 1) % choices.len()]);
+            alerts::set_quiet_hours(db, id, next).await?;
+            return alerts_screen(p, &o, None).await;
         }
         Callback::ProfileReport(_) => p.show(screens::settings(lang, &o)).await?,
         Callback::ReportNow(_) => return report_now(p, o).await,
@@ -353,6 +396,10 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             tasks::change_schedule(db, &o.task, ScheduleChange::Active(!o.task.is_active)).await?;
             return refreshed(p, id, screens::settings).await;
         }
+        Callback::ReportCharts(_) => {
+            tasks::set_charts(db, o.task.id, !o.task.charts).await?;
+            return refreshed(p, id, screens::settings).await;
+        }
         Callback::ExportMessenger(_) | Callback::ExportRecent(_) => {
             use crate::export::job::{self, Pressed};
             let since = match (
@@ -361,7 +408,7 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             ) {
                 (false, _) => None,
                 (true, Ok(tz)) => {
-                    let today = Utc::now().with_timezone(&tz).date_naive();
+                    let today = clock::now().with_timezone(&tz).date_naive();
                     Some(today - chrono::Days::new(RECENT_EXPORT_DAYS))
                 }
                 // "The last 30 days" are days in the profile's zone: it must be set first.
@@ -414,6 +461,60 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
 }
 
 /// Shows `render` of the profile as stored after a change.
+/// How often an open alert may remind, in minutes (a press moves to the next).
+const REMIND_CHOICES: [i32; 5] = [60, 180, 360, 720, 1440];
+
+/// The quiet hours offered: the default, a shorter night, none.
+fn quiet_choices() -> [Option<crate::domain::alerts::DaySpan>; 3] {
+    use crate::domain::alerts::DaySpan;
+    [
+        Some(DaySpan::QUIET_DEFAULT),
+        Some(DaySpan {
+            from: 23 * 60,
+            to: 7 * 60,
+        }),
+        None,
+    ]
+}
+
+/// The rules of a profile with an alert open now.
+pub(crate) async fn open_alerts(
+    db: &sea_orm::DatabaseConnection,
+    profile_id: i64,
+) -> anyhow::Result<Vec<crate::domain::alerts::AlertRule>> {
+    Ok(alerts::open_episodes(db, profile_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.last_sent_at.is_some())
+        .map(|e| e.rule)
+        .collect())
+}
+
+/// Applies `change` (if any) and shows the alerts screen as it now is.
+async fn alerts_screen(
+    p: &Press<'_>,
+    o: &Owned,
+    change: Option<(crate::domain::alerts::AlertRule, alerts::RuleChange)>,
+) -> anyhow::Result<Answer> {
+    let db = &p.state.db;
+    let id = o.profile.id;
+    if let Some((rule, change)) = change {
+        alerts::change_rule(db, id, rule, change).await?;
+    }
+    let o = match p.reload(id).await? {
+        Ok(o) => o,
+        Err(r) => return Ok(refusal(p.lang, r)),
+    };
+    let rules = alerts::rules_of(db, id).await?;
+    let open = open_alerts(db, id).await?;
+    p.show(screens::alerts(p.lang, &o, &rules, &open)).await?;
+    Ok(if change.is_some() {
+        Answer::Toast(t(p.lang, T::Saved))
+    } else {
+        Answer::Silent
+    })
+}
+
 async fn refreshed(
     p: &Press<'_>,
     id: i64,
@@ -485,7 +586,7 @@ async fn report_now(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
         .get()
         .and_then(|kind| Ok((*kind, words::task_tz(&o.task)?)));
     let period = match setting {
-        Ok((kind, tz)) => Period::resolve(kind, tz, Utc::now()),
+        Ok((kind, tz)) => Period::resolve(kind, tz, clock::now()),
         Err(damaged) => {
             // The press is answered already: say it in the chat.
             ui::send_html(p.bot, p.chat.id, words::damaged(lang, &damaged)).await?;

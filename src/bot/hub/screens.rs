@@ -9,8 +9,9 @@ use crate::bot::access::Owned;
 use crate::bot::callback::Callback;
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
-use crate::db::entities::report_run;
+use crate::db::entities::{alert_rule, report_run};
 use crate::db::tasks::{Frequency, Weekdays};
+use crate::domain::alerts::{AlertRule, DaySpan};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, PeriodKind, html_escape};
 
@@ -54,7 +55,12 @@ fn name(o: &Owned) -> String {
     html_escape(&o.profile.name)
 }
 
-pub fn card(lang: Lang, o: &Owned, last_run: Option<&report_run::Model>) -> Screen {
+pub fn card(
+    lang: Lang,
+    o: &Owned,
+    last_run: Option<&report_run::Model>,
+    open_alerts: &[AlertRule],
+) -> Screen {
     let p = &o.profile;
     let id = p.id;
     let status = match p.status {
@@ -81,15 +87,16 @@ pub fn card(lang: Lang, o: &Owned, last_run: Option<&report_run::Model>) -> Scre
                 "last",
                 &words::last_report(lang, last_run, words::shown_tz(&o.task)),
             ),
+            ("alerts", &open_alerts_line(lang, open_alerts)),
         ],
     );
     Screen::new(
         text,
         vec![
-            vec![button(
-                t(lang, T::BtnReportSettings),
-                Callback::ProfileReport(id),
-            )],
+            vec![
+                button(t(lang, T::BtnReportSettings), Callback::ProfileReport(id)),
+                button(t(lang, T::BtnAlerts), Callback::Alerts(id)),
+            ],
             vec![
                 button(t(lang, T::BtnReportNow), Callback::ReportNow(id)),
                 button(t(lang, T::BtnHistorical), Callback::ReportHistorical(id)),
@@ -165,6 +172,17 @@ pub fn settings(lang: Lang, o: &Owned) -> Screen {
                     },
                 ),
                 Callback::ReportActive(id),
+            )],
+            vec![button(
+                t(
+                    lang,
+                    if task.charts {
+                        T::BtnChartsOn
+                    } else {
+                        T::BtnChartsOff
+                    },
+                ),
+                Callback::ReportCharts(id),
             )],
             back(lang, Callback::ProfileView(id)),
         ],
@@ -426,4 +444,127 @@ pub fn delete_confirm(lang: Lang, o: &Owned) -> Screen {
             button(t(lang, T::BtnDeleteNo), Callback::ProfileView(id)),
         ]],
     )
+}
+
+/// "\n🔔 Open alerts: wallet balance, demand" (nothing when none is open).
+fn open_alerts_line(lang: Lang, open: &[AlertRule]) -> String {
+    if open.is_empty() {
+        return String::new();
+    }
+    let list = open
+        .iter()
+        .map(|r| crate::alerts::texts::rule_name(lang, *r))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tf(lang, T::AlertsOnCard, &[("list", &list)])
+}
+
+/// A rule's parameter in words.
+fn alert_value(lang: Lang, rule: AlertRule, param: i64) -> String {
+    use crate::report::format::{decimal, money};
+    match rule {
+        AlertRule::WalletLow | AlertRule::CpaLow => {
+            money(crate::avito::money::Kopecks(param), lang)
+        }
+        AlertRule::SpendSpike => decimal(param as f64 / 100.0, 1, lang),
+        AlertRule::DemandDrop | AlertRule::Unanswered => param.to_string(),
+        AlertRule::MissedCalls if param == crate::domain::alerts::MISSED_HOURLY => {
+            t(lang, T::MissedHourly)
+        }
+        AlertRule::MissedCalls => t(lang, T::MissedEach),
+    }
+}
+
+fn alert_label(lang: Lang, rule: AlertRule, param: i64) -> String {
+    let key = match rule {
+        AlertRule::WalletLow => T::AlertWalletLow,
+        AlertRule::CpaLow => T::AlertCpaLow,
+        AlertRule::SpendSpike => T::AlertSpendSpike,
+        AlertRule::DemandDrop => T::AlertDemandDrop,
+        AlertRule::Unanswered => T::AlertUnanswered,
+        AlertRule::MissedCalls => T::AlertMissedCalls,
+    };
+    tf(lang, key, &[("value", &alert_value(lang, rule, param))])
+}
+
+/// "24 h".
+pub fn hours(lang: Lang, minutes: i32) -> String {
+    tf(lang, T::Hours, &[("n", &(minutes / 60).to_string())])
+}
+
+/// The alerts screen: each rule with its switch and parameter, reminders, quiet hours, and
+/// what is open now.
+pub fn alerts(lang: Lang, o: &Owned, rules: &[alert_rule::Model], open: &[AlertRule]) -> Screen {
+    let id = o.profile.id;
+    let mark = |on: bool| t(lang, if on { T::AlertOn } else { T::AlertOff });
+    let lines = rules
+        .iter()
+        .map(|r| format!("{} {}", mark(r.enabled), alert_label(lang, r.rule, r.param)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let remind = rules.first().map(|r| r.remind_minutes).unwrap_or(24 * 60);
+    let quiet = DaySpan::quiet_from_columns(o.profile.alert_quiet_from, o.profile.alert_quiet_to)
+        .map(|q| q.label())
+        .unwrap_or_else(|| t(lang, T::QuietNone));
+    let open_text = if open.is_empty() {
+        String::new()
+    } else {
+        let list = open
+            .iter()
+            .map(|r| crate::alerts::texts::rule_name(lang, *r))
+            .collect::<Vec<_>>()
+            .join(", ");
+        tf(lang, T::AlertsOpen, &[("list", &list)])
+    };
+    let text = tf(
+        lang,
+        T::AlertsScreen,
+        &[
+            ("name", &name(o)),
+            // With no report chat, alerts go to the owner's private chat (alerts::job).
+            (
+                "chat",
+                &match o.task.chat_id {
+                    None => t(lang, T::ChatPrivate),
+                    Some(_) => words::chat(lang, &o.task, o.profile.owner_id),
+                },
+            ),
+            ("rules", &lines),
+            ("remind", &hours(lang, remind)),
+            ("quiet", &quiet),
+            ("tz", words::shown_tz(&o.task).name()),
+            ("open", &open_text),
+        ],
+    );
+    let mut rows: Vec<Vec<_>> = rules
+        .iter()
+        .map(|r| {
+            vec![
+                button(
+                    format!(
+                        "{} {}",
+                        mark(r.enabled),
+                        crate::alerts::texts::rule_name(lang, r.rule)
+                    ),
+                    Callback::AlertToggle(id, r.rule),
+                ),
+                button(
+                    format!("{} ▸", alert_value(lang, r.rule, r.param)),
+                    Callback::AlertParam(id, r.rule),
+                ),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        button(
+            tf(lang, T::BtnAlertRemind, &[("value", &hours(lang, remind))]),
+            Callback::AlertRemind(id),
+        ),
+        button(
+            tf(lang, T::BtnAlertQuiet, &[("value", &quiet)]),
+            Callback::AlertQuiet(id),
+        ),
+    ]);
+    rows.push(back(lang, Callback::ProfileView(id)));
+    Screen::new(text, rows)
 }

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use crate::bot::texts::{T, t, tf};
 use crate::db::entities::{report_run, report_task};
 use crate::db::tasks::{Frequency, Weekdays};
+use crate::domain::clock;
 use crate::domain::{RunKind, RunStatus, Stored};
 use crate::i18n::Lang;
 use crate::report::html_escape;
@@ -200,7 +201,7 @@ pub fn next_report(lang: Lang, task: &report_task::Model) -> String {
     let next = task.next_run_at.or_else(|| {
         crate::schedule::of_task(task)
             .ok()
-            .and_then(|s| s.next_after(chrono::Utc::now()))
+            .and_then(|s| s.next_after(clock::now()))
     });
     match next {
         Some(at) => tf(
@@ -253,7 +254,7 @@ mod tests {
     use super::*;
 
     fn task(frequency: &str) -> report_task::Model {
-        let now = Utc::now();
+        let now = clock::now();
         report_task::Model {
             id: 1,
             profile_id: 1,
@@ -268,6 +269,7 @@ mod tests {
             period: Stored::parse("since_last_slot"),
             metrics: Stored::parse("[]"),
             is_active: false,
+            charts: true,
             schedule_version: 0,
             next_run_at: None,
             last_run_at: None,

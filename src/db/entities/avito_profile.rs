@@ -25,6 +25,10 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Quiet hours of the profile's alerts, minutes of the day in its zone: `None` is the
+    /// default (`domain::alerts::QuietHours::DEFAULT`), equal ends are none.
+    pub alert_quiet_from: Option<i32>,
+    pub alert_quiet_to: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,8 @@
 //! sea-orm entities, one per table created by the `migration` crate.
 
 pub mod admin_alert;
+pub mod alert_episode;
+pub mod alert_rule;
 pub mod avito_profile;
 pub mod dialogue;
 pub mod export;

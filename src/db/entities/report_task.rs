@@ -28,6 +28,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub metrics: Stored<MetricSet>,
     pub is_active: bool,
+    /// Send the report's charts (pictures) before its text.
+    pub charts: bool,
     pub schedule_version: i64,
     pub next_run_at: Option<DateTimeUtc>,
     pub last_run_at: Option<DateTimeUtc>,

@@ -10,7 +10,7 @@ use crate::avito::data::{moscow, moscow_midnight, shift};
 use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::{AppState, Shared};
+use crate::avito::server::{AppState, Shared, lock};
 
 pub(crate) async fn user_info_self(State(s): State<AppState>, req: ApiRequest) -> Response {
     let op = Op::GetUserInfoSelf;
@@ -31,7 +31,7 @@ pub(crate) async fn user_balance(State(s): State<AppState>, req: ApiRequest) -> 
         op,
         (|| {
             let (acc, _) = s.begin(op, &req)?;
-            let w = s.data.accounts()[acc].wallet();
+            let w = lock(&s.live).wallet(&s.data, acc);
             Ok(ok(json!({"real": w.real, "bonus": w.bonus}), None))
         })(),
     )
@@ -45,7 +45,7 @@ pub(crate) async fn cpa_balance(State(s): State<AppState>, req: ApiRequest) -> R
             let (acc, _) = s.begin(op, &req)?;
             let rate = s.rate(op, acc)?;
             Ok(ok(
-                json!({"balance": s.data.accounts()[acc].cpa_balance()}),
+                json!({"balance": lock(&s.live).cpa(&s.data, acc)}),
                 rate,
             ))
         })(),
@@ -76,11 +76,17 @@ fn history(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
             "dateTimeFrom must be within the last year".into(),
         ));
     }
-    let ops: Vec<Value> = s.data.accounts()[acc]
-        .operations_between(from, to)
-        .iter()
-        .map(|o| o.to_json())
-        .collect();
+    let mut ops = s.data.accounts()[acc].operations_between(from, to);
+    if let Some(live) = lock(&s.live).account(acc) {
+        ops.extend(
+            live.operations
+                .iter()
+                .filter(|o| from <= o.at && o.at <= to)
+                .cloned(),
+        );
+        ops.sort_by_key(|o| o.at);
+    }
+    let ops: Vec<Value> = ops.iter().map(|o| o.to_json()).collect();
     // The schema wraps operations in `result` (the spec's example does not; clients accept both).
     Ok(ok(json!({"result": {"operations": ops}}), None))
 }

@@ -5,11 +5,12 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::ok;
-use crate::avito::data::{AccountData, Chat};
+use crate::avito::data::{AccountData, Chat, Direction, Message};
 use crate::avito::error::ApiError;
+use crate::avito::live::chats_in_order;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::{AppState, Shared};
+use crate::avito::server::{AppState, Shared, lock};
 use crate::avito::validate::Input;
 
 /// `limit` and `offset` (ranges already checked against the spec: 1..=100 and 0..=1000).
@@ -47,19 +48,19 @@ fn list(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let account = &s.data.accounts()[acc];
-    let chats: Vec<Value> = account
-        .chats
-        .iter()
-        .filter(|c| types.iter().any(|t| t == c.chat_type.as_str()))
-        .filter(|c| {
+    let live = lock(&s.live);
+    let chats: Vec<Value> = chats_in_order(account, live.account(acc))
+        .into_iter()
+        .filter(|(c, _)| types.iter().any(|t| t == c.chat_type.as_str()))
+        .filter(|(c, _)| {
             item_ids
                 .as_ref()
                 .is_none_or(|ids| c.item.as_ref().is_some_and(|i| ids.contains(&i.id)))
         })
-        .filter(|c| !unread_only || c.unread)
+        .filter(|(c, last)| !unread_only || unread(c, last))
         .skip(offset)
         .take(limit)
-        .map(|c| chat_json(account, c))
+        .map(|(c, last)| chat_json(account, c, &last))
         .collect();
     Ok(ok(json!({"chats": chats}), None))
 }
@@ -78,7 +79,13 @@ fn find<'a>(account: &'a AccountData, req: &ApiRequest) -> Result<&'a Chat, ApiE
 fn one(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     let (acc, _) = s.begin(Op::GetChatByIdV2, req)?;
     let account = &s.data.accounts()[acc];
-    Ok(ok(chat_json(account, find(account, req)?), None))
+    let chat = find(account, req)?;
+    let live = lock(&s.live);
+    let last = live
+        .account(acc)
+        .and_then(|l| l.messages_of(&chat.id).last().cloned())
+        .unwrap_or_else(|| chat.last_message());
+    Ok(ok(chat_json(account, chat, &last), None))
 }
 
 pub(crate) async fn messages(State(s): State<AppState>, req: ApiRequest) -> Response {
@@ -92,11 +99,18 @@ fn page(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     let chat = find(account, req)?;
     let (limit, offset) = window(&input);
     let n = chat.message_count;
-    let messages: Vec<Value> = (0..n)
+    let live = lock(&s.live);
+    let added = live
+        .account(acc)
+        .map_or(&[][..], |l| l.messages_of(&chat.id));
+    // Added messages are the newest: they come first, then the generated ones.
+    let messages: Vec<Value> = added
+        .iter()
         .rev()
+        .map(Message::to_json)
+        .chain((0..n).rev().map(|i| chat.message(i).to_json()))
         .skip(offset)
         .take(limit)
-        .map(|i| chat.message(i).to_json())
         .collect();
     let body = if account.spec.wrap_messages {
         json!({"messages": messages})
@@ -106,7 +120,16 @@ fn page(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     Ok(ok(body, None))
 }
 
-fn chat_json(account: &AccountData, c: &Chat) -> Value {
+/// Unread: the generated chat says so, or the newest message is an added incoming one.
+fn unread(c: &Chat, last: &Message) -> bool {
+    if last.id == c.last_message().id {
+        c.unread
+    } else {
+        last.direction == Direction::In
+    }
+}
+
+fn chat_json(account: &AccountData, c: &Chat, last: &Message) -> Value {
     let avatar = |id: i64| {
         let sizes = [
             "24x24", "36x36", "48x48", "64x64", "72x72", "96x96", "128x128", "192x192", "256x256",
@@ -133,9 +156,9 @@ fn chat_json(account: &AccountData, c: &Chat) -> Value {
     let mut v = json!({
         "id": c.id,
         "created": c.created,
-        "updated": c.updated,
+        "updated": c.updated.max(last.created),
         "users": [user(c.seller_id, &c.seller_name), user(c.buyer_id, &c.buyer_name)],
-        "last_message": c.last_message().to_last_message_json(),
+        "last_message": last.to_last_message_json(),
     });
     if let (Some(it), Some(obj)) = (&c.item, v.as_object_mut()) {
         obj.insert(

@@ -15,7 +15,7 @@ use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
 use crate::avito::rng::SplitMix64;
-use crate::avito::server::{AppState, Shared};
+use crate::avito::server::{AppState, Shared, lock};
 use crate::avito::validate::{date_field, date_range, int_list};
 
 /// "Глубина данных статистики ... ограничена 270 днями".
@@ -342,6 +342,8 @@ fn calls(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     };
     let account = &s.data.accounts()[acc];
     let end = to.min(today);
+    let live = lock(&s.live);
+    let live = live.account(acc);
     let items: Vec<Value> = account
         .matching_items(&filter)
         .into_iter()
@@ -349,10 +351,18 @@ fn calls(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
         .map(|it| {
             // From the ad's first day: no depth limit is documented, so `from` may be far back.
             let rows: Vec<Value> = days(from.max(it.started), end)
-                .filter_map(|d| account.item_day(it, d).map(|st| (d, st)))
-                .map(|(d, st)| {
-                    json!({"date": d.format("%Y-%m-%d").to_string(), "calls": st.calls, "answered": st.calls_answered,
-                           "new": st.calls_new, "newAnswered": st.calls_new_answered})
+                .filter_map(|d| {
+                    let missed = live.map_or(0, |l| l.missed(it.id, d));
+                    match account.item_day(it, d) {
+                        Some(st) => Some((d, st, missed)),
+                        // A call added on a day the ad had no statistics still shows.
+                        None => (missed > 0).then(|| (d, Default::default(), missed)),
+                    }
+                })
+                .map(|(d, st, missed): (_, DayStats, u64)| {
+                    json!({"date": d.format("%Y-%m-%d").to_string(), "calls": st.calls + missed,
+                           "answered": st.calls_answered, "new": st.calls_new + missed,
+                           "newAnswered": st.calls_new_answered})
                 })
                 .collect();
             json!({"itemId": it.id, "employeeId": 0, "days": rows})

@@ -1,0 +1,14 @@
+//! Alerts that watch each account and speak only when it matters: a low wallet or CPA
+//! balance, a spending spike, a demand drop, unanswered chats, missed calls.
+//!
+//! Each enabled rule of a profile is checked as a queued job per check window ([`plan`]),
+//! keyed by (profile, rule, window) so processes sharing the queue run it once. A check asks
+//! Avito through the shared client (its pacing and answer cache), decides
+//! ([`check`]), and moves the rule's episode: opened (the alert fires once), reminded at most
+//! every `remind_minutes`, closed ("back to normal"). Quiet hours hold notices until they end.
+//! A check that cannot ask Avito changes nothing and tells the operator, de-duplicated.
+
+pub mod check;
+pub mod job;
+pub mod plan;
+pub mod texts;

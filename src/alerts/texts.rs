@@ -1,0 +1,257 @@
+//! What alerts say, in the owner's language (`locales/<lang>/alerts.toml`).
+
+use crate::avito::money::Kopecks;
+use crate::domain::alerts::{AlertRule, DemandMetric, Finding, NoticeKind};
+use crate::i18n::{self, Lang};
+use crate::report::format::{decimal, integer, money};
+use crate::report::html_escape;
+
+crate::text_keys!(pub enum A in "alerts" {
+    Fire => "fire",
+    Remind => "remind",
+    Recover => "recover",
+    WalletLow => "wallet_low",
+    CpaLow => "cpa_low",
+    SpendSpike => "spend_spike",
+    DemandDrop => "demand_drop",
+    DropViews => "drop_views",
+    DropContacts => "drop_contacts",
+    Unanswered => "unanswered",
+    ChatLine => "chat_line",
+    ChatUnknownItem => "chat_unknown_item",
+    ChatUnknownWho => "chat_unknown_who",
+    MissedCalls => "missed_calls",
+    RuleWalletLow => "rule_wallet_low",
+    RuleCpaLow => "rule_cpa_low",
+    RuleSpendSpike => "rule_spend_spike",
+    RuleDemandDrop => "rule_demand_drop",
+    RuleUnanswered => "rule_unanswered_chats",
+    RuleMissedCalls => "rule_missed_calls",
+    AdminCheckFailed => "admin_check_failed",
+});
+
+/// A rule's name in running text ("wallet balance").
+pub fn rule_name(lang: Lang, rule: AlertRule) -> &'static str {
+    i18n::text(
+        lang,
+        match rule {
+            AlertRule::WalletLow => A::RuleWalletLow,
+            AlertRule::CpaLow => A::RuleCpaLow,
+            AlertRule::SpendSpike => A::RuleSpendSpike,
+            AlertRule::DemandDrop => A::RuleDemandDrop,
+            AlertRule::Unanswered => A::RuleUnanswered,
+            AlertRule::MissedCalls => A::RuleMissedCalls,
+        },
+    )
+}
+
+/// Where a buyer's chat opens in Avito.
+pub fn chat_link(chat_id: &str) -> String {
+    format!(
+        "https://www.avito.ru/profile/messenger/channel/{}",
+        url::form_urlencoded::byte_serialize(chat_id.as_bytes()).collect::<String>()
+    )
+}
+
+/// What a finding says, without the profile's name.
+pub fn finding(lang: Lang, f: &Finding) -> String {
+    let m = |k: i64| money(Kopecks(k), lang);
+    match f {
+        Finding::Balance { balance, threshold } if *threshold >= 0 => i18n::format(
+            lang,
+            A::WalletLow,
+            &[("balance", &m(*balance)), ("threshold", &m(*threshold))],
+        ),
+        Finding::Balance { .. } => String::new(),
+        Finding::SpendSpike {
+            today,
+            average,
+            hour,
+            factor_percent,
+        } => i18n::format(
+            lang,
+            A::SpendSpike,
+            &[
+                ("today", &m(*today)),
+                ("hour", &format!("{hour:02}")),
+                (
+                    "times",
+                    &decimal(*today as f64 / (*average).max(1) as f64, 1, lang),
+                ),
+                ("average", &m(*average)),
+                ("factor", &decimal(*factor_percent as f64 / 100.0, 1, lang)),
+            ],
+        ),
+        Finding::DemandDrop { drops, percent } => {
+            let drops = drops
+                .iter()
+                .map(|d| {
+                    let key = match d.metric {
+                        DemandMetric::Views => A::DropViews,
+                        DemandMetric::Contacts => A::DropContacts,
+                    };
+                    i18n::format(
+                        lang,
+                        key,
+                        &[
+                            ("value", &integer(d.yesterday, lang)),
+                            ("average", &decimal(d.average, 1, lang)),
+                        ],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            i18n::format(
+                lang,
+                A::DemandDrop,
+                &[("drops", &drops), ("percent", &percent.to_string())],
+            )
+        }
+        Finding::Unanswered { chats, minutes } => {
+            let lines = chats
+                .iter()
+                .take(10)
+                .map(|c| {
+                    i18n::format(
+                        lang,
+                        A::ChatLine,
+                        &[
+                            (
+                                "title",
+                                &html_escape(
+                                    c.item_title
+                                        .as_deref()
+                                        .unwrap_or(i18n::text(lang, A::ChatUnknownItem)),
+                                ),
+                            ),
+                            (
+                                "who",
+                                &html_escape(
+                                    c.counterpart
+                                        .as_deref()
+                                        .unwrap_or(i18n::text(lang, A::ChatUnknownWho)),
+                                ),
+                            ),
+                            ("waited", &c.waiting_minutes.to_string()),
+                            ("link", &chat_link(&c.chat_id)),
+                        ],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            i18n::format(
+                lang,
+                A::Unanswered,
+                &[
+                    ("count", &chats.len().to_string()),
+                    ("minutes", &minutes.to_string()),
+                    ("chats", &lines),
+                ],
+            )
+        }
+        Finding::MissedCalls { .. } => String::new(),
+    }
+}
+
+/// A notice of an episode of `rule` of profile `name`.
+pub fn notice(lang: Lang, kind: NoticeKind, rule: AlertRule, name: &str, f: &Finding) -> String {
+    let name = html_escape(name);
+    let mut what = finding(lang, f);
+    if rule == AlertRule::CpaLow
+        && let Finding::Balance { balance, threshold } = f
+    {
+        what = i18n::format(
+            lang,
+            A::CpaLow,
+            &[
+                ("balance", &money(Kopecks(*balance), lang)),
+                ("threshold", &money(Kopecks(*threshold), lang)),
+            ],
+        );
+    }
+    match kind {
+        NoticeKind::Fire => i18n::format(lang, A::Fire, &[("name", &name), ("what", &what)]),
+        NoticeKind::Remind => i18n::format(lang, A::Remind, &[("name", &name), ("what", &what)]),
+        NoticeKind::Recover => i18n::format(
+            lang,
+            A::Recover,
+            &[("name", &name), ("rule", rule_name(lang, rule))],
+        ),
+    }
+}
+
+/// The operator's line when a profile's checks cannot reach Avito.
+pub fn admin_check_failed(
+    lang: Lang,
+    profile: &crate::db::entities::avito_profile::Model,
+    reason: &str,
+) -> String {
+    i18n::format(
+        lang,
+        A::AdminCheckFailed,
+        &[
+            ("profile", &profile.id.to_string()),
+            ("name", &html_escape(&profile.name)),
+            ("reason", &html_escape(reason)),
+        ],
+    )
+}
+
+/// New missed calls of profile `name`.
+pub fn missed_calls(lang: Lang, name: &str, new: i64, today: i64) -> String {
+    i18n::format(
+        lang,
+        A::MissedCalls,
+        &[
+            ("name", &html_escape(name)),
+            ("new", &integer(new, lang)),
+            ("today", &integer(today, lang)),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alerts::WaitingChat;
+
+    #[test]
+    fn alerts_texts_exist_in_every_language_with_the_same_placeholders() {
+        crate::i18n::check_area("alerts", A::ALL).expect("alerts texts complete");
+    }
+
+    #[test]
+    fn notices_name_the_profile_and_the_figures() {
+        let f = Finding::Balance {
+            balance: 45_000,
+            threshold: 100_000,
+        };
+        let text = notice(
+            Lang::En,
+            NoticeKind::Fire,
+            AlertRule::WalletLow,
+            "Shop <1>",
+            &f,
+        );
+        assert!(text.contains("Shop &lt;1&gt;") && text.contains("450") && text.contains("1,000"));
+        let back = notice(
+            Lang::Ru,
+            NoticeKind::Recover,
+            AlertRule::WalletLow,
+            "Shop",
+            &f,
+        );
+        assert!(back.contains("снова в норме") && back.contains("баланс кошелька"));
+        let chats = Finding::Unanswered {
+            chats: vec![WaitingChat {
+                chat_id: "u2i-a b".into(),
+                item_title: Some("Диван".into()),
+                counterpart: None,
+                waiting_minutes: 41,
+            }],
+            minutes: 30,
+        };
+        let text = finding(Lang::En, &chats);
+        assert!(text.contains("Диван — a buyer, 41 min") && text.contains("channel/u2i-a+b"));
+    }
+}
