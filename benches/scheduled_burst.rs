@@ -17,12 +17,13 @@ use avito_reports::db::{self, entities::report_task};
 use chrono::{DurationRound, Timelike, Utc};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
 use support::KEY;
 const OVERALL_PER_SEC: f64 = 30.0;
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+// Two threads: the emulators must not be what holds the worker back or bunches its requests.
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let tasks: u32 = args
@@ -35,26 +36,8 @@ async fn main() -> anyhow::Result<()> {
     let rate: Option<String> = args.iter().skip_while(|a| *a != "--rate").nth(1).cloned();
 
     let dir = tempfile::tempdir()?;
-    let (url, pg_name) = if postgres {
-        let name = format!("avito_reports_bench_{}", std::process::id());
-        let admin = Database::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await?;
-        admin.close().await?;
-        (
-            format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            Some(name),
-        )
-    } else {
-        (
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("bench.sqlite").display()
-            ),
-            None,
-        )
-    };
+    let database = support::BenchDatabase::create(dir.path(), postgres).await?;
+    let url = database.url.clone();
     let conn = db::connect(&avito_reports::config::DatabaseUrl::parse(&url)?).await?;
     db::migrate(&conn).await?;
 
@@ -103,22 +86,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let log = dir.path().join("worker.log");
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_avito-reports"));
-    command
-        .arg("worker")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
-        .env("BOT_TOKEN", telegram.bot_token())
-        .env("TELEGRAM_API_URL", telegram.base_url())
-        .env("AVITO_API_URL", avito.base_url())
-        .env("AVITO_RATE_WINDOW_SEC", "2")
-        .env("DATABASE_URL", &url)
-        .env("SECRET_KEY", KEY)
-        .env("JOBS_CONCURRENCY", "64")
-        .current_dir(dir.path())
-        .stderr(std::fs::File::create(&log)?)
-        .kill_on_drop(true);
+    let mut command = support::worker_command(&telegram, &avito, &url, dir.path())?;
+    command.env("AVITO_RATE_WINDOW_SEC", "2");
     if let Some(rate) = &rate {
         command.env("TELEGRAM_MESSAGES_PER_SEC", rate);
     }
@@ -153,13 +122,22 @@ async fn main() -> anyhow::Result<()> {
     // Let any duplicate arrive before counting.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let duplicates: usize = chats.iter().map(|c| delivered(*c).saturating_sub(1)).sum();
-    let bound = f64::from(tasks) / OVERALL_PER_SEC;
+    // Each report is its charts (one photo message each) and its text: the bound counts
+    // messages, as Telegram's limit does.
+    let messages: usize = chats
+        .iter()
+        .map(|c| {
+            telegram
+                .chat_messages(*c)
+                .iter()
+                .filter(|m| m.from_bot)
+                .count()
+        })
+        .sum();
+    let bound = messages as f64 / OVERALL_PER_SEC;
     println!("scheduled burst: {tasks} tasks due at one slot, one worker process");
-    println!(
-        "  database:            {}",
-        if postgres { "PostgreSQL" } else { "SQLite" }
-    );
-    println!("  delivered:           {last_count} / {tasks}");
+    println!("  database:            {}", database.engine());
+    println!("  delivered:           {last_count} / {tasks} ({messages} messages with the charts)");
     println!(
         "  slot → last report:  {:.1} s (rate bound {:.1} s, ratio {:.2})",
         elapsed.as_secs_f64(),
@@ -172,12 +150,7 @@ async fn main() -> anyhow::Result<()> {
     let _ = worker.start_kill();
     let _ = worker.wait().await;
     conn.close().await?;
-    if let Some(name) = pg_name {
-        let admin = Database::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await?;
-    }
+    database.drop().await?;
     avito.shutdown().await;
     telegram.shutdown().await;
     if last_count != chats.len() {

@@ -405,6 +405,72 @@ async fn quiet_hours_hold_an_alert_on_postgres() {
     quiet_hours_hold_an_alert(Engine::Postgres).await;
 }
 
+/// Demand is checked once a day; sped up so that a "day" passes each second, a drop of
+/// yesterday's views and contacts in the emulator fires, and their return recovers.
+async fn demand_drop_fires_and_recovers(engine: Engine) {
+    let shift = moscow_noon();
+    let env = [("ALERT_CHECK_SPEEDUP", "86400")];
+    let Some((test_db, emu, avito, worker)) =
+        common::start_shifted_stack(engine, &shift, &env).await
+    else {
+        return;
+    };
+    let eve = emu.user(7006, "Eve", Some("en"));
+    let id = common::add_profile(&emu, &worker, &test_db.url, &eve, "Eve's shop", 1).await;
+    let account = sandbox::avito::AccountSpec::generated(1).user_id;
+    let yesterday = shift
+        .now()
+        .with_timezone(&chrono_tz::Europe::Moscow)
+        .date_naive()
+        - chrono::Duration::days(1);
+    avito.set_demand(account, yesterday, 20).expect("demand");
+    on_alerts_screen(&emu, &worker, &eve, id, &["alert_toggle:{id}:demand_drop"]).await;
+
+    let alert =
+        common::bot_message_within(&emu, &worker, eve.id(), 0, "demand fell", common::BOT_WAIT)
+            .await;
+    let text = alert.text_or_caption();
+    assert!(
+        text.starts_with("🔔") && text.contains("views") && text.contains("contacts"),
+        "both metrics fell: {text}"
+    );
+    avito.set_demand(account, yesterday, 100).expect("demand");
+    common::bot_message_within(
+        &emu,
+        &worker,
+        eve.id(),
+        alert.message_id,
+        "back to normal — demand",
+        common::BOT_WAIT,
+    )
+    .await;
+    let said: Vec<String> = emu
+        .chat_messages(eve.id())
+        .iter()
+        .filter(|m| m.from_bot)
+        .map(|m| m.text_or_caption().to_owned())
+        .collect();
+    let fired = said
+        .iter()
+        .filter(|t| t.starts_with("🔔 Eve's shop:"))
+        .count();
+    assert_eq!(
+        fired, 1,
+        "one alert for the episode, reminders aside: {said:#?}"
+    );
+    common::stop_stack(worker, avito, emu).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demand_drop_fires_and_recovers_on_sqlite() {
+    demand_drop_fires_and_recovers(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demand_drop_fires_and_recovers_on_postgres() {
+    demand_drop_fires_and_recovers(Engine::Postgres).await;
+}
+
 /// Two workers share the checks: one alert per episode, one "back to normal", watched longer
 /// than the claim lease.
 async fn two_workers_send_one_alert_per_episode(engine: Engine) {

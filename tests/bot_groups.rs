@@ -169,6 +169,23 @@ async fn stats_in_a_group_and_buttons_only_for_their_owner(engine: Engine) {
         .map(|m| m.text_or_caption().to_owned())
         .collect();
     assert!(all.contains("Склад Олега"), "{all}");
+    // Before its text, the profiles side by side: one picture, a PNG of the promised size.
+    let pictures: Vec<_> = emu
+        .chat_messages(team.id())
+        .into_iter()
+        .filter(|m| m.from_bot && m.message_id > after && m.message_id < report.message_id)
+        .filter_map(|m| m.photo)
+        .collect();
+    assert_eq!(pictures.len(), 1, "the side-by-side chart");
+    assert_eq!((pictures[0].width, pictures[0].height), (1280, 720));
+    assert!(
+        pictures[0]
+            .file_name
+            .as_deref()
+            .is_some_and(|n| n.contains("profiles")),
+        "{:?}",
+        pictures[0].file_name
+    );
     // In a private chat /stats covers the user's own profiles.
     say(&emu, &worker, &oleg, "/stats", "Склад Олега").await;
 

@@ -60,7 +60,9 @@ fn demo() -> &'static DemoRun {
 }
 
 fn run_demo() -> DemoRun {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-test");
+    // One directory per test process: nextest runs each test in a process of its own.
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("demo-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let cwd = base.join("cwd");
     std::fs::create_dir_all(&cwd).expect("working directory");
@@ -199,6 +201,22 @@ fn demo_plays_the_whole_journey_and_leaves_report_workbook_metrics_and_charts() 
         ("the export finished", "✅ Export of My shop is ready"),
         ("the workbook", "Bot: 📎 avito-chats-My_shop-"),
         (
+            "step 8",
+            "— 8. An alert: the wallet runs low, then is topped up —",
+        ),
+        (
+            "the alert switched on",
+            "[ ✅ wallet balance ] [ 1,000\u{a0}₽ ▸ ]",
+        ),
+        (
+            "the alert",
+            "Bot in «Shop team»: 🔔 My shop: the wallet is low: 450\u{a0}₽ (the alert is for below 1,000\u{a0}₽).",
+        ),
+        (
+            "the recovery",
+            "Bot in «Shop team»: ✅ My shop: back to normal — wallet balance.",
+        ),
+        (
             "the metrics",
             "avito_reports_reports_sent_total{kind=\"now\"} 1",
         ),
@@ -245,6 +263,19 @@ fn demo_plays_the_whole_journey_and_leaves_report_workbook_metrics_and_charts() 
             "{sheet} has a header and data rows"
         );
     }
+
+    let alerts = run.file("alerts.txt");
+    assert_eq!(
+        alerts.matches("the wallet is low").count(),
+        1,
+        "one alert, then its recovery: {alerts}"
+    );
+    assert!(alerts.contains("back to normal"), "alerts.txt: {alerts}");
+    assert_eq!(
+        said.matches("the wallet is low").count(),
+        1,
+        "the alert fires once, not again before the top-up"
+    );
 
     let metrics = run.file("metrics.txt");
     for series in [

@@ -1,4 +1,8 @@
-//! Seeding shared by the benchmarks: sellers with a profile on emulator account `n`.
+//! Seeding shared by the benchmarks: sellers with a profile on emulator account `n`, a fresh
+//! database per run, a process's CPU time and memory.
+
+// Each benchmark uses a part of this module.
+#![allow(dead_code)]
 
 use avito_reports::crypto::SecretBox;
 use avito_reports::db::entities::report_task;
@@ -42,4 +46,109 @@ pub async fn seller_with_profile(
     )
     .await?;
     Ok(task)
+}
+
+/// A fresh database for one benchmark run: a SQLite file in `dir`, or with `postgres` a new
+/// database on the local server (dropped by [`BenchDatabase::drop`]).
+pub struct BenchDatabase {
+    pub url: String,
+    postgres_name: Option<String>,
+}
+
+const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+impl BenchDatabase {
+    pub async fn create(dir: &std::path::Path, postgres: bool) -> anyhow::Result<Self> {
+        use sea_orm::ConnectionTrait as _;
+        if !postgres {
+            let url = format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite").display());
+            return Ok(Self {
+                url,
+                postgres_name: None,
+            });
+        }
+        let name = format!("avito_reports_bench_{}", std::process::id());
+        let admin = sea_orm::Database::connect(POSTGRES_ADMIN).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        admin.close().await?;
+        Ok(Self {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            postgres_name: Some(name),
+        })
+    }
+
+    pub fn engine(&self) -> &'static str {
+        if self.postgres_name.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    }
+
+    /// Drops the PostgreSQL database (a SQLite file goes with its directory).
+    pub async fn drop(self) -> anyhow::Result<()> {
+        use sea_orm::ConnectionTrait as _;
+        if let Some(name) = self.postgres_name {
+            let admin = sea_orm::Database::connect(POSTGRES_ADMIN).await?;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// CPU seconds (user + system) and peak and current resident memory (kB) of process `pid`.
+pub fn process_usage(pid: u32) -> anyhow::Result<(f64, u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the state); Linux counts
+    // them in USER_HZ, 100 on every mainstream architecture.
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Ok((cpu, kb("VmHWM:"), kb("VmRSS:")))
+}
+
+/// `avito-reports worker` against the emulators and `database_url`, logging warnings to
+/// `dir/worker.log`, with 64 jobs at once; the caller adds settings and spawns it.
+pub fn worker_command(
+    telegram: &sandbox::telegram::TelegramEmulator,
+    avito: &sandbox::avito::AvitoEmulator,
+    database_url: &str,
+    dir: &std::path::Path,
+) -> anyhow::Result<tokio::process::Command> {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_avito-reports"));
+    command
+        .arg("worker")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("BOT_TOKEN", telegram.bot_token())
+        .env("TELEGRAM_API_URL", telegram.base_url())
+        .env("AVITO_API_URL", avito.base_url())
+        .env("DATABASE_URL", database_url)
+        .env("SECRET_KEY", KEY)
+        .env("JOBS_CONCURRENCY", "64")
+        .current_dir(dir)
+        .stderr(std::fs::File::create(dir.join("worker.log"))?)
+        .kill_on_drop(true);
+    Ok(command)
 }

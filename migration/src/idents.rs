@@ -99,6 +99,8 @@ pub enum Exports {
     MessagesDone,
     ProgressMessageId,
     Since,
+    Until,
+    Kind,
     Error,
     StartedAt,
     FinishedAt,

@@ -17,6 +17,7 @@ mod m20261203_000009_typed_settings;
 mod m20261203_000010_delivery_progress;
 mod m20261203_000011_alerts;
 mod m20261203_000012_report_charts;
+mod m20261204_000013_stats_exports;
 
 pub mod idents;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_delivery_progress::Migration),
             Box::new(m20261203_000011_alerts::Migration),
             Box::new(m20261203_000012_report_charts::Migration),
+            Box::new(m20261204_000013_stats_exports::Migration),
         ]
     }
 }

@@ -99,15 +99,15 @@ pub async fn observe(
                     return Ok(Observation::OffHours);
                 }
                 let id = need_id()?;
+                // Chats that waited up to a day before the rule was switched on count, and none
+                // older than a week; older ones are history, and not even listed (usually one
+                // page of the chats list instead of every page).
+                let since = (watch.watching_since - 86_400).max(now.timestamp() - 7 * 86_400);
                 let query = ChatsQuery {
-                    item_ids: Vec::new(),
-                    unread_only: false,
-                    chat_types: Vec::new(),
+                    updated_since: Some(since),
+                    ..ChatsQuery::default()
                 };
                 let chats = account.chats(id, &query).await.map_err(told)?;
-                // Chats that waited up to a day before the rule was switched on count; older ones are
-                // history.
-                let since = watch.watching_since - 86_400;
                 unanswered(&chats.items, id, now, param, since)
             }
             AlertRule::MissedCalls => {

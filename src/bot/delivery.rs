@@ -73,7 +73,7 @@ pub async fn build_report(
     (chunks, chart_pictures(charts).await)
 }
 
-/// Sends a report: its pictures as one message group, then its text. Pictures that cannot be
+/// Sends a report: its pictures (one photo message each), then its text. Pictures that cannot be
 /// sent are logged and the text goes all the same.
 pub async fn send_report(
     bot: &TgBot,

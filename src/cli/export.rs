@@ -125,34 +125,12 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the Avito account: {e}"))?;
     let progress = Arc::new(Progress::default());
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {pos}/{len} chats, {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let ticker = bar.clone().map(|bar| {
+    let live = LiveBar::start("chats", {
         let progress = progress.clone();
-        tokio::spawn(async move {
-            loop {
-                show(&bar, progress.snapshot());
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
+        move |bar| show(bar, progress.snapshot())
     });
     let result = export::export(&account, account_id, &opts, progress.clone(), &args.out).await;
-    if let Some(t) = ticker {
-        t.abort();
-    }
-    if let Some(bar) = &bar {
-        show(bar, progress.snapshot());
-        bar.finish_and_clear();
-    }
+    live.finish(|bar| show(bar, progress.snapshot()));
     let summary = result?;
     for part in &summary.parts {
         println!("{} ({} bytes)", part.path.display(), part.size);
@@ -178,6 +156,53 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A progress bar on stderr, when stderr is a terminal, redrawn every 200 ms from the work's
+/// counters by `show`.
+pub(super) struct LiveBar {
+    bar: Option<indicatif::ProgressBar>,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl LiveBar {
+    /// `unit` names what the bar counts ("chats").
+    pub(super) fn start(
+        unit: &str,
+        show: impl Fn(&indicatif::ProgressBar) + Send + 'static,
+    ) -> LiveBar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit}, {{msg}}"
+                ))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        let ticker = bar.clone().map(|bar| {
+            tokio::spawn(async move {
+                loop {
+                    show(&bar);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            })
+        });
+        LiveBar { bar, ticker }
+    }
+
+    /// Stops redrawing, shows the last state once and clears the bar.
+    pub(super) fn finish(self, show: impl Fn(&indicatif::ProgressBar)) {
+        if let Some(t) = self.ticker {
+            t.abort();
+        }
+        if let Some(bar) = &self.bar {
+            show(bar);
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn show(bar: &indicatif::ProgressBar, s: Snapshot) {

@@ -1,5 +1,5 @@
 //! The command line: `run` (default), `worker`, `migrate`, `report`, `avito`, `jobs`,
-//! `export`, `sandbox`, `demo`, `healthcheck`.
+//! `export`, `stats-export`, `sandbox`, `demo`, `healthcheck`.
 
 use std::process::ExitCode;
 
@@ -16,10 +16,11 @@ pub mod healthcheck;
 pub mod jobs;
 pub mod report;
 pub mod sandbox;
+pub mod stats_export;
 
 use self::{
     avito as avito_cmd, export as export_cmd, healthcheck as healthcheck_cmd, jobs as jobs_cmd,
-    report as report_cmd, sandbox as sandbox_cmd,
+    report as report_cmd, sandbox as sandbox_cmd, stats_export as stats_export_cmd,
 };
 
 /// `--lang` of the commands that write for a person.
@@ -80,6 +81,9 @@ pub enum Command {
     Avito(avito_cmd::AvitoCommand),
     /// Export every Avito Messenger chat and message of an account to an Excel workbook.
     Export(export_cmd::ExportArgs),
+    /// Export an account's statistics over a period (per-day totals with charts, per-item
+    /// rows) to an Excel workbook.
+    StatsExport(stats_export_cmd::StatsExportArgs),
     /// Scheduled deliveries: list them, re-run a failed one.
     #[command(subcommand)]
     Jobs(jobs_cmd::JobsCommand),
@@ -127,6 +131,7 @@ pub fn main() -> ExitCode {
             Command::Report(args) => report_cmd::run(args, &settings).await,
             Command::Avito(command) => avito_cmd::run(command, &settings).await,
             Command::Export(args) => export_cmd::run(args, &settings).await,
+            Command::StatsExport(args) => stats_export_cmd::run(args, &settings).await,
             Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
             Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
             Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,

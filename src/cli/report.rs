@@ -78,15 +78,24 @@ pub struct ReportArgs {
 #[error("{0}")]
 pub struct ArgError(String);
 
-fn options(args: &ReportArgs, deadline: std::time::Duration) -> Result<ReportOptions, ArgError> {
-    let tz: Tz = args.tz.parse().map_err(|_| {
+/// `--tz` as a zone.
+pub(super) fn parse_tz(raw: &str) -> Result<Tz, ArgError> {
+    raw.parse().map_err(|_| {
         ArgError(format!(
-            "--tz '{}' is not an IANA time zone (e.g. Europe/Moscow, Asia/Yekaterinburg)",
-            args.tz
+            "--tz '{raw}' is not an IANA time zone (e.g. Europe/Moscow, Asia/Yekaterinburg)"
         ))
-    })?;
+    })
+}
+
+/// The period of `--period` or `--from`/`--to` (default: yesterday), days counted in `tz`.
+pub(super) fn resolve_period(
+    period: Option<PeriodArg>,
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: Tz,
+) -> Result<Period, ArgError> {
     let now = clock::now();
-    let period = match (&args.from, &args.to, args.period) {
+    Ok(match (from, to, period) {
         (Some(from), Some(to), _) => Period::parse_range(from, to, today_in(tz, now))
             .map_err(|e| ArgError(format!("--from/--to: {e}")))?,
         (_, _, Some(p)) => Period::resolve(
@@ -100,7 +109,12 @@ fn options(args: &ReportArgs, deadline: std::time::Duration) -> Result<ReportOpt
             now,
         ),
         _ => Period::resolve(PeriodKind::Yesterday, tz, now),
-    };
+    })
+}
+
+fn options(args: &ReportArgs, deadline: std::time::Duration) -> Result<ReportOptions, ArgError> {
+    let tz = parse_tz(&args.tz)?;
+    let period = resolve_period(args.period, args.from.as_deref(), args.to.as_deref(), tz)?;
     let metrics = match &args.metrics {
         Some(list) => {
             MetricSet::parse_list(list).map_err(|e| ArgError(format!("--metrics: {e}")))?

@@ -1,7 +1,7 @@
 //! The `exports` table: one row per export request, with its status, progress and error.
 //!
-//! Statuses: `queued` → `running` → `done` | `failed`. A profile has at most one export that
-//! is queued or running.
+//! Statuses: `queued` → `running` → `done` | `failed`. A profile has at most one export of
+//! each kind (chats, statistics) that is queued or running.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -12,8 +12,8 @@ use sea_orm::{
 use crate::db::DbError;
 use crate::db::entities::{avito_profile, export};
 
-use crate::domain::ExportStatus;
 use crate::domain::clock;
+use crate::domain::{ExportKind, ExportStatus, Period};
 
 pub const QUEUED: ExportStatus = ExportStatus::Queued;
 pub const RUNNING: ExportStatus = ExportStatus::Running;
@@ -31,20 +31,52 @@ pub enum Requested {
 async fn active_of<C: ConnectionTrait>(
     db: &C,
     profile_id: i64,
+    kind: ExportKind,
 ) -> Result<Option<export::Model>, DbError> {
     Ok(export::Entity::find()
         .filter(export::Column::ProfileId.eq(profile_id))
+        .filter(export::Column::Kind.eq(kind))
         .filter(export::Column::Status.is_in([QUEUED, RUNNING]))
         .one(db)
         .await?)
 }
 
-/// Queues an export of `profile_id` to `chat_id`, unless one is queued or running.
+/// Queues an export of `profile_id`'s chats to `chat_id`, unless one is queued or running.
 pub async fn request(
     db: &DatabaseConnection,
     profile_id: i64,
     chat_id: i64,
     since: Option<chrono::NaiveDate>,
+) -> Result<Requested, DbError> {
+    request_kind(db, profile_id, chat_id, ExportKind::Chats, since, None).await
+}
+
+/// Queues an export of `profile_id`'s statistics over `period` to `chat_id`, unless one is
+/// queued or running.
+pub async fn request_stats(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    chat_id: i64,
+    period: Period,
+) -> Result<Requested, DbError> {
+    request_kind(
+        db,
+        profile_id,
+        chat_id,
+        ExportKind::Stats,
+        Some(period.from),
+        Some(period.to),
+    )
+    .await
+}
+
+async fn request_kind(
+    db: &DatabaseConnection,
+    profile_id: i64,
+    chat_id: i64,
+    kind: ExportKind,
+    since: Option<chrono::NaiveDate>,
+    until: Option<chrono::NaiveDate>,
 ) -> Result<Requested, DbError> {
     let txn = db.begin().await?;
     // Writing the profile row first takes its lock (a row lock on PostgreSQL, the write lock
@@ -57,7 +89,7 @@ pub async fn request(
         .filter(avito_profile::Column::Id.eq(profile_id))
         .exec(&txn)
         .await?;
-    if let Some(running) = active_of(&txn, profile_id).await? {
+    if let Some(running) = active_of(&txn, profile_id, kind).await? {
         txn.rollback().await?;
         return Ok(Requested::AlreadyRunning(running));
     }
@@ -65,11 +97,13 @@ pub async fn request(
         profile_id: Set(profile_id),
         chat_id: Set(chat_id),
         status: Set(QUEUED),
+        kind: Set(kind),
         chats_done: Set(0),
         chats_total: Set(None),
         messages_done: Set(0),
         progress_message_id: Set(None),
         since: Set(since),
+        until: Set(until),
         error: Set(None),
         started_at: Set(None),
         finished_at: Set(None),

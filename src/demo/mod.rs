@@ -2,7 +2,7 @@
 //!
 //! Starts the Telegram and Avito emulators on loopback and the worker in this process on a
 //! temporary SQLite database, plays a seller through /start, adding a profile, the hub, a
-//! report now, a schedule, /stats in a group and an export, prints the conversation as the
+//! report now, a schedule, /stats in a group, an export and an alert, prints the conversation as the
 //! seller sees it, and leaves it with the report, the /stats report, the workbook, the
 //! worker's metrics and the report's charts in `--out` (`./demo-output`).
 //!
@@ -28,7 +28,7 @@ use sandbox::telegram::{BOT_USERNAME, TelegramConfig, TelegramEmulator};
 use crate::config::Settings;
 use crate::i18n::Lang;
 use output::OutDir;
-use script::{Credentials, Outcome, Persona};
+use script::{Account, Credentials, Outcome, Persona};
 use session::Session;
 use transcript::{Transcript, human_size};
 
@@ -41,6 +41,9 @@ pub const DEMO_SECRET_KEY: &str = "ZGVtby1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
 /// (the second report of the same period is served from the client's cache), so the real
 /// limits cost the demo no waiting.
 const AVITO_RATE_WINDOW: Duration = Duration::from_secs(60);
+/// Alert rules are checked this many times as often as in production: the wallet every 2 s
+/// instead of every 10 min, so step 8 shows an alert and its recovery within seconds.
+pub const ALERT_CHECK_SPEEDUP: u32 = 300;
 /// How long the worker gets to stop after the journey.
 const WORKER_STOP_WAIT: Duration = Duration::from_secs(15);
 
@@ -95,6 +98,11 @@ pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
         client_secret: account.client_secret.clone(),
     };
 
+    let seller_account = Account {
+        avito: &avito,
+        user_id: account.user_id,
+    };
+
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = crate::app::run(settings, async move {
         let _ = stopped.await;
@@ -102,7 +110,7 @@ pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
     let mut worker = std::pin::pin!(worker);
     let mut worker_ended = None;
     let played = tokio::select! {
-        played = script::play(&mut session, &persona, &credentials) => played,
+        played = script::play(&mut session, &persona, &credentials, &seller_account) => played,
         ended = &mut worker => {
             let why = match &ended {
                 Ok(()) => "the worker stopped in the middle of the demo".to_owned(),
@@ -160,6 +168,7 @@ fn leave_outputs(
     out.write(output::STATS, with_newline(&outcome.stats).as_bytes())?;
     let workbook = out.write_workbook(name, bytes)?;
     out.write(output::METRICS, outcome.metrics.as_bytes())?;
+    out.write(output::ALERTS, with_newline(&outcome.alerts).as_bytes())?;
     // An earlier run's charts go, so none is left that this run did not draw.
     for name in ["daily.png", "spending.png", "profiles.png"] {
         let _ = std::fs::remove_file(out.path().join(name));
@@ -191,6 +200,10 @@ fn leave_outputs(
         (
             workbook,
             format!("the workbook of step 7 ({})", human_size(bytes.len())),
+        ),
+        (
+            output::ALERTS.to_owned(),
+            "the alert of step 8 and its “back to normal”".to_owned(),
         ),
         (
             output::METRICS.to_owned(),
@@ -253,6 +266,7 @@ fn settings(
         ("WORKER_RETRY_BACKOFF_MAX_SEC", "0.5".to_owned()),
         ("WORKER_SHUTDOWN_TIMEOUT_SEC", "5".to_owned()),
         ("JOBS_POLL_INTERVAL_SEC", "0.2".to_owned()),
+        ("ALERT_CHECK_SPEEDUP", ALERT_CHECK_SPEEDUP.to_string()),
         ("WORKER_NAME", format!("demo-{}", std::process::id())),
     ]
     .into_iter()

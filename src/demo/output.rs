@@ -9,6 +9,7 @@ pub const CONVERSATION: &str = "conversation.txt";
 pub const REPORT: &str = "report.txt";
 pub const STATS: &str = "stats.txt";
 pub const METRICS: &str = "metrics.txt";
+pub const ALERTS: &str = "alerts.txt";
 /// Workbooks the bot names `avito-chats-<profile>-<date>.xlsx`: an earlier run's are replaced.
 const WORKBOOK_PREFIX: &str = "avito-chats-";
 

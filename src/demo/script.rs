@@ -9,9 +9,12 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
+use sandbox::avito::AvitoEmulator;
 use sandbox::telegram::{BOT_USERNAME, SeenMessage};
 
 use super::session::{Session, button_data, report_counters};
+use crate::alerts::texts::{self as alerts_texts, A};
+use crate::domain::alerts::AlertRule;
 use crate::export::texts::X;
 use crate::i18n::{self, Lang};
 
@@ -22,6 +25,12 @@ const REPLY_WAIT: Duration = Duration::from_secs(30);
 const REPORT_WAIT: Duration = Duration::from_secs(150);
 /// The whole export, from the press to the workbook.
 const EXPORT_WAIT: Duration = Duration::from_secs(180);
+/// An alert after the balance moves: the demo's worker checks the wallet every
+/// [`super::ALERT_CHECK_SPEEDUP`]-th of its 10 minutes.
+const ALERT_WAIT: Duration = Duration::from_secs(60);
+/// The wallet balances the demo moves between: below and above the default 1,000 ₽ threshold.
+const WALLET_LOW: f64 = 450.0;
+const WALLET_TOPPED_UP: f64 = 5_000.0;
 
 /// Who plays the user, in the language the demo runs in.
 #[derive(Debug, Clone)]
@@ -58,6 +67,20 @@ pub struct Credentials {
     pub client_secret: String,
 }
 
+/// The seller's Avito account as the demo moves it (the emulator's live changes): her wallet.
+pub struct Account<'a> {
+    pub avito: &'a AvitoEmulator,
+    pub user_id: i64,
+}
+
+impl Account<'_> {
+    fn set_wallet(&self, roubles: f64) -> anyhow::Result<()> {
+        self.avito
+            .set_wallet_balance(self.user_id, roubles)
+            .map_err(|e| anyhow::anyhow!("moving the emulator's wallet: {e}"))
+    }
+}
+
 /// What the demo leaves behind.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -71,6 +94,8 @@ pub struct Outcome {
     pub metrics: String,
     /// The report's charts as delivered with it: (file name, PNG bytes).
     pub charts: Vec<(String, Vec<u8>)>,
+    /// The low-wallet alert and its "back to normal", as delivered to the group.
+    pub alerts: String,
 }
 
 /// Plays the whole journey.
@@ -78,6 +103,7 @@ pub async fn play(
     s: &mut Session,
     who: &Persona,
     credentials: &Credentials,
+    account: &Account<'_>,
 ) -> anyhow::Result<Outcome> {
     let me = s.me();
 
@@ -255,6 +281,63 @@ pub async fn play(
         })
         .await?;
 
+    s.step(8, "An alert: the wallet runs low, then is topped up");
+    account.set_wallet(WALLET_TOPPED_UP)?;
+    let hub = open_hub(s, &data("profile_view")).await?;
+    for action in ["profile_view", "alerts"] {
+        s.press(me, hub, &data(action), REPLY_WAIT).await?;
+    }
+    s.press(
+        me,
+        hub,
+        &format!("alert_toggle:{profile}:{}", AlertRule::WalletLow.slug()),
+        REPLY_WAIT,
+    )
+    .await?;
+    // Quiet hours would hold the alert when the demo runs at night: default → shorter → none.
+    for _ in 0..2 {
+        s.press(me, hub, &data("alert_quiet"), REPLY_WAIT).await?;
+    }
+    let after = s.last_bot_id(group.id());
+    let roubles = |r: f64| crate::report::format::integer(r as i64, who.lang);
+    s.transcript.narrate(&format!(
+        "Her Avito wallet drops to {} ₽ (the emulator's balance is moved)",
+        roubles(WALLET_LOW)
+    ));
+    account.set_wallet(WALLET_LOW)?;
+    let fired = locale_prefix(i18n::text(who.lang, A::Fire));
+    let low = locale_prefix(i18n::text(who.lang, A::WalletLow));
+    let alert = s
+        .reply(group.id(), after, "the low-wallet alert", ALERT_WAIT, |m| {
+            let text = m.text_or_caption();
+            text.starts_with(&fired) && text.contains(&low)
+        })
+        .await?;
+    s.transcript.narrate(&format!(
+        "She tops the wallet up to {} ₽",
+        roubles(WALLET_TOPPED_UP)
+    ));
+    account.set_wallet(WALLET_TOPPED_UP)?;
+    let recovered = locale_prefix(i18n::text(who.lang, A::Recover));
+    let rule = alerts_texts::rule_name(who.lang, AlertRule::WalletLow);
+    let back = s
+        .reply(
+            group.id(),
+            alert.message_id,
+            "“back to normal”",
+            ALERT_WAIT,
+            |m| {
+                let text = m.text_or_caption();
+                text.starts_with(&recovered) && text.contains(rule)
+            },
+        )
+        .await?;
+    let alerts = [alert, back]
+        .iter()
+        .map(|m| m.text_or_caption().trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+
     s.sync();
     let metrics = s.metrics().await?;
     Ok(Outcome {
@@ -263,6 +346,7 @@ pub async fn play(
         workbook,
         metrics,
         charts,
+        alerts,
     })
 }
 

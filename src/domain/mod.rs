@@ -12,4 +12,4 @@ pub mod status;
 pub use metric::{Metric, MetricSet, Unit};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use settings::{DamagedSetting, Frequency, ScheduleTime, Stored, Zone};
-pub use status::{ExportStatus, ProfileStatus, RunKind, RunStatus};
+pub use status::{ExportKind, ExportStatus, ProfileStatus, RunKind, RunStatus};

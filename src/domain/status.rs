@@ -86,6 +86,16 @@ slug_enum!(
 );
 
 slug_enum!(
+    /// What an export writes (`exports.kind`).
+    ExportKind, "export kind" {
+        /// Avito Messenger chats and messages.
+        Chats => "chats",
+        /// Statistics per day and per item over a period.
+        Stats => "stats",
+    }
+);
+
+slug_enum!(
     /// Whether a profile's credentials work (`avito_profiles.status`).
     ProfileStatus, "profile status" {
         Ok => "ok",

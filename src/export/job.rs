@@ -73,6 +73,19 @@ pub async fn request_from_hub(
         X::Queued,
         &[("name", &shown_name(lang, profile, since))],
     );
+    post_status(state, bot, lang, chat, row.id, text).await
+}
+
+/// Posts a requested export's status message `text` and records it; a request whose message
+/// cannot be posted is abandoned, not left queued (it would block the profile's next export).
+pub(super) async fn post_status(
+    state: &AppState,
+    bot: &TgBot,
+    lang: Lang,
+    chat: ChatId,
+    export_id: i64,
+    text: String,
+) -> anyhow::Result<Pressed> {
     let sent = match bot
         .send_message(chat, text)
         .parse_mode(ParseMode::Html)
@@ -80,14 +93,13 @@ pub async fn request_from_hub(
     {
         Ok(sent) => sent,
         Err(e) => {
-            // Not left queued: it would block the profile's next export.
-            store::abandon(&state.db, row.id, &e.to_string()).await?;
+            store::abandon(&state.db, export_id, &e.to_string()).await?;
             return Err(e.into());
         }
     };
-    store::set_progress_message(&state.db, row.id, sent.id.0).await?;
+    store::set_progress_message(&state.db, export_id, sent.id.0).await?;
     Ok(Pressed::Queued {
-        export_id: row.id,
+        export_id,
         toast: x(lang, X::Started).to_owned(),
     })
 }
@@ -108,7 +120,7 @@ pub async fn run(ctx: &crate::context::JobContext, export_id: i64) -> anyhow::Re
 }
 
 /// How an export job ended.
-enum Finished {
+pub(super) enum Finished {
     /// Sent, or nothing to do (already finished, profile gone).
     Done,
     /// The user was told what failed and offered a restart.
@@ -135,6 +147,9 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
         .await?
         .map(|u| Lang::from_code(u.language_code.as_deref()))
         .unwrap_or(Lang::Ru);
+    if row.kind == crate::domain::ExportKind::Stats {
+        return super::stats::job::execute(state, bot, &row, &profile, lang).await;
+    }
     let task = tasks::ensure(&state.db, profile.id).await?;
     // Times in the workbook are in the profile's zone; a damaged zone setting (the hub asks
     // the owner to set it again) gives UTC, said in the log, rather than a guess.
@@ -257,14 +272,14 @@ fn shown_name(lang: Lang, profile: &avito_profile::Model, since: Option<NaiveDat
 }
 
 /// A count as the reports write numbers (1,250 / 1 250).
-fn count(lang: Lang, n: impl TryInto<i64>) -> String {
+pub(super) fn count(lang: Lang, n: impl TryInto<i64>) -> String {
     crate::report::format::integer(n.try_into().unwrap_or(i64::MAX), lang)
 }
 
 /// A failed export: what the user reads, and what the row records.
-struct Failure {
-    reason: String,
-    detail: String,
+pub(super) struct Failure {
+    pub(super) reason: String,
+    pub(super) detail: String,
 }
 
 async fn export_to_chat(
@@ -277,25 +292,8 @@ async fn export_to_chat(
     progress: Arc<Progress>,
 ) -> Result<ExportSummary, Failure> {
     let lang = opts.lang;
-    let internal = |e: String| Failure {
-        reason: xf(lang, X::ReasonInternal, &[("error", &html_escape(&e))]),
-        detail: e,
-    };
-    let secret = state
-        .secrets
-        .decrypt(&profile.client_secret_enc)
-        .map_err(|e| internal(format!("the stored secret cannot be read: {e}")))?;
-    let creds =
-        Credentials::new(&profile.client_id, &secret).map_err(|e| internal(e.to_string()))?;
-    let account = state.avito.account(creds);
-    let user_id = match profile.avito_user_id {
-        Some(id) => id,
-        None => account
-            .account_id()
-            .await
-            .map_err(|e| avito_failure(lang, "the account", &e))?,
-    };
-    std::fs::create_dir_all(dir).map_err(|e| internal(e.to_string()))?;
+    let (account, user_id) = profile_account(state, profile, lang).await?;
+    std::fs::create_dir_all(dir).map_err(|e| internal(lang, e.to_string()))?;
     let out = dir.join(file_name(profile));
     let summary = super::export(&account, user_id, &opts, progress, &out)
         .await
@@ -313,13 +311,45 @@ async fn export_to_chat(
                 ),
                 detail: w.to_string(),
             },
-            ExportError::WriterGone => internal(e.to_string()),
+            ExportError::WriterGone => internal(lang, e.to_string()),
         })?;
     send_parts(bot, chat, profile, lang, &summary).await?;
     Ok(summary)
 }
 
-fn avito_failure(lang: Lang, what: &str, e: &AvitoError) -> Failure {
+/// A failure of ours (not Avito's), told with its detail.
+pub(super) fn internal(lang: Lang, e: String) -> Failure {
+    Failure {
+        reason: xf(lang, X::ReasonInternal, &[("error", &html_escape(&e))]),
+        detail: e,
+    }
+}
+
+/// The profile's Avito account and its id (asked of Avito when not stored), or the failure
+/// the owner is told.
+pub(super) async fn profile_account(
+    state: &AppState,
+    profile: &avito_profile::Model,
+    lang: Lang,
+) -> Result<(crate::avito::Account, i64), Failure> {
+    let secret = state
+        .secrets
+        .decrypt(&profile.client_secret_enc)
+        .map_err(|e| internal(lang, format!("the stored secret cannot be read: {e}")))?;
+    let creds =
+        Credentials::new(&profile.client_id, &secret).map_err(|e| internal(lang, e.to_string()))?;
+    let account = state.avito.account(creds);
+    let user_id = match profile.avito_user_id {
+        Some(id) => id,
+        None => account
+            .account_id()
+            .await
+            .map_err(|e| avito_failure(lang, "the account", &e))?,
+    };
+    Ok((account, user_id))
+}
+
+pub(super) fn avito_failure(lang: Lang, what: &str, e: &AvitoError) -> Failure {
     let error = html_escape(&e.to_string());
     let reason = match e {
         AvitoError::InvalidCredentials => x(lang, X::ReasonCredentials).to_owned(),
@@ -397,7 +427,7 @@ fn file_name(profile: &avito_profile::Model) -> String {
     )
 }
 
-fn elapsed(d: Duration) -> String {
+pub(super) fn elapsed(d: Duration) -> String {
     let s = d.as_secs();
     format!("{}:{:02}", s / 60, s % 60)
 }
@@ -481,12 +511,12 @@ fn done_text(lang: Lang, name: &str, summary: &ExportSummary, s: &Snapshot) -> S
 
 /// The status message of one export.
 #[derive(Clone)]
-struct Status {
-    bot: TgBot,
-    chat: ChatId,
-    message: Option<i32>,
-    lang: Lang,
-    name: String,
+pub(super) struct Status {
+    pub(super) bot: TgBot,
+    pub(super) chat: ChatId,
+    pub(super) message: Option<i32>,
+    pub(super) lang: Lang,
+    pub(super) name: String,
 }
 
 impl Status {
@@ -509,7 +539,7 @@ impl Status {
 
     /// Shows `text`; a message that did not change is fine, and a status that cannot be shown
     /// does not stop the export.
-    async fn show(&self, text: String, keyboard: Option<InlineKeyboardMarkup>) {
+    pub(super) async fn show(&self, text: String, keyboard: Option<InlineKeyboardMarkup>) {
         let Some(id) = self.message else {
             return;
         };

@@ -6,10 +6,14 @@
 //! thread, which streams both sheets to disk and splits the file at a size limit. Memory holds
 //! a few chats at a time, whatever the size of the account. The bot job ([`job`]) and the CLI
 //! (`cli::export`) both call it.
+//!
+//! [`stats`] is the other export, "Statistics to Excel": per-day totals with native charts
+//! and per-item rows over a period, on the same job, table and status message.
 
 pub mod collect;
 pub mod job;
 pub mod render;
+pub mod stats;
 pub mod texts;
 pub mod workbook;
 

@@ -59,6 +59,8 @@ pub enum Callback {
     ExportMessenger(i64),
     /// The export of chats updated in the last [`RECENT_EXPORT_DAYS`] days.
     ExportRecent(i64),
+    /// Statistics to Excel: asks for the period, then exports.
+    StatsExport(i64),
     ProfileRename(i64),
     ProfileDelete(i64),
     ProfileDeleteConfirm(i64),
@@ -123,6 +125,7 @@ impl Callback {
             | ReportCharts(id)
             | ExportMessenger(id)
             | ExportRecent(id)
+            | StatsExport(id)
             | ProfileRename(id)
             | ProfileDelete(id)
             | ProfileDeleteConfirm(id) => Some(*id),
@@ -160,6 +163,7 @@ impl Callback {
             ReportCharts(id) => format!("report_charts:{id}"),
             ExportMessenger(id) => format!("export_messenger:{id}"),
             ExportRecent(id) => format!("export_recent:{id}"),
+            StatsExport(id) => format!("stats_export:{id}"),
             ProfileRename(id) => format!("profile_rename:{id}"),
             ProfileDelete(id) => format!("profile_delete:{id}"),
             ProfileDeleteConfirm(id) => format!("profile_delete_confirm:{id}"),
@@ -221,6 +225,7 @@ impl Callback {
             "report_charts" => one(ReportCharts),
             "export_messenger" => one(ExportMessenger),
             "export_recent" => one(ExportRecent),
+            "stats_export" => one(StatsExport),
             "profile_rename" => one(ProfileRename),
             "profile_delete" => one(ProfileDelete),
             "profile_delete_confirm" => one(ProfileDeleteConfirm),
@@ -327,6 +332,7 @@ mod tests {
             ReportCharts(id),
             ExportMessenger(id),
             ExportRecent(id),
+            StatsExport(id),
             ProfileRename(id),
             ProfileDelete(id),
             ProfileDeleteConfirm(id),

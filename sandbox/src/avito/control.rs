@@ -46,6 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/_control/spending", post(add_spending))
         .route("/_control/chat_message", post(add_chat_message))
         .route("/_control/missed_call", post(add_missed_call))
+        .route("/_control/demand", post(set_demand))
 }
 
 fn bad(msg: String) -> Response {
@@ -171,6 +172,15 @@ impl Body {
         }
     }
 
+    /// `date` (YYYY-MM-DD), today in Moscow when absent.
+    fn date(&self) -> Result<chrono::NaiveDate, Rejected> {
+        match self.optional_str("date")? {
+            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| Rejected(format!("date {d:?}: expected YYYY-MM-DD"))),
+            None => Ok(chrono::Utc::now().with_timezone(&moscow()).date_naive()),
+        }
+    }
+
     fn optional_str(&self, field: &str) -> Result<Option<&str>, Rejected> {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
@@ -269,16 +279,29 @@ async fn add_missed_call(State(s): State<AppState>, body: Bytes) -> Response {
     answer((|| {
         let b = Body::parse(&body)?;
         let user = b.user_id()?;
-        let day = match b.optional_str("date")? {
-            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| Rejected(format!("date {d:?}: expected YYYY-MM-DD")))?,
-            None => chrono::Utc::now().with_timezone(&moscow()).date_naive(),
-        };
+        let day = b.date()?;
         let item = b.optional_i64("item_id")?;
         Ok(applied(
             lock(&s.live)
                 .add_missed_call(&s.data, user, item, day)
                 .map(|id| json!({"item_id": id})),
+        ))
+    })())
+}
+
+async fn set_demand(State(s): State<AppState>, body: Bytes) -> Response {
+    answer((|| {
+        let b = Body::parse(&body)?;
+        let user = b.user_id()?;
+        let day = b.date()?;
+        let percent = b
+            .optional_i64("percent")?
+            .and_then(|p| u32::try_from(p).ok())
+            .ok_or_else(|| Rejected("percent (a whole number, 0 or more) is required".into()))?;
+        Ok(applied(
+            lock(&s.live)
+                .set_demand(&s.data, user, day, percent)
+                .map(|()| json!({"ok": true})),
         ))
     })())
 }

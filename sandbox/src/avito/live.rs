@@ -27,6 +27,8 @@ pub enum LiveError {
     NoItems(i64),
     #[error("{0} is not a usable amount of money")]
     Money(f64),
+    #[error("demand of {0}% is beyond belief (0 to 10000)")]
+    Percent(u32),
 }
 
 /// A missed call added to an item's calls statistics.
@@ -46,6 +48,29 @@ pub(crate) struct LiveAccount {
     /// Messages added to a chat, oldest first, after its generated ones.
     pub messages: HashMap<String, Vec<Message>>,
     pub missed_calls: HashMap<CallKey, u64>,
+    /// Demand of a day (Moscow) as a percentage of the generated one: views and contacts of
+    /// `itemAnalytics` grouped by day are scaled by it.
+    pub demand: HashMap<NaiveDate, u32>,
+}
+
+impl LiveAccount {
+    /// Scales a day's views and contacts by the demand set for it, if any.
+    pub fn scale_demand(&self, day: NaiveDate, stats: &mut super::data::DayStats) {
+        let Some(percent) = self.demand.get(&day) else {
+            return;
+        };
+        let scale = |v: &mut u64| *v = *v * u64::from(*percent) / 100;
+        for v in [
+            &mut stats.views,
+            &mut stats.views_total,
+            &mut stats.contacts_show_phone,
+            &mut stats.contacts_messenger,
+            &mut stats.contacts_show_phone_and_messenger,
+            &mut stats.contacts_sbc_discount,
+        ] {
+            scale(v);
+        }
+    }
 }
 
 /// The changes of all accounts, by account index.
@@ -97,6 +122,26 @@ impl Live {
         let i = index(data, user_id)?;
         let kopecks = (valid_money(roubles)? * 100.0).round() as i64;
         self.accounts.entry(i).or_default().cpa = Some(kopecks);
+        Ok(())
+    }
+
+    /// Sets a day's demand (views and contacts) to `percent` of the generated figures.
+    pub fn set_demand(
+        &mut self,
+        data: &Dataset,
+        user_id: i64,
+        day: NaiveDate,
+        percent: u32,
+    ) -> Result<(), LiveError> {
+        let i = index(data, user_id)?;
+        if percent > 10_000 {
+            return Err(LiveError::Percent(percent));
+        }
+        self.accounts
+            .entry(i)
+            .or_default()
+            .demand
+            .insert(day, percent);
         Ok(())
     }
 

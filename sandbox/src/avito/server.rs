@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub limiter: Mutex<RateLimiter>,
     pub faults: Mutex<FaultTable>,
     pub counts: Mutex<HashMap<&'static str, usize>>,
+    /// Requests answered 429 because they broke a documented limit (not injected faults).
+    pub rate_limited: std::sync::atomic::AtomicUsize,
     pub failures: Mutex<Vec<String>>,
     pub latency: Mutex<Duration>,
     /// Balances moved, money spent, messages and calls added since start.
@@ -87,9 +89,11 @@ impl Shared {
 
     /// Counts a request against the documented limit.
     pub fn rate(&self, op: Op, account: usize) -> Result<Option<RateInfo>, ApiError> {
-        lock(&self.limiter)
-            .hit(account, op)
-            .map_err(ApiError::RateLimited)
+        lock(&self.limiter).hit(account, op).map_err(|info| {
+            self.rate_limited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            ApiError::RateLimited(info)
+        })
     }
 
     /// Renders an error for `op`, recording requests the spec does not allow.
@@ -132,6 +136,7 @@ impl AvitoEmulator {
             limiter: Mutex::new(RateLimiter::new(cfg.rate_window, cfg.enforce_rate_limits)),
             faults: Mutex::new(FaultTable::default()),
             counts: Mutex::new(HashMap::new()),
+            rate_limited: std::sync::atomic::AtomicUsize::new(0),
             failures: Mutex::new(Vec::new()),
             latency: Mutex::new(Duration::ZERO),
             live: Mutex::new(Live::default()),
@@ -178,6 +183,14 @@ impl AvitoEmulator {
             .unwrap_or(0)
     }
 
+    /// Requests answered 429 for breaking a documented rate limit (the client's pacing failed),
+    /// injected 429 faults not included.
+    pub fn rate_limited_count(&self) -> usize {
+        self.shared
+            .rate_limited
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Requests to `POST /token`.
     pub fn token_requests(&self) -> usize {
         self.request_count(Op::GetAccessToken.id())
@@ -197,6 +210,18 @@ impl AvitoEmulator {
     pub fn set_wallet_balance(&self, user_id: i64, roubles: f64) -> Result<(), LiveError> {
         let data = &self.shared.data;
         lock(&self.shared.live).set_wallet(data, user_id, roubles)
+    }
+
+    /// Sets the demand (views and contacts of `itemAnalytics` grouped by day) of a Moscow
+    /// `day` to `percent` of the generated figures: a demand drop for alert tests.
+    pub fn set_demand(
+        &self,
+        user_id: i64,
+        day: chrono::NaiveDate,
+        percent: u32,
+    ) -> Result<(), LiveError> {
+        let data = &self.shared.data;
+        lock(&self.shared.live).set_demand(data, user_id, day, percent)
     }
 
     /// Sets the CPA balance (roubles; negative: in debt) of account `user_id`.

@@ -51,7 +51,8 @@ impl Limiter {
             .saturating_duration_since(bucket.refilled_at)
             .as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
-        bucket.refilled_at = now;
+        // Arrival times can come slightly out of order: never move the refill back.
+        bucket.refilled_at = bucket.refilled_at.max(now);
         if bucket.tokens < 1.0 {
             return Err(whole_seconds((1.0 - bucket.tokens) / rate));
         }
@@ -67,14 +68,20 @@ impl Limiter {
             if window.len() >= limits.group_per_min.max(1) as usize {
                 return Err(wait_for_oldest(window, now, MINUTE));
             }
-            window.push_back(now);
+            push_in_order(window, now);
         }
-        self.global.push_back(now);
+        push_in_order(&mut self.global, now);
         if let Some(bucket) = self.chats.get_mut(&chat_id) {
             bucket.tokens -= 1.0;
         }
         Ok(())
     }
+}
+
+/// Keeps a window in time order when arrival times come slightly out of order.
+fn push_in_order(window: &mut VecDeque<Instant>, t: Instant) {
+    let at = window.iter().rposition(|&x| x <= t).map_or(0, |i| i + 1);
+    window.insert(at, t);
 }
 
 fn prune(window: &mut VecDeque<Instant>, now: Instant, span: Duration) {

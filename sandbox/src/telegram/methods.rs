@@ -262,6 +262,13 @@ fn check_can_send(store: &Store, chat_id: i64) -> Result<ChatKind, ApiError> {
     Ok(chat.kind)
 }
 
+tokio::task_local! {
+    /// When the request being handled arrived: flood control counts a message then, not after
+    /// its body (a photo upload, say) has been read and parsed, which a busy emulator can
+    /// bunch up into bursts the client never sent.
+    pub(crate) static ARRIVED: Instant;
+}
+
 /// Flood control for one outgoing message or edit.
 fn admit(shared: &Shared, store: &mut Store, chat_id: i64, kind: ChatKind) -> Result<(), ApiError> {
     if !shared.config.enforce_limits {
@@ -271,7 +278,12 @@ fn admit(shared: &Shared, store: &mut Store, chat_id: i64, kind: ChatKind) -> Re
     let is_group = kind != ChatKind::Private;
     store
         .limiter
-        .admit(&limits, chat_id, is_group, Instant::now())
+        .admit(
+            &limits,
+            chat_id,
+            is_group,
+            ARRIVED.try_with(|t| *t).unwrap_or_else(|_| Instant::now()),
+        )
         .map_err(|retry_after| {
             store.rate_limited += 1;
             ApiError::TooManyRequests(retry_after)

@@ -31,7 +31,10 @@ async fn bot_api(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let result = if let Some(rest) = path.strip_prefix("/file/bot") {
         download(&shared, rest)
     } else if let Some(rest) = path.strip_prefix("/bot") {
-        method_call(&shared, rest, req).await
+        let arrived = std::time::Instant::now();
+        super::methods::ARRIVED
+            .scope(arrived, method_call(&shared, rest, req))
+            .await
     } else {
         Err(ApiError::NotFound("method not found".into()))
     };

@@ -20,6 +20,9 @@ pub struct ChatsQuery {
     pub unread_only: bool,
     /// Empty means the API's default (u2i).
     pub chat_types: Vec<ChatType>,
+    /// Stop paging after a page whose last chat was updated before this (unix seconds): the
+    /// API lists the most recently updated first, so older chats are not needed.
+    pub updated_since: Option<i64>,
 }
 
 impl Account {
@@ -49,8 +52,18 @@ impl Account {
             // Paging follows what came, not what could be read.
             let full = page.as_array().map_or(0, Vec::len) >= MESSENGER_PAGE;
             let batch: Vec<Chat> = parse_list(op, page);
+            // Chats come most recently updated first: past `updated_since`, the rest is older.
+            let older = query.updated_since.is_some_and(|since| {
+                batch
+                    .last()
+                    .and_then(|c| {
+                        c.updated
+                            .or(c.last_message.as_ref().and_then(|m| m.created))
+                    })
+                    .is_some_and(|at| at < since)
+            });
             chats.extend(batch);
-            if !full {
+            if !full || older {
                 return Ok(Paged {
                     items: chats,
                     truncated: false,

@@ -1,5 +1,6 @@
-//! The historical report dialogue: start date → end date (YYYY-MM-DD, the report engine's
-//! rules, "today" in the task's time zone), then the report.
+//! The period dialogue of the historical report and of "Statistics to Excel": start date →
+//! end date (YYYY-MM-DD, the report engine's rules, "today" in the task's time zone), then
+//! the report, or the statistics export queued.
 //!
 //! A refused date names the rule it broke and the same step is asked again.
 
@@ -16,6 +17,29 @@ use crate::i18n::Lang;
 use crate::report::period::{earliest_day, parse_date, today_in};
 use crate::report::{Period, PeriodError, html_escape};
 
+/// What the period is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Report,
+    StatsExport,
+}
+
+impl Purpose {
+    fn start_step(self, profile_id: i64) -> State {
+        match self {
+            Purpose::Report => State::HistoricalStart { profile_id },
+            Purpose::StatsExport => State::StatsStart { profile_id },
+        }
+    }
+
+    fn end_step(self, profile_id: i64, start: NaiveDate) -> State {
+        match self {
+            Purpose::Report => State::HistoricalEnd { profile_id, start },
+            Purpose::StatsExport => State::StatsEnd { profile_id, start },
+        }
+    }
+}
+
 fn today(o: &Owned) -> NaiveDate {
     today_in(words::shown_tz(&o.task), clock::now())
 }
@@ -24,11 +48,14 @@ fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-pub fn ask_start(lang: Lang, o: &Owned) -> String {
+pub fn ask_start(lang: Lang, o: &Owned, purpose: Purpose) -> String {
     let today = today(o);
     tf(
         lang,
-        T::HistAskStart,
+        match purpose {
+            Purpose::Report => T::HistAskStart,
+            Purpose::StatsExport => T::StatsAskStart,
+        },
         &[
             ("name", &html_escape(&o.profile.name)),
             ("example", &iso(today - Duration::days(7))),
@@ -76,7 +103,7 @@ async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owne
     }
 }
 
-pub async fn on_start(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_start(ctx: &Input<'_>, profile_id: i64, purpose: Purpose) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
@@ -87,7 +114,7 @@ pub async fn on_start(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
         Err(e) => return ctx.reply(problem(ctx.lang, &e, today)).await,
     };
     ctx.dialogue
-        .update(State::HistoricalEnd { profile_id, start })
+        .update(purpose.end_step(profile_id, start))
         .await?;
     ctx.reply(tf(
         ctx.lang,
@@ -97,7 +124,12 @@ pub async fn on_start(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
     .await
 }
 
-pub async fn on_end(ctx: &Input<'_>, profile_id: i64, start: NaiveDate) -> anyhow::Result<()> {
+pub async fn on_end(
+    ctx: &Input<'_>,
+    profile_id: i64,
+    start: NaiveDate,
+    purpose: Purpose,
+) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
@@ -106,14 +138,15 @@ pub async fn on_end(ctx: &Input<'_>, profile_id: i64, start: NaiveDate) -> anyho
         Ok(period) => period,
         Err(e @ PeriodError::TooFarBack { .. }) => {
             // The start aged out while the user was typing (a day passed): ask for it again.
-            ctx.dialogue
-                .update(State::HistoricalStart { profile_id })
-                .await?;
+            ctx.dialogue.update(purpose.start_step(profile_id)).await?;
             return ctx.reply(problem(ctx.lang, &e, today)).await;
         }
         Err(e) => return ctx.reply(problem(ctx.lang, &e, today)).await,
     };
     ctx.dialogue.exit().await?;
+    if purpose == Purpose::StatsExport {
+        return stats_export(ctx, &o, period).await;
+    }
     ctx.reply(tf(
         ctx.lang,
         T::HistPreparing,
@@ -134,4 +167,24 @@ pub async fn on_end(ctx: &Input<'_>, profile_id: i64, start: NaiveDate) -> anyho
         ctx.msg.chat.id,
     )
     .await
+}
+
+/// Queues the statistics export of `period`; its status message says the rest.
+async fn stats_export(ctx: &Input<'_>, o: &Owned, period: Period) -> anyhow::Result<()> {
+    use crate::export::job::Pressed;
+    let chat = ctx.msg.chat.id;
+    let pressed = crate::export::stats::job::request_from_hub(
+        ctx.state, ctx.bot, ctx.lang, &o.profile, chat, period,
+    )
+    .await?;
+    match pressed {
+        Pressed::AlreadyRunning(text) => ctx.reply(text).await,
+        Pressed::Queued { export_id, .. } => {
+            if let Err(e) = ctx.state.jobs.enqueue_export(export_id).await {
+                crate::db::exports::abandon(&ctx.state.db, export_id, &e.to_string()).await?;
+                return Err(e.into());
+            }
+            Ok(())
+        }
+    }
 }

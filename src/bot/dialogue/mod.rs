@@ -18,6 +18,7 @@ use teloxide::types::Me;
 use super::texts::{T, t};
 use super::{AppState, lang_of};
 use crate::db::dialogue_storage::DbDialogueStorage;
+use historical::Purpose;
 
 /// Where a chat is in a dialogue. Serialised as JSON in `dialogues.state`: renaming a variant
 /// or field makes old rows unreadable (they then count as "no dialogue").
@@ -62,6 +63,14 @@ pub enum State {
         profile_id: i64,
     },
     HistoricalEnd {
+        profile_id: i64,
+        start: NaiveDate,
+    },
+    /// Statistics to Excel: the period's first day.
+    StatsStart {
+        profile_id: i64,
+    },
+    StatsEnd {
         profile_id: i64,
         start: NaiveDate,
     },
@@ -117,9 +126,17 @@ pub async fn on_message(
         State::MonthDay { profile_id } => inputs::on_month_day(&ctx, profile_id).await,
         State::ForwardChat { profile_id } => inputs::on_forward(&ctx, profile_id).await,
         State::Rename { profile_id } => inputs::on_rename(&ctx, profile_id).await,
-        State::HistoricalStart { profile_id } => historical::on_start(&ctx, profile_id).await,
+        State::HistoricalStart { profile_id } => {
+            historical::on_start(&ctx, profile_id, Purpose::Report).await
+        }
         State::HistoricalEnd { profile_id, start } => {
-            historical::on_end(&ctx, profile_id, start).await
+            historical::on_end(&ctx, profile_id, start, Purpose::Report).await
+        }
+        State::StatsStart { profile_id } => {
+            historical::on_start(&ctx, profile_id, Purpose::StatsExport).await
+        }
+        State::StatsEnd { profile_id, start } => {
+            historical::on_end(&ctx, profile_id, start, Purpose::StatsExport).await
         }
     }
 }

@@ -19,6 +19,7 @@ use teloxide::types::{Chat, Me, MessageId};
 use super::access::{self, Owned, Refusal};
 use super::callback::{Callback, RECENT_EXPORT_DAYS};
 use super::delivery;
+use super::dialogue::historical::Purpose;
 use super::dialogue::{BotDialogue, State, Storage, add_profile};
 use super::texts::{T, t, tf};
 use super::ui::{self, Answer, Screen};
@@ -272,7 +273,19 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             p.dialogue
                 .update(State::HistoricalStart { profile_id: id })
                 .await?;
-            let text = super::dialogue::historical::ask_start(lang, &o);
+            let text = super::dialogue::historical::ask_start(lang, &o, Purpose::Report);
+            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+                .await?;
+        }
+        Callback::StatsExport(_) => {
+            // The period is typed: dialogues run in private chats only.
+            if !p.private() {
+                return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
+            }
+            p.dialogue
+                .update(State::StatsStart { profile_id: id })
+                .await?;
+            let text = super::dialogue::historical::ask_start(lang, &o, Purpose::StatsExport);
             p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
                 .await?;
         }

@@ -1,4 +1,4 @@
-//! An Excel export request of a profile's Messenger chats.
+//! An Excel export request of a profile: its Messenger chats, or its statistics over a period.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,11 +11,19 @@ pub struct Model {
     pub chat_id: i64,
     /// `queued`, `running`, `done`, `failed`.
     pub status: crate::domain::ExportStatus,
+    /// `chats` or `stats`.
+    pub kind: crate::domain::ExportKind,
+    /// Chats done; for statistics, pages of item statistics done.
     pub chats_done: i32,
+    /// Chats known; for statistics, pages of item statistics known.
     pub chats_total: Option<i32>,
+    /// Messages written; for statistics, per-item rows written.
     pub messages_done: i64,
     pub progress_message_id: Option<i32>,
+    /// Chats: only those updated since this day. Statistics: the period's first day.
     pub since: Option<Date>,
+    /// Statistics: the period's last day.
+    pub until: Option<Date>,
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
     pub started_at: Option<DateTimeUtc>,

@@ -186,10 +186,19 @@ fn analytics(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
             let period = Period::parse(other)
                 .ok_or_else(|| invalid(format!("unknown grouping {other:?}")))?;
             // No periods after today: there is no data in the future.
+            let live = lock(&s.live);
+            let live = live.account(acc);
             period
                 .split(from, end)
                 .into_iter()
-                .map(|(label, f, t)| (utc_midnight(label), account.totals(&items, f, t.min(today))))
+                .map(|(label, f, t)| {
+                    let mut totals = account.totals(&items, f, t.min(today));
+                    // A live demand change lies over a day's figures (grouped by day only).
+                    if let Some(live) = live.filter(|_| f == t) {
+                        live.scale_demand(f, &mut totals.stats);
+                    }
+                    (utc_midnight(label), totals)
+                })
                 .collect()
         }
     };

@@ -1,0 +1,361 @@
+//! The statistics workbook: a **Summary** sheet (the period's totals and native Excel charts
+//! of the per-day figures), a **Per day** sheet (the totals of each day) and an **Items**
+//! sheet (each item on each day). Table sheets have a bold frozen header, a filter, number
+//! formats (thousands, ₽, dates) and fitted widths. A figure Avito did not give is an empty
+//! cell, never a zero.
+//!
+//! Synchronous (rust_xlsxwriter is): run it on a blocking thread. The Items sheet, the only
+//! one that can be large, streams in constant-memory mode.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
+
+use super::{StatsData, StatsOptions};
+use crate::export::texts::{X, x, xf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("cannot write the workbook: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Widest column, in characters.
+const MAX_WIDTH: usize = 80;
+/// Width of a date column ("2026-03-31").
+const DATE_WIDTH: usize = 10;
+/// Excel's day 0 (its serial dates count from here; 1900's phantom leap day is before
+/// anything Avito reports).
+const EXCEL_EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1899, 12, 30) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+const DAY_COLS: [X; 5] = [
+    X::StatsColDate,
+    X::StatsColViews,
+    X::StatsColContacts,
+    X::StatsColFavorites,
+    X::StatsColSpending,
+];
+const ITEM_COLS: [X; 6] = [
+    X::ColItemId,
+    X::ColItemTitle,
+    X::StatsColDate,
+    X::StatsColViews,
+    X::StatsColContacts,
+    X::StatsColFavorites,
+];
+
+struct Formats {
+    title: Format,
+    header: Format,
+    date: Format,
+    count: Format,
+    money: Format,
+    id: Format,
+    note: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Self {
+            title: Format::new().set_bold().set_font_size(14),
+            header: Format::new().set_bold(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            count: Format::new().set_num_format("#,##0"),
+            money: Format::new().set_num_format("#,##0.00 \"₽\""),
+            id: Format::new().set_num_format("0"),
+            note: Format::new().set_italic(),
+        }
+    }
+}
+
+/// The Excel serial of `date`.
+fn serial(date: NaiveDate) -> f64 {
+    (date - EXCEL_EPOCH).num_days() as f64
+}
+
+/// Characters a count takes with thousands separators.
+fn count_width(n: i64) -> usize {
+    let digits = n.unsigned_abs().max(1).ilog10() as usize + 1;
+    digits + (digits - 1) / 3 + usize::from(n < 0)
+}
+
+/// Column widths that grow with what is written.
+struct Widths(Vec<usize>);
+
+impl Widths {
+    fn headers(lang: crate::i18n::Lang, cols: &[X]) -> Self {
+        // Room for the filter's drop-down arrow.
+        Self(
+            cols.iter()
+                .map(|k| x(lang, *k).chars().count() + 3)
+                .collect(),
+        )
+    }
+
+    fn fit(&mut self, col: usize, chars: usize) {
+        if let Some(w) = self.0.get_mut(col) {
+            *w = (*w).max(chars);
+        }
+    }
+
+    fn apply(&self, sheet: &mut Worksheet) -> Result<(), XlsxError> {
+        for (c, w) in self.0.iter().enumerate() {
+            sheet.set_column_width(c as u16, (*w).clamp(6, MAX_WIDTH) as f64 + 1.0)?;
+        }
+        Ok(())
+    }
+}
+
+fn header(
+    sheet: &mut Worksheet,
+    lang: crate::i18n::Lang,
+    cols: &[X],
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    for (c, key) in cols.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, x(lang, *key), &f.header)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Writes `n` as a count, or leaves the cell empty.
+fn write_count(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    n: Option<i64>,
+    f: &Formats,
+    widths: &mut Widths,
+) -> Result<(), XlsxError> {
+    if let Some(n) = n {
+        sheet.write_number_with_format(row, col, n as f64, &f.count)?;
+        widths.fit(usize::from(col), count_width(n));
+    }
+    Ok(())
+}
+
+/// Writes the workbook to `out` and returns its size. Nothing is left at `out` on error.
+pub fn write(data: &StatsData, opts: &StatsOptions, out: &Path) -> Result<u64, WriteError> {
+    let partial = partial_name(out);
+    let written = write_to(data, opts, &partial).and_then(|()| {
+        std::fs::rename(&partial, out)?;
+        Ok(std::fs::metadata(out)?.len())
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+fn partial_name(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stats.xlsx".to_owned());
+    out.with_file_name(format!(".{name}.partial.xlsx"))
+}
+
+fn write_to(data: &StatsData, opts: &StatsOptions, path: &Path) -> Result<(), WriteError> {
+    let lang = opts.lang;
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let summary_name = x(lang, X::StatsSheetSummary);
+    let days_name = x(lang, X::StatsSheetDays);
+    let items_name = x(lang, X::StatsSheetItems);
+    // Summary first (the sheet Excel opens on); it is filled in once the days are written.
+    wb.add_worksheet().set_name(summary_name)?;
+
+    // Per day.
+    let days = wb.add_worksheet();
+    days.set_name(days_name)?;
+    header(days, lang, &DAY_COLS, &f)?;
+    let mut widths = Widths::headers(lang, &DAY_COLS);
+    widths.fit(0, DATE_WIDTH);
+    for (i, day) in data.days.iter().enumerate() {
+        let r = i as u32 + 1;
+        days.write_number_with_format(r, 0, serial(day.date), &f.date)?;
+        write_count(days, r, 1, day.views, &f, &mut widths)?;
+        write_count(days, r, 2, day.contacts, &f, &mut widths)?;
+        write_count(days, r, 3, day.favorites, &f, &mut widths)?;
+        if let Some(money) = day.spending {
+            days.write_number_with_format(r, 4, money.0, &f.money)?;
+            widths.fit(4, count_width(money.0 as i64) + 5);
+        }
+    }
+    let last_day = data.days.len() as u32;
+    days.autofilter(0, 0, last_day, (DAY_COLS.len() - 1) as u16)?;
+    widths.apply(days)?;
+
+    // Items: streamed, rows in order.
+    let items = wb.add_worksheet_with_constant_memory()?;
+    items.set_name(items_name)?;
+    header(items, lang, &ITEM_COLS, &f)?;
+    let mut widths = Widths::headers(lang, &ITEM_COLS);
+    widths.fit(2, DATE_WIDTH);
+    for (i, row) in data.item_days.iter().enumerate() {
+        let r = i as u32 + 1;
+        items.write_number_with_format(r, 0, row.item_id as f64, &f.id)?;
+        widths.fit(0, row.item_id.to_string().len());
+        if let Some(title) = data.titles.get(&row.item_id) {
+            items.write_string(r, 1, title)?;
+            widths.fit(1, title.chars().count());
+        }
+        items.write_number_with_format(r, 2, serial(row.date), &f.date)?;
+        write_count(items, r, 3, row.views, &f, &mut widths)?;
+        write_count(items, r, 4, row.contacts, &f, &mut widths)?;
+        write_count(items, r, 5, row.favorites, &f, &mut widths)?;
+    }
+    items.autofilter(
+        0,
+        0,
+        data.item_days.len() as u32,
+        (ITEM_COLS.len() - 1) as u16,
+    )?;
+    widths.apply(items)?;
+
+    // Summary.
+    let summary = wb.worksheet_from_index(0)?;
+    write_summary(summary, data, opts, &f)?;
+    if last_day > 0 {
+        insert_charts(summary, data, lang, days_name, last_day)?;
+    }
+    wb.save(path)?;
+    Ok(())
+}
+
+/// Rows of the Summary sheet above its charts.
+const CHARTS_ROW: u32 = 9;
+
+fn write_summary(
+    sheet: &mut Worksheet,
+    data: &StatsData,
+    opts: &StatsOptions,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let lang = opts.lang;
+    sheet.write_string_with_format(
+        0,
+        0,
+        xf(lang, X::StatsTitle, &[("name", &opts.name)]),
+        &f.title,
+    )?;
+    sheet.write_string_with_format(1, 0, x(lang, X::StatsPeriod), &f.header)?;
+    sheet.write_number_with_format(1, 1, serial(data.period.from), &f.date)?;
+    sheet.write_number_with_format(1, 2, serial(data.period.to), &f.date)?;
+    for (c, key) in DAY_COLS.iter().enumerate().skip(1) {
+        sheet.write_string_with_format(3, c as u16, x(lang, *key), &f.header)?;
+    }
+    sheet.write_string_with_format(4, 0, x(lang, X::StatsTotal), &f.header)?;
+    // A total only of figures Avito gave: none at all leaves it empty, not zero.
+    let sum = |pick: fn(&super::DayTotals) -> Option<i64>| -> Option<i64> {
+        data.days
+            .iter()
+            .filter_map(pick)
+            .reduce(|a, b| a.saturating_add(b))
+    };
+    let mut widths = Widths(vec![0; 5]);
+    write_count(sheet, 4, 1, sum(|d| d.views), f, &mut widths)?;
+    write_count(sheet, 4, 2, sum(|d| d.contacts), f, &mut widths)?;
+    write_count(sheet, 4, 3, sum(|d| d.favorites), f, &mut widths)?;
+    let money = data
+        .days
+        .iter()
+        .filter_map(|d| d.spending)
+        .map(|r| r.to_kopecks())
+        .reduce(|a, b| a + b);
+    if let Some(k) = money {
+        sheet.write_number_with_format(4, 4, k.to_roubles().0, &f.money)?;
+    }
+    sheet.write_string_with_format(5, 0, x(lang, X::StatsItemsCount), &f.header)?;
+    sheet.write_number_with_format(5, 1, data.items_with_stats as f64, &f.count)?;
+    sheet.write_string_with_format(6, 0, x(lang, X::StatsNote), &f.note)?;
+    if data.truncated {
+        sheet.write_string_with_format(
+            7,
+            0,
+            xf(
+                lang,
+                X::StatsNoteRows,
+                &[("limit", &super::MAX_ITEM_ROWS.to_string())],
+            ),
+            &f.note,
+        )?;
+    }
+    let first = [
+        x(lang, X::StatsTotal),
+        x(lang, X::StatsPeriod),
+        x(lang, X::StatsItemsCount),
+    ]
+    .iter()
+    .map(|s| s.chars().count())
+    .max()
+    .unwrap_or(10);
+    sheet.set_column_width(0, first.clamp(10, 40) as f64 + 1.0)?;
+    for ((c, key), written) in DAY_COLS.iter().enumerate().zip(&widths.0).skip(1) {
+        let header = x(lang, *key).chars().count();
+        sheet.set_column_width(c as u16, header.max(*written).max(DATE_WIDTH) as f64 + 2.0)?;
+    }
+    Ok(())
+}
+
+/// A line chart of views, contacts and favorites per day and, where Avito gave spending, a
+/// column chart of it: native charts over the Per day sheet's cells.
+fn insert_charts(
+    sheet: &mut Worksheet,
+    data: &StatsData,
+    lang: crate::i18n::Lang,
+    days: &str,
+    last: u32,
+) -> Result<(), XlsxError> {
+    let mut demand = Chart::new(ChartType::Line);
+    demand.title().set_name(x(lang, X::StatsChartDemand));
+    for col in 1..=3u16 {
+        demand
+            .add_series()
+            .set_name((days, 0, col))
+            .set_categories((days, 1, 0, last, 0))
+            .set_values((days, 1, col, last, col));
+    }
+    demand.x_axis().set_num_format("dd.mm");
+    demand.y_axis().set_num_format("#,##0");
+    demand.set_width(720).set_height(360);
+    sheet.insert_chart(CHARTS_ROW, 0, &demand)?;
+    if data.days.iter().any(|d| d.spending.is_some()) {
+        let mut spending = Chart::new(ChartType::Column);
+        spending.title().set_name(x(lang, X::StatsChartSpending));
+        spending
+            .add_series()
+            .set_name((days, 0, 4))
+            .set_categories((days, 1, 0, last, 0))
+            .set_values((days, 1, 4, last, 4));
+        spending.x_axis().set_num_format("dd.mm");
+        spending.y_axis().set_num_format("#,##0");
+        spending.legend().set_hidden();
+        spending.set_width(720).set_height(360);
+        sheet.insert_chart(CHARTS_ROW + 19, 0, &spending)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_excel_serials_and_counts_have_room_for_separators() {
+        assert_eq!(
+            serial(NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")),
+            46_082.0
+        );
+        assert_eq!(count_width(999), 3);
+        assert_eq!(count_width(1_000), 5);
+        assert_eq!(count_width(1_234_567), 9);
+    }
+}
