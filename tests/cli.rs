@@ -186,3 +186,43 @@ mod avito_check {
         assert!(line.contains("Avito unavailable"), "{line}");
     }
 }
+
+/// `report` against an Avito that accepts connections and never answers: the account lookup
+/// and the report share `REPORT_DEADLINE_SEC`, so the command ends with every figure n/a and
+/// the reason, instead of waiting out every retry of every request.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_against_a_silent_avito_answers_by_its_deadline() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", silent.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            open.push(conn);
+        }
+    });
+    let out = run(
+        &[
+            "report",
+            "--client-id",
+            "x",
+            "--client-secret",
+            "y",
+            "--lang",
+            "en",
+        ],
+        &[
+            ("AVITO_API_URL", url.as_str()),
+            ("REPORT_DEADLINE_SEC", "2"),
+        ],
+    )
+    .await;
+    held.abort();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Views: n/a") && stdout.contains("Avito is unavailable"),
+        "every figure n/a with the reason:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -158,14 +158,25 @@ fn sources(args: &ReportArgs) -> Result<Vec<ProfileSource>, ArgError> {
 /// Names each profile after its Avito account where Avito tells us, and keeps the account id
 /// so the report does not ask again. All profiles at once (bounded like the report itself):
 /// one after another, 50 profiles took 20 times as long as one.
-async fn name_after_accounts(client: &AvitoClient, sources: &mut [ProfileSource]) {
+/// Lookups still unanswered at `deadline` are given up (the report then says why).
+async fn name_after_accounts(
+    client: &AvitoClient,
+    sources: &mut [ProfileSource],
+    deadline: tokio::time::Instant,
+) {
     let permits = tokio::sync::Semaphore::new(engine::CONCURRENT_PROFILES);
     let lookups = sources.iter().map(|source| {
         let account = client.account(source.credentials.clone());
         let permits = &permits;
         async move {
-            let _permit = permits.acquire().await.ok();
-            account.self_info().await.ok()
+            let lookup = async {
+                let _permit = permits.acquire().await.ok();
+                account.self_info().await.ok()
+            };
+            tokio::time::timeout_at(deadline, lookup)
+                .await
+                .ok()
+                .flatten()
         }
     });
     let found = futures::future::join_all(lookups).await;
@@ -191,10 +202,13 @@ enum Made {
 }
 
 pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
-    let options = options(&args, settings.report_deadline)?;
+    // The whole command answers by the deadline: the account lookups and the report share it.
+    let deadline = tokio::time::Instant::now() + settings.report_deadline;
+    let mut options = options(&args, settings.report_deadline)?;
     let mut sources = sources(&args)?;
     let client = AvitoClient::new(ClientConfig::from(settings))?;
-    name_after_accounts(&client, &mut sources).await;
+    name_after_accounts(&client, &mut sources, deadline).await;
+    options.deadline = Some(deadline.saturating_duration_since(tokio::time::Instant::now()));
     let made = if let [source] = sources.as_slice() {
         match engine::profile_report(&client, source, &options).await {
             Ok(report) => Made::Profile(report),
