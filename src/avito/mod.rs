@@ -163,6 +163,7 @@ impl AvitoClient {
                     token_url,
                     store,
                     config.token_retry,
+                    config.retry.request_timeout,
                     config.observer.clone(),
                 ),
                 observer: config.observer,

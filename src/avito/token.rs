@@ -21,8 +21,6 @@ const SAFE_LIFETIME: Duration = Duration::from_secs(60 * 60);
 const MIN_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// Longer than a week is not what Avito documents; refresh within the hour instead.
 const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-/// One token request; its retries are bounded by [`TokenRetry`].
-const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An access token and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
@@ -78,6 +76,8 @@ pub struct TokenManager {
     token_url: String,
     store: Arc<dyn TokenStore>,
     retry: Backoff,
+    /// One token request's longest wait (`AVITO_REQUEST_TIMEOUT_SEC`, like every request).
+    timeout: Duration,
     observer: super::Observed,
     slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
 }
@@ -88,6 +88,7 @@ impl TokenManager {
         token_url: String,
         store: Arc<dyn TokenStore>,
         retry: Backoff,
+        timeout: Duration,
         observer: super::Observed,
     ) -> Self {
         Self {
@@ -96,6 +97,7 @@ impl TokenManager {
             token_url,
             store,
             retry,
+            timeout,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -182,7 +184,7 @@ impl TokenManager {
                 ("client_id", creds.client_id()),
                 ("client_secret", creds.client_secret()),
             ])
-            .timeout(TOKEN_TIMEOUT)
+            .timeout(self.timeout)
             .send()
             .await;
         let unavailable = |detail: String| AvitoError::Unavailable {
@@ -195,7 +197,7 @@ impl TokenManager {
             Err(e) => {
                 self.observer.request(op, None, started.elapsed());
                 return Err(unavailable(if e.is_timeout() {
-                    format!("no answer within {TOKEN_TIMEOUT:?}")
+                    format!("no answer within {:?}", self.timeout)
                 } else {
                     error_chain(&e)
                 }));
