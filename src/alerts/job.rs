@@ -10,7 +10,7 @@ use super::check::{self, Observation};
 use super::texts;
 use crate::context::JobContext;
 use crate::db::alerts::{self as store};
-use crate::db::entities::{alert_episode, alert_rule, avito_profile};
+use crate::db::entities::{alert_rule, avito_profile};
 use crate::db::{profiles, tasks, users};
 use crate::domain::alerts::{AlertRule, DaySpan, Finding, NoticeKind};
 use crate::domain::clock;
@@ -195,7 +195,12 @@ async fn recovered(
     let told = episode.last_sent_at.is_some();
     let hold = told && audience.quiet;
     if store::close(db, &episode, hold).await? && told && !hold {
-        notify_recovered(ctx, audience, rule, profile, &episode).await;
+        say(
+            ctx,
+            audience,
+            texts::back_to_normal(audience.lang, rule, &profile.name),
+        )
+        .await;
     }
     Ok(())
 }
@@ -212,24 +217,15 @@ async fn flush_held_recoveries(
     }
     for episode in store::held_recoveries(&ctx.state.db, profile.id, rule).await? {
         if store::claim_held_recovery(&ctx.state.db, episode.id).await? {
-            notify_recovered(ctx, audience, rule, profile, &episode).await;
+            say(
+                ctx,
+                audience,
+                texts::back_to_normal(audience.lang, rule, &profile.name),
+            )
+            .await;
         }
     }
     Ok(())
-}
-
-async fn notify_recovered(
-    ctx: &JobContext,
-    audience: &Audience,
-    rule: AlertRule,
-    profile: &avito_profile::Model,
-    episode: &alert_episode::Model,
-) {
-    let finding = serde_json::from_str::<Finding>(&episode.detail).unwrap_or(Finding::Balance {
-        balance: 0,
-        threshold: 0,
-    });
-    notify(ctx, audience, NoticeKind::Recover, rule, profile, &finding).await;
 }
 
 async fn notify(

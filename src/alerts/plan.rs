@@ -37,17 +37,17 @@ impl Planner {
         let rules = store::enabled_rules(&ctx.state.db).await?;
         let mut pushed = 0;
         let mut seen = HashMap::with_capacity(rules.len());
-        for (rule, _profile) in rules {
-            let key = (rule.profile_id, rule.rule);
-            let speedup = ctx.state.settings.alert_check_speedup;
-            let window = window(rule.rule, rule.param, now, speedup);
+        let speedup = ctx.state.settings.alert_check_speedup;
+        for (profile_id, rule, param) in rules {
+            let key = (profile_id, rule);
+            let window = window(rule, param, now, speedup);
             seen.insert(key, window);
             if self.pushed.get(&key) == Some(&window) {
                 continue;
             }
             let job = CheckAlert {
-                profile_id: rule.profile_id,
-                rule: rule.rule,
+                profile_id,
+                rule,
                 window,
             };
             ctx.state.jobs.enqueue_check(job).await?;

@@ -53,16 +53,20 @@ pub fn chat_link(chat_id: &str) -> String {
     )
 }
 
-/// What a finding says, without the profile's name.
-pub fn finding(lang: Lang, f: &Finding) -> String {
+/// What a finding of `rule` says, without the profile's name.
+pub fn finding(lang: Lang, rule: AlertRule, f: &Finding) -> String {
     let m = |k: i64| money(Kopecks(k), lang);
     match f {
-        Finding::Balance { balance, threshold } if *threshold >= 0 => i18n::format(
+        // One shape for both balances; the rule tells which one ran low.
+        Finding::Balance { balance, threshold } => i18n::format(
             lang,
-            A::WalletLow,
+            if rule == AlertRule::CpaLow {
+                A::CpaLow
+            } else {
+                A::WalletLow
+            },
             &[("balance", &m(*balance)), ("threshold", &m(*threshold))],
         ),
-        Finding::Balance { .. } => String::new(),
         Finding::SpendSpike {
             today,
             average,
@@ -153,31 +157,27 @@ pub fn finding(lang: Lang, f: &Finding) -> String {
     }
 }
 
-/// A notice of an episode of `rule` of profile `name`.
+/// The first notice of an episode of `rule` of profile `name` (`Fire`), or a reminder that it
+/// lasts (`Remind`); "back to normal" is [`back_to_normal`].
 pub fn notice(lang: Lang, kind: NoticeKind, rule: AlertRule, name: &str, f: &Finding) -> String {
-    let name = html_escape(name);
-    let mut what = finding(lang, f);
-    if rule == AlertRule::CpaLow
-        && let Finding::Balance { balance, threshold } = f
-    {
-        what = i18n::format(
-            lang,
-            A::CpaLow,
-            &[
-                ("balance", &money(Kopecks(*balance), lang)),
-                ("threshold", &money(Kopecks(*threshold), lang)),
-            ],
-        );
-    }
-    match kind {
-        NoticeKind::Fire => i18n::format(lang, A::Fire, &[("name", &name), ("what", &what)]),
-        NoticeKind::Remind => i18n::format(lang, A::Remind, &[("name", &name), ("what", &what)]),
-        NoticeKind::Recover => i18n::format(
-            lang,
-            A::Recover,
-            &[("name", &name), ("rule", rule_name(lang, rule))],
-        ),
-    }
+    let key = match kind {
+        NoticeKind::Remind => A::Remind,
+        NoticeKind::Fire | NoticeKind::Recover => A::Fire,
+    };
+    let what = finding(lang, rule, f);
+    i18n::format(lang, key, &[("name", &html_escape(name)), ("what", &what)])
+}
+
+/// The episode of `rule` of profile `name` has ended.
+pub fn back_to_normal(lang: Lang, rule: AlertRule, name: &str) -> String {
+    i18n::format(
+        lang,
+        A::Recover,
+        &[
+            ("name", &html_escape(name)),
+            ("rule", rule_name(lang, rule)),
+        ],
+    )
 }
 
 /// The operator's line when a profile's checks cannot reach Avito.
@@ -234,13 +234,7 @@ mod tests {
             &f,
         );
         assert!(text.contains("Shop &lt;1&gt;") && text.contains("450") && text.contains("1,000"));
-        let back = notice(
-            Lang::Ru,
-            NoticeKind::Recover,
-            AlertRule::WalletLow,
-            "Shop",
-            &f,
-        );
+        let back = back_to_normal(Lang::Ru, AlertRule::WalletLow, "Shop");
         assert!(back.contains("снова в норме") && back.contains("баланс кошелька"));
         let chats = Finding::Unanswered {
             chats: vec![WaitingChat {
@@ -251,7 +245,7 @@ mod tests {
             }],
             minutes: 30,
         };
-        let text = finding(Lang::En, &chats);
+        let text = finding(Lang::En, AlertRule::Unanswered, &chats);
         assert!(text.contains("Диван — a buyer, 41 min") && text.contains("channel/u2i-a+b"));
     }
 }
