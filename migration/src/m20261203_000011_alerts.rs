@@ -6,7 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, big_integer_null, big_pk_auto, boolean, integer, integer_null, string,
+    big_integer, big_integer_null, big_pk_auto, boolean, date_null, integer, integer_null, string,
     string_null, text,
 };
 
@@ -31,7 +31,7 @@ impl MigrationTrait for Migration {
                     .col(integer(AlertRules::RemindMinutes).default(1440))
                     .col(integer(AlertRules::WorkFrom).default(540))
                     .col(integer(AlertRules::WorkTo).default(1260))
-                    .col(string_null(AlertRules::SeenDay))
+                    .col(date_null(AlertRules::SeenDay))
                     .col(big_integer(AlertRules::SeenCount).default(0))
                     .col(big_integer(AlertRules::WatchingSince))
                     .foreign_key(

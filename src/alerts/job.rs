@@ -78,8 +78,7 @@ pub async fn run(ctx: &JobContext, profile_id: i64, rule: AlertRule) -> anyhow::
             abnormal(ctx, &profile, &rule_row, finding, &audience, now).await?
         }
         Observation::Calls { day, missed } => {
-            let day = day.format("%Y-%m-%d").to_string();
-            let told = if rule_row.seen_day.as_deref() == Some(day.as_str()) {
+            let told = if rule_row.seen_day == Some(day) {
                 rule_row.seen_count
             } else {
                 0
@@ -87,7 +86,7 @@ pub async fn run(ctx: &JobContext, profile_id: i64, rule: AlertRule) -> anyhow::
             // Quiet hours: the count waits, and the next check after them tells it all.
             if missed > told
                 && !audience.quiet
-                && store::advance_seen(db, &rule_row, &day, missed).await?
+                && store::advance_seen(db, &rule_row, day, missed).await?
             {
                 let text = texts::missed_calls(audience.lang, &profile.name, missed - told, missed);
                 say(ctx, &audience, text).await;

@@ -282,7 +282,7 @@ pub async fn claim_held_recovery(db: &DatabaseConnection, id: i64) -> Result<boo
 pub async fn advance_seen(
     db: &DatabaseConnection,
     rule: &alert_rule::Model,
-    day: &str,
+    day: chrono::NaiveDate,
     count: i64,
 ) -> Result<bool, DbError> {
     use alert_rule::Column as C;
@@ -292,7 +292,7 @@ pub async fn advance_seen(
         .filter(C::Id.eq(rule.id))
         .filter(C::SeenCount.eq(rule.seen_count));
     update = match &rule.seen_day {
-        Some(d) => update.filter(C::SeenDay.eq(d.as_str())),
+        Some(d) => update.filter(C::SeenDay.eq(*d)),
         None => update.filter(C::SeenDay.is_null()),
     };
     Ok(update.exec(db).await?.rows_affected == 1)

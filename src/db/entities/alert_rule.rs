@@ -21,7 +21,7 @@ pub struct Model {
     pub work_from: i32,
     pub work_to: i32,
     /// Missed calls: the Moscow day and the count already told for it.
-    pub seen_day: Option<String>,
+    pub seen_day: Option<chrono::NaiveDate>,
     pub seen_count: i64,
     /// Unix seconds: when the rule was created or last switched on. What happened before
     /// (a chat left unanswered for months) is not alerted.
