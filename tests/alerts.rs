@@ -89,21 +89,7 @@ async fn low_wallet_fires_once_and_recovers_across_a_restart(engine: Engine) {
     avito.set_wallet_balance(account, 450.0).expect("wallet");
 
     // Nothing is watched until the seller turns the alert on.
-    let hub = say(&emu, &worker, &ann, "/profiles", "Your Avito profiles")
-        .await
-        .message_id;
-    for data in [
-        format!("profile_view:{id}"),
-        format!("alerts:{id}"),
-        format!("alert_toggle:{id}:wallet_low"),
-    ] {
-        let answer = press(&worker, &ann, ann.id(), hub, &data).await;
-        assert!(
-            !answer.show_alert,
-            "{data}: {answer:?}; worker log:\n{}",
-            worker.log()
-        );
-    }
+    let hub = on_alerts_screen(&emu, &worker, &ann, id, &["alert_toggle:{id}:wallet_low"]).await;
     let screen = emu
         .chat_messages(ann.id())
         .into_iter()
@@ -199,16 +185,7 @@ async fn avito_failing_raises_no_false_alert(engine: Engine) {
     let bob = emu.user(7002, "Bob", Some("en"));
     let id = common::add_profile(&emu, &worker, &test_db.url, &bob, "Bob's shop", 2).await;
     avito.set_fault("getUserBalance", sandbox::avito::Fault::Status(503));
-    let hub = say(&emu, &worker, &bob, "/profiles", "Your Avito profiles")
-        .await
-        .message_id;
-    for data in [
-        format!("profile_view:{id}"),
-        format!("alerts:{id}"),
-        format!("alert_toggle:{id}:wallet_low"),
-    ] {
-        press(&worker, &bob, bob.id(), hub, &data).await;
-    }
+    on_alerts_screen(&emu, &worker, &bob, id, &["alert_toggle:{id}:wallet_low"]).await;
     common::bot_message_within(
         &emu,
         &worker,
