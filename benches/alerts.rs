@@ -62,6 +62,16 @@ fn options() -> anyhow::Result<Options> {
     Ok(o)
 }
 
+/// What happens to every 10th account during the hour.
+#[derive(Clone, Copy)]
+enum Event {
+    WalletDrops,
+    CallMissed,
+    BuyerWrites,
+    WalletToppedUp,
+    SellerAnswers,
+}
+
 /// The Avito operation each rule's check asks, and how many requests one check makes.
 const CHECKS: [(AlertRule, &str, usize); 6] = [
     (AlertRule::WalletLow, "getUserBalance", 1),
@@ -253,45 +263,47 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("the worker has no pid"))?;
     let started = Instant::now();
 
-    // The hour's events, at fractions of it.
+    // The hour's events, at fractions of it, each to every moved account.
     let at = |share: f64| started + hour.mul_f64(share);
-    let mut waiting_chats = Vec::new();
-    for (share, event) in [(0.15, 0), (0.25, 1), (0.30, 2), (0.55, 3), (0.70, 4)] {
+    let mut waiting_chats = HashMap::new();
+    for (share, event) in [
+        (0.15, Event::WalletDrops),
+        (0.25, Event::CallMissed),
+        (0.30, Event::BuyerWrites),
+        (0.55, Event::WalletToppedUp),
+        (0.70, Event::SellerAnswers),
+    ] {
         tokio::time::sleep_until(at(share).into()).await;
         for user in &moved {
+            let message = |chat_id, direction, text: &str, ago: chrono::Duration| NewMessage {
+                chat_id,
+                direction,
+                text: text.into(),
+                created: (clock::now() - ago).timestamp(),
+            };
             match event {
-                0 => avito.set_wallet_balance(*user, 100.0)?,
-                1 => {
+                Event::WalletDrops => avito.set_wallet_balance(*user, 100.0)?,
+                Event::WalletToppedUp => avito.set_wallet_balance(*user, 5_000.0)?,
+                Event::CallMissed => {
                     let day = clock::now().with_timezone(&moscow).date_naive();
                     avito.add_missed_call(*user, None, day)?;
                 }
-                2 => {
-                    let chat = avito.add_message(
-                        *user,
-                        NewMessage {
-                            chat_id: None,
-                            direction: Direction::In,
-                            text: "Is it still available?".into(),
-                            created: (clock::now() - chrono::Duration::minutes(45)).timestamp(),
-                        },
-                    )?;
-                    waiting_chats.push((*user, chat));
+                Event::BuyerWrites => {
+                    // Already 45 minutes unanswered: past the default 30.
+                    let ago = chrono::Duration::minutes(45);
+                    let asked = message(None, Direction::In, "Is it still available?", ago);
+                    waiting_chats.insert(*user, avito.add_message(*user, asked)?);
                 }
-                3 => avito.set_wallet_balance(*user, 5_000.0)?,
-                _ => {}
-            }
-        }
-        if event == 4 {
-            for (user, chat) in &waiting_chats {
-                avito.add_message(
-                    *user,
-                    NewMessage {
-                        chat_id: Some(chat.clone()),
-                        direction: Direction::Out,
-                        text: "Yes, it is.".into(),
-                        created: clock::now().timestamp(),
-                    },
-                )?;
+                Event::SellerAnswers => {
+                    let chat = waiting_chats.get(user).cloned();
+                    let answer = message(
+                        chat,
+                        Direction::Out,
+                        "Yes, it is.",
+                        chrono::Duration::zero(),
+                    );
+                    avito.add_message(*user, answer)?;
+                }
             }
         }
     }
