@@ -74,22 +74,51 @@ fn secret_box(settings: &Settings) -> anyhow::Result<SecretBox> {
     Ok(SecretBox::new(&key))
 }
 
-/// Everything `run` needs before it can poll.
+/// Everything a process needs before it serves.
 struct Started {
     db: DatabaseConnection,
     bot: Bot,
-    me: teloxide::types::Me,
+    /// The bot's own account: `run` polls as it; a `worker`, which does not poll, has none.
+    me: Option<teloxide::types::Me>,
     secrets: SecretBox,
 }
 
+/// The hard dependencies: the database always, Telegram for `run` (it polls). Avito is not
+/// one: an outage there at deploy time degrades what needs Avito (n/a with the reason, "Avito
+/// is not answering"), never the process, so it is only looked at once, in the background.
 async fn start_up(settings: &Settings, mode: Mode) -> anyhow::Result<Started> {
     let token = settings.require_bot_token()?.clone();
     let secrets = secret_box(settings)?;
     let db = open_database(settings).await?;
 
     let bot = Bot::new(token.expose()).set_api_url(settings.telegram_api_url.clone());
-    // An address that takes no connection is named at once ("cannot connect to …: Connection
-    // refused"); teloxide alone would say only "error sending request".
+    let me = match mode {
+        Mode::Bot => Some(telegram_me(settings, &bot).await?),
+        // A worker only sends: a Telegram outage delays its messages, which wait and retry.
+        Mode::JobsOnly => {
+            warn_if_unreachable("Telegram", settings.telegram_api_url.clone());
+            None
+        }
+    };
+    warn_if_unreachable("Avito", settings.avito_api_url.clone());
+    if mode == Mode::Bot
+        && let Err(e) = bot::register_commands(&bot).await
+    {
+        // The menu is a convenience: a failure here must not keep the bot from answering.
+        tracing::warn!(error = %e, "could not register the command menu");
+    }
+    Ok(Started {
+        db,
+        bot,
+        me,
+        secrets,
+    })
+}
+
+/// The bot's account, with start-up retries. An address that takes no connection is named at
+/// once ("cannot connect to …: Connection refused"); teloxide alone would say only "error
+/// sending request".
+async fn telegram_me(settings: &Settings, bot: &Bot) -> anyhow::Result<teloxide::types::Me> {
     let me = retry::retry(
         "Telegram getMe",
         startup_backoff(&settings.worker),
@@ -103,29 +132,24 @@ async fn start_up(settings: &Settings, mode: Mode) -> anyhow::Result<Started> {
     )
     .await?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
-    // Avito's address must take a connection too: a network that cannot reach it (a firewall,
-    // a wrong AVITO_API_URL, no DNS) is a deployment fault to name now, not in every report.
-    // Avito answering errors is not: profiles then get reports with the reasons.
-    retry::retry(
-        "Avito API",
-        startup_backoff(&settings.worker),
-        settings.worker.startup_timeout,
-        || crate::net::probe_url(&settings.avito_api_url),
-    )
-    .await?;
-    tracing::info!(avito = %settings.avito_api_url, "Avito's address takes connections");
-    if mode == Mode::Bot
-        && let Err(e) = bot::register_commands(&bot).await
-    {
-        // The menu is a convenience: a failure here must not keep the bot from answering.
-        tracing::warn!(error = %e, "could not register the command menu");
-    }
-    Ok(Started {
-        db,
-        bot,
-        me,
-        secrets,
-    })
+    Ok(me)
+}
+
+/// Looks once, without holding up start-up, whether `what`'s address takes a connection, and
+/// warns (once, naming the cause) when it does not: an operator sees a wrong URL or a closed
+/// firewall at deploy time, while the bot goes on serving.
+fn warn_if_unreachable(what: &'static str, url: url::Url) {
+    tokio::spawn(async move {
+        match crate::net::probe_url(&url).await {
+            Ok(()) => tracing::info!(%url, "{what}'s address takes connections"),
+            Err(e) => tracing::warn!(
+                %url,
+                cause = %e,
+                "{what} is unreachable at start-up: {e}; serving anyway, and what needs {what} \
+                 says it is not answering until it is back"
+            ),
+        }
+    });
 }
 
 /// What a process does.
@@ -215,6 +239,7 @@ async fn serve(
 
     let outcome = match mode {
         Mode::Bot => {
+            let me = me.context("`run` starts with the bot's account")?;
             let polled = poll_until(bot, sender, state, me, &worker, &polling, &mut shutdown).await;
             polling.mark_stopped();
             polled

@@ -246,8 +246,8 @@ fn closed_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-/// `run` with Telegram or Avito at a closed port: the last line names the step and the
-/// address with its cause, each retry is logged, and the exit is a failure.
+/// `run` with Telegram at a closed port: the last line names the step and the address with
+/// its cause, each retry is logged, and the exit is a failure.
 async fn start_up_names(what: &str, telegram: &str, avito: &str, port: u16) {
     let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
     let out = worker_command(test_db.dir.path())
@@ -288,19 +288,85 @@ async fn an_unreachable_telegram_is_named_with_its_cause() {
     start_up_names("Telegram getMe", &telegram, &telegram, port).await;
 }
 
+/// Avito is an outside service that fails on its own schedule: with its address refusing
+/// connections, `run` starts anyway (one warning naming the cause), answers /start and /help,
+/// serves /healthz, and what needs Avito says Avito is not answering.
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unreachable_avito_is_named_with_its_cause() {
+async fn the_bot_serves_with_avito_unreachable_at_start_up() {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
     let emu = TelegramEmulator::start(TelegramConfig::without_limits())
         .await
         .expect("tg");
-    let port = closed_port();
-    start_up_names(
-        "Avito API",
-        &emu.base_url(),
-        &format!("http://127.0.0.1:{port}"),
-        port,
+    let avito_port = closed_port();
+    let http_port = closed_port();
+    let avito = format!("http://127.0.0.1:{avito_port}");
+    let http = format!("127.0.0.1:{http_port}");
+    let worker = Worker::start(
+        &emu,
+        None,
+        &test_db,
+        &[
+            ("AVITO_API_URL", avito.as_str()),
+            ("HTTP_ADDR", http.as_str()),
+            ("AVITO_REQUEST_TIMEOUT_SEC", "2"),
+            ("RUST_LOG", "warn"),
+        ],
     )
     .await;
+
+    let olga = emu.user(503, "Olga", Some("en"));
+    olga.send_text("/start");
+    bot_reply(&emu, &worker, 503, "Hello, Olga").await;
+    olga.send_text("/help");
+    bot_reply(&emu, &worker, 503, "What I can do").await;
+    let health = reqwest::get(format!("http://{http}/healthz"))
+        .await
+        .expect("/healthz answers");
+    assert_eq!(health.status().as_u16(), 200);
+
+    // Adding a profile needs Avito: the person hears it is not answering, and keeps what
+    // they typed behind "try again".
+    olga.send_text("/add_profile");
+    bot_reply(&emu, &worker, 503, "name").await;
+    olga.send_text("Shop");
+    bot_reply(&emu, &worker, 503, "client_id").await;
+    olga.send_text("client-1");
+    bot_reply(&emu, &worker, 503, "client_secret").await;
+    olga.send_text("secret-1");
+    bot_reply(&emu, &worker, 503, "Avito is not answering").await;
+
+    let log = worker.log();
+    let warned = log
+        .lines()
+        .filter(|l| l.contains("Avito is unreachable at start-up"))
+        .collect::<Vec<_>>();
+    assert_eq!(warned.len(), 1, "one warning: {log}");
+    assert!(
+        warned[0].contains(&format!("cannot connect to 127.0.0.1:{avito_port}"))
+            && warned[0].to_lowercase().contains("refused"),
+        "the warning names the cause: {log}"
+    );
+    let status = worker.terminate().await;
+    assert!(status.success(), "{status}");
+
+    // A `worker` (jobs only) needs only its database: it serves with Avito away too.
+    let jobs = Worker::start_as(
+        "worker",
+        &emu,
+        None,
+        &test_db,
+        &[
+            ("AVITO_API_URL", avito.as_str()),
+            ("HTTP_ADDR", http.as_str()),
+        ],
+    )
+    .await;
+    common::eventually("the worker's /healthz", WAIT, || async {
+        let answer = reqwest::get(format!("http://{http}/healthz")).await.ok()?;
+        (answer.status().as_u16() == 200).then_some(())
+    })
+    .await;
+    assert!(jobs.terminate().await.success());
     emu.shutdown().await;
 }
 

@@ -236,8 +236,8 @@ impl Worker {
                 TEST_AVITO_RATE_WINDOW.as_secs_f64().to_string(),
             );
         } else {
-            // No Avito in this test: the start-up check still wants an address that takes
-            // connections (the Telegram emulator's; nothing asks it Avito questions).
+            // No Avito in this test: an address that answers (the Telegram emulator's, which
+            // nothing asks Avito questions), so that the start-up log has no warning about it.
             cmd.env("AVITO_API_URL", telegram.base_url());
         }
         if db.engine == Engine::Postgres {
