@@ -24,6 +24,7 @@ const RU_FILES: &[(&str, &str)] = &[
     ("export", include_str!("../locales/ru/export.toml")),
     ("jobs", include_str!("../locales/ru/jobs.toml")),
     ("alerts", include_str!("../locales/ru/alerts.toml")),
+    ("keys", include_str!("../locales/ru/keys.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/en/core.toml")),
@@ -32,6 +33,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("export", include_str!("../locales/en/export.toml")),
     ("jobs", include_str!("../locales/en/jobs.toml")),
     ("alerts", include_str!("../locales/en/alerts.toml")),
+    ("keys", include_str!("../locales/en/keys.toml")),
 ];
 
 impl Lang {
@@ -219,6 +221,7 @@ text_keys!(pub enum Msg in "core" {
     UnknownInput => "unknown_input",
     CmdStart => "cmd_start",
     CmdHelp => "cmd_help",
+    MayRepeat => "may_repeat",
 });
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod export;
 pub mod i18n;
 pub mod jobs;
+pub mod keys;
 pub mod metrics;
 pub mod net;
 pub mod ops;

@@ -552,3 +552,49 @@ async fn switched_off_or_deleted_stops_checks_on_sqlite() {
 async fn switched_off_or_deleted_stops_checks_on_postgres() {
     switched_off_or_deleted_stops_checks(Engine::Postgres).await;
 }
+
+/// An alert notice Telegram stored and answered 502 for: it comes again only after the 🔁
+/// line, never as an unmarked copy.
+async fn an_unconfirmed_notice_is_repeated_only_marked(engine: Engine) {
+    let shift = moscow_noon();
+    let Some((test_db, emu, avito, worker)) =
+        common::start_shifted_stack(engine, &shift, &ENV).await
+    else {
+        return;
+    };
+    let eve = emu.user(7301, "Eve", Some("en"));
+    let id = common::add_profile(&emu, &worker, &test_db.url, &eve, "Eve's shop", 1).await;
+    on_alerts_screen(&emu, &worker, &eve, id, &["alert_toggle:{id}:wallet_low"]).await;
+    // The next message the bot sends is the alert: Telegram keeps it and answers 502.
+    emu.inject("sendMessage", [sandbox::telegram::Fault::StoredThen(502)]);
+    let account = sandbox::avito::AccountSpec::generated(1).user_id;
+    avito.set_wallet_balance(account, 450.0).expect("wallet");
+    common::eventually(
+        "the alert and its marked copy",
+        common::BOT_WAIT,
+        || async { (bot_count(&emu, eve.id(), LOW) >= 2).then_some(()) },
+    )
+    .await;
+    common::watch_for_duplicates().await;
+    let shown: Vec<String> = emu
+        .chat_messages(eve.id())
+        .iter()
+        .filter(|m| m.from_bot)
+        .map(|m| m.text_or_caption().to_owned())
+        .skip_while(|t| !t.contains(LOW))
+        .collect();
+    assert_eq!(shown.len(), 3, "alert, 🔁, alert: {shown:#?}");
+    assert!(shown[1].starts_with("🔁"), "{shown:#?}");
+    assert!(shown[2].contains(LOW), "{shown:#?}");
+    common::stop_stack(worker, avito, emu).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unconfirmed_notice_is_repeated_only_marked_on_sqlite() {
+    an_unconfirmed_notice_is_repeated_only_marked(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unconfirmed_notice_is_repeated_only_marked_on_postgres() {
+    an_unconfirmed_notice_is_repeated_only_marked(Engine::Postgres).await;
+}

@@ -535,7 +535,7 @@ fn procfile_runs_start_sh_which_is_executable() {
 }
 
 #[test]
-fn start_sh_and_the_ci_script_pass_shellcheck() {
+fn start_sh_and_the_ci_and_test_scripts_pass_shellcheck() {
     let available = Command::new("shellcheck")
         .arg("--version")
         .output()
@@ -550,7 +550,11 @@ fn start_sh_and_the_ci_script_pass_shellcheck() {
         eprintln!("SKIPPED: shellcheck is not installed (apt-get install shellcheck)");
         return;
     }
-    for (script, severity) in [("start.sh", "style"), (".ci/run", "warning")] {
+    for (script, severity) in [
+        ("start.sh", "style"),
+        (".ci/run", "warning"),
+        ("scripts/test", "warning"),
+    ] {
         let out = Command::new("shellcheck")
             .args(["--severity", severity])
             .arg(repo_file(script))

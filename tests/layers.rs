@@ -27,7 +27,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "features",
-        &["report", "schedule", "export", "jobs", "bot", "alerts"],
+        &[
+            "report", "schedule", "export", "jobs", "bot", "alerts", "keys",
+        ],
     ),
     ("entry points", &["app", "cli", "demo"]),
 ];

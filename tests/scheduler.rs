@@ -871,3 +871,102 @@ async fn refused_credentials_mark_the_profile_and_tell_owner_and_admin_on_sqlite
 async fn refused_credentials_mark_the_profile_and_tell_owner_and_admin_on_postgres() {
     refused_credentials_mark_the_profile_and_tell_owner_and_admin(Engine::Postgres).await;
 }
+
+/// A permanent refusal (403 on statistics, then a 400) is not retried: the slot ends on its
+/// first attempt with the report saying why for the metrics concerned, while a transient
+/// failure would have been retried (`avito_outage_retries_then_fails_once…`).
+const WAIT_RECORD: StdDuration = StdDuration::from_secs(10);
+
+async fn permanent_avito_failures_end_the_slot_at_once(engine: Engine) {
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
+        return;
+    };
+    let emu = TelegramEmulator::start(telegram_config())
+        .await
+        .expect("tg");
+    let avito = common::start_avito().await;
+    let owner = emu.user(3501, "Ada", Some("en"));
+    owner.send_text("/start");
+    avito.set_fault("itemAnalytics", sandbox::avito::Fault::Status(403));
+    let (_, first) = seed(
+        &conn,
+        owner.id(),
+        1,
+        owner.id(),
+        Utc::now() - Duration::minutes(1),
+    )
+    .await;
+    let worker = Worker::start_as(
+        "worker",
+        &emu,
+        Some(&avito),
+        &test_db,
+        &[
+            ("SECRET_KEY", TEST_SECRET_KEY),
+            ("REPORT_ATTEMPTS", "3"),
+            ("REPORT_RETRY_BACKOFF_SEC", "0.5"),
+        ],
+    )
+    .await;
+    let report = bot_message_after(&emu, &worker, owner.id(), 0, REPORT).await;
+    assert!(
+        report.text_or_caption().contains("no access"),
+        "the owner reads why: {report:?}"
+    );
+    let runs = common::eventually("the run is recorded sent", WAIT_RECORD, || async {
+        let runs = scheduled_runs(&conn, first.id).await;
+        (runs.first().map(|r| r.status.slug()) == Some("sent")).then_some(runs)
+    })
+    .await;
+    assert_eq!(runs[0].attempts, 1, "a 403 is not retried");
+
+    // A request Avito refuses (400) ends the slot at once too (a slot planned while the worker
+    // was stopped: a new one queues it at start).
+    assert!(worker.terminate().await.success());
+    avito.set_fault("itemAnalytics", sandbox::avito::Fault::Status(400));
+    let after = common::last_bot_message(&emu, owner.id());
+    let (_, second) = seed(
+        &conn,
+        owner.id(),
+        2,
+        owner.id(),
+        Utc::now() - Duration::minutes(1),
+    )
+    .await;
+    let worker = Worker::start_as(
+        "worker",
+        &emu,
+        Some(&avito),
+        &test_db,
+        &[
+            ("SECRET_KEY", TEST_SECRET_KEY),
+            ("REPORT_ATTEMPTS", "3"),
+            ("REPORT_RETRY_BACKOFF_SEC", "0.5"),
+        ],
+    )
+    .await;
+    let report = bot_message_after(&emu, &worker, owner.id(), after, "Shop 2").await;
+    assert!(
+        report.text_or_caption().contains("HTTP 400"),
+        "the owner reads why: {report:?}"
+    );
+    let runs = common::eventually("the run is recorded sent", WAIT_RECORD, || async {
+        let runs = scheduled_runs(&conn, second.id).await;
+        (runs.first().map(|r| r.status.slug()) == Some("sent")).then_some(runs)
+    })
+    .await;
+    assert_eq!(runs[0].attempts, 1, "a 400 is not retried: {runs:?}");
+    worker.terminate().await;
+    avito.shutdown().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permanent_avito_failures_end_the_slot_at_once_on_sqlite() {
+    permanent_avito_failures_end_the_slot_at_once(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permanent_avito_failures_end_the_slot_at_once_on_postgres() {
+    permanent_avito_failures_end_the_slot_at_once(Engine::Postgres).await;
+}

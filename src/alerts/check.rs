@@ -27,6 +27,8 @@ pub enum Observation {
     OffHours,
     /// Avito could not be asked.
     Unknown(String),
+    /// Avito refused the profile's keys: nothing can be asked until the owner fixes them.
+    KeysRefused,
 }
 
 /// Wallet operations that take money, and the ones that give a reservation back.
@@ -54,7 +56,7 @@ pub async fn observe(
     let (rule, param) = (watch.rule, watch.param);
     let work = DaySpan::from_minutes(watch.work_from, watch.work_to);
     let need_id = || user_id.ok_or_else(|| "the profile has no Avito account id".to_owned());
-    let outcome: Result<Observation, String> = async {
+    let outcome: Result<Observation, Unasked> = async {
         Ok(match rule {
             AlertRule::WalletLow => {
                 let balance = account
@@ -65,7 +67,11 @@ pub async fn observe(
                     .map(|r| r.to_kopecks());
                 match balance {
                     Some(b) if plausible::signed_roubles(b.0 as f64 / 100.0) => low(b, param),
-                    _ => return Err("Avito gave no usable wallet balance".to_owned()),
+                    _ => {
+                        return Err(Unasked::Because(
+                            "Avito gave no usable wallet balance".to_owned(),
+                        ));
+                    }
                 }
             }
             AlertRule::CpaLow => low(account.cpa_balance().await.map_err(told)?, param),
@@ -124,11 +130,29 @@ pub async fn observe(
         })
     }
     .await;
-    outcome.unwrap_or_else(Observation::Unknown)
+    outcome.unwrap_or_else(|unasked| match unasked {
+        Unasked::KeysRefused => Observation::KeysRefused,
+        Unasked::Because(reason) => Observation::Unknown(reason),
+    })
 }
 
-fn told(e: AvitoError) -> String {
-    e.to_string()
+/// Why Avito could not be asked.
+enum Unasked {
+    KeysRefused,
+    Because(String),
+}
+
+impl From<String> for Unasked {
+    fn from(reason: String) -> Self {
+        Unasked::Because(reason)
+    }
+}
+
+fn told(e: AvitoError) -> Unasked {
+    match e {
+        AvitoError::InvalidCredentials => Unasked::KeysRefused,
+        other => Unasked::Because(other.to_string()),
+    }
 }
 
 /// Below `threshold` kopecks?

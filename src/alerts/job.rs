@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use teloxide::prelude::*;
-use teloxide::types::ParseMode;
 
 use super::check::{self, Observation};
 use super::texts;
@@ -17,7 +16,7 @@ use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::ops::AlertCause;
 use crate::report::ProfileSource;
-use crate::telegram::{Retry, patiently};
+use crate::telegram::send_chunks_marked;
 
 /// Where and how a profile's alerts speak.
 struct Audience {
@@ -36,6 +35,10 @@ pub async fn run(ctx: &JobContext, profile_id: i64, rule: AlertRule) -> anyhow::
     let Some(profile) = profiles::find(db, profile_id).await? else {
         return Ok(());
     };
+    // Avito refused the keys: nothing is asked until the owner enters new ones.
+    if profile.status == crate::domain::ProfileStatus::AuthFailed {
+        return Ok(());
+    }
     let Some(rule_row) = store::rule(db, profile_id, rule)
         .await?
         .filter(|r| r.enabled)
@@ -71,6 +74,9 @@ pub async fn run(ctx: &JobContext, profile_id: i64, rule: AlertRule) -> anyhow::
             ctx.alerts
                 .raise(AlertCause::AlertChecks { profile_id }, text)
                 .await;
+        }
+        Observation::KeysRefused => {
+            crate::keys::refused(ctx, &profile).await?;
         }
         Observation::OffHours => {}
         Observation::Normal => recovered(ctx, &profile, rule, &audience).await?,
@@ -241,15 +247,10 @@ async fn notify(
 }
 
 /// Sends one notice; a failure is logged (the episode's state already moved: it is not sent
-/// twice).
+/// twice). A notice whose outcome Telegram left unknown (5xx, no answer) goes again only after
+/// the 🔁 line, as report messages do: never an unmarked copy.
 async fn say(ctx: &JobContext, audience: &Audience, text: String) {
-    let sent = patiently(Retry::Transient, || {
-        ctx.bot
-            .send_message(ChatId(audience.chat), text.clone())
-            .parse_mode(ParseMode::Html)
-            .into_future()
-    })
-    .await;
+    let sent = send_chunks_marked(&ctx.bot, ChatId(audience.chat), vec![text], audience.lang).await;
     if let Err(e) = sent {
         tracing::warn!(chat = audience.chat, error = %e, "could not send an alert notice");
     }

@@ -133,6 +133,19 @@ impl TokenManager {
         Ok(token)
     }
 
+    /// A token fetched from Avito now, whatever is cached: proof that these very credentials
+    /// work (a cached token, kept per client id, would pass a wrong secret for a known id).
+    /// It replaces the cached one.
+    pub async fn fresh_token(&self, creds: &Credentials) -> AvitoResult<AccessToken> {
+        let slot = self.slot(creds.client_id());
+        let mut slot = slot.lock().await;
+        let token = self.fetch_with_retries(creds).await?;
+        self.store.save(creds.client_id(), &token).await;
+        slot.token = Some(token.clone());
+        slot.store_checked = true;
+        Ok(token)
+    }
+
     /// Avito refused `rejected` (401/403): forget it, unless another caller already replaced
     /// it, so that a burst of refusals leads to one refresh.
     pub async fn invalidate(&self, creds: &Credentials, rejected: &AccessToken) {

@@ -52,25 +52,43 @@ pub fn profile_source(
         .map_err(|e| DeliveryError::Secret(e.to_string()))
 }
 
+/// A report ready to send: its text as HTML chunks and its pictures (file name, PNG).
+pub type Built = (Vec<String>, Vec<(String, Vec<u8>)>);
+
 /// Builds a combined report (one profile or many) as HTML chunks, with its charts as
-/// pictures when `charts` (none otherwise, or when nothing can be drawn).
+/// pictures when `charts` (none otherwise, or when nothing can be drawn). A profile whose
+/// keys Avito refused is marked "needs new keys" (its owner told once, see [`crate::keys`]).
 pub async fn build_report(
+    bot: &TgBot,
     state: &AppState,
     sources: Vec<ProfileSource>,
     options: ReportOptions,
     charts: bool,
-) -> (Vec<String>, Vec<(String, Vec<u8>)>) {
-    let service = ReportService::new(state.avito.clone());
-    if !charts {
-        return (
-            service.combined_report_html(&sources, &options).await,
-            Vec::new(),
-        );
-    }
-    let (chunks, charts) = service
-        .combined_report_html_with_charts(&sources, &options)
+) -> Built {
+    let made = ReportService::new(state.avito.clone())
+        .make_html(&sources, &options, charts)
         .await;
-    (chunks, chart_pictures(charts).await)
+    keys_refused(bot, state, &made.keys_refused).await;
+    (made.chunks, chart_pictures(made.charts).await)
+}
+
+/// Marks each profile of `ids` "needs new keys"; a failure is logged (the report, which says
+/// why, still goes).
+async fn keys_refused(bot: &TgBot, state: &AppState, ids: &[i64]) {
+    if ids.is_empty() {
+        return;
+    }
+    let ctx = crate::context::JobContext::new(state.clone(), bot.clone());
+    for &id in ids {
+        let marked = match crate::db::profiles::find(&state.db, id).await {
+            Ok(Some(profile)) => crate::keys::refused(&ctx, &profile).await.map(|_| ()),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = marked {
+            tracing::warn!(profile_id = id, error = %e, "cannot mark the profile's keys refused");
+        }
+    }
 }
 
 /// Sends a report: its pictures (one photo message each), then its text. Pictures that cannot be
@@ -79,12 +97,12 @@ pub async fn send_report(
     bot: &TgBot,
     chat: ChatId,
     lang: Lang,
-    (chunks, pictures): (Vec<String>, Vec<(String, Vec<u8>)>),
+    (chunks, pictures): Built,
 ) -> Result<(), RequestError> {
     if let Err(e) = send_pictures(bot, chat, &pictures).await {
         tracing::warn!(chat_id = chat.0, error = %e, "the report's charts were not sent; its text goes alone");
     }
-    send_chunks_marked(bot, chat, chunks, &t(lang, T::MayRepeat)).await
+    send_chunks_marked(bot, chat, chunks, lang).await
 }
 
 /// A profile's on-demand report: to its destination chat, or `here` when it has none. When
@@ -184,7 +202,7 @@ pub async fn profile_report(
         };
         // A report can take a while (Avito's 1/min endpoints): show that the bot is working.
         let _ = bot.send_chat_action(dest, ChatAction::Typing).await;
-        let report = build_report(state, vec![source], options, task.charts).await;
+        let report = build_report(bot, state, vec![source], options, task.charts).await;
         send_report(bot, dest, lang, report).await?;
         Ok::<(), DeliveryError>(())
     }

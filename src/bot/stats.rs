@@ -80,7 +80,7 @@ pub async fn handle(
     let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
     // Charts when any profile in the report has them on.
     let charts = bound.iter().any(|(_, task)| task.charts);
-    let report = delivery::build_report(state, sources, options, charts).await;
+    let report = delivery::build_report(bot, state, sources, options, charts).await;
     let sent = delivery::send_report(bot, chat, lang, report)
         .await
         .map_err(anyhow::Error::from);

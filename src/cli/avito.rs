@@ -32,7 +32,7 @@ async fn check(args: CheckArgs, settings: &Settings) -> anyhow::Result<()> {
     let creds = Credentials::new(&args.client_id, &args.client_secret)?;
     let client = AvitoClient::new(ClientConfig::from(settings))?;
     let account = client.account(creds);
-    match account.self_info().await {
+    match account.check_keys().await {
         Ok(me) => {
             let name = me.name.as_deref().filter(|n| !n.trim().is_empty());
             match me.id {

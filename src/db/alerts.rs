@@ -113,15 +113,22 @@ pub async fn set_quiet_hours(
     Ok(())
 }
 
-/// Every rule switched on, as planning needs it: (profile, rule, parameter). A profile's
-/// rules go with it (the foreign key cascades), so no join is needed; the planner asks every
-/// second, so only these three columns are read.
+/// Every rule switched on, as planning needs it: (profile, rule, parameter), except those of
+/// profiles whose keys Avito refused (checked again once the owner enters new keys). A
+/// profile's rules go with it (the foreign key cascades); the planner asks every second, so
+/// only these three columns are read.
 pub async fn enabled_rules(db: &DatabaseConnection) -> Result<Vec<(i64, AlertRule, i64)>, DbError> {
     use alert_rule::Column as C;
+    let refused = sea_orm::sea_query::Query::select()
+        .column(avito_profile::Column::Id)
+        .from(avito_profile::Entity)
+        .and_where(avito_profile::Column::Status.eq(crate::domain::ProfileStatus::AuthFailed))
+        .to_owned();
     Ok(alert_rule::Entity::find()
         .select_only()
         .columns([C::ProfileId, C::Rule, C::Param])
         .filter(C::Enabled.eq(true))
+        .filter(C::ProfileId.not_in_subquery(refused))
         .order_by_asc(C::Id)
         .into_tuple()
         .all(db)

@@ -141,17 +141,76 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
     Ok(deleted.rows_affected > 0)
 }
 
-/// Records whether Avito accepts the profile's credentials and why not, for the hub's card.
-pub async fn set_status(
+/// Marks the profile "needs new keys" (Avito refused its client id / secret), unless it
+/// already is: `true` only for the one call that changed it, so the owner is told once
+/// whichever path (a report, an alert check, an export) found it first.
+pub async fn mark_keys_refused(
     db: &DatabaseConnection,
     id: i64,
-    status: crate::domain::ProfileStatus,
-    last_error: Option<String>,
+    reason: &str,
+) -> Result<bool, DbError> {
+    use crate::domain::ProfileStatus;
+    let changed = avito_profile::Entity::update_many()
+        .col_expr(
+            avito_profile::Column::Status,
+            sea_orm::sea_query::Expr::value(ProfileStatus::AuthFailed),
+        )
+        .col_expr(
+            avito_profile::Column::LastError,
+            sea_orm::sea_query::Expr::value(reason),
+        )
+        .col_expr(
+            avito_profile::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(clock::now()),
+        )
+        .filter(avito_profile::Column::Id.eq(id))
+        .filter(avito_profile::Column::Status.ne(ProfileStatus::AuthFailed))
+        .exec(db)
+        .await?;
+    Ok(changed.rows_affected == 1)
+}
+
+/// Clears "needs new keys" after Avito took the profile's keys again (a report made with
+/// them): `true` when it was set.
+pub async fn mark_keys_work(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
+    use crate::domain::ProfileStatus;
+    let changed = avito_profile::Entity::update_many()
+        .col_expr(
+            avito_profile::Column::Status,
+            sea_orm::sea_query::Expr::value(ProfileStatus::Ok),
+        )
+        .col_expr(
+            avito_profile::Column::LastError,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(avito_profile::Column::Id.eq(id))
+        .filter(avito_profile::Column::Status.eq(ProfileStatus::AuthFailed))
+        .exec(db)
+        .await?;
+    Ok(changed.rows_affected == 1)
+}
+
+/// New keys for an existing profile, checked against Avito by the caller (the same account):
+/// the secret (encrypted) and client id replace the old ones, the cached token goes, and the
+/// profile is usable again.
+pub async fn replace_keys(
+    db: &DatabaseConnection,
+    id: i64,
+    client_id: &str,
+    client_secret_enc: String,
+    avito_user_id: Option<i64>,
 ) -> Result<(), DbError> {
+    use sea_orm::ActiveValue::NotSet;
     avito_profile::Entity::update(avito_profile::ActiveModel {
         id: Set(id),
-        status: Set(status),
-        last_error: Set(last_error),
+        // Learnt now when the profile never knew its account; never changed (checked above).
+        avito_user_id: avito_user_id.map_or(NotSet, |u| Set(Some(u))),
+        client_id: Set(client_id.to_owned()),
+        client_secret_enc: Set(client_secret_enc),
+        access_token_enc: Set(None),
+        token_expires_at: Set(None),
+        status: Set(crate::domain::ProfileStatus::Ok),
+        last_error: Set(None),
         updated_at: Set(clock::now()),
         ..Default::default()
     })

@@ -48,3 +48,15 @@ pub async fn upsert(db: &DatabaseConnection, tg: &TelegramUser) -> Result<user::
 pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model>, DbError> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
+
+/// A Telegram user's language as the bot knows it; the default (Russian) for a stranger, and
+/// when the database cannot say (a notice in the default language beats none).
+pub async fn lang_of(db: &DatabaseConnection, id: i64) -> crate::i18n::Lang {
+    match find(db, id).await {
+        Ok(user) => crate::i18n::Lang::from_code(user.and_then(|u| u.language_code).as_deref()),
+        Err(e) => {
+            tracing::warn!(user_id = id, error = %e, "cannot read the user's language");
+            crate::i18n::Lang::Ru
+        }
+    }
+}

@@ -107,11 +107,20 @@ pub(super) async fn post_status(
 /// The export job, as the job runner calls it. An export that failed for good (after the
 /// client's retries) is also an alert to the admin.
 pub async fn run(ctx: &crate::context::JobContext, export_id: i64) -> anyhow::Result<()> {
-    if let Finished::Failed { profile_id, detail } =
-        execute(&ctx.state, &ctx.bot, export_id).await?
+    if let Finished::Failed {
+        profile,
+        detail,
+        keys_refused,
+    } = execute(&ctx.state, &ctx.bot, export_id).await?
     {
+        // Refused keys are the owner's to fix, and the operator hears of them once there.
+        if keys_refused {
+            crate::keys::refused(ctx, &profile).await?;
+            return Ok(());
+        }
         let text = format!(
-            "Export #{export_id} of profile #{profile_id} failed: {}",
+            "Export #{export_id} of profile #{} failed: {}",
+            profile.id,
             html_escape(&detail)
         );
         ctx.alerts.raise(AlertCause::DeadJobs, text).await;
@@ -124,7 +133,11 @@ pub(super) enum Finished {
     /// Sent, or nothing to do (already finished, profile gone).
     Done,
     /// The user was told what failed and offered a restart.
-    Failed { profile_id: i64, detail: String },
+    Failed {
+        profile: Box<avito_profile::Model>,
+        detail: String,
+        keys_refused: bool,
+    },
 }
 
 /// Runs export `export_id`: the job body.
@@ -247,8 +260,9 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
             store::finish(&state.db, export_id, s.into(), Some(failure.detail.clone())).await?;
             status.show(text, Some(restart)).await;
             Ok(Finished::Failed {
-                profile_id: profile.id,
+                profile: Box::new(profile),
                 detail: failure.detail,
+                keys_refused: failure.keys_refused,
             })
         }
     }
@@ -280,6 +294,8 @@ pub(super) fn count(lang: Lang, n: impl TryInto<i64>) -> String {
 pub(super) struct Failure {
     pub(super) reason: String,
     pub(super) detail: String,
+    /// Avito refused the profile's keys: the profile is marked (see [`crate::keys`]).
+    pub(super) keys_refused: bool,
 }
 
 async fn export_to_chat(
@@ -302,6 +318,7 @@ async fn export_to_chat(
             ExportError::NoMessengerAccess => Failure {
                 reason: x(lang, X::ReasonNoMessenger).to_owned(),
                 detail: ExportError::NoMessengerAccess.to_string(),
+                keys_refused: false,
             },
             ExportError::Write(w) => Failure {
                 reason: xf(
@@ -310,6 +327,7 @@ async fn export_to_chat(
                     &[("error", &html_escape(&w.to_string()))],
                 ),
                 detail: w.to_string(),
+                keys_refused: false,
             },
             ExportError::WriterGone => internal(lang, e.to_string()),
         })?;
@@ -322,6 +340,7 @@ pub(super) fn internal(lang: Lang, e: String) -> Failure {
     Failure {
         reason: xf(lang, X::ReasonInternal, &[("error", &html_escape(&e))]),
         detail: e,
+        keys_refused: false,
     }
 }
 
@@ -363,6 +382,7 @@ pub(super) fn avito_failure(lang: Lang, what: &str, e: &AvitoError) -> Failure {
     Failure {
         reason,
         detail: format!("{what}: {e}"),
+        keys_refused: matches!(e, AvitoError::InvalidCredentials),
     }
 }
 
@@ -408,6 +428,7 @@ async fn send_parts(
                 &[("error", &html_escape(&e.to_string()))],
             ),
             detail: format!("sending part {} of {count}: {e}", i + 1),
+            keys_refused: false,
         })?;
     }
     Ok(())

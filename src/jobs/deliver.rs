@@ -14,6 +14,7 @@ use crate::domain::clock;
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::queue::DeliverReport;
+use crate::report::model::Failure;
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
 use crate::telegram::{Progress, destination_lost, send_marked, send_pictures};
@@ -279,34 +280,31 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             }
         };
         let (chunks, charts) = match chunks {
-            // Some metrics failed (Avito unavailable): try again while attempts remain and
-            // fit the slot's budget; the last attempt sends what it has unless nothing could
-            // be fetched.
-            Ok(checked) if checked.failure.is_some() => {
-                let reason = checked.failure.clone().unwrap_or_default();
-                if budget.next_retry(ctx, job).is_some() || checked.all_failed {
-                    return retry_or_fail(ctx, &current, reason).await;
+            Ok(checked) => {
+                // Every source answered, so Avito took the keys: a refused-keys mark goes.
+                if checked.failures.is_empty()
+                    && profile.status == crate::domain::ProfileStatus::AuthFailed
+                {
+                    crate::keys::worked(ctx, profile.id).await;
                 }
-                (checked.chunks, checked.charts)
+                let another_fits = budget.next_retry(ctx, job).is_some();
+                match verdict(&checked.failures, checked.all_failed, another_fits) {
+                    Verdict::Send => (checked.chunks, checked.charts),
+                    Verdict::Retry(reason) => return retry_or_fail(ctx, &current, reason).await,
+                    Verdict::Fail(reason) => return fail(ctx, &current, reason).await,
+                }
             }
-            Ok(checked) => (checked.chunks, checked.charts),
             Err(AvitoError::InvalidCredentials) => {
                 let reason = AvitoError::InvalidCredentials.to_string();
-                slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
-                profiles::set_status(
-                    db,
-                    profile.id,
-                    crate::domain::ProfileStatus::AuthFailed,
-                    Some(reason),
-                )
-                .await?;
-                notify::credentials_invalid(ctx, &profile, slot, lang).await;
+                slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+                crate::keys::refused(ctx, &profile).await?;
                 finish_slot(ctx, &due, job).await?;
                 return Ok(Outcome::Failed);
             }
-            Err(e) => {
+            Err(e) if e.is_transient() => {
                 return retry_or_fail(ctx, &current, e.to_string()).await;
             }
+            Err(e) => return fail(ctx, &current, e.to_string()).await,
         };
         slots::freeze_chunks(db, run_id, &chunks).await?;
         // The pictures go once, before the text, on the attempt that made the report: a
@@ -320,14 +318,13 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         (chunks, 0, false)
     };
 
-    let marker = crate::i18n::text(lang, super::texts::J::MayRepeat);
     let mut progress = RunProgress { db, run_id };
     let sent = send_marked(
         &ctx.bot,
         ChatId(chat_id),
         &chunks,
         (start, uncertain),
-        marker,
+        lang,
         &mut progress,
     )
     .await?;
@@ -388,15 +385,13 @@ async fn retry_or_fail(
     reason: String,
 ) -> Result<Outcome, JobError> {
     let Attempt {
-        due,
         job,
         budget,
-        profile,
         run_id,
-        lang,
+        ..
     } = *attempt;
-    let db = &ctx.state.db;
     if let Some(backoff) = budget.next_retry(ctx, job) {
+        let db = &ctx.state.db;
         slots::note_retry(db, run_id, reason.clone()).await?;
         let retry = DeliverReport {
             attempt: job.attempt + 1,
@@ -408,6 +403,24 @@ async fn retry_or_fail(
         tracing::warn!(%reason, retry_in = ?backoff, "delivery failed; retrying");
         return Ok(Outcome::Retrying);
     }
+    fail(ctx, attempt, reason).await
+}
+
+/// The slot ends failed: recorded, the owner told the reason once, the operator alerted.
+async fn fail(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    reason: String,
+) -> Result<Outcome, JobError> {
+    let Attempt {
+        due,
+        job,
+        profile,
+        run_id,
+        lang,
+        ..
+    } = *attempt;
+    let db = &ctx.state.db;
     slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
     metrics::report_failed(RunKind::Scheduled);
     notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
@@ -415,6 +428,31 @@ async fn retry_or_fail(
         .await;
     finish_slot(ctx, due, job).await?;
     Ok(Outcome::Failed)
+}
+
+/// What an attempt does with the report it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    /// Send it: complete, or with n/a and the reason where a source failed for good, or
+    /// with what arrived when no other attempt fits.
+    Send,
+    /// A source may answer later (Avito unavailable, rate limited) and another attempt fits
+    /// the slot's budget.
+    Retry(String),
+    /// Nothing could be fetched: the owner hears why instead of a report of n/a.
+    Fail(String),
+}
+
+/// Decided on the typed failures: only a transient one is worth another attempt; a refused
+/// request (400, 404, …) gives the same answer again, so the slot does not wait for it.
+fn verdict(failures: &[Failure], all_failed: bool, another_fits: bool) -> Verdict {
+    if another_fits && let Some(transient) = failures.iter().find(|f| f.is_transient()) {
+        return Verdict::Retry(transient.to_string());
+    }
+    match failures.first() {
+        Some(first) if all_failed => Verdict::Fail(first.to_string()),
+        _ => Verdict::Send,
+    }
 }
 
 /// After a slot was dealt with: plan the next one (re-runs of old slots plan nothing).
@@ -504,4 +542,55 @@ fn since_last_slot(due: &Due) -> Period {
         .previous_before(due.slot)
         .unwrap_or(due.slot - Duration::days(1));
     Period::since_slot(previous, due.slot, due.schedule.tz)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unavailable() -> Failure {
+        Failure::Unavailable("Avito is unavailable for itemAnalytics after 4 attempts".into())
+    }
+
+    fn refused() -> Failure {
+        Failure::Other("Avito rejected itemAnalytics (HTTP 400): bad field".into())
+    }
+
+    #[test]
+    fn a_complete_report_is_sent() {
+        assert_eq!(verdict(&[], false, true), Verdict::Send);
+    }
+
+    #[test]
+    fn a_transient_failure_is_retried_while_another_attempt_fits() {
+        let failures = [refused(), unavailable()];
+        assert_eq!(
+            verdict(&failures, false, true),
+            Verdict::Retry(unavailable().to_string())
+        );
+        assert_eq!(
+            verdict(&failures, false, false),
+            Verdict::Send,
+            "the last attempt sends what it has"
+        );
+        assert_eq!(
+            verdict(&[unavailable()], true, false),
+            Verdict::Fail(unavailable().to_string()),
+            "nothing to send after the last attempt"
+        );
+    }
+
+    #[test]
+    fn a_permanent_failure_ends_the_slot_at_once() {
+        assert_eq!(
+            verdict(&[refused()], false, true),
+            Verdict::Send,
+            "n/a with the reason, no retry"
+        );
+        assert_eq!(
+            verdict(&[refused(), refused()], true, true),
+            Verdict::Fail(refused().to_string()),
+            "nothing could be fetched: the owner hears why, at once"
+        );
+    }
 }

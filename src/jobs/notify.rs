@@ -81,38 +81,6 @@ pub(super) async fn destination_lost(
     to_chat(ctx, profile.owner_id, text).await;
 }
 
-pub(super) async fn credentials_invalid(
-    ctx: &JobContext,
-    profile: &avito_profile::Model,
-    slot: DateTime<Utc>,
-    lang: Lang,
-) {
-    let text = i18n::format(
-        lang,
-        J::CredentialsInvalid,
-        &[
-            ("name", &html_escape(&profile.name)),
-            ("slot", &slot.format("%Y-%m-%d %H:%M UTC").to_string()),
-        ],
-    );
-    to_chat(ctx, profile.owner_id, text).await;
-    let cause = AlertCause::InvalidCredentials {
-        profile_id: profile.id,
-    };
-    to_admin(ctx, cause, |lang| {
-        i18n::format(
-            lang,
-            J::AdminCredentialsInvalid,
-            &[
-                ("profile", &profile.id.to_string()),
-                ("name", &html_escape(&profile.name)),
-                ("owner", &profile.owner_id.to_string()),
-            ],
-        )
-    })
-    .await;
-}
-
 pub(super) async fn admin_delivery_failed(
     ctx: &JobContext,
     profile: &avito_profile::Model,
@@ -154,10 +122,7 @@ pub(super) async fn to_admin(
 
 /// A Telegram user's language as the bot knows it; the default for strangers.
 pub(super) async fn user_lang(ctx: &JobContext, user_id: i64) -> Lang {
-    match crate::db::users::find(&ctx.state.db, user_id).await {
-        Ok(Some(user)) => Lang::from_code(user.language_code.as_deref()),
-        _ => Lang::Ru,
-    }
+    crate::db::users::lang_of(&ctx.state.db, user_id).await
 }
 
 async fn to_chat(ctx: &JobContext, chat: i64, text: String) {

@@ -3,14 +3,11 @@
 crate::text_keys!(pub enum J in "jobs" {
     ReportFailed => "report_failed",
     DestinationLost => "destination_lost",
-    CredentialsInvalid => "credentials_invalid",
-    AdminCredentialsInvalid => "admin_credentials_invalid",
     AdminDeliveryFailed => "admin_delivery_failed",
     NextNone => "next_none",
     DatetimeFormat => "datetime_format",
     ChatNone => "chat_none",
     ChatPrivate => "chat_private",
-    MayRepeat => "may_repeat",
 });
 
 #[cfg(test)]

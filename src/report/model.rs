@@ -247,15 +247,24 @@ pub enum Section {
     Failed { profile: String, error: Failure },
 }
 
-/// Why a profile could not be reported.
+/// Why a profile (or one of its sources) could not be reported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum Failure {
     /// Avito refused the profile's client id / secret.
     Credentials,
-    /// Avito did not answer (after retries) or kept rate limiting.
+    /// Avito did not answer (after retries) or kept rate limiting: a later try may succeed.
     Unavailable(String),
+    /// Avito refused the request (400, 404, …) or answered what cannot be read: the same
+    /// request later gets the same answer.
     Other(String),
+}
+
+impl Failure {
+    /// Whether trying again later could succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Failure::Unavailable(_))
+    }
 }
 
 impl std::fmt::Display for Failure {

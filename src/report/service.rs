@@ -8,7 +8,7 @@ use crate::avito::{AvitoClient, Credentials};
 use crate::i18n::Lang;
 
 use super::charts::{self, NamedChart, RenderedChart};
-use super::model::Failure;
+use super::model::{Failure, Section};
 use super::render::{self, Markup};
 use super::split::{TELEGRAM_LIMIT, split_message};
 use super::{MetricSet, Period, engine};
@@ -66,8 +66,9 @@ pub struct CheckedReport {
     pub chunks: Vec<String>,
     /// What the report's charts draw (not drawn yet: see [`draw_charts`]).
     pub charts: Vec<NamedChart>,
-    /// The first metric's fetch failure (Avito unavailable, say), if any.
-    pub failure: Option<String>,
+    /// Why metrics could not be fetched (Avito unavailable, a request refused), one per
+    /// metric that failed, typed so that a retry is decided on what failed.
+    pub failures: Vec<Failure>,
     /// No metric could be fetched.
     pub all_failed: bool,
 }
@@ -86,16 +87,6 @@ impl ReportService {
         &self.client
     }
 
-    /// The report of one profile, as Telegram HTML messages of at most 4096 characters.
-    pub async fn profile_report_html(
-        &self,
-        source: &ProfileSource,
-        options: &ReportOptions,
-    ) -> Vec<String> {
-        self.combined_report_html(std::slice::from_ref(source), options)
-            .await
-    }
-
     /// The report of one profile as Telegram HTML messages with what failed in it, or why
     /// it could not be made at all (the scheduler retries or tells the owner instead of
     /// sending a failure section).
@@ -105,45 +96,38 @@ impl ReportService {
         options: &ReportOptions,
     ) -> crate::avito::AvitoResult<CheckedReport> {
         let report = engine::profile_report(&self.client, source, options).await?;
-        let failures = report.fetch_failures();
-        if failures.contains(&&Failure::Credentials) {
+        let failures: Vec<Failure> = report.fetch_failures().into_iter().cloned().collect();
+        if failures.contains(&Failure::Credentials) {
             return Err(crate::avito::AvitoError::InvalidCredentials);
         }
-        let failure = failures.first().map(|f| f.to_string());
         let all_failed = !report.lines.is_empty() && failures.len() == report.lines.len();
         let text = render::profile(&report, options.lang, Markup::Html);
         Ok(CheckedReport {
             chunks: split_message(&text, TELEGRAM_LIMIT),
             charts: charts::profile_charts(&report, options.lang),
-            failure,
+            failures,
             all_failed,
         })
     }
 
-    /// One combined report over `sources` (a section each and a total), as Telegram HTML
-    /// messages of at most 4096 characters. A single source gives that profile's own report.
-    pub async fn combined_report_html(
+    /// One combined report over `sources` (a section each and a total; a single source gives
+    /// that profile's own report) as Telegram HTML messages of at most 4096 characters, with
+    /// what its charts draw when `with_charts` (not drawn yet: see [`draw_charts`]), and the
+    /// profiles whose keys Avito refused (their sections say so).
+    pub async fn make_html(
         &self,
         sources: &[ProfileSource],
         options: &ReportOptions,
-    ) -> Vec<String> {
-        let text = self.render(sources, options, Markup::Html).await;
-        split_message(&text, TELEGRAM_LIMIT)
-    }
-
-    /// [`Self::combined_report_html`] with what the report's charts draw (not drawn yet: see
-    /// [`draw_charts`]).
-    pub async fn combined_report_html_with_charts(
-        &self,
-        sources: &[ProfileSource],
-        options: &ReportOptions,
-    ) -> (Vec<String>, Vec<NamedChart>) {
-        let (text, charts) = if let [source] = sources {
+        with_charts: bool,
+    ) -> MadeReport {
+        let (text, charts, keys_refused) = if let [source] = sources {
             match engine::profile_report(&self.client, source, options).await {
                 Ok(report) => (
                     render::profile(&report, options.lang, Markup::Html),
                     charts::profile_charts(&report, options.lang),
+                    Vec::new(),
                 ),
+                // The section form says what went wrong, without fetching again.
                 Err(e) => (
                     render::combined(
                         &engine::failed(source, &e, options),
@@ -151,37 +135,53 @@ impl ReportService {
                         Markup::Html,
                     ),
                     Vec::new(),
+                    refused_ids(std::slice::from_ref(source), |_| {
+                        matches!(e, crate::avito::AvitoError::InvalidCredentials)
+                    }),
                 ),
             }
         } else {
             let combined = engine::combined_report(&self.client, sources, options).await;
+            let refused = refused_ids(sources, |i| {
+                matches!(
+                    combined.sections.get(i),
+                    Some(Section::Failed {
+                        error: Failure::Credentials,
+                        ..
+                    })
+                )
+            });
             (
                 render::combined(&combined, options.lang, Markup::Html),
                 charts::combined_charts(&combined, options.lang),
+                refused,
             )
         };
-        (split_message(&text, TELEGRAM_LIMIT), charts)
-    }
-
-    /// The report rendered in `markup` (one string, not yet split).
-    pub async fn render(
-        &self,
-        sources: &[ProfileSource],
-        options: &ReportOptions,
-        markup: Markup,
-    ) -> String {
-        if let [source] = sources {
-            return match engine::profile_report(&self.client, source, options).await {
-                Ok(report) => render::profile(&report, options.lang, markup),
-                // The section form says what went wrong, without fetching again.
-                Err(e) => {
-                    render::combined(&engine::failed(source, &e, options), options.lang, markup)
-                }
-            };
+        MadeReport {
+            chunks: split_message(&text, TELEGRAM_LIMIT),
+            charts: if with_charts { charts } else { Vec::new() },
+            keys_refused,
         }
-        let combined = engine::combined_report(&self.client, sources, options).await;
-        render::combined(&combined, options.lang, markup)
     }
+}
+
+/// A report made for a person waiting (Report now, a historical report, `/stats`).
+#[derive(Debug, Clone)]
+pub struct MadeReport {
+    pub chunks: Vec<String>,
+    pub charts: Vec<NamedChart>,
+    /// Profiles whose keys Avito refused.
+    pub keys_refused: Vec<i64>,
+}
+
+/// The ids of the `sources` at the indexes `refused` picks.
+fn refused_ids(sources: &[ProfileSource], refused: impl Fn(usize) -> bool) -> Vec<i64> {
+    sources
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| refused(*i))
+        .map(|(_, s)| s.profile_id)
+        .collect()
 }
 
 /// Draws `charts` off the async workers (tens of milliseconds of CPU each). One that cannot
@@ -220,6 +220,6 @@ mod tests {
         options: ReportOptions,
     ) {
         fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
-        spawnable(async move { service.combined_report_html(&sources, &options).await });
+        spawnable(async move { service.make_html(&sources, &options, true).await });
     }
 }

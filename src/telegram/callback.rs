@@ -62,6 +62,8 @@ pub enum Callback {
     /// Statistics to Excel: asks for the period, then exports.
     StatsExport(i64),
     ProfileRename(i64),
+    /// Enter new keys (client id and secret) for the profile.
+    ProfileKeys(i64),
     ProfileDelete(i64),
     ProfileDeleteConfirm(i64),
     /// The profile's alerts screen.
@@ -127,6 +129,7 @@ impl Callback {
             | ExportRecent(id)
             | StatsExport(id)
             | ProfileRename(id)
+            | ProfileKeys(id)
             | ProfileDelete(id)
             | ProfileDeleteConfirm(id) => Some(*id),
         }
@@ -165,6 +168,7 @@ impl Callback {
             ExportRecent(id) => format!("export_recent:{id}"),
             StatsExport(id) => format!("stats_export:{id}"),
             ProfileRename(id) => format!("profile_rename:{id}"),
+            ProfileKeys(id) => format!("profile_keys:{id}"),
             ProfileDelete(id) => format!("profile_delete:{id}"),
             ProfileDeleteConfirm(id) => format!("profile_delete_confirm:{id}"),
             Alerts(id) => format!("alerts:{id}"),
@@ -227,6 +231,7 @@ impl Callback {
             "export_recent" => one(ExportRecent),
             "stats_export" => one(StatsExport),
             "profile_rename" => one(ProfileRename),
+            "profile_keys" => one(ProfileKeys),
             "profile_delete" => one(ProfileDelete),
             "profile_delete_confirm" => one(ProfileDeleteConfirm),
             "alerts" => one(Alerts),
@@ -315,6 +320,7 @@ mod tests {
             ProfileReport(id),
             ReportNow(id),
             ReportHistorical(id),
+            ProfileKeys(id),
             ReportCharacteristics(id),
             ReportMetricsAll(id),
             ReportSetChat(id),

@@ -104,7 +104,7 @@ impl Progress for Unrecorded {
 
 /// Sends HTML `chunks` in order from `start`, with progress recorded in `progress`. A chunk
 /// whose outcome is unknown — found `uncertain` (an earlier attempt died sending it), or
-/// answered now with a 5xx or a network failure — is sent again after `marker`, one line
+/// answered now with a 5xx or a network failure — is sent again after one line in `lang`
 /// saying it may repeat an earlier message, at most twice here. An accepted chunk is never
 /// sent again. The outer error is the record's; the inner one Telegram's.
 pub async fn send_marked<P: Progress>(
@@ -112,10 +112,11 @@ pub async fn send_marked<P: Progress>(
     chat: ChatId,
     chunks: &[String],
     (start, uncertain): (usize, bool),
-    marker: &str,
+    lang: crate::i18n::Lang,
     progress: &mut P,
 ) -> Result<Result<(), RequestError>, P::Error> {
     const RESENDS: u32 = 2;
+    let marker = crate::i18n::text(lang, crate::i18n::Msg::MayRepeat);
     for (i, chunk) in chunks.iter().enumerate().skip(start) {
         let mut marked = uncertain && i == start;
         let mut resends = 0;
@@ -159,14 +160,15 @@ pub async fn send_marked<P: Progress>(
     Ok(Ok(()))
 }
 
-/// [`send_marked`] of a whole report with no record kept (on-demand reports, `/stats`).
+/// [`send_marked`] of a whole report with no record kept (on-demand reports, `/stats`,
+/// alert notices).
 pub async fn send_chunks_marked(
     bot: &TgBot,
     chat: ChatId,
     chunks: Vec<String>,
-    marker: &str,
+    lang: crate::i18n::Lang,
 ) -> Result<(), RequestError> {
-    match send_marked(bot, chat, &chunks, (0, false), marker, &mut Unrecorded).await {
+    match send_marked(bot, chat, &chunks, (0, false), lang, &mut Unrecorded).await {
         Ok(sent) => sent,
         Err(never) => match never {},
     }

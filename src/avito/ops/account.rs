@@ -25,6 +25,13 @@ impl Account {
         parse(op, &value)
     }
 
+    /// The account behind the credentials, checked with a token Avito issues now for them
+    /// (never a cached one): what adding a profile or entering new keys relies on.
+    pub async fn check_keys(&self) -> AvitoResult<AccountSelf> {
+        self.transport.tokens.fresh_token(&self.creds).await?;
+        self.self_info().await
+    }
+
     /// The account id behind the credentials, which every per-account operation takes.
     pub async fn account_id(&self) -> AvitoResult<i64> {
         self.self_info().await?.id.ok_or(AvitoError::Unexpected {

@@ -113,15 +113,20 @@ pub async fn remind_retry(ctx: &Input<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// "Try again" after Avito was unavailable.
+/// "Try again" after Avito was unavailable (adding a profile, or entering new keys).
 pub async fn retry(p: &Press<'_>) -> anyhow::Result<Answer> {
-    let Some(State::AddRetry {
-        name,
-        client_id,
-        secret_enc,
-    }) = p.dialogue.get().await?
-    else {
-        return Ok(Answer::Alert(t(p.lang, T::AlertNoDialogue)));
+    let (name, client_id, secret_enc) = match p.dialogue.get().await? {
+        Some(State::AddRetry {
+            name,
+            client_id,
+            secret_enc,
+        }) => (name, client_id, secret_enc),
+        Some(State::KeysRetry {
+            profile_id,
+            client_id,
+            secret_enc,
+        }) => return super::keys::retry(p, profile_id, client_id, secret_enc).await,
+        _ => return Ok(Answer::Alert(t(p.lang, T::AlertNoDialogue))),
     };
     // Answer now (the check can take a while) and take the button away so it is not pressed
     // twice while Avito is being asked.
@@ -165,7 +170,7 @@ struct Entered {
     secret: String,
 }
 
-fn unavailable_screen(lang: Lang) -> Screen {
+pub(super) fn unavailable_screen(lang: Lang) -> Screen {
     Screen::new(
         t(lang, T::AddAvitoUnavailable),
         vec![vec![
@@ -195,7 +200,7 @@ async fn check(
             return Ok(());
         }
     };
-    let account = state.avito.account(creds).self_info().await;
+    let account = state.avito.account(creds).check_keys().await;
     let account = match account {
         Ok(account) => account,
         Err(AvitoError::InvalidCredentials) => {
@@ -315,7 +320,7 @@ async fn check(
 }
 
 /// A client id or secret: one token, no whitespace.
-fn credential(lang: Lang, text: &str) -> Result<String, String> {
+pub(super) fn credential(lang: Lang, text: &str) -> Result<String, String> {
     let value = text.trim();
     if value.is_empty() {
         return Err(t(lang, T::InputEmpty));

@@ -103,7 +103,7 @@ pub fn month_day(lang: Lang, text: &str) -> Result<i32, String> {
 
 /// The profile of the dialogue, or `None` (after telling the user and leaving the dialogue)
 /// when it was deleted meanwhile.
-async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owned>> {
+pub(super) async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owned>> {
     match access::owned(ctx.state, profile_id, ctx.user_id).await? {
         Ok(o) => Ok(Some(o)),
         Err(r) => {

@@ -7,6 +7,7 @@
 pub mod add_profile;
 pub mod historical;
 pub mod inputs;
+pub mod keys;
 
 use crate::bot::TgBot;
 use chrono::NaiveDate;
@@ -58,6 +59,20 @@ pub enum State {
     },
     Rename {
         profile_id: i64,
+    },
+    /// New keys for a profile: its client id.
+    KeysClientId {
+        profile_id: i64,
+    },
+    KeysSecret {
+        profile_id: i64,
+        client_id: String,
+    },
+    /// Avito was unavailable: the new keys are kept (the secret encrypted) for "try again".
+    KeysRetry {
+        profile_id: i64,
+        client_id: String,
+        secret_enc: String,
     },
     HistoricalStart {
         profile_id: i64,
@@ -126,6 +141,12 @@ pub async fn on_message(
         State::MonthDay { profile_id } => inputs::on_month_day(&ctx, profile_id).await,
         State::ForwardChat { profile_id } => inputs::on_forward(&ctx, profile_id).await,
         State::Rename { profile_id } => inputs::on_rename(&ctx, profile_id).await,
+        State::KeysClientId { profile_id } => keys::on_client_id(&ctx, profile_id).await,
+        State::KeysSecret {
+            profile_id,
+            client_id,
+        } => keys::on_secret(&ctx, profile_id, client_id).await,
+        State::KeysRetry { .. } => add_profile::remind_retry(&ctx).await,
         State::HistoricalStart { profile_id } => {
             historical::on_start(&ctx, profile_id, Purpose::Report).await
         }

@@ -456,6 +456,18 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
                 .await?;
         }
+        Callback::ProfileKeys(_) => {
+            // Keys are typed, and a secret is never asked for in a group.
+            if !p.private() {
+                return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
+            }
+            p.dialogue
+                .update(State::KeysClientId { profile_id: id })
+                .await?;
+            let text = super::dialogue::keys::ask_client_id(lang, &o.profile.name);
+            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+                .await?;
+        }
         Callback::ProfileDelete(_) => p.show(screens::delete_confirm(lang, &o)).await?,
         Callback::ProfileDeleteConfirm(_) => {
             crate::db::profiles::delete(db, id).await?;

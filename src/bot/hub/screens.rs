@@ -105,10 +105,10 @@ pub fn card(
                 button(t(lang, T::BtnExport), Callback::ExportMessenger(id)),
                 button(t(lang, T::BtnExportRecent), Callback::ExportRecent(id)),
             ],
-            vec![button(
-                t(lang, T::BtnStatsExport),
-                Callback::StatsExport(id),
-            )],
+            vec![
+                button(t(lang, T::BtnStatsExport), Callback::StatsExport(id)),
+                button(t(lang, T::BtnKeys), Callback::ProfileKeys(id)),
+            ],
             vec![
                 button(t(lang, T::BtnRename), Callback::ProfileRename(id)),
                 button(t(lang, T::BtnDelete), Callback::ProfileDelete(id)),

@@ -120,8 +120,9 @@ pub(in crate::export) async fn execute(
         let detail = "the statistics export has no period".to_owned();
         store::finish(&state.db, row.id, Default::default(), Some(detail.clone())).await?;
         return Ok(Finished::Failed {
-            profile_id: profile.id,
+            profile: Box::new(profile.clone()),
             detail,
+            keys_refused: false,
         });
     };
     let base = names(profile, period);
@@ -228,8 +229,9 @@ pub(in crate::export) async fn execute(
             store::finish(&state.db, row.id, s.into(), Some(failure.detail.clone())).await?;
             status.show(text, Some(again)).await;
             Ok(Finished::Failed {
-                profile_id: profile.id,
+                profile: Box::new(profile.clone()),
                 detail: failure.detail,
+                keys_refused: failure.keys_refused,
             })
         }
     }
@@ -260,6 +262,7 @@ async fn stats_to_chat(
                     &[("error", &html_escape(&w.to_string()))],
                 ),
                 detail: w.to_string(),
+                keys_refused: false,
             },
             StatsError::WriterGone => internal(e.to_string()),
         })?;
@@ -287,6 +290,7 @@ async fn stats_to_chat(
                 &[("error", &html_escape(&e.to_string()))],
             ),
             detail: format!("sending the workbook: {e}"),
+            keys_refused: false,
         })?;
     Ok(summary)
 }
