@@ -77,6 +77,11 @@ struct OutcomeLabel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct WorkerLabel {
+    worker: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct VersionLabel {
     version: &'static str,
 }
@@ -99,24 +104,31 @@ struct Metrics {
     telegram_sends: Counter,
     telegram_rate_limited: Counter,
     admin_alerts: Family<OutcomeLabel, Counter>,
+    job_worker_restarts: Family<WorkerLabel, Counter>,
 }
 
 impl Metrics {
     fn new() -> Self {
-        let mut registry = Registry::with_prefix("avito_reports");
-        let updates = Family::<KindLabel, Counter>::default();
-        let reports_sent = Family::<KindLabel, Counter>::default();
-        let reports_failed = Family::<KindLabel, Counter>::default();
-        let avito_requests = Family::<AvitoLabels, Counter>::default();
-        let avito_latency =
-            Family::<OperationLabel, Histogram, fn() -> Histogram>::new_with_constructor(
-                latency_histogram,
-            );
-        let queue_depth = Family::<QueueLabel, Gauge>::default();
-        let exports_running = Gauge::default();
-        let telegram_sends = Counter::default();
-        let telegram_rate_limited = Counter::default();
-        let admin_alerts = Family::<OutcomeLabel, Counter>::default();
+        let metrics = Self {
+            registry: Registry::with_prefix("avito_reports"),
+            updates: Family::default(),
+            reports_sent: Family::default(),
+            reports_failed: Family::default(),
+            avito_requests: Family::default(),
+            avito_latency: Family::new_with_constructor(latency_histogram),
+            queue_depth: Family::default(),
+            exports_running: Gauge::default(),
+            telegram_sends: Counter::default(),
+            telegram_rate_limited: Counter::default(),
+            admin_alerts: Family::default(),
+            job_worker_restarts: Family::default(),
+        };
+        metrics.start_known_series();
+        metrics.registered()
+    }
+
+    /// The metrics with every one of them in the registry.
+    fn registered(mut self) -> Self {
         let build_info = Family::<VersionLabel, Gauge>::default();
         build_info
             .get_or_create(&VersionLabel {
@@ -124,62 +136,72 @@ impl Metrics {
             })
             .set(1);
 
-        registry.register("build_info", "The running version (always 1)", build_info);
-        registry.register(
+        self.registry
+            .register("build_info", "The running version (always 1)", build_info);
+        self.registry.register(
             "updates_handled",
             "Telegram updates handed to the bot's handlers, by update kind",
-            updates.clone(),
+            self.updates.clone(),
         );
-        registry.register(
+        self.registry.register(
             "reports_sent",
             "Reports delivered to a chat, by kind (scheduled, now, historical, stats)",
-            reports_sent.clone(),
+            self.reports_sent.clone(),
         );
-        registry.register(
+        self.registry.register(
             "reports_failed",
             "Reports that could not be delivered, by kind",
-            reports_failed.clone(),
+            self.reports_failed.clone(),
         );
-        registry.register(
+        self.registry.register(
             "avito_requests",
             "Avito API requests sent, by operation and HTTP status (`error`: no answer)",
-            avito_requests.clone(),
+            self.avito_requests.clone(),
         );
-        registry.register_with_unit(
+        self.registry.register_with_unit(
             "avito_request_duration",
             "Time from sending an Avito request to its answer's headers, by operation",
             prometheus_client::registry::Unit::Seconds,
-            avito_latency.clone(),
+            self.avito_latency.clone(),
         );
-        registry.register(
+        self.registry.register(
             "queue_depth",
             "Jobs waiting in a queue, as last reported",
-            queue_depth.clone(),
+            self.queue_depth.clone(),
         );
-        registry.register(
+        self.registry.register(
             "exports_running",
             "Chat exports running now",
-            exports_running.clone(),
+            self.exports_running.clone(),
         );
-        registry.register(
+        self.registry.register(
             "telegram_messages_sent",
             "Report messages Telegram accepted",
-            telegram_sends.clone(),
+            self.telegram_sends.clone(),
         );
-        registry.register(
+        self.registry.register(
             "telegram_rate_limited",
             "Telegram answers of 429 Too Many Requests to report messages",
-            telegram_rate_limited.clone(),
+            self.telegram_rate_limited.clone(),
         );
-        registry.register(
+        self.registry.register(
             "admin_alerts",
             "Admin alerts raised, by outcome (sent, suppressed, failed, disabled)",
-            admin_alerts.clone(),
+            self.admin_alerts.clone(),
         );
+        self.registry.register(
+            "job_worker_restarts",
+            "Job workers started again after a failure (their database went away), by worker",
+            self.job_worker_restarts.clone(),
+        );
+        self
+    }
+
+    fn start_known_series(&self) {
         // Known series start at 0, so that dashboards and rate() see them before the first
         // event (an empty family is left out of the exposition).
         for kind in ["message", "callback_query", "my_chat_member"] {
-            let _ = updates.get_or_create(&KindLabel { kind });
+            let _ = self.updates.get_or_create(&KindLabel { kind });
         }
         for kind in [
             ReportKind::Scheduled,
@@ -188,27 +210,22 @@ impl Metrics {
             ReportKind::Stats,
         ] {
             let label = KindLabel { kind: kind.label() };
-            let _ = reports_sent.get_or_create(&label);
-            let _ = reports_failed.get_or_create(&label);
+            let _ = self.reports_sent.get_or_create(&label);
+            let _ = self.reports_failed.get_or_create(&label);
         }
         for outcome in ["sent", "suppressed", "failed", "disabled"] {
-            let _ = admin_alerts.get_or_create(&OutcomeLabel { outcome });
+            let _ = self.admin_alerts.get_or_create(&OutcomeLabel { outcome });
         }
-        Self {
-            registry,
-            updates,
-            reports_sent,
-            reports_failed,
-            avito_requests,
-            avito_latency,
-            queue_depth,
-            exports_running,
-            telegram_sends,
-            telegram_rate_limited,
-            admin_alerts,
+        for worker in JOB_WORKERS {
+            let _ = self
+                .job_worker_restarts
+                .get_or_create(&WorkerLabel { worker });
         }
     }
 }
+
+/// The job workers' label values (`jobs::workers` names its workers so).
+const JOB_WORKERS: [&str; 3] = ["reports", "exports", "checks"];
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 
@@ -367,6 +384,14 @@ pub(crate) fn admin_alert(outcome: &'static str) {
         .inc();
 }
 
+/// A job worker (`reports`, `exports` or `checks`) failed and is started again.
+pub fn job_worker_restarted(worker: &'static str) {
+    METRICS
+        .job_worker_restarts
+        .get_or_create(&WorkerLabel { worker })
+        .inc();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,6 +473,19 @@ mod tests {
             text.contains("avito_reports_queue_depth{queue=\"unit-test-queue\"} 3"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn job_worker_restarts_start_at_zero_and_count_by_worker() {
+        let text = encode();
+        for worker in JOB_WORKERS {
+            let series = format!("avito_reports_job_worker_restarts_total{{worker=\"{worker}\"}}");
+            assert!(sample(&text, &series).is_some(), "{series} in {text}");
+        }
+        let series = "avito_reports_job_worker_restarts_total{worker=\"exports\"}";
+        let before = sample(&encode(), series).unwrap_or_default();
+        job_worker_restarted("exports");
+        assert!(sample(&encode(), series).is_some_and(|v| v >= before + 1.0));
     }
 
     #[test]
