@@ -98,7 +98,7 @@ fn spec_copy_is_identical_to_shared() {
     assert_eq!(copy, sandbox::avito::openapi::SPEC_JSON.as_bytes());
     assert_eq!(
         load_spec().operations().len(),
-        14,
+        17,
         "{}",
         spec_path().display()
     );
