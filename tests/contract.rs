@@ -9,16 +9,18 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use avito_reports::avito::{AvitoClient, ClientConfig, Credentials, plausible, usable_token};
+use avito_reports::avito::{plausible, usable_token};
 use avito_reports::export::{self, ExportOptions, Progress};
 use avito_reports::i18n::Lang;
 use avito_reports::report::model::{Missing, ProfileReport, Value};
 use avito_reports::report::render::{self, Markup};
-use avito_reports::report::{MetricSet, Period, PeriodKind, ProfileSource, ReportOptions, engine};
+use avito_reports::report::{MetricSet, Period, PeriodKind, ReportOptions, engine};
 use calamine::Reader;
-use common::{Engine, TestDatabase, Worker, press, say};
+use common::{
+    Engine, TestDatabase, Worker, assert_only_valid_requests, contract_client, contract_source,
+    press, say,
+};
 use sandbox::avito::contract::{AnswerMode, ContractServer, Forms};
 
 /// Seeds per run of the random tests (each seed is a new server and new answers).
@@ -42,22 +44,6 @@ fn first_token_usable(mode: AnswerMode) -> bool {
             .and_then(avito_reports::avito::lenient::to_text)
     })
     .is_some_and(|t| usable_token(&t))
-}
-
-fn client_for(server: &ContractServer) -> AvitoClient {
-    let mut config = ClientConfig::new(server.base_url().parse().expect("url"));
-    // The server has no rate limits; a real minute would only make the test wait.
-    config.rate_window = Duration::from_millis(5);
-    AvitoClient::new(config).expect("client")
-}
-
-fn source(n: i64) -> ProfileSource {
-    ProfileSource {
-        profile_id: n,
-        name: format!("Shop {n}"),
-        credentials: Credentials::new(&format!("client-{n}"), "secret").expect("creds"),
-        avito_user_id: None,
-    }
 }
 
 fn options(lang: Lang) -> ReportOptions {
@@ -95,8 +81,8 @@ fn assert_plausible(report: &ProfileReport, context: &str) {
 /// The report, its renderings and the export against `server`; panics with `context` when
 /// anything does not come out.
 async fn everything_comes_out(server: &ContractServer, context: &str) {
-    let client = client_for(server);
-    let account = client.account(source(1).credentials);
+    let client = contract_client(server);
+    let account = client.account(contract_source(1).credentials);
     let token_usable = first_token_usable(server.mode());
     let me = account.self_info().await;
     if token_usable {
@@ -106,7 +92,7 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
     }
 
     // The report of one profile, and a combined one.
-    let report = engine::profile_report(&client, &source(1), &options(Lang::En))
+    let report = engine::profile_report(&client, &contract_source(1), &options(Lang::En))
         .await
         .unwrap_or_else(|e| panic!("{context}: the report failed as a whole: {e}"));
     assert_eq!(
@@ -121,8 +107,12 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
             assert!(text.contains("Shop 1"), "{context}: {text}");
         }
     }
-    let combined =
-        engine::combined_report(&client, &[source(2), source(3)], &options(Lang::Ru)).await;
+    let combined = engine::combined_report(
+        &client,
+        &[contract_source(2), contract_source(3)],
+        &options(Lang::Ru),
+    )
+    .await;
     assert_eq!(combined.sections.len(), 2, "{context}");
     let text = render::combined(&combined, Lang::Ru, Markup::Html);
     assert!(
@@ -171,9 +161,10 @@ async fn the_spec_examples_go_through_the_report_and_the_export() {
         .await
         .expect("server");
     everything_comes_out(&server, "spec examples").await;
+    assert_only_valid_requests(&server, "spec examples");
     // The account example has `phone` as a bare number; it is read, not fatal.
-    let me = client_for(&server)
-        .account(source(1).credentials)
+    let me = contract_client(&server)
+        .account(contract_source(1).credentials)
         .self_info()
         .await
         .expect("self");
@@ -188,6 +179,7 @@ async fn random_schema_valid_answers_never_stop_a_report_or_an_export() {
             .await
             .expect("server");
         everything_comes_out(&server, &format!("seed {seed}")).await;
+        assert_only_valid_requests(&server, &format!("seed {seed}"));
         server.shutdown().await;
     }
 }
@@ -201,8 +193,8 @@ async fn both_documented_forms_of_messages_and_operations_history_are_read() {
             .take(5);
         for mode in modes {
             let server = ContractServer::start(mode).await.expect("server");
-            let client = client_for(&server);
-            let account = client.account(source(1).credentials);
+            let client = contract_client(&server);
+            let account = client.account(contract_source(1).credentials);
             let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .expect("date");
@@ -241,6 +233,7 @@ async fn both_documented_forms_of_messages_and_operations_history_are_read() {
                 })
                 .count();
             assert_eq!(messages.items.len(), with_id, "{context}: {sent}");
+            assert_only_valid_requests(&server, &context);
             server.shutdown().await;
         }
     }
@@ -254,8 +247,8 @@ async fn an_implausible_wallet_is_na_never_printed() {
         let server = ContractServer::start(AnswerMode::random(seed))
             .await
             .expect("server");
-        let client = client_for(&server);
-        let report = engine::profile_report(&client, &source(1), &options(Lang::En))
+        let client = contract_client(&server);
+        let report = engine::profile_report(&client, &contract_source(1), &options(Lang::En))
             .await
             .expect("report");
         let wallet = server.last_answer("getUserBalance");
@@ -304,6 +297,7 @@ async fn command(mode: AnswerMode, args: &[&str]) -> (std::process::Output, Cont
         .output()
         .await
         .expect("command runs");
+    assert_only_valid_requests(&server, &format!("{mode:?} {args:?}"));
     (out, server)
 }
 
@@ -452,6 +446,7 @@ async fn bot_adds_a_profile_against_the_spec(engine: Engine, mode: AnswerMode) {
         "{}",
         worker.log()
     );
+    assert_only_valid_requests(&server, &format!("{engine:?} {mode:?}"));
     worker.terminate().await;
     telegram.shutdown().await;
     server.shutdown().await;

@@ -6,8 +6,11 @@ mod avito_support;
 
 use std::time::{Duration, Instant};
 
-use avito_support::{Resp, assert_conforms, load_spec, send, spec_path, token};
+use avito_support::{
+    Resp, Sample, assert_conforms, load_spec, send, send_sample, spec_path, token, valid_request,
+};
 use reqwest::{Client, Method};
+use sandbox::avito::contract::{AnswerMode, ContractServer};
 use sandbox::avito::openapi::OpenApi;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault, parse_fault_spec};
 use serde_json::{Value, json};
@@ -98,7 +101,7 @@ fn spec_copy_is_identical_to_shared() {
     assert_eq!(copy, sandbox::avito::openapi::SPEC_JSON.as_bytes());
     assert_eq!(
         load_spec().operations().len(),
-        14,
+        17,
         "{}",
         spec_path().display()
     );
@@ -596,6 +599,120 @@ async fn requests_the_spec_forbids_get_400_and_are_recorded() {
     // And valid requests still pass.
     c.ok("itemAnalytics", &c.post(&v2, &v2_ok).await);
     c.ok("itemStatsShallow", &c.post(&v1, &v1_ok).await);
+    c.emu.shutdown().await;
+}
+
+/// One request per operation that the spec forbids in one field, and how the refusal starts.
+fn refused_requests(user: i64, today: chrono::NaiveDate) -> Vec<(Sample, &'static str)> {
+    let valid = |op| valid_request(op, user, today);
+    vec![
+        (
+            valid("getAccessToken").form_without("client_secret"),
+            "body field client_secret: required, missing",
+        ),
+        (
+            valid("getUserInfoSelf").query("fields", "all"),
+            "query parameter fields: not in the spec",
+        ),
+        (
+            valid("getUserBalance").path("/core/v1/accounts/me/balance/".into()),
+            "path parameter user_id: \"me\" is not an integer",
+        ),
+        (
+            valid("getItemsInfo").query("status", "active,sold"),
+            "query parameter status: \"active,sold\" does not match ^(active|",
+        ),
+        (
+            valid("getItemInfo").path(format!("/core/v1/accounts/{user}/items/abc/")),
+            "path parameter item_id: \"abc\" is not an integer",
+        ),
+        (
+            valid("itemStatsShallow").field("/periodGrouping", Some(json!("year"))),
+            "body field periodGrouping: \"year\" is not one of",
+        ),
+        (
+            valid("itemAnalytics").field("/grouping", None),
+            "body field grouping: required, missing",
+        ),
+        (
+            valid("accountSpendings").field("/filter/categoryIDs", Some(json!(["11"]))),
+            "body field filter.categoryIDs[0]: expected integer, got string",
+        ),
+        (
+            valid("postCallsStats").field("/dateFrom", Some(json!("2024-1-1"))),
+            "body field dateFrom: \"2024-1-1\" is not a YYYY-MM-DD date",
+        ),
+        (
+            valid("postOperationsHistory").field("/dateTimeFrom", Some(json!("yesterday"))),
+            "body field dateTimeFrom: \"yesterday\" is not a valid date-time",
+        ),
+        (
+            valid("getChatsV2").query("item_ids", "1,x"),
+            "query parameter item_ids: \"x\" is not an integer",
+        ),
+        (
+            valid("getChatByIdV2").query("limit", "5"),
+            "query parameter limit: not in the spec",
+        ),
+        (
+            valid("getMessagesV3").query("limit", "0"),
+            "query parameter limit: 0 is below the minimum 1",
+        ),
+        (
+            valid("balanceInfoV3").without_header("X-Source"),
+            "header parameter X-Source: required, missing",
+        ),
+    ]
+}
+
+/// The message of an error body in any of the shapes the operations document.
+fn error_message(body: &Value) -> &str {
+    body.pointer("/error/message")
+        .or_else(|| body.get("message"))
+        .or_else(|| body.get("error_description"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_operation_refuses_what_the_spec_forbids_naming_the_field() {
+    let c = Ctx::start(AvitoConfig {
+        enforce_rate_limits: false,
+        ..AvitoConfig::default()
+    })
+    .await;
+    let contract = ContractServer::start(AnswerMode::Examples)
+        .await
+        .expect("contract server");
+    let cases = refused_requests(c.user, c.emu.data().today());
+    let covered: Vec<&str> = cases.iter().map(|(sample, _)| sample.operation).collect();
+    let all: Vec<&str> = sandbox::avito::Op::ALL.iter().map(|op| op.id()).collect();
+    assert_eq!(
+        covered, all,
+        "one refused request per operation of the emulator"
+    );
+    for (sample, message) in &cases {
+        let op = sample.operation;
+        for (base, server) in [(&c.base, "emulator"), (&contract.base_url(), "contract")] {
+            let r = send_sample(&c.http, base, Some(&c.token), sample).await;
+            assert_eq!(r.status, 400, "{server} {op}: {}", r.text);
+            assert_conforms(&c.spec, op, &r);
+            let said = error_message(&r.json()).to_owned();
+            assert!(said.starts_with(message), "{server} {op}: {said}");
+        }
+        let recorded = c.emu.validation_failures();
+        let refusal = recorded.last().map(String::as_str).unwrap_or_default();
+        assert!(
+            refusal.starts_with(&format!("{op}: {message}")),
+            "{recorded:#?}"
+        );
+        let violation = contract.violations().pop().expect("recorded");
+        assert_eq!(violation.operation, op);
+        assert!(violation.problem.starts_with(message), "{violation}");
+    }
+    assert_eq!(c.emu.validation_failures().len(), cases.len());
+    assert_eq!(contract.violations().len(), cases.len());
+    contract.shutdown().await;
     c.emu.shutdown().await;
 }
 

@@ -3,13 +3,16 @@
 //! break clients, the spec's own examples are served as written, and the server answers every
 //! operation over HTTP, deterministically per seed.
 
+mod avito_support;
+
 use std::time::Duration;
 
-use reqwest::{Client, Method};
+use avito_support::{send_sample, valid_request};
+use reqwest::Client;
 use sandbox::avito::contract::generate::ok_schema;
 use sandbox::avito::contract::{
-    ALTERNATIVE_FORMS, AnswerMode, ContractServer, Forms, MAX_CHARS, MAX_ITEMS, alternative_form,
-    example_answer, random_answer, random_value,
+    ALTERNATIVE_FORMS, AnswerMode, ContractServer, Forms, Listings, MAX_CHARS, MAX_ITEMS,
+    alternative_form, example_answer, random_answer, random_value,
 };
 use sandbox::avito::openapi::OpenApi;
 use sandbox::avito::rng::SplitMix64;
@@ -63,7 +66,7 @@ fn answers(op_id: &str) -> impl Iterator<Item = (u64, Value)> + '_ {
 fn random_answers_validate_for_every_operation_over_300_seeds() {
     let spec = spec();
     let ops = spec.operations();
-    assert_eq!(ops.len(), 14);
+    assert_eq!(ops.len(), 17);
     // Enum values are what they are, however long (operationType has 60-char ones).
     let mut enum_strings = std::collections::BTreeSet::new();
     walk(spec.document(), &mut |x| {
@@ -442,19 +445,6 @@ fn example_answers_are_the_specs_own() {
     assert_eq!(balance, json!({"balance": -5000}));
 }
 
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|seg| match seg {
-            "{user_id}" => "12345",
-            "{item_id}" => "678",
-            "{chat_id}" => "u2i-chat~1",
-            s if s.starts_with('{') => "1",
-            s => s,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 fn http() -> Client {
     Client::builder()
         .timeout(Duration::from_secs(30))
@@ -462,30 +452,20 @@ fn http() -> Client {
         .expect("client")
 }
 
-/// Calls every operation once; returns (operationId, status, content type, body text).
+/// Today in Moscow, where the server counts the statistics' 270 days.
+fn moscow_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive()
+}
+
+/// Calls every operation once with a request the spec allows; returns (operationId, status,
+/// content type, body text).
 async fn call_all(http: &Client, base: &str) -> Vec<(String, u16, String, String)> {
     let mut out = Vec::new();
     for op in spec().operations() {
-        let method = Method::from_bytes(op.method.to_uppercase().as_bytes()).expect("method");
-        let url = format!("{base}{}?limit=100&offset=0", concrete(op.path));
-        let mut rb = http.request(method.clone(), &url).bearer_auth("whatever");
-        if method == Method::POST {
-            rb = rb.json(&json!({"dateFrom": "2024-01-01"}));
-        }
-        let r = rb.send().await.expect("request");
-        let status = r.status().as_u16();
-        let ctype = r
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        out.push((
-            op.id.to_owned(),
-            status,
-            ctype,
-            r.text().await.expect("body"),
-        ));
+        let sample = valid_request(op.id, 12345, moscow_today());
+        let r = send_sample(http, base, Some("whatever"), &sample).await;
+        let ctype = r.header("content-type").unwrap_or_default();
+        out.push((op.id.to_owned(), r.status, ctype, r.text));
     }
     out
 }
@@ -506,6 +486,7 @@ async fn server_answers_every_operation_with_examples() {
         assert_eq!(server.last_answer(&op), Some(body), "{op}");
     }
     assert!(server.unmatched_requests().is_empty());
+    assert!(server.violations().is_empty(), "{:?}", server.violations());
     server.shutdown().await;
 }
 
@@ -595,5 +576,134 @@ async fn server_takes_token_with_a_trailing_slash_and_refuses_unknown_paths() {
         ]
     );
     assert_eq!(server.request_count("getUserBalance"), 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_refuses_what_the_spec_forbids_and_records_it() {
+    let server = ContractServer::start(AnswerMode::Examples)
+        .await
+        .expect("start");
+    let http = http();
+    let today = moscow_today();
+    let refused = [
+        (
+            valid_request("getReviewsV1", 1, today).query("limit", "51"),
+            "query parameter limit: 51 is above the maximum 50",
+        ),
+        (
+            valid_request("getItemsInfo", 1, today).query("perPage", "10"),
+            "query parameter perPage: not in the spec",
+        ),
+        (
+            valid_request("itemAnalytics", 1, today).field(
+                "/dateFrom",
+                Some(json!(today - chrono::Duration::days(271))),
+            ),
+            "body field dateFrom: ",
+        ),
+    ];
+    for (sample, message) in &refused {
+        let r = send_sample(&http, &server.base_url(), Some("t"), sample).await;
+        assert_eq!(r.status, 400, "{}: {}", sample.operation, r.text);
+        let body: Value = serde_json::from_str(&r.text).expect("JSON");
+        let said = body
+            .pointer("/error/message")
+            .or_else(|| body.get("message"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        assert!(said.starts_with(message), "{said}");
+        assert_eq!(server.request_count(sample.operation), 0, "not answered");
+    }
+    let violations = server.violations();
+    let operations: Vec<&str> = violations.iter().map(|v| v.operation).collect();
+    assert_eq!(
+        operations,
+        ["getReviewsV1", "getItemsInfo", "itemAnalytics"]
+    );
+    assert!(
+        violations[2].problem.contains("more than 270 days"),
+        "{violations:?}"
+    );
+    assert!(server.received().is_empty());
+    // The same requests made right are answered, and read as sent.
+    for (sample, _) in &refused {
+        let valid = valid_request(sample.operation, 1, today);
+        let r = send_sample(&http, &server.base_url(), Some("t"), &valid).await;
+        assert_eq!(r.status, 200, "{}: {}", sample.operation, r.text);
+    }
+    let received = server.received();
+    assert_eq!(received[1].query["status"], json!("active,old"));
+    assert_eq!(
+        received[2].body.as_ref().map(|b| &b["limit"]),
+        Some(&json!(100))
+    );
+    assert_eq!(server.violations().len(), 3);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn paged_answers_are_as_long_as_the_page_asks() {
+    let listings = Listings {
+        items: 120,
+        u2i_chats: 150,
+        u2u_chats: 30,
+        a2u_chats: 0,
+        chats_per_item: 7,
+        messages: 250,
+        groupings: 1_200,
+    };
+    let server = ContractServer::start_paged(AnswerMode::random(3), listings)
+        .await
+        .expect("start");
+    let (http, today) = (http(), moscow_today());
+    let get = |op: &'static str, query: &[(&'static str, &str)]| {
+        let sample = query
+            .iter()
+            .fold(valid_request(op, 1, today), |s, (k, v)| s.query(k, v));
+        let (http, base, what) = (http.clone(), server.base_url(), format!("{op} {query:?}"));
+        async move {
+            let r = send_sample(&http, &base, Some("t"), &sample).await;
+            assert_eq!(r.status, 200, "{what}: {}", r.text);
+            serde_json::from_str::<Value>(&r.text).expect("JSON")
+        }
+    };
+    let len = |v: &Value, pointer: &str| v.pointer(pointer).and_then(Value::as_array).map(Vec::len);
+    let items = |page: &'static str| get("getItemsInfo", &[("per_page", "50"), ("page", page)]);
+    assert_eq!(len(&items("1").await, "/resources"), Some(50));
+    assert_eq!(len(&items("3").await, "/resources"), Some(20));
+    assert_eq!(len(&items("4").await, "/resources"), Some(0));
+    let chats = |types: &'static str, offset: &'static str| {
+        get("getChatsV2", &[("chat_types", types), ("offset", offset)])
+    };
+    assert_eq!(len(&chats("u2i,u2u,a2u", "100").await, "/chats"), Some(80));
+    assert_eq!(len(&chats("u2u", "0").await, "/chats"), Some(30));
+    assert_eq!(len(&chats("a2u", "0").await, "/chats"), Some(0));
+    let of_items = get("getChatsV2", &[("item_ids", "1,2,3")]).await;
+    assert_eq!(len(&of_items, "/chats"), Some(21));
+    for offset in ["0", "200"] {
+        let messages = get("getMessagesV3", &[("offset", offset)]).await;
+        // Either documented form: the bare array or `{"messages": [...]}`.
+        let list = messages
+            .as_array()
+            .or_else(|| messages["messages"].as_array());
+        let expected = if offset == "0" { 100 } else { 50 };
+        assert_eq!(list.map(Vec::len), Some(expected), "{messages}");
+    }
+    let analytics = valid_request("itemAnalytics", 1, today)
+        .field("/limit", Some(json!(1000)))
+        .field("/offset", Some(json!(1000)));
+    let r = send_sample(&http, &server.base_url(), Some("t"), &analytics).await;
+    let v: Value = serde_json::from_str(&r.text).expect("JSON");
+    assert_eq!(len(&v, "/result/groupings"), Some(200), "{}", r.text);
+    assert_eq!(v["result"]["dataTotalCount"], 1_200);
+    // Still answers the spec allows.
+    let spec = spec();
+    for op in ["getItemsInfo", "getChatsV2", "itemAnalytics"] {
+        let schema = ok_schema(&spec.operation(op).expect("op")).expect("schema");
+        let last = server.last_answer(op).expect("answered");
+        assert!(spec.validate(schema, &last).is_empty(), "{op}: {last}");
+    }
+    assert!(server.violations().is_empty(), "{:?}", server.violations());
     server.shutdown().await;
 }

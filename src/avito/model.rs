@@ -102,6 +102,17 @@ impl<'de> Deserialize<'de> for ItemStatus {
 }
 
 impl ItemStatus {
+    /// The statuses the items listing can be asked for (its `status` parameter); the others
+    /// only come in answers: `not_found` and `another_user` from one ad's info, `Other` for a
+    /// status Avito has added since.
+    pub const LISTABLE: [ItemStatus; 5] = [
+        ItemStatus::Active,
+        ItemStatus::Removed,
+        ItemStatus::Old,
+        ItemStatus::Blocked,
+        ItemStatus::Rejected,
+    ];
+
     pub fn as_query(self) -> &'static str {
         match self {
             ItemStatus::Active => "active",

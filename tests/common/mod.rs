@@ -179,6 +179,51 @@ pub async fn start_avito() -> sandbox::avito::AvitoEmulator {
     .expect("Avito emulator starts")
 }
 
+/// A client of `server` (a `sandbox::avito::contract::ContractServer`), paced at a window of
+/// 5 ms: the server has no rate limits, and a real minute would only make a test wait.
+pub fn contract_client(
+    server: &sandbox::avito::contract::ContractServer,
+) -> avito_reports::avito::AvitoClient {
+    let url = server.base_url().parse().expect("the server's URL");
+    let mut config = avito_reports::avito::ClientConfig::new(url);
+    config.rate_window = Duration::from_millis(5);
+    avito_reports::avito::AvitoClient::new(config).expect("client")
+}
+
+/// Profile `n` ("Shop n", client id `client-n`), its Avito account id still to be asked.
+pub fn contract_source(n: i64) -> avito_reports::report::ProfileSource {
+    avito_reports::report::ProfileSource {
+        profile_id: n,
+        name: format!("Shop {n}"),
+        credentials: avito_reports::avito::Credentials::new(&format!("client-{n}"), "secret")
+            .expect("credentials"),
+        avito_user_id: None,
+    }
+}
+
+/// The client sent only requests the spec allows, whatever the answers held (ids, tokens and
+/// pages it passes back): the server refused none and every path was the spec's.
+pub fn assert_only_valid_requests(
+    server: &sandbox::avito::contract::ContractServer,
+    context: &str,
+) {
+    let violations = server.violations();
+    assert!(
+        violations.is_empty(),
+        "{context}: requests the spec does not allow:\n{}",
+        violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let unmatched = server.unmatched_requests();
+    assert!(
+        unmatched.is_empty(),
+        "{context}: paths not in the spec: {unmatched:?}"
+    );
+}
+
 /// How long a slot's claim holds without renewal in the tests' workers
 /// (`JOBS_HEARTBEAT_SEC` × 3).
 pub const CLAIM_LEASE: Duration = Duration::from_secs(6);

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! For client robustness tests, [`contract::ContractServer`] answers every operation with the
-//! spec's own examples or random schema-valid data instead (no state, auth or validation).
+//! spec's own examples or random schema-valid data instead (no state or auth; requests are
+//! validated as here, and refusals recorded).
 //!
 //! Behaviour worth knowing (details in each module):
 //! * Errors: 401 missing/unknown token, 403 expired token or another account's `user_id`,

@@ -1,15 +1,17 @@
 //! The Avito OpenAPI subset and a small validator for the part of JSON Schema it uses.
 //!
-//! The emulator checks incoming requests with it, and the contract test checks the emulator's
-//! responses with it, so neither side can drift from the document. Supported keywords: `type`
-//! (with OpenAPI 3.0 `nullable`), `required`, `properties`, `additionalProperties`, `items`,
-//! `enum`, `minimum`/`maximum` (+ 3.0 boolean `exclusiveMinimum`/`exclusiveMaximum`),
-//! `minItems`/`maxItems`, `minLength`/`maxLength`, `format` (`date`, `date-time`, `int32`,
+//! The emulator and the contract server check incoming requests with it, and the contract test
+//! checks the emulator's responses with it, so neither side can drift from the document.
+//! Supported keywords: `type` (with OpenAPI 3.0 `nullable`), `required`, `properties`,
+//! `additionalProperties`, `items`, `enum`, `minimum`/`maximum` (+ 3.0 boolean
+//! `exclusiveMinimum`/`exclusiveMaximum`), `minItems`/`maxItems`, `minLength`/`maxLength`,
+//! `pattern` (ECMA-262, see [`pattern_matches`]), `format` (`date`, `date-time`, `int32`,
 //! `int64`), `$ref` to local components, `allOf`/`anyOf`/`oneOf`. Annotation keywords
 //! (`description`, `example`, `default`, `deprecated`, `title`) are ignored.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -176,37 +178,11 @@ impl OpenApi {
                 Value::Array(values.clone())
             ));
         }
-        if let Some(n) = v.as_f64() {
-            check_range(s, n, &mut err);
-        }
-        if let (Some(f), Some(text)) = (s.get("format").and_then(Value::as_str), v.as_str()) {
-            if !string_format_ok(f, text) {
-                err(format!("{text:?} is not a valid {f}"));
-            }
-        } else if let (Some(f), Some(n)) = (s.get("format").and_then(Value::as_str), v.as_i64()) {
-            if f == "int32" && i32::try_from(n).is_err() {
-                err(format!("{n} does not fit int32"));
-            }
-        } else if s.get("format").and_then(Value::as_str) == Some("int64")
-            && v.as_u64().is_some()
-            && v.as_i64().is_none()
-        {
-            err(format!("{v} does not fit int64"));
+        if v.is_number() {
+            check_number(s, v, &mut err);
         }
         if let Some(text) = v.as_str() {
-            let len = text.chars().count() as u64;
-            if s.get("minLength")
-                .and_then(Value::as_u64)
-                .is_some_and(|m| len < m)
-            {
-                err(format!("string shorter than minLength {}", s["minLength"]));
-            }
-            if s.get("maxLength")
-                .and_then(Value::as_u64)
-                .is_some_and(|m| len > m)
-            {
-                err(format!("string longer than maxLength {}", s["maxLength"]));
-            }
+            check_string(s, text, &mut err);
         }
 
         if let Some(arr) = v.as_array() {
@@ -259,12 +235,13 @@ impl OpenApi {
         errs: &mut Vec<SchemaError>,
     ) {
         // `required` only constrains objects (the spec puts one on an array schema, which is inert).
+        // The path is the missing property's own, so a refusal names the field.
         if let Some(req) = s.get("required").and_then(Value::as_array) {
             for name in req.iter().filter_map(Value::as_str) {
                 if !obj.contains_key(name) {
                     errs.push(SchemaError {
-                        path: path.into(),
-                        message: format!("missing required property {name:?}"),
+                        path: format!("{path}/{name}"),
+                        message: "required, missing".into(),
                     });
                 }
             }
@@ -410,6 +387,124 @@ fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Range and integer-format checks of a number.
+fn check_number(s: &serde_json::Map<String, Value>, v: &Value, err: &mut impl FnMut(String)) {
+    if let Some(n) = v.as_f64() {
+        check_range(s, n, err);
+    }
+    match (s.get("format").and_then(Value::as_str), v.as_i64()) {
+        (Some("int32"), Some(n)) if i32::try_from(n).is_err() => {
+            err(format!("{n} does not fit int32"));
+        }
+        // Beyond i64 but still an unsigned JSON integer.
+        (Some("int64"), None) if v.as_u64().is_some() => err(format!("{v} does not fit int64")),
+        _ => {}
+    }
+}
+
+/// `format`, `minLength`/`maxLength` and `pattern` of a string.
+fn check_string(s: &serde_json::Map<String, Value>, text: &str, err: &mut impl FnMut(String)) {
+    if let Some(f) = s.get("format").and_then(Value::as_str)
+        && !string_format_ok(f, text)
+    {
+        err(format!("{text:?} is not a valid {f}"));
+    }
+    let len = text.chars().count() as u64;
+    if s.get("minLength")
+        .and_then(Value::as_u64)
+        .is_some_and(|m| len < m)
+    {
+        err(format!("string shorter than minLength {}", s["minLength"]));
+    }
+    if s.get("maxLength")
+        .and_then(Value::as_u64)
+        .is_some_and(|m| len > m)
+    {
+        err(format!("string longer than maxLength {}", s["maxLength"]));
+    }
+    if let Some(pattern) = s.get("pattern").and_then(Value::as_str) {
+        match pattern_matches(pattern, text) {
+            Ok(true) => {}
+            Ok(false) => err(format!("{text:?} does not match {pattern}")),
+            // Never a silent pass: a pattern that cannot be checked refuses the value.
+            Err(e) => err(format!(
+                "the schema's pattern {pattern} cannot be checked: {e}"
+            )),
+        }
+    }
+}
+
+/// Whether `text` matches the schema `pattern`, an ECMA-262 regular expression searched for
+/// anywhere in the text (anchors are the pattern's own), as JSON Schema defines it.
+///
+/// The `regex` crate reads most of ECMA-262 the same way. Where they differ, the pattern is
+/// adapted so a value is never accepted that an ECMA engine refuses: `\d`, `\w`, `\b` and
+/// their negations are ASCII-only in ECMA (Unicode-aware in `regex`), so they are narrowed to
+/// ASCII. What `regex` cannot express (look-around, back-references) is an error.
+pub fn pattern_matches(pattern: &str, text: &str) -> Result<bool, String> {
+    type Compiled = Result<regex::Regex, String>;
+    // Compiled once per pattern: a request parameter's pattern is checked on every request.
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
+    let compiled = {
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(pattern.to_owned())
+            .or_insert_with(|| {
+                regex::Regex::new(&ecma_to_regex(pattern)).map_err(|e| e.to_string())
+            })
+            .clone()
+    };
+    compiled.map(|re| re.is_match(text))
+}
+
+/// An ECMA-262 pattern in the `regex` crate's syntax, with ECMA's ASCII-only classes.
+fn ecma_to_regex(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                match (next, in_class) {
+                    ('d' | 'D' | 'w' | 'W' | 'b' | 'B', false) => {
+                        out.push_str("(?-u:\\");
+                        out.push(next);
+                        out.push(')');
+                    }
+                    ('d', true) => out.push_str("0-9"),
+                    ('w', true) => out.push_str("0-9A-Za-z_"),
+                    // A nested class: the `regex` crate's union inside `[...]`.
+                    ('D', true) => out.push_str("[^0-9]"),
+                    ('W', true) => out.push_str("[^0-9A-Za-z_]"),
+                    _ => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+            }
+            // ECMA's `.` stops at every line terminator, `regex`'s at `\n` only.
+            '.' if !in_class => out.push_str("[^\\n\\r\\x{2028}\\x{2029}]"),
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn check_range(s: &serde_json::Map<String, Value>, n: f64, err: &mut impl FnMut(String)) {
     let excl = |k: &str| s.get(k).and_then(Value::as_bool) == Some(true);
     if let Some(min) = s.get("minimum").and_then(Value::as_f64)
@@ -450,8 +545,64 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn embedded_spec_has_the_fourteen_operations() {
-        assert_eq!(OpenApi::embedded().operations().len(), 14);
+    fn embedded_spec_has_the_seventeen_operations() {
+        assert_eq!(OpenApi::embedded().operations().len(), 17);
+    }
+
+    #[test]
+    fn patterns_are_searched_as_ecma_reads_them() {
+        let statuses =
+            "^(active|removed|old|blocked|rejected)(,(active|removed|old|blocked|rejected))*$";
+        for ok in ["active", "active,old", "rejected,blocked,removed"] {
+            assert_eq!(pattern_matches(statuses, ok), Ok(true), "{ok}");
+        }
+        for bad in ["", "active,", ",old", "active,sold", "Active", "active old"] {
+            assert_eq!(pattern_matches(statuses, bad), Ok(false), "{bad:?}");
+        }
+        // Unanchored: a match anywhere counts, as in JSON Schema.
+        assert_eq!(pattern_matches("b+", "abba"), Ok(true));
+        // ECMA's classes are ASCII: an Arabic-Indic digit or a Cyrillic letter is not `\d`/`\w`.
+        assert_eq!(pattern_matches("^\\d+$", "\u{663}"), Ok(false));
+        assert_eq!(pattern_matches("^[\\d-]+$", "12-\u{663}"), Ok(false));
+        assert_eq!(pattern_matches("^[\\d-]+$", "12-3"), Ok(true));
+        assert_eq!(pattern_matches("^\\w+$", "ж"), Ok(false));
+        assert_eq!(pattern_matches("^[^\\W]+$", "abc_1"), Ok(true));
+        assert_eq!(pattern_matches("^a.b$", "a\rb"), Ok(false));
+        assert_eq!(pattern_matches("^a.b$", "a-b"), Ok(true));
+        assert_eq!(pattern_matches("\\bid\\b", "an id here"), Ok(true));
+        // What the `regex` crate cannot express refuses, never passes.
+        assert!(pattern_matches("^(?=a)", "a").is_err());
+        let api = OpenApi::embedded();
+        let schema = json!({"type": "string", "pattern": statuses});
+        let errs = api.validate(&schema, &json!("active,sold"));
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].message.contains("does not match"), "{errs:?}");
+        assert!(api.validate(&schema, &json!(5)).len() == 1, "type first");
+    }
+
+    #[test]
+    fn every_pattern_in_the_spec_compiles() {
+        fn walk(v: &Value, found: &mut Vec<String>) {
+            match v {
+                Value::Object(o) => {
+                    if let Some(p) = o.get("pattern").and_then(Value::as_str) {
+                        found.push(p.to_owned());
+                    }
+                    o.values().for_each(|c| walk(c, found));
+                }
+                Value::Array(a) => a.iter().for_each(|c| walk(c, found)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(OpenApi::embedded().document(), &mut found);
+        assert!(
+            !found.is_empty(),
+            "the spec has a pattern (getItemsInfo status)"
+        );
+        for p in found {
+            assert!(pattern_matches(&p, "").is_ok(), "{p}");
+        }
     }
 
     #[test]
@@ -470,7 +621,7 @@ mod tests {
             "/metrics",
             "/grouping",
             "/limit",
-            "\"offset\"",
+            "/offset",
         ] {
             assert!(
                 text.iter().any(|e| e.contains(needle)),

@@ -71,7 +71,7 @@ impl Shared {
     /// real API is assumed to apply them. Returns the account index and the validated input.
     pub fn begin(&self, op: Op, req: &ApiRequest) -> Result<(usize, Input), ApiError> {
         let account = lock(&self.tokens).check(&req.headers)?;
-        let input = validate(self.spec, op, req)?;
+        let input = validate(self.spec, op.id(), req, self.data.today())?;
         if let Some(uid) = input.path_i64("user_id") {
             let own = self.data.accounts().get(account).map(|a| a.user_id());
             if own != Some(uid) {

@@ -125,3 +125,223 @@ pub fn assert_conforms(spec: &OpenApi, operation_id: &str, r: &Resp) {
         }
     }
 }
+
+/// A body of a [`Sample`] request.
+#[derive(Debug, Clone)]
+pub enum SampleBody {
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+/// One request to an operation, as sent over HTTP.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub operation: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<SampleBody>,
+}
+
+impl Sample {
+    pub fn query(mut self, name: &'static str, value: &str) -> Self {
+        self.query.retain(|(k, _)| *k != name);
+        self.query.push((name, value.to_owned()));
+        self
+    }
+
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.headers.retain(|(k, _)| *k != name);
+        self
+    }
+
+    pub fn path(mut self, path: String) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// The JSON body with `pointer` (`/filter/categoryIDs`) set to `value`, or removed when
+    /// `value` is `None`.
+    pub fn field(mut self, pointer: &str, value: Option<Value>) -> Self {
+        let Some(SampleBody::Json(body)) = &mut self.body else {
+            panic!("{}: no JSON body", self.operation);
+        };
+        let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+        let parent = if parent.is_empty() {
+            body
+        } else {
+            body.pointer_mut(parent).expect("the parent exists")
+        };
+        let object = parent.as_object_mut().expect("an object");
+        match value {
+            Some(v) => object.insert(key.to_owned(), v),
+            None => object.remove(key),
+        };
+        self
+    }
+
+    pub fn form_without(mut self, name: &str) -> Self {
+        if let Some(SampleBody::Form(pairs)) = &mut self.body {
+            pairs.retain(|(k, _)| *k != name);
+        }
+        self
+    }
+}
+
+/// A request the spec allows, for every operation of the spec: `user` in the path, item 678,
+/// chat `u2i-chat~1`, dates within the last week before `today`.
+pub fn valid_request(operation: &'static str, user: i64, today: chrono::NaiveDate) -> Sample {
+    let day = |back: i64| {
+        (today - chrono::Duration::days(back))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let json_body = |v: Value| Some(SampleBody::Json(v));
+    let (method, path, query, body): (Method, String, &[(&str, &str)], _) = match operation {
+        "getAccessToken" => (
+            Method::POST,
+            "/token".into(),
+            &[],
+            Some(SampleBody::Form(vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", "client-1".into()),
+                ("client_secret", "secret-1".into()),
+            ])),
+        ),
+        "getUserInfoSelf" => (Method::GET, "/core/v1/accounts/self".into(), &[], None),
+        "getUserBalance" => (
+            Method::GET,
+            format!("/core/v1/accounts/{user}/balance/"),
+            &[],
+            None,
+        ),
+        "getItemsInfo" => (
+            Method::GET,
+            "/core/v1/items".into(),
+            &[("per_page", "50"), ("page", "1"), ("status", "active,old")],
+            None,
+        ),
+        "getItemInfo" => (
+            Method::GET,
+            format!("/core/v1/accounts/{user}/items/678/"),
+            &[],
+            None,
+        ),
+        "itemStatsShallow" => (
+            Method::POST,
+            format!("/stats/v1/accounts/{user}/items"),
+            &[],
+            json_body(
+                serde_json::json!({"itemIds": [678], "dateFrom": day(7), "dateTo": day(0),
+                "fields": ["uniqViews"], "periodGrouping": "day"}),
+            ),
+        ),
+        "itemAnalytics" => (
+            Method::POST,
+            format!("/stats/v2/accounts/{user}/items"),
+            &[],
+            json_body(
+                serde_json::json!({"dateFrom": day(7), "dateTo": day(0), "metrics": ["views"],
+                "grouping": "day", "limit": 100, "offset": 0, "filter": {"categoryIDs": [11]}}),
+            ),
+        ),
+        "accountSpendings" => (
+            Method::POST,
+            format!("/stats/v2/accounts/{user}/spendings"),
+            &[],
+            json_body(serde_json::json!({"dateFrom": day(7), "dateTo": day(0),
+                "spendingTypes": ["all"], "grouping": "day", "filter": {"categoryIDs": [11]}})),
+        ),
+        "postCallsStats" => (
+            Method::POST,
+            format!("/core/v1/accounts/{user}/calls/stats/"),
+            &[],
+            json_body(serde_json::json!({"dateFrom": day(7), "dateTo": day(0), "itemIds": [678]})),
+        ),
+        "postOperationsHistory" => (
+            Method::POST,
+            "/core/v1/accounts/operations_history/".into(),
+            &[],
+            json_body(
+                serde_json::json!({"dateTimeFrom": format!("{}T00:00:00", day(3)),
+                "dateTimeTo": format!("{}T00:00:00", day(0))}),
+            ),
+        ),
+        "getChatsV2" => (
+            Method::GET,
+            format!("/messenger/v2/accounts/{user}/chats"),
+            &[("limit", "100"), ("offset", "0"), ("chat_types", "u2i,u2u")],
+            None,
+        ),
+        "getChatByIdV2" => (
+            Method::GET,
+            format!("/messenger/v2/accounts/{user}/chats/u2i-chat~1"),
+            &[],
+            None,
+        ),
+        "getMessagesV3" => (
+            Method::GET,
+            format!("/messenger/v3/accounts/{user}/chats/u2i-chat~1/messages/"),
+            &[("limit", "100"), ("offset", "0")],
+            None,
+        ),
+        "balanceInfoV3" => (
+            Method::POST,
+            "/cpa/v3/balanceInfo".into(),
+            &[],
+            json_body(serde_json::json!({})),
+        ),
+        "getRatingsInfoV1" => (Method::GET, "/ratings/v1/info".into(), &[], None),
+        "getReviewsV1" => (
+            Method::GET,
+            "/ratings/v1/reviews".into(),
+            &[("offset", "0"), ("limit", "20")],
+            None,
+        ),
+        "createReviewAnswerV1" => (
+            Method::POST,
+            "/ratings/v1/answers".into(),
+            &[],
+            json_body(serde_json::json!({"reviewId": 1, "message": "Спасибо за отзыв"})),
+        ),
+        other => panic!("no sample request for {other}"),
+    };
+    let headers = if operation == "balanceInfoV3" {
+        vec![("X-Source", "sandbox-tests".to_owned())]
+    } else {
+        Vec::new()
+    };
+    Sample {
+        operation,
+        method,
+        path,
+        query: query.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        headers,
+        body,
+    }
+}
+
+/// Sends `sample` to `base` with a bearer `token` (none for `/token`).
+pub async fn send_sample(http: &Client, base: &str, token: Option<&str>, sample: &Sample) -> Resp {
+    let mut rb = http
+        .request(sample.method.clone(), format!("{base}{}", sample.path))
+        .query(&sample.query);
+    if let Some(t) = token.filter(|_| sample.operation != "getAccessToken") {
+        rb = rb.bearer_auth(t);
+    }
+    for (k, v) in &sample.headers {
+        rb = rb.header(*k, v);
+    }
+    rb = match &sample.body {
+        Some(SampleBody::Json(v)) => rb.json(v),
+        Some(SampleBody::Form(pairs)) => rb.form(pairs),
+        None => rb,
+    };
+    let r = rb.send().await.expect("request");
+    Resp {
+        status: r.status().as_u16(),
+        headers: r.headers().clone(),
+        text: r.text().await.expect("body"),
+    }
+}

@@ -75,9 +75,16 @@ impl Account {
             })
     }
 
-    /// `GET /core/v1/items`: every item with one of `statuses`, all pages.
+    /// `GET /core/v1/items`: every item with one of `statuses`, all pages. A status the
+    /// listing cannot be asked for (see [`ItemStatus::LISTABLE`]) is refused unsent: Avito
+    /// answers 400 to `status=not_found`, and `Other` would silently ask for active items.
     pub async fn items(&self, statuses: &[ItemStatus]) -> AvitoResult<Vec<Item>> {
         let op = Operation::GetItemsInfo;
+        if let Some(status) = statuses.iter().find(|s| !ItemStatus::LISTABLE.contains(s)) {
+            return Err(AvitoError::InvalidRequest(format!(
+                "the items listing cannot be asked for {status:?} items: only active, removed, old, blocked or rejected"
+            )));
+        }
         let status = if statuses.is_empty() {
             "active".to_owned()
         } else {

@@ -1,14 +1,18 @@
 //! Contract answers: every operation of the Avito OpenAPI subset answered with either the spec's
 //! own examples or random schema-valid data, so a client can be shown to survive whatever the
 //! spec allows (absent optionals, nulls, extremes, unknown properties, empty and long strings...).
-//! Unlike [`AvitoEmulator`](super::AvitoEmulator) there is no state, auth or validation: every
-//! request to a spec path gets 200 and a body.
+//! Unlike [`AvitoEmulator`](super::AvitoEmulator) there is no state or auth, but every request
+//! is checked against the spec with the emulator's validator: one the spec allows gets 200 and
+//! a body, any other 400 naming the field, and it is recorded
+//! ([`ContractServer::violations`]), so a client can be shown to send only what the spec allows.
+//! [`ContractServer::start_paged`] answers the paged operations with pages as long as asked.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! use sandbox::avito::contract::{AnswerMode, ContractServer};
 //! let server = ContractServer::start(AnswerMode::random(7)).await?;
 //! // point the client at server.base_url(); on failure print server.last_answer("getChatsV2")
+//! assert!(server.violations().is_empty(), "{:?}", server.violations());
 //! server.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -22,13 +26,15 @@
 
 pub mod example;
 pub mod generate;
+mod pages;
 mod server;
 
 use serde_json::{Map, Value};
 
 pub use example::{example_answer, schema_example};
 pub use generate::{MAX_CHARS, MAX_ITEMS, random_answer, random_value};
-pub use server::ContractServer;
+pub use pages::Listings;
+pub use server::{ContractServer, Received, Violation};
 
 use super::openapi::OpenApi;
 use super::rng::SplitMix64;

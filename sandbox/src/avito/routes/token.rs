@@ -17,7 +17,7 @@ pub(crate) async fn get_access_token(State(s): State<AppState>, req: ApiRequest)
 
 fn issue(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     // The form is checked against `GetTokenRequest` (all three fields required).
-    let input = validate(s.spec, Op::GetAccessToken, req)?;
+    let input = validate(s.spec, Op::GetAccessToken.id(), req, s.data.today())?;
     let body = input.body.ok_or_else(|| {
         ApiError::Invalid("grant_type, client_id and client_secret are required".into())
     })?;
