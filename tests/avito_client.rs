@@ -6,9 +6,11 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use avito_reports::avito::model::ItemStatus;
+use avito_reports::avito::plausible::Checked;
 use avito_reports::avito::query::{
     AnalyticsQuery, DateRange, Grouping, SpendingsQuery, TimeGrouping,
 };
+use avito_reports::avito::ratings::AnswerStatus;
 use avito_reports::avito::{
     Account, AvitoClient, AvitoError, ChatsQuery, ClientConfig, Credentials, RetryPolicy,
 };
@@ -512,4 +514,273 @@ async fn ranges_the_api_would_refuse_are_refused_before_sending_with_the_reason(
     assert!(err.to_string().contains("after the end date"), "{err}");
     assert_eq!(s.emu.request_count("itemAnalytics"), 0);
     assert_eq!(s.emu.request_count("itemStatsShallow"), 0);
+}
+
+// ---- ratings and reviews ----
+
+/// The newest answerable 2★ review of account `n` without an answer.
+fn two_star_review(s: &Setup, n: u32) -> i64 {
+    s.emu
+        .reviews(s.user_id(n))
+        .iter()
+        .find(|r| r.score == 2 && r.can_answer && r.answer.is_none())
+        .expect("a 2★ review waiting for an answer")
+        .id
+}
+
+#[tokio::test]
+async fn the_rating_reads_for_a_rated_a_new_and_a_switched_off_seller() {
+    let s = Setup::new((1..=3).map(small).collect()).await;
+    let rated = s.account(1).rating_info().await.expect("rating");
+    let expected = s
+        .emu
+        .rating(s.user_id(1))
+        .and_then(|r| r.rating)
+        .expect("rated");
+    assert_eq!(rated.enabled, Some(true));
+    let rating = rated.rating.expect("a rating");
+    assert_eq!(
+        rating.checked_score(),
+        Checked::Plausible(expected.score),
+        "{rating:?}"
+    );
+    assert_eq!(
+        rating.checked_reviews_count(),
+        Checked::Plausible(expected.reviews_count)
+    );
+    let new = s.account(2).rating_info().await.expect("new seller");
+    assert_eq!((new.enabled, new.rating), (Some(true), None));
+    let off = s.account(3).rating_info().await.expect("switched off");
+    assert_eq!((off.enabled, off.rating), (Some(false), None));
+
+    // What Avito should never say is flagged, not shown (a fresh client: the answer above is
+    // reused for a while).
+    s.emu
+        .set_rating(
+            s.user_id(1),
+            sandbox::avito::data::RatingInfo {
+                enabled: true,
+                rating: Some(sandbox::avito::data::Rating {
+                    score: 7.5,
+                    reviews_count: -3,
+                    reviews_with_score_count: 2,
+                }),
+            },
+        )
+        .expect("set");
+    let client = AvitoClient::new(ClientConfig::new(s.emu.base_url().parse().expect("url")))
+        .expect("client");
+    let odd = client
+        .account(Credentials::new("client-1", "secret-1").expect("creds"))
+        .rating_info()
+        .await
+        .expect("rating")
+        .rating
+        .expect("figures");
+    assert_eq!(odd.checked_score(), Checked::Implausible(7.5));
+    assert_eq!(odd.checked_reviews_count(), Checked::Implausible(-3));
+    assert_eq!(
+        odd.checked_reviews_with_score_count(),
+        Checked::Plausible(2)
+    );
+    s.assert_spec_clean();
+}
+
+#[tokio::test]
+async fn paging_reaches_every_review_once_and_pages_are_reused_briefly() {
+    let s = Setup::new(vec![AccountSpec {
+        reviews: 137,
+        ..small(1)
+    }])
+    .await;
+    let account = s.account(1);
+    let all = account.all_reviews().await.expect("reviews");
+    let expected: Vec<i64> = s.emu.reviews(s.user_id(1)).iter().map(|r| r.id).collect();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
+    assert_eq!(s.emu.request_count("getReviewsV1"), 3, "50 + 50 + 37");
+    let now = chrono::Utc::now();
+    assert!(all.iter().all(|r| r.checked_score().plausible().is_some()
+        && r.checked_created_at(now).plausible().is_some()));
+    assert!(all.iter().any(|r| r.item.is_none()) && all.iter().any(|r| r.sender_name.is_none()));
+    assert!(
+        all.iter()
+            .filter_map(|r| r.answer.as_ref())
+            .any(|a| a.status == AnswerStatus::Rejected && !a.reject_reasons.is_empty())
+    );
+
+    // Read again at once: the same pages come from the client's memory.
+    let page = account.reviews_page(0, 50).await.expect("page");
+    assert_eq!(page.total, Some(137));
+    assert_eq!(page.reviews.len(), 50);
+    assert_eq!(s.emu.request_count("getReviewsV1"), 3);
+    // After half a window they are asked for again.
+    tokio::time::sleep(RATE_WINDOW / 2 + Duration::from_millis(50)).await;
+    account.reviews_page(0, 50).await.expect("page");
+    assert_eq!(s.emu.request_count("getReviewsV1"), 4);
+
+    // A page size the API refuses is refused before sending.
+    for limit in [0, 51] {
+        let err = account.reviews_page(0, limit).await.expect_err("refused");
+        assert!(matches!(err, AvitoError::InvalidRequest(_)), "{err:?}");
+    }
+    assert_eq!(s.emu.request_count("getReviewsV1"), 4);
+    s.assert_spec_clean();
+}
+
+#[tokio::test]
+async fn a_review_is_answered_once_and_the_next_read_shows_the_answer() {
+    let s = Setup::new(vec![small(1)]).await;
+    let account = s.account(1);
+    let review = two_star_review(&s, 1);
+    // Cached before the answer: the answer must not leave a stale page behind.
+    let before = account.reviews_page(0, 50).await.expect("page");
+    assert!(
+        before
+            .reviews
+            .iter()
+            .any(|r| r.id == review && r.can_answer)
+    );
+
+    let created = account
+        .create_review_answer(review, "Жаль, что так вышло. Напишите нам — всё решим.")
+        .await
+        .expect("answered");
+    assert!(
+        created.id.is_some() && created.created_at.is_some(),
+        "{created:?}"
+    );
+    assert_eq!(s.emu.answer_requests(review), 1);
+    assert_eq!(s.emu.request_count("createReviewAnswerV1"), 1);
+    let after = account.reviews_page(0, 50).await.expect("page");
+    let answered = after
+        .reviews
+        .iter()
+        .find(|r| r.id == review)
+        .expect("the review");
+    assert!(!answered.can_answer);
+    let answer = answered.answer.as_ref().expect("the answer");
+    assert_eq!(answer.status, AnswerStatus::Moderation);
+    assert_eq!(answer.id, created.id);
+
+    // Answered already: 403, a typed refusal; a review that does not exist: 404.
+    let err = account
+        .create_review_answer(review, "Ещё раз")
+        .await
+        .expect_err("answered already");
+    assert!(matches!(err, AvitoError::Forbidden { .. }), "{err:?}");
+    let err = account
+        .create_review_answer(1, "Спасибо")
+        .await
+        .expect_err("no such review");
+    assert!(
+        matches!(err, AvitoError::Rejected { status: 404, .. }),
+        "{err:?}"
+    );
+    // Nothing to send is not sent.
+    let err = account
+        .create_review_answer(review, "  ")
+        .await
+        .expect_err("empty");
+    assert!(matches!(err, AvitoError::InvalidRequest(_)), "{err:?}");
+    s.assert_spec_clean();
+}
+
+#[tokio::test]
+async fn an_answer_whose_reply_is_a_502_is_not_resent_and_its_outcome_is_unknown() {
+    let s = Setup::new(vec![small(1)]).await;
+    let account = s.account(1);
+    let review = two_star_review(&s, 1);
+    account.rating_info().await.expect("a token first");
+    s.emu.set_fault(
+        "createReviewAnswerV1",
+        Fault::Accepted(Box::new(Fault::Status(502))),
+    );
+    let err = account
+        .create_review_answer(review, "Спасибо за отзыв")
+        .await
+        .expect_err("502");
+    assert!(matches!(err, AvitoError::OutcomeUnknown { .. }), "{err:?}");
+    assert!(!err.is_transient(), "not to be retried blindly");
+    assert_eq!(s.emu.answer_requests(review), 1, "sent once");
+    assert_eq!(s.emu.request_count("createReviewAnswerV1"), 1);
+    // Reading the review tells what happened: Avito took it.
+    s.emu.clear_faults();
+    let page = account.reviews_page(0, 50).await.expect("page");
+    let read = page
+        .reviews
+        .iter()
+        .find(|r| r.id == review)
+        .expect("review");
+    assert_eq!(
+        read.answer.as_ref().map(|a| a.text.as_str()),
+        Some("Спасибо за отзыв")
+    );
+
+    // A 5xx before anything was stored is just as unknown to the client, and not resent.
+    let other = s
+        .emu
+        .reviews(s.user_id(1))
+        .iter()
+        .find(|r| r.can_answer && r.id != review)
+        .expect("another open review")
+        .id;
+    s.emu.set_fault("createReviewAnswerV1", Fault::Status(503));
+    let err = account
+        .create_review_answer(other, "Спасибо")
+        .await
+        .expect_err("503");
+    assert!(matches!(err, AvitoError::OutcomeUnknown { .. }), "{err:?}");
+    assert_eq!(s.emu.request_count("createReviewAnswerV1"), 2);
+    assert!(
+        s.emu
+            .review(s.user_id(1), other)
+            .is_some_and(|r| r.answer.is_none())
+    );
+    s.assert_spec_clean();
+}
+
+#[tokio::test]
+async fn an_answer_whose_reply_never_comes_is_not_resent_and_its_outcome_is_unknown() {
+    let s = Setup::with(vec![small(1)], |c| {
+        c.retry.request_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let account = s.account(1);
+    let review = two_star_review(&s, 1);
+    account.rating_info().await.expect("a token first");
+    s.emu.set_fault(
+        "createReviewAnswerV1",
+        Fault::Accepted(Box::new(Fault::Timeout)),
+    );
+    let err = account
+        .create_review_answer(review, "Спасибо за отзыв")
+        .await
+        .expect_err("no reply");
+    assert!(matches!(err, AvitoError::OutcomeUnknown { .. }), "{err:?}");
+    assert!(err.to_string().contains("no answer within"), "{err}");
+    assert_eq!(s.emu.answer_requests(review), 1, "sent once");
+    assert_eq!(s.emu.request_count("createReviewAnswerV1"), 1);
+    assert!(
+        s.emu
+            .review(s.user_id(1), review)
+            .and_then(|r| r.answer)
+            .is_some_and(|a| a.text == "Спасибо за отзыв")
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_on_an_answer_is_refreshed_and_the_answer_goes_once() {
+    let s = Setup::new(vec![small(1)]).await;
+    let account = s.account(1);
+    let review = two_star_review(&s, 1);
+    account.rating_info().await.expect("a token first");
+    s.emu.expire_tokens();
+    account
+        .create_review_answer(review, "Спасибо")
+        .await
+        .expect("refused with the old token (not taken), then sent with a new one");
+    assert_eq!(s.emu.token_requests(), 2);
+    assert_eq!(s.emu.answer_requests(review), 2);
+    let stored = s.emu.review(s.user_id(1), review).expect("review");
+    assert_eq!(stored.answer.map(|a| a.text), Some("Спасибо".to_owned()));
 }

@@ -9,8 +9,14 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use avito_reports::avito::{plausible, usable_token};
+use avito_reports::avito::plausible::Checked;
+use avito_reports::avito::ratings::{AnswerStatus, ReviewStage};
+use avito_reports::avito::{
+    Account, AvitoClient, AvitoError, ClientConfig, Credentials, REVIEWS_PAGE, lenient, plausible,
+    usable_token,
+};
 use avito_reports::export::{self, ExportOptions, Progress};
 use avito_reports::i18n::Lang;
 use avito_reports::report::model::{Missing, ProfileReport, Value};
@@ -87,6 +93,7 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
     let me = account.self_info().await;
     if token_usable {
         assert!(me.is_ok(), "{context}: the account answer failed: {me:?}");
+        ratings_come_out(&account, server, context).await;
     } else {
         assert!(me.is_err(), "{context}: an unusable token was sent");
     }
@@ -153,6 +160,72 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
         let messages = book.worksheet_range("Messages").expect("Messages sheet");
         assert_eq!(messages.height() as u64, summary.messages + 1, "{context}");
     }
+}
+
+/// The rating, a page of reviews and an answer: each read whatever the answers hold, every
+/// review with a usable id kept, and a score or time that cannot be true flagged.
+async fn ratings_come_out(account: &Account, server: &ContractServer, context: &str) {
+    let info = account
+        .rating_info()
+        .await
+        .unwrap_or_else(|e| panic!("{context}: the rating failed: {e}"));
+    let sent = server.last_answer("getRatingsInfoV1").expect("answered");
+    let score = sent.pointer("/rating/score").and_then(|v| v.as_f64());
+    // The client's float reading may differ in the last bit from the value sent.
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    match (score, info.rating.map(|r| r.checked_score())) {
+        (Some(s), Some(Checked::Plausible(v))) => {
+            assert!(
+                plausible::rating_score(s) && near(v, s),
+                "{context}: {sent}"
+            )
+        }
+        (Some(s), Some(Checked::Implausible(_))) => {
+            assert!(!plausible::rating_score(s), "{context}: {sent}")
+        }
+        (None, None | Some(Checked::Missing)) => {}
+        (_, checked) => panic!("{context}: {sent} read as {checked:?}"),
+    }
+
+    let page = account
+        .reviews_page(0, REVIEWS_PAGE)
+        .await
+        .unwrap_or_else(|e| panic!("{context}: the reviews failed: {e}"));
+    let sent = server.last_answer("getReviewsV1").expect("answered");
+    let list = sent["reviews"].as_array().cloned().unwrap_or_default();
+    let with_id = list
+        .iter()
+        .filter(|r| r.get("id").and_then(lenient::to_i64).is_some())
+        .count();
+    assert_eq!(page.reviews.len(), with_id, "{context}: {sent}");
+    assert_eq!(page.received(), list.len(), "{context}");
+    let now = chrono::Utc::now();
+    for r in &page.reviews {
+        if let Checked::Plausible(n) = r.checked_score() {
+            assert!((1..=5).contains(&n), "{context}: {r:?}");
+        }
+        if let Checked::Plausible(t) = r.checked_created_at(now) {
+            assert!(plausible::unix_time(t, now), "{context}: {r:?}");
+        }
+    }
+    account
+        .all_reviews()
+        .await
+        .unwrap_or_else(|e| panic!("{context}: paging the reviews failed: {e}"));
+
+    let created = account
+        .create_review_answer(1, "Спасибо за отзыв!")
+        .await
+        .unwrap_or_else(|e| panic!("{context}: the answer failed: {e}"));
+    let sent = server
+        .last_answer("createReviewAnswerV1")
+        .expect("answered");
+    assert_eq!(
+        created.id,
+        sent.get("id").and_then(lenient::to_i64),
+        "{context}: {sent}"
+    );
+    assert_eq!(server.request_count("createReviewAnswerV1"), 1, "{context}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -280,6 +353,152 @@ async fn an_implausible_wallet_is_na_never_printed() {
         }
     }
     assert!(found, "some seed gives an implausible wallet");
+}
+
+/// A server on loopback answering the token request and each `(path, status, body)` as given,
+/// for answers the schemas allow but random ones rarely make. Stops when the handle drops.
+struct Fixed {
+    base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Fixed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn fixed(answers: Vec<(&'static str, u16, String)>) -> Fixed {
+    use axum::http::{StatusCode, header};
+    let token =
+        serde_json::json!({"access_token": "t", "expires_in": 86400, "token_type": "Bearer"});
+    let mut app = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move || async move { axum::Json(token) }),
+    );
+    for (path, status, body) in answers {
+        let status = StatusCode::from_u16(status).expect("status");
+        app = app.route(
+            path,
+            axum::routing::any(move || async move {
+                (status, [(header::CONTENT_TYPE, "application/json")], body)
+            }),
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Fixed { base_url, task }
+}
+
+fn fixed_account(server: &Fixed) -> Account {
+    let mut config = ClientConfig::new(server.base_url.parse().expect("url"));
+    config.rate_window = Duration::from_millis(5);
+    AvitoClient::new(config)
+        .expect("client")
+        .account(Credentials::new("client-1", "secret").expect("creds"))
+}
+
+#[tokio::test]
+async fn reviews_missing_parts_or_carrying_odd_ones_are_read_and_one_without_id_is_skipped() {
+    let huge = "Очень подробный отзыв. ".repeat(100 * 1024 / 40);
+    let reviews = serde_json::json!({"total": 6, "reviews": [
+        {"id": 1, "score": 5, "stage": "done", "text": "Отлично", "usedInScore": true,
+         "canAnswer": true, "createdAt": 1_760_000_000},
+        {"id": 2, "score": 2, "stage": "fell_through", "text": "Плохо", "usedInScore": true,
+         "canAnswer": true, "createdAt": 1_760_000_100, "item": null, "sender": null, "answer": null},
+        {"id": 3, "score": 4, "stage": "cancelled_by_avito", "text": "Хорошо", "usedInScore": false,
+         "canAnswer": false, "createdAt": 1_760_000_200, "item": {"id": 7, "title": "Диван"},
+         "sender": {"name": "Анна"}, "images": [{"number": 1, "sizes": []}], "extraParams": {"vin": 5}},
+        {"id": 4, "score": 3, "stage": "done", "text": huge, "usedInScore": true,
+         "canAnswer": false, "createdAt": 1_760_000_300,
+         "answer": {"id": 9, "text": "Спасибо", "status": "hidden", "createdAt": 1_760_000_400}},
+        {"score": 1, "stage": "done", "text": "без id", "usedInScore": true, "canAnswer": true,
+         "createdAt": 1_760_000_500},
+        {"id": 6, "score": 9, "stage": "done", "text": "", "usedInScore": true, "canAnswer": true,
+         "createdAt": 0}
+    ]});
+    let server = fixed(vec![
+        (
+            "/ratings/v1/info",
+            200,
+            r#"{"isEnabled": true, "rating": null}"#.into(),
+        ),
+        ("/ratings/v1/reviews", 200, reviews.to_string()),
+        (
+            "/ratings/v1/answers",
+            200,
+            r#"{"id": "777", "createdAt": 1760000600.0}"#.into(),
+        ),
+    ])
+    .await;
+    let account = fixed_account(&server);
+    let info = account.rating_info().await.expect("rating");
+    assert_eq!((info.enabled, info.rating), (Some(true), None));
+
+    let page = account.reviews_page(0, 50).await.expect("page");
+    assert_eq!((page.total, page.skipped), (Some(6), 1));
+    let ids: Vec<i64> = page.reviews.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![1, 2, 3, 4, 6], "the review without id is skipped");
+    let r = &page.reviews;
+    assert!(r[0].item.is_none() && r[0].sender_name.is_none() && r[0].answer.is_none());
+    assert!(r[1].item.is_none() && r[1].sender_name.is_none() && r[1].answer.is_none());
+    assert_eq!(r[2].stage, ReviewStage::Other("cancelled_by_avito".into()));
+    assert_eq!(
+        (
+            r[2].item.as_ref().and_then(|i| i.title.as_deref()),
+            r[2].sender_name.as_deref()
+        ),
+        (Some("Диван"), Some("Анна"))
+    );
+    assert_eq!(r[3].text, huge, "100 KB of text, whole");
+    assert!(r[3].text.len() >= 100 * 1024);
+    assert_eq!(
+        r[3].answer.as_ref().map(|a| a.status.clone()),
+        Some(AnswerStatus::Other("hidden".into()))
+    );
+    let now = chrono::Utc::now();
+    assert_eq!(r[4].checked_score(), Checked::Implausible(9));
+    assert_eq!(r[4].checked_created_at(now), Checked::Implausible(0));
+    assert_eq!(r[0].checked_score(), Checked::Plausible(5));
+
+    let created = account
+        .create_review_answer(2, "Жаль, что так вышло")
+        .await
+        .expect("answer");
+    assert_eq!(
+        (created.id, created.created_at),
+        (Some(777), Some(1_760_000_600))
+    );
+}
+
+#[tokio::test]
+async fn an_answer_taken_with_an_unreadable_reply_is_taken_and_a_switched_off_rating_reads() {
+    let server = fixed(vec![
+        ("/ratings/v1/info", 200, r#"{"isEnabled": false}"#.into()),
+        ("/ratings/v1/answers", 200, "OK".into()),
+    ])
+    .await;
+    let account = fixed_account(&server);
+    let info = account.rating_info().await.expect("rating");
+    assert_eq!((info.enabled, info.rating), (Some(false), None));
+    let created = account
+        .create_review_answer(2, "Спасибо")
+        .await
+        .expect("taken, whatever the reply says");
+    assert_eq!((created.id, created.created_at), (None, None));
+
+    // A reply that is a 500 leaves it unknown, once.
+    let failing = fixed(vec![("/ratings/v1/answers", 500, "{}".into())]).await;
+    let err = fixed_account(&failing)
+        .create_review_answer(2, "Спасибо")
+        .await
+        .expect_err("500");
+    assert!(matches!(err, AvitoError::OutcomeUnknown { .. }), "{err:?}");
 }
 
 // ---- the commands, as a person runs them ----

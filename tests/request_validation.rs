@@ -32,9 +32,9 @@ use common::{contract_client, contract_source};
 use sandbox::avito::contract::{AnswerMode, ContractServer, Listings, Received};
 use serde_json::{Value, json};
 
-/// Client operations this test does not drive yet. The ratings operations are being added on
-/// another branch: when they land, drive them in `operation_methods` and take them off here.
-const NOT_DRIVEN_YET: &[&str] = &["getRatingsInfoV1", "getReviewsV1", "createReviewAnswerV1"];
+/// Client operations this test does not drive yet (none: each new one is driven in
+/// `operation_methods`, or named here with the reason).
+const NOT_DRIVEN_YET: &[&str] = &[];
 
 /// Listings long enough that the exports page on: items over three pages of 99, analytics
 /// over two pages of 1000, all chats and the u2i ones past the offset ceiling of 1000 (so the
@@ -270,6 +270,29 @@ async fn operation_methods(account: &Account, user_id: i64) {
         .await
         .expect("three weeks of operations, a week a request");
     messenger_methods(account, user_id, &ids[..3.min(ids.len())]).await;
+    ratings_methods(account).await;
+}
+
+/// The rating, review pages of every size the client asks (a limit it refuses is never sent)
+/// and from later offsets, and an answer.
+async fn ratings_methods(account: &Account) {
+    account.rating_info().await.expect("rating");
+    for (offset, limit) in [(0, 1), (0, 50), (50, 50), (1_000, 20)] {
+        account
+            .reviews_page(offset, limit)
+            .await
+            .expect("a page of reviews");
+    }
+    for limit in [0, 51] {
+        let refused = account.reviews_page(0, limit).await;
+        let unsent = matches!(refused, Err(AvitoError::InvalidRequest(_)));
+        assert!(unsent, "limit {limit}: {refused:?}");
+    }
+    account.all_reviews().await.expect("every review");
+    account
+        .create_review_answer(1_234_567, "Спасибо за отзыв! Ждём вас снова.")
+        .await
+        .expect("an answer");
 }
 
 /// Chats with each query the code builds, one chat, and its messages.

@@ -337,6 +337,33 @@ async fn every_operation_answers_per_spec() {
     };
     c.ok("balanceInfoV3", &r);
 
+    let info = c.get("/ratings/v1/info", &[]).await;
+    c.ok("getRatingsInfoV1", &info);
+    assert_eq!(info.json()["isEnabled"], json!(true));
+    let reviews = c
+        .get(
+            "/ratings/v1/reviews",
+            &q(&[("offset", "0"), ("limit", "50")]),
+        )
+        .await;
+    c.ok("getReviewsV1", &reviews);
+    let page = reviews.json();
+    assert_eq!(page["total"], json!(account.reviews.len()));
+    let answerable = page["reviews"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["canAnswer"] == json!(true))
+        .and_then(|r| r["id"].as_i64())
+        .expect("an answerable review");
+    let answered = c
+        .post(
+            "/ratings/v1/answers",
+            &json!({"reviewId": answerable, "message": "Спасибо за отзыв!"}),
+        )
+        .await;
+    c.ok("createReviewAnswerV1", &answered);
+
     for op in c.spec.operations() {
         assert!(
             c.emu.request_count(op.id) > 0,
@@ -472,8 +499,58 @@ async fn requests_the_spec_forbids_get_400_and_are_recorded() {
             "/core/v1/accounts/operations_history/".into(),
             json!({"dateTimeFrom": "yesterday"}),
         ),
+        (
+            "createReviewAnswerV1",
+            "/ratings/v1/answers".into(),
+            json!({"reviewId": 1}),
+        ),
+        (
+            "createReviewAnswerV1",
+            "/ratings/v1/answers".into(),
+            json!({"reviewId": "один", "message": "Спасибо"}),
+        ),
+        (
+            "createReviewAnswerV1",
+            "/ratings/v1/answers".into(),
+            json!({"reviewId": 1, "message": 5}),
+        ),
+        (
+            "createReviewAnswerV1",
+            "/ratings/v1/answers".into(),
+            json!({"reviewId": 1, "message": "  "}),
+        ),
     ];
     let gets: Vec<(&str, String, Query)> = vec![
+        (
+            "getReviewsV1",
+            "/ratings/v1/reviews".into(),
+            q(&[("offset", "0"), ("limit", "0")]),
+        ),
+        (
+            "getReviewsV1",
+            "/ratings/v1/reviews".into(),
+            q(&[("offset", "0"), ("limit", "51")]),
+        ),
+        (
+            "getReviewsV1",
+            "/ratings/v1/reviews".into(),
+            q(&[("limit", "20")]),
+        ),
+        (
+            "getReviewsV1",
+            "/ratings/v1/reviews".into(),
+            q(&[("offset", "0")]),
+        ),
+        (
+            "getReviewsV1",
+            "/ratings/v1/reviews".into(),
+            q(&[("offset", "-1"), ("limit", "20")]),
+        ),
+        (
+            "getReviewsV1",
+            "/ratings/v1/reviews".into(),
+            q(&[("offset", "ten"), ("limit", "20")]),
+        ),
         (
             "getChatsV2",
             format!("/messenger/v2/accounts/{u}/chats"),
@@ -1249,5 +1326,372 @@ async fn live_changes_show_in_the_reads_they_touch() {
     assert_eq!(status, 400);
     let r = c.get(&format!("/core/v1/accounts/{u}/balance/"), &[]).await;
     assert_eq!(r.json()["real"], json!(450.5));
+    c.emu.shutdown().await;
+}
+
+impl Ctx {
+    /// `POST /_control/{path}`: the status and the JSON answer.
+    async fn control(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/_control/{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.expect("control json"))
+    }
+
+    async fn control_get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/_control/{path}", self.base))
+            .send()
+            .await
+            .expect("control");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.expect("control json"))
+    }
+
+    async fn answer(&self, review_id: i64, message: &str) -> Resp {
+        let r = self
+            .post(
+                "/ratings/v1/answers",
+                &json!({"reviewId": review_id, "message": message}),
+            )
+            .await;
+        assert_conforms(&self.spec, "createReviewAnswerV1", &r);
+        r
+    }
+
+    /// The review as `getReviewsV1` serves it now (the account has at most 50).
+    async fn served_review(&self, review_id: i64) -> Value {
+        let r = self
+            .get(
+                "/ratings/v1/reviews",
+                &q(&[("offset", "0"), ("limit", "50")]),
+            )
+            .await;
+        self.ok("getReviewsV1", &r);
+        r.json()["reviews"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["id"] == json!(review_id))
+            .cloned()
+            .unwrap_or_else(|| panic!("review {review_id} not served: {}", r.text))
+    }
+}
+
+/// `createReviewAnswerV1`: 404 for a review the account does not have, 403 where `canAnswer` is
+/// false (answered already included), 200 otherwise with the answer stored in moderation;
+/// moderation can reject it (the review may be answered again) or publish it. Every attempt is
+/// counted against its review.
+#[tokio::test]
+async fn a_review_is_answered_once_and_refusals_follow_the_spec() {
+    let c = Ctx::start(AvitoConfig::default()).await;
+    let u = c.user;
+    let data = c.emu.data();
+    let reviews = &data.account(u).expect("account 1").reviews;
+    let closed = reviews
+        .iter()
+        .find(|r| !r.can_answer)
+        .expect("a closed review")
+        .id;
+    let open = reviews
+        .iter()
+        .find(|r| r.can_answer && r.answer.is_none() && r.score == 2)
+        .expect("a 2★ review to answer")
+        .id;
+    let foreign = data
+        .account(AccountSpec::generated(2).user_id)
+        .expect("account 2")
+        .reviews[0]
+        .id;
+
+    assert_eq!(c.answer(1, "Спасибо").await.status, 404);
+    assert_eq!(c.answer(foreign, "Спасибо").await.status, 404);
+    assert_eq!(c.answer(closed, "Спасибо").await.status, 403);
+    let r = c.answer(open, "Спасибо, разберёмся!").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let created = r.json();
+    let served = c.served_review(open).await;
+    assert_eq!(served["canAnswer"], json!(false));
+    assert_eq!(served["answer"]["id"], created["id"]);
+    assert_eq!(served["answer"]["status"], json!("moderation"));
+    assert_eq!(served["answer"]["text"], json!("Спасибо, разберёмся!"));
+    assert_eq!(served["answer"]["createdAt"], created["createdAt"]);
+    assert_eq!(
+        c.answer(open, "Ещё раз").await.status,
+        403,
+        "answered already"
+    );
+    assert_eq!(c.emu.answer_requests(open), 2);
+    assert_eq!(c.emu.answer_requests(1), 1);
+
+    // Rejected: the reasons are served and the review may be answered again; published: final.
+    let (status, _) = c
+        .control(
+            "moderate",
+            json!({"user_id": u, "review_id": open, "status": "rejected", "reasons": ["Оскорбления", "Спам"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let served = c.served_review(open).await;
+    assert_eq!(served["answer"]["status"], json!("rejected"));
+    assert_eq!(
+        served["answer"]["reject_reasons"],
+        json!([{"id": 102, "title": "Оскорбления"}, {"id": 201, "title": "Спам"}])
+    );
+    assert_eq!(served["canAnswer"], json!(true));
+    assert_eq!(c.answer(open, "Спасибо за отзыв.").await.status, 200);
+    c.emu
+        .moderate_answer(u, open, sandbox::avito::Verdict::Published)
+        .expect("publish");
+    let served = c.served_review(open).await;
+    assert_eq!(
+        (
+            served["answer"]["status"].clone(),
+            served["canAnswer"].clone()
+        ),
+        (json!("published"), json!(false))
+    );
+    assert_eq!(served["answer"]["text"], json!("Спасибо за отзыв."));
+    assert_eq!(c.emu.answer_requests(open), 3);
+
+    // Without a token: 401, counted all the same.
+    let r = send(
+        &c.http,
+        Method::POST,
+        &format!("{}/ratings/v1/answers", c.base),
+        None,
+        &[],
+        Some(&json!({"reviewId": closed, "message": "Спасибо"})),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert_conforms(&c.spec, "createReviewAnswerV1", &r);
+    assert_eq!(c.emu.answer_requests(closed), 2);
+    let (_, counts) = c.control_get("counts").await;
+    assert_eq!(counts["answer_requests"][open.to_string()], json!(3));
+    assert_eq!(counts["counts"]["createReviewAnswerV1"], json!(7));
+    assert!(
+        c.emu.validation_failures().is_empty(),
+        "{:?}",
+        c.emu.validation_failures()
+    );
+    c.emu.shutdown().await;
+}
+
+/// `accepted:` faults: the answer is stored, then the response is a 502 or never comes — the
+/// case a client must not retry blindly.
+#[tokio::test]
+async fn an_answer_can_be_stored_and_its_response_lost() {
+    let c = Ctx::start(AvitoConfig::default()).await;
+    let u = c.user;
+    let open: Vec<i64> = c
+        .emu
+        .reviews(u)
+        .iter()
+        .filter(|r| r.can_answer)
+        .map(|r| r.id)
+        .collect();
+    assert!(open.len() >= 3, "{open:?}");
+
+    // Accepted, then 502: stored in moderation.
+    let (status, _) = c
+        .control(
+            "faults",
+            json!({"faults": ["createReviewAnswerV1=accepted:status:502@1"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let r = c.answer(open[0], "Спасибо!").await;
+    assert_eq!(r.status, 502);
+    let stored = c.emu.review(u, open[0]).expect("review");
+    assert_eq!(
+        stored.answer.map(|a| (a.text, a.status)),
+        Some((
+            "Спасибо!".into(),
+            sandbox::avito::data::AnswerStatus::Moderation
+        ))
+    );
+    assert!(!stored.can_answer);
+
+    // A plain 502: nothing stored.
+    c.emu.set_fault(
+        "createReviewAnswerV1",
+        Fault::Times(1, Box::new(Fault::Status(502))),
+    );
+    assert_eq!(c.answer(open[1], "Спасибо!").await.status, 502);
+    assert!(c.emu.review(u, open[1]).is_some_and(|r| r.answer.is_none()));
+
+    // Accepted, then no answer at all: the client times out, the answer is there.
+    c.emu.set_fault(
+        "createReviewAnswerV1",
+        Fault::Accepted(Box::new(Fault::Timeout)),
+    );
+    let quick = Client::builder()
+        .timeout(Duration::from_millis(700))
+        .build()
+        .expect("client");
+    let err = quick
+        .post(format!("{}/ratings/v1/answers", c.base))
+        .bearer_auth(&c.token)
+        .json(&json!({"reviewId": open[2], "message": "Благодарим!"}))
+        .send()
+        .await
+        .expect_err("must time out");
+    assert!(err.is_timeout(), "{err}");
+    assert!(
+        c.emu
+            .review(u, open[2])
+            .and_then(|r| r.answer)
+            .is_some_and(|a| a.text == "Благодарим!")
+    );
+    c.emu.clear_faults();
+    assert_eq!(
+        (0..3)
+            .map(|i| c.emu.answer_requests(open[i]))
+            .collect::<Vec<_>>(),
+        vec![1, 0, 1],
+        "a fault before the handler is counted in request_count only"
+    );
+    assert_eq!(c.emu.request_count("createReviewAnswerV1"), 3);
+    c.emu.shutdown().await;
+}
+
+/// Reviews added, ratings set: what the control API changes is served, conforming to the spec;
+/// bad input is a 400 naming the field.
+#[tokio::test]
+async fn review_and_rating_changes_show_in_the_reads() {
+    let c = Ctx::start(AvitoConfig::default()).await;
+    let u = c.user;
+    let data = c.emu.data();
+    let account = data.account(u).expect("account 1");
+    let before = c.emu.rating(u).and_then(|r| r.rating).expect("rated");
+
+    let item = account.items[0].clone();
+    let (status, added) = c
+        .control(
+            "review",
+            json!({"user_id": u, "score": 1, "stage": "fell_through", "text": "Не пришёл на встречу",
+                   "item_id": item.id, "sender": "Иван", "can_answer": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{added}");
+    let id = added["review_id"].as_i64().expect("review id");
+    assert!(
+        account.reviews.iter().all(|r| r.id < id),
+        "newer, larger id"
+    );
+    let r = c
+        .get(
+            "/ratings/v1/reviews",
+            &q(&[("offset", "0"), ("limit", "1")]),
+        )
+        .await;
+    c.ok("getReviewsV1", &r);
+    let page = r.json();
+    assert_eq!(page["total"], json!(account.reviews.len() + 1));
+    let first = &page["reviews"][0];
+    assert_eq!(first["id"], json!(id), "the newest comes first");
+    assert_eq!(
+        (
+            first["score"].clone(),
+            first["stage"].clone(),
+            first["item"]["title"].clone(),
+            first["sender"]["name"].clone()
+        ),
+        (
+            json!(1),
+            json!("fell_through"),
+            json!(item.title),
+            json!("Иван")
+        )
+    );
+    let info = c.get("/ratings/v1/info", &[]).await;
+    c.ok("getRatingsInfoV1", &info);
+    let rating = &info.json()["rating"];
+    assert_eq!(rating["reviewsCount"], json!(before.reviews_count + 1));
+    assert_eq!(
+        rating["reviewsWithScoreCount"],
+        json!(before.reviews_with_score_count + 1)
+    );
+    assert!(rating["score"].as_f64().expect("score") < before.score);
+
+    // Set: figures, none, switched off.
+    for (body, expected) in [
+        (
+            json!({"user_id": u, "rating": {"score": 4.7, "reviews_count": 30, "reviews_with_score_count": 25}}),
+            json!({"isEnabled": true, "rating": {"score": 4.7, "reviewsCount": 30, "reviewsWithScoreCount": 25}}),
+        ),
+        (
+            json!({"user_id": u, "rating": null}),
+            json!({"isEnabled": true, "rating": null}),
+        ),
+        (
+            json!({"user_id": u, "enabled": false, "rating": null}),
+            json!({"isEnabled": false}),
+        ),
+    ] {
+        let (status, answer) = c.control("rating", body).await;
+        assert_eq!(status, 200, "{answer}");
+        let info = c.get("/ratings/v1/info", &[]).await;
+        c.ok("getRatingsInfoV1", &info);
+        assert_eq!(info.json(), expected);
+    }
+
+    // Refused, naming what is wrong.
+    for (path, body, names) in [
+        ("review", json!({"user_id": u}), "score"),
+        ("review", json!({"user_id": u, "score": 6}), "score"),
+        (
+            "review",
+            json!({"user_id": u, "score": 5, "stage": "great"}),
+            "stage",
+        ),
+        (
+            "review",
+            json!({"user_id": u, "score": 5, "item_id": 7}),
+            "7",
+        ),
+        (
+            "review",
+            json!({"user_id": u, "score": 5, "can_answer": "yes"}),
+            "can_answer",
+        ),
+        ("review", json!({"user_id": 42, "score": 5}), "42"),
+        ("rating", json!({"user_id": u}), "rating"),
+        (
+            "rating",
+            json!({"user_id": u, "rating": {"score": 4.5}}),
+            "reviews_count",
+        ),
+        (
+            "moderate",
+            json!({"user_id": u, "review_id": 1, "status": "published"}),
+            "review 1",
+        ),
+        (
+            "moderate",
+            json!({"user_id": u, "review_id": id, "status": "published"}),
+            "no answer",
+        ),
+        (
+            "moderate",
+            json!({"user_id": u, "review_id": id, "status": "hidden"}),
+            "status",
+        ),
+    ] {
+        let (status, e) = c.control(path, body.clone()).await;
+        assert_eq!(status, 400, "{path} {body}: {e}");
+        assert!(
+            e["error"].as_str().is_some_and(|m| m.contains(names)),
+            "{path} {body}: {e}"
+        );
+    }
+    assert!(c.emu.validation_failures().is_empty());
     c.emu.shutdown().await;
 }

@@ -102,6 +102,10 @@ async fn same_seed_same_data_different_seed_different_data() {
         assert_eq!(x.item_day(it, today()), y.item_day(it, today()));
     }
     assert_ne!(da.accounts()[0].items, dc.accounts()[0].items);
+    for (x, y) in da.accounts().iter().zip(db.accounts()) {
+        assert_eq!(x.reviews, y.reviews);
+    }
+    assert_ne!(da.accounts()[0].reviews, dc.accounts()[0].reviews);
 
     // Over HTTP too: identical bodies from both servers.
     let (ca, cb) = (Client1::new(&a).await, Client1::new(&b).await);
@@ -109,6 +113,9 @@ async fn same_seed_same_data_different_seed_different_data() {
     let chat_q = vec![("chat_types", "u2i,u2u".to_owned())];
     let path = format!("/messenger/v2/accounts/{u}/chats");
     assert_eq!(ca.get(&path, &chat_q).await, cb.get(&path, &chat_q).await);
+    let page = vec![("offset", "0".to_owned()), ("limit", "50".to_owned())];
+    let path = "/ratings/v1/reviews";
+    assert_eq!(ca.get(path, &page).await, cb.get(path, &page).await);
     let body = json!({"dateFrom": day(30), "dateTo": day(0), "grouping": "day", "metrics": ["views", "spending"], "limit": 100, "offset": 0});
     let path = format!("/stats/v2/accounts/{u}/items");
     let (mut ra, mut rb) = (ca.post(&path, &body).await, cb.post(&path, &body).await);
@@ -461,6 +468,7 @@ async fn a_large_account_starts_fast() {
         items: 5_000,
         chats: 5_000,
         messages_per_chat: 50,
+        reviews: 5_000,
         ..AccountSpec::generated(1)
     };
     let t = Instant::now();
@@ -488,6 +496,13 @@ async fn a_large_account_starts_fast() {
         v.as_array().map(Vec::len),
         Some(chat.message_count.min(100))
     );
+    let tail = vec![("offset", "4990".to_owned()), ("limit", "50".to_owned())];
+    let v = c.get("/ratings/v1/reviews", &tail).await;
+    assert_eq!(v["total"], json!(5_000));
+    assert_eq!(v["reviews"].as_array().map(Vec::len), Some(10));
+    let oldest = v["reviews"][9]["createdAt"].as_i64().expect("createdAt");
+    let avito_began = 1_167_609_600; // 2007-01-01
+    assert!(oldest > avito_began, "{oldest}");
     emu.shutdown().await;
 }
 
@@ -530,5 +545,151 @@ async fn omitted_metrics_and_wrapped_messages() {
         v["messages"].as_array().map(Vec::len),
         Some(chat.message_count.min(100))
     );
+    emu.shutdown().await;
+}
+
+/// Account 1's reviews show every case a client meets, account 2 is a new seller without a
+/// rating, account 3 has its rating switched off, and account 1's rating is what its reviews
+/// make.
+#[tokio::test]
+async fn reviews_cover_every_case_and_the_rating_adds_up() {
+    let emu = AvitoEmulator::start(AvitoConfig {
+        accounts: (1..=3).map(AccountSpec::generated).collect(),
+        ..cfg(11)
+    })
+    .await
+    .expect("start");
+    let spec = load_spec();
+    let http = Client::new();
+    let base = emu.base_url();
+    let data = emu.data();
+    let mut infos = Vec::new();
+    for n in 1..=3 {
+        let t = token(&http, &base, &format!("client-{n}"), &format!("secret-{n}")).await;
+        let r = send(
+            &http,
+            Method::GET,
+            &format!("{base}/ratings/v1/info"),
+            Some(&t),
+            &[],
+            None,
+        )
+        .await;
+        assert_conforms(&spec, "getRatingsInfoV1", &r);
+        infos.push(r.json());
+    }
+    assert_eq!(
+        infos[1],
+        json!({"isEnabled": true, "rating": null}),
+        "a new seller"
+    );
+    assert_eq!(infos[2], json!({"isEnabled": false}), "switched off");
+    let reviews = &data.accounts()[0].reviews;
+    assert!((12..=16).contains(&reviews.len()), "{}", reviews.len());
+    let used: Vec<i64> = reviews
+        .iter()
+        .filter(|r| r.used_in_score)
+        .map(|r| r.score)
+        .collect();
+    let mean = used.iter().sum::<i64>() as f64 / used.len() as f64;
+    let rating = &infos[0]["rating"];
+    assert!(
+        (rating["score"].as_f64().expect("score") - mean).abs() <= 0.05,
+        "{rating} vs {mean}"
+    );
+    assert_eq!(rating["reviewsCount"], json!(reviews.len()));
+    assert_eq!(rating["reviewsWithScoreCount"], json!(used.len()));
+
+    let stages: HashSet<&str> = reviews.iter().map(|r| r.stage.as_str()).collect();
+    assert_eq!(stages.len(), 4, "{stages:?}");
+    let scores: HashSet<i64> = reviews.iter().map(|r| r.score).collect();
+    assert_eq!(scores, (1..=5).collect());
+    let statuses: HashSet<&str> = reviews
+        .iter()
+        .filter_map(|r| r.answer.as_ref())
+        .map(|a| a.status.as_str())
+        .collect();
+    assert_eq!(statuses.len(), 3, "{statuses:?}");
+    assert!(
+        reviews
+            .iter()
+            .filter_map(|r| r.answer.as_ref())
+            .all(|a| { a.reject_reasons.is_empty() == (a.status.as_str() != "rejected") })
+    );
+    assert!(reviews.iter().any(|r| !r.can_answer && r.answer.is_none()));
+    assert!(reviews.iter().any(|r| r.item.is_none()));
+    assert!(reviews.iter().any(|r| r.sender.is_none()));
+    assert!(
+        reviews
+            .iter()
+            .any(|r| r.score == 2 && r.can_answer && r.answer.is_none())
+    );
+    let cyrillic = |t: &str| t.chars().any(|c| ('а'..='я').contains(&c));
+    assert!(reviews.iter().all(|r| cyrillic(&r.text)));
+    // Newest first, and newer reviews have larger ids.
+    assert!(
+        reviews
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at && w[0].id > w[1].id)
+    );
+    assert!(data.accounts()[1].reviews.iter().all(|r| !r.used_in_score));
+    emu.shutdown().await;
+}
+
+/// Pages of reviews (at most 50) hold every review once, newest first, with `total`.
+#[tokio::test]
+async fn review_pages_return_every_review_once() {
+    let emu = AvitoEmulator::start(AvitoConfig {
+        accounts: vec![AccountSpec {
+            reviews: 137,
+            ..AccountSpec::generated(1)
+        }],
+        ..cfg(5)
+    })
+    .await
+    .expect("start");
+    let c = Client1::new(&emu).await;
+    let spec = load_spec();
+    let mut seen = Vec::new();
+    for offset in (0..).step_by(50) {
+        let query = vec![("offset", offset.to_string()), ("limit", "50".to_owned())];
+        let r = send(
+            &c.http,
+            Method::GET,
+            &format!("{}/ratings/v1/reviews", c.base),
+            Some(&c.token),
+            &query,
+            None,
+        )
+        .await;
+        assert_conforms(&spec, "getReviewsV1", &r);
+        let page = r.json();
+        assert_eq!(page["total"], json!(137));
+        let batch: Vec<(i64, i64)> = page["reviews"]
+            .as_array()
+            .expect("reviews")
+            .iter()
+            .map(|v| {
+                (
+                    v["id"].as_i64().expect("id"),
+                    v["createdAt"].as_i64().expect("createdAt"),
+                )
+            })
+            .collect();
+        let short = batch.len() < 50;
+        seen.extend(batch);
+        if short {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 137);
+    assert_eq!(
+        seen.iter().map(|(id, _)| id).collect::<HashSet<_>>().len(),
+        137
+    );
+    assert!(seen.windows(2).all(|w| w[0].1 >= w[1].1), "newest first");
+    let past = vec![("offset", "500".to_owned()), ("limit", "50".to_owned())];
+    let v = c.get("/ratings/v1/reviews", &past).await;
+    assert_eq!(v, json!({"total": 137, "reviews": []}));
     emu.shutdown().await;
 }

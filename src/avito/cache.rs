@@ -72,6 +72,13 @@ impl ResponseCache {
         }
         result
     }
+
+    /// Drops every entry whose key starts with `prefix`: later callers fetch again (a fetch
+    /// in flight still completes for those already waiting on it).
+    pub fn forget(&self, prefix: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|key, _| !key.starts_with(prefix));
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +133,43 @@ mod tests {
             .await
             .expect("ok");
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn forgotten_answers_are_fetched_again() {
+        let cache = ResponseCache::default();
+        let fetches = AtomicU32::new(0);
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Ok(Value::from(4))
+        };
+        let ttl = Duration::from_secs(30);
+        for key in [
+            "a|GET|/r|offset=0",
+            "a|GET|/r|offset=50",
+            "b|GET|/r|offset=0",
+        ] {
+            cache
+                .get_or_fetch(key.into(), ttl, fetch)
+                .await
+                .expect("ok");
+        }
+        cache.forget("a|GET|/r|");
+        for key in [
+            "a|GET|/r|offset=0",
+            "a|GET|/r|offset=50",
+            "b|GET|/r|offset=0",
+        ] {
+            cache
+                .get_or_fetch(key.into(), ttl, fetch)
+                .await
+                .expect("ok");
+        }
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            5,
+            "b's answer is still reused"
+        );
     }
 
     #[tokio::test]

@@ -45,6 +45,15 @@ pub enum AvitoError {
     /// A request the client refuses to send because the API would refuse it.
     #[error("{0}")]
     InvalidRequest(String),
+    /// A write (see [`Operation::is_write`]) was sent but its answer never came (a timeout, a
+    /// dropped connection) or came as a 5xx: Avito may or may not have carried it out. It is
+    /// never resent by the client; read the state back (the review's answer) before deciding
+    /// anything.
+    #[error("unknown whether Avito took {operation}: {detail}")]
+    OutcomeUnknown {
+        operation: Operation,
+        detail: String,
+    },
 }
 
 impl AvitoError {

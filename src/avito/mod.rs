@@ -22,6 +22,7 @@ mod ops;
 mod pacing;
 pub mod plausible;
 pub mod query;
+pub mod ratings;
 mod token;
 mod transport;
 
@@ -34,7 +35,7 @@ use url::Url;
 pub use credentials::Credentials;
 pub use error::{AvitoError, AvitoResult};
 pub use operation::Operation;
-pub use ops::ChatsQuery;
+pub use ops::{ChatsQuery, REVIEWS_PAGE};
 pub use token::{AccessToken, NoTokenStore, TokenStore, usable_token};
 pub use transport::RetryPolicy;
 

@@ -16,7 +16,7 @@ use super::lenient::{
 use super::money::{Kopecks, Roubles};
 
 /// A required id: an element without a readable one is skipped by the list that holds it.
-fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+pub(crate) fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
     lenient::to_i64(&value)
         .ok_or_else(|| serde::de::Error::custom(format!("id {value} is not a whole number")))

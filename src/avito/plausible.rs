@@ -14,6 +14,45 @@ pub const EARLIEST_UNIX: i64 = 1_167_609_600; // 2007-01-01T00:00:00Z
 /// How far ahead of this machine's clock a timestamp may be (clock skew, zones).
 const FUTURE_SLACK_SECS: i64 = 2 * 86_400;
 
+/// A review's score: whole stars, one to five.
+pub fn stars(n: i64) -> bool {
+    (1..=5).contains(&n)
+}
+
+/// A seller's rating: one to five stars, fractional.
+pub fn rating_score(x: f64) -> bool {
+    x.is_finite() && (1.0..=5.0).contains(&x)
+}
+
+/// A figure as it may be shown: what Avito said when it is believable, flagged when it is not,
+/// missing when Avito did not say (or said something unreadable).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Checked<T> {
+    Plausible(T),
+    /// Shown as n/a "Avito returned an implausible value", never printed.
+    Implausible(T),
+    Missing,
+}
+
+impl<T> Checked<T> {
+    /// `value` judged by `believable`.
+    pub fn of(value: Option<T>, believable: impl FnOnce(&T) -> bool) -> Checked<T> {
+        match value {
+            Some(v) if believable(&v) => Checked::Plausible(v),
+            Some(v) => Checked::Implausible(v),
+            None => Checked::Missing,
+        }
+    }
+
+    /// The value when it may be shown.
+    pub fn plausible(self) -> Option<T> {
+        match self {
+            Checked::Plausible(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// A count (never negative).
 pub fn count(n: f64) -> bool {
     n.is_finite() && (0.0..=MAX_COUNT).contains(&n)
@@ -54,5 +93,11 @@ mod tests {
         assert!(unix_time(1_700_000_000, now));
         assert!(!unix_time(0, now) && !unix_time(now.timestamp() + 30 * 86_400, now));
         assert!(!date(NaiveDate::MIN, now) && date(now.date_naive(), now));
+        assert!(stars(1) && stars(5) && !stars(0) && !stars(6) && !stars(-3));
+        assert!(rating_score(4.3) && rating_score(1.0) && rating_score(5.0));
+        assert!(!rating_score(0.0) && !rating_score(5.01) && !rating_score(f64::NAN));
+        assert_eq!(Checked::of(Some(3), |n| stars(*n)), Checked::Plausible(3));
+        assert_eq!(Checked::of(Some(9), |n| stars(*n)), Checked::Implausible(9));
+        assert_eq!(Checked::of(None, |n: &i64| stars(*n)).plausible(), None);
     }
 }

@@ -1,6 +1,10 @@
 //! Sending one Avito request: pacing, the bearer token (refreshed once on 401/403), retries of
 //! transient failures with backoff and jitter, 429 handling, and mapping answers to typed
 //! errors. Callers get the JSON body.
+//!
+//! Writes ([`Operation::is_write`]) are sent once: a 401/403 (refused, so not taken) may be
+//! resent after the token refresh, but a timeout, a dropped connection or a 5xx comes back as
+//! [`AvitoError::OutcomeUnknown`] and a 429 as `RateLimited`, never retried.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,13 +62,17 @@ impl Request {
     fn cache_key(&self, account: &str) -> String {
         let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
         format!(
-            "{account}|{}|{}|{}|{}",
-            self.method,
-            self.path,
+            "{}{}|{}",
+            key_prefix(account, &self.method, &self.path),
             query.join("&"),
             self.body.as_ref().map(Value::to_string).unwrap_or_default()
         )
     }
+}
+
+/// The start of the cache keys of every request of `account` to `method` `path`.
+fn key_prefix(account: &str, method: &Method, path: &str) -> String {
+    format!("{account}|{method}|{path}|")
 }
 
 /// Retry and timing policy of the client.
@@ -126,6 +134,13 @@ impl Transport {
                 fetch
             })
             .await
+    }
+
+    /// Drops the cached answers of `account`'s `GET path` requests (any query), so the next
+    /// read asks Avito.
+    pub fn forget_reads(&self, creds: &Credentials, path: &str) {
+        self.cache
+            .forget(&key_prefix(creds.client_id(), &Method::GET, path));
     }
 
     async fn send_with_retries(
@@ -201,18 +216,7 @@ impl Transport {
             Err(e) => {
                 self.observer.request(op, None, started.elapsed());
                 tracing::debug!(operation = %op, error = %e, "Avito request failed");
-                return Outcome::Retry(
-                    Some(Duration::ZERO),
-                    AvitoError::Unavailable {
-                        operation: op,
-                        attempts: 1,
-                        detail: if e.is_timeout() {
-                            format!("no answer within {:?}", self.retry.request_timeout)
-                        } else {
-                            error_chain(&e)
-                        },
-                    },
-                );
+                return self.no_answer(op, &e);
             }
         };
         let status = response.status();
@@ -227,6 +231,9 @@ impl Transport {
         }
         let body = match response.bytes().await {
             Ok(b) => b,
+            // A write Avito said 2xx to was taken, whatever its body.
+            Err(_) if op.is_write() && status.is_success() => return Outcome::Done(Value::Null),
+            Err(e) if op.is_write() => return unknown(op, error_chain(&e)),
             Err(e) => {
                 return Outcome::Retry(
                     Some(Duration::ZERO),
@@ -238,7 +245,65 @@ impl Transport {
                 );
             }
         };
+        if op.is_write()
+            && let Some(outcome) = classify_write(op, status, &body, self.pacer.window())
+        {
+            return outcome;
+        }
         classify(op, status, &headers, &body, self.pacer.window())
+    }
+
+    /// No answer came. A read is retried; a write that may have reached Avito is an unknown
+    /// outcome, and one that never left (no connection) is final but safe to send again later.
+    fn no_answer(&self, op: Operation, e: &reqwest::Error) -> Outcome {
+        let detail = if e.is_timeout() {
+            format!("no answer within {:?}", self.retry.request_timeout)
+        } else {
+            error_chain(e)
+        };
+        if op.is_write() && !e.is_connect() {
+            return unknown(op, detail);
+        }
+        let failure = AvitoError::Unavailable {
+            operation: op,
+            attempts: 1,
+            detail,
+        };
+        if op.is_write() {
+            Outcome::Fail(failure)
+        } else {
+            Outcome::Retry(Some(Duration::ZERO), failure)
+        }
+    }
+}
+
+fn unknown(op: Operation, detail: String) -> Outcome {
+    Outcome::Fail(AvitoError::OutcomeUnknown {
+        operation: op,
+        detail,
+    })
+}
+
+/// What a write's answer means where it differs from a read's: a 2xx is done even with a body
+/// that cannot be read (the write was taken), a 5xx leaves the outcome unknown, a 429 is
+/// final. `None`: as for a read (401/403 refresh the token, 4xx are rejections).
+fn classify_write(
+    op: Operation,
+    status: StatusCode,
+    body: &[u8],
+    window: Duration,
+) -> Option<Outcome> {
+    let code = status.as_u16();
+    match code {
+        200..=299 => Some(Outcome::Done(
+            serde_json::from_slice(body).unwrap_or(Value::Null),
+        )),
+        500..=599 => Some(unknown(op, format!("HTTP {code}: {}", error_message(body)))),
+        429 => Some(Outcome::Fail(AvitoError::RateLimited {
+            operation: op,
+            retry_after: window,
+        })),
+        _ => None,
     }
 }
 

@@ -54,10 +54,28 @@ pub struct AccountSpec {
     pub omit_metrics: Vec<String>,
     /// Answer `GET .../messages/` with `{"messages": [...]}` instead of the spec's bare array.
     pub wrap_messages: bool,
+    /// Reviews of the seller (`getReviewsV1`), generated newest first.
+    pub reviews: usize,
+    /// What `getRatingsInfoV1` says of the seller's rating.
+    pub rating: RatingKind,
+}
+
+/// The state of a seller's rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RatingKind {
+    /// Switched on, with a score computed from the reviews that count (`null` while none do).
+    #[default]
+    Scored,
+    /// A new seller: switched on, `rating: null` whatever the reviews.
+    New,
+    /// `isEnabled: false`, no `rating`.
+    Disabled,
 }
 
 impl AccountSpec {
-    /// Deterministic defaults for account number `n`.
+    /// Deterministic defaults for account number `n`. Account 1 has a rating and 14 reviews,
+    /// account 2 is a new seller (`rating: null`, 2 reviews), account 3 has its rating switched
+    /// off; later ones are rated again.
     pub fn generated(n: u32) -> AccountSpec {
         const NAMES: [&str; 6] = [
             "ИП Смирнов",
@@ -78,6 +96,16 @@ impl AccountSpec {
             messages_per_chat: 20,
             omit_metrics: Vec::new(),
             wrap_messages: false,
+            reviews: match n {
+                1 => 14,
+                2 => 2,
+                _ => 3 + 5 * (k % 4),
+            },
+            rating: match n {
+                2 => RatingKind::New,
+                3 => RatingKind::Disabled,
+                _ => RatingKind::Scored,
+            },
         }
     }
 }

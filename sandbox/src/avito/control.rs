@@ -17,6 +17,9 @@
 //!   created: default now) → `{"chat_id": "…"}`.
 //! * `POST /_control/missed_call` — `{"user_id": 1000001, "item_id": 1, "date": "2026-12-03"}`
 //!   (item: default one alive that day; date: default today in Moscow) → `{"item_id": N}`.
+//!
+//! Reviews, answers and the rating: see `review_control`. `counts` also carries
+//! `"answer_requests": {review_id: n}` (`createReviewAnswerV1` requests per review).
 
 use std::time::Duration;
 
@@ -132,15 +135,16 @@ async fn counts(State(s): State<AppState>) -> Response {
             "counts": all,
             "token_requests": counts.get(Op::GetAccessToken.id()).copied().unwrap_or(0),
             "validation_failures": lock(&s.failures).clone(),
+            "answer_requests": lock(&s.reviews).answer_requests_by_review(),
         }),
     )
 }
 
 /// A live change's JSON body: fields by name, with what was wrong said in the 400.
-struct Body(Value);
+pub(crate) struct Body(pub(crate) Value);
 
 impl Body {
-    fn parse(bytes: &Bytes) -> Result<Body, Rejected> {
+    pub(crate) fn parse(bytes: &Bytes) -> Result<Body, Rejected> {
         serde_json::from_slice::<Value>(bytes)
             .ok()
             .filter(Value::is_object)
@@ -148,7 +152,7 @@ impl Body {
             .ok_or_else(|| Rejected("expected a JSON object".into()))
     }
 
-    fn user_id(&self) -> Result<i64, Rejected> {
+    pub(crate) fn user_id(&self) -> Result<i64, Rejected> {
         self.0
             .get("user_id")
             .and_then(Value::as_i64)
@@ -162,7 +166,7 @@ impl Body {
             .ok_or_else(|| Rejected(format!("{field} (number of roubles) is required")))
     }
 
-    fn optional_i64(&self, field: &str) -> Result<Option<i64>, Rejected> {
+    pub(crate) fn optional_i64(&self, field: &str) -> Result<Option<i64>, Rejected> {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => v
@@ -181,7 +185,7 @@ impl Body {
         }
     }
 
-    fn optional_str(&self, field: &str) -> Result<Option<&str>, Rejected> {
+    pub(crate) fn optional_str(&self, field: &str) -> Result<Option<&str>, Rejected> {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => v
@@ -192,11 +196,11 @@ impl Body {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn applied(result: Result<Value, LiveError>) -> Response {
+pub(crate) fn applied(result: Result<Value, LiveError>) -> Response {
     match result {
         Ok(v) => json_response(StatusCode::OK, v),
         Err(e) => bad(e.to_string()),
@@ -204,9 +208,9 @@ fn applied(result: Result<Value, LiveError>) -> Response {
 }
 
 /// What was wrong with a live change's body, answered as a 400.
-struct Rejected(String);
+pub(crate) struct Rejected(pub(crate) String);
 
-fn answer(result: Result<Response, Rejected>) -> Response {
+pub(crate) fn answer(result: Result<Response, Rejected>) -> Response {
     result.unwrap_or_else(|Rejected(why)| bad(why))
 }
 

@@ -74,12 +74,28 @@ impl ApiError {
                     };
                     json_response(status, json!({"error": code, "error_description": message}))
                 }
+                ErrorShape::Review => json_response(
+                    status,
+                    json!({"error": {"code": review_code(status), "message": message}}),
+                ),
                 ErrorShape::Nested => json_response(
                     status,
                     json!({"error": {"code": status.as_u16(), "message": message}}),
                 ),
             },
         }
+    }
+}
+
+/// `ReviewError.code` is a string; the spec's one example is `validation` (for a 400).
+fn review_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "validation",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        429 => "too_many_requests",
+        _ => "internal",
     }
 }
 

@@ -3,8 +3,11 @@
 //! Spec syntax (for CLI flags and `POST /_control/faults`): `OP=FAULT[@N]`, where `OP` is an
 //! operationId or `*` (every operation), `@N` applies the fault N times then clears it, and
 //! `FAULT` is one of `status:CODE`, `latency:DUR` (`250ms`, `2s`, `1m`; a bare number is ms),
-//! `timeout`, `malformed`, `ratelimited`. Examples: `itemAnalytics=status:500`,
-//! `getChatsV2=latency:200ms`, `getMessagesV3=timeout`, `*=latency:100ms`, `getItemsInfo=status:503@2`.
+//! `timeout`, `malformed`, `ratelimited`, or `accepted:FAULT` (the request is carried out —
+//! a write is stored — and then `FAULT` answers instead: `status:CODE`, `timeout`,
+//! `malformed` or `latency:DUR`). Examples: `itemAnalytics=status:500`,
+//! `getChatsV2=latency:200ms`, `getMessagesV3=timeout`, `*=latency:100ms`, `getItemsInfo=status:503@2`,
+//! `createReviewAnswerV1=accepted:status:502`, `createReviewAnswerV1=accepted:timeout@1`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,6 +29,10 @@ pub enum Fault {
     RateLimited,
     /// Apply the inner fault this many more times, then clear.
     Times(u32, Box<Fault>),
+    /// Carry the request out (a write takes effect), then answer with the inner fault instead:
+    /// the client cannot tell whether it was taken. The inner fault is `Status`, `Timeout`,
+    /// `MalformedBody` or `Latency` (a late answer).
+    Accepted(Box<Fault>),
 }
 
 /// How long [`Fault::Timeout`] hangs.
@@ -52,12 +59,22 @@ pub fn parse_fault_spec(s: &str) -> Result<(String, Fault), String> {
         ),
         None => (fault, None),
     };
+    let base = base_fault(s, fault)?;
+    let fault = match times {
+        Some(n) => Fault::Times(n, Box::new(base)),
+        None => base,
+    };
+    Ok((op.to_owned(), fault))
+}
+
+/// One fault without its repeat count; `s` is the whole spec, for messages.
+fn base_fault(s: &str, fault: &str) -> Result<Fault, String> {
     let (kind, arg) = match fault.trim().split_once(':') {
         Some((k, a)) => (k.trim(), Some(a.trim())),
         None => (fault.trim(), None),
     };
     let need = |what: &str| arg.ok_or_else(|| format!("{s:?}: {kind} needs :{what}"));
-    let base = match kind.to_ascii_lowercase().as_str() {
+    Ok(match kind.to_ascii_lowercase().as_str() {
         "status" => {
             let code: u16 = need("CODE")?
                 .parse()
@@ -73,13 +90,19 @@ pub fn parse_fault_spec(s: &str) -> Result<(String, Fault), String> {
         "timeout" => Fault::Timeout,
         "malformed" => Fault::MalformedBody,
         "ratelimited" | "rate_limited" | "429" => Fault::RateLimited,
+        "accepted" => match base_fault(s, need("FAULT")?)? {
+            inner @ (Fault::Status(_)
+            | Fault::Timeout
+            | Fault::MalformedBody
+            | Fault::Latency(_)) => Fault::Accepted(Box::new(inner)),
+            _ => {
+                return Err(format!(
+                    "{s:?}: accepted takes status, timeout, malformed or latency"
+                ));
+            }
+        },
         other => return Err(format!("{s:?}: unknown fault {other:?}")),
-    };
-    let fault = match times {
-        Some(n) => Fault::Times(n, Box::new(base)),
-        None => base,
-    };
-    Ok((op.to_owned(), fault))
+    })
 }
 
 /// `250ms`, `2s`, `1m`, or a bare number of milliseconds.
@@ -172,6 +195,23 @@ mod tests {
                 Fault::Times(2, Box::new(Fault::Status(503)))
             ))
         );
+        assert_eq!(
+            parse_fault_spec("createReviewAnswerV1=accepted:status:502@1"),
+            Ok((
+                "createReviewAnswerV1".into(),
+                Fault::Times(1, Box::new(Fault::Accepted(Box::new(Fault::Status(502)))))
+            ))
+        );
+        assert_eq!(
+            parse_fault_spec("createReviewAnswerV1=accepted:timeout"),
+            Ok((
+                "createReviewAnswerV1".into(),
+                Fault::Accepted(Box::new(Fault::Timeout))
+            ))
+        );
+        assert!(parse_fault_spec("createReviewAnswerV1=accepted").is_err());
+        assert!(parse_fault_spec("createReviewAnswerV1=accepted:ratelimited").is_err());
+        assert!(parse_fault_spec("createReviewAnswerV1=accepted:accepted:timeout").is_err());
         assert!(parse_fault_spec("nope=timeout").is_err());
         assert!(parse_fault_spec("itemAnalytics=status").is_err());
         assert!(parse_fault_spec("itemAnalytics=explode").is_err());

@@ -26,6 +26,24 @@ pub(crate) async fn gate(
             s.sleep(d).await;
             next.run(req).await
         }
+        Some(Fault::Accepted(instead)) => {
+            // The handler runs (a write is stored); its answer is then lost or replaced.
+            let answer = next.run(req).await;
+            match *instead {
+                Fault::Latency(d) => {
+                    s.sleep(d).await;
+                    answer
+                }
+                Fault::Timeout => {
+                    s.sleep(TIMEOUT_HANG).await;
+                    ApiError::Injected(504).render(op)
+                }
+                Fault::MalformedBody => malformed(),
+                Fault::Status(code) => ApiError::Injected(code).render(op),
+                // `parse_fault_spec` allows nothing else; a hand-built one is a plain 500.
+                _ => ApiError::Injected(500).render(op),
+            }
+        }
         Some(Fault::Status(code)) => ApiError::Injected(code).render(op),
         Some(Fault::MalformedBody) => malformed(),
         Some(Fault::RateLimited) => rate_limited(

@@ -29,6 +29,16 @@ pub enum LiveError {
     Money(f64),
     #[error("demand of {0}% is beyond belief (0 to 10000)")]
     Percent(u32),
+    #[error("account {0} has no review {1}")]
+    NoReview(i64, i64),
+    #[error("review {0} has no answer to moderate")]
+    NoAnswer(i64),
+    #[error("score {0}: a review has 1 to 5 stars")]
+    Score(i64),
+    #[error("account {0} cannot take more reviews")]
+    TooManyReviews(i64),
+    #[error("{0} is not a usable rating score")]
+    RatingScore(f64),
 }
 
 /// A missed call added to an item's calls statistics.
@@ -100,7 +110,7 @@ fn valid_money(roubles: f64) -> Result<f64, LiveError> {
     }
 }
 
-fn index(data: &Dataset, user_id: i64) -> Result<usize, LiveError> {
+pub(crate) fn index(data: &Dataset, user_id: i64) -> Result<usize, LiveError> {
     data.account_index(user_id)
         .ok_or(LiveError::NoAccount(user_id))
 }

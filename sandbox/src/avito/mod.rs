@@ -25,6 +25,12 @@
 //!   first. Chats default to `chat_types=u2i` and items to `status=active`, as in the spec.
 //! * Money: stats v2 in kopecks; spendings in roubles (per the schema); wallet in roubles;
 //!   CPA balance in kopecks.
+//! * Ratings: account 1 is rated with 14 reviews, account 2 is a new seller (`rating: null`),
+//!   account 3 has its rating switched off (`AccountSpec::reviews`, `AccountSpec::rating`).
+//!   Reviews come newest first, paged by `offset`/`limit` with `total`. An answer is stored in
+//!   moderation and closes the review to answers (403 after that; 404 for a review the account
+//!   does not have); a rejected answer opens it again. `answer_requests` counts the answer
+//!   requests per review, and `accepted:` faults store an answer and then lose its response.
 
 mod auth;
 mod config;
@@ -39,16 +45,19 @@ mod live;
 pub mod openapi;
 mod ops;
 mod request;
+mod review_control;
+mod review_state;
 pub mod rng;
 mod routes;
 mod server;
 mod validate;
 
 pub use auth::AuthError;
-pub use config::{AccountSpec, AvitoConfig};
+pub use config::{AccountSpec, AvitoConfig, RatingKind};
 pub use data::{Dataset, Direction};
 pub use faults::{Fault, parse_duration, parse_fault_spec};
 pub use limits::RateInfo;
 pub use live::{LiveError, NewMessage};
 pub use ops::Op;
+pub use review_state::{NewReview, Verdict};
 pub use server::AvitoEmulator;

@@ -1,4 +1,4 @@
-//! The fourteen operations of the spec subset and their per-operation facts.
+//! The seventeen operations of the spec subset and their per-operation facts.
 
 /// An operation, named by its spec `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +17,9 @@ pub enum Op {
     GetChatByIdV2,
     GetMessagesV3,
     BalanceInfoV3,
+    GetRatingsInfoV1,
+    GetReviewsV1,
+    CreateReviewAnswerV1,
 }
 
 /// How an operation's error bodies look, per its documented responses.
@@ -28,10 +31,12 @@ pub enum ErrorShape {
     Field,
     /// RFC 6749 `{error, error_description}` (the token endpoint; the spec documents no errors).
     OAuth,
+    /// `{error: ReviewError}`: `{error: {code: string, message}}` (the ratings operations).
+    Review,
 }
 
 impl Op {
-    pub const ALL: [Op; 14] = [
+    pub const ALL: [Op; 17] = [
         Op::GetAccessToken,
         Op::GetUserInfoSelf,
         Op::GetUserBalance,
@@ -46,6 +51,9 @@ impl Op {
         Op::GetChatByIdV2,
         Op::GetMessagesV3,
         Op::BalanceInfoV3,
+        Op::GetRatingsInfoV1,
+        Op::GetReviewsV1,
+        Op::CreateReviewAnswerV1,
     ];
 
     pub fn id(self) -> &'static str {
@@ -64,6 +72,9 @@ impl Op {
             Op::GetChatByIdV2 => "getChatByIdV2",
             Op::GetMessagesV3 => "getMessagesV3",
             Op::BalanceInfoV3 => "balanceInfoV3",
+            Op::GetRatingsInfoV1 => "getRatingsInfoV1",
+            Op::GetReviewsV1 => "getReviewsV1",
+            Op::CreateReviewAnswerV1 => "createReviewAnswerV1",
         }
     }
 
@@ -85,6 +96,9 @@ impl Op {
         match self {
             Op::GetAccessToken => ErrorShape::OAuth,
             Op::GetItemsInfo | Op::GetItemInfo => ErrorShape::Field,
+            Op::GetRatingsInfoV1 | Op::GetReviewsV1 | Op::CreateReviewAnswerV1 => {
+                ErrorShape::Review
+            }
             _ => ErrorShape::Nested,
         }
     }

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::auth::Tokens;
 use super::config::AvitoConfig;
-use super::data::{Dataset, moscow};
+use super::data::{Dataset, RatingInfo, Review, moscow};
 use super::error::ApiError;
 use super::faults::{Fault, FaultTable};
 use super::limits::{RateInfo, RateLimiter};
@@ -18,6 +18,7 @@ use super::live::{Live, LiveError, NewMessage};
 use super::openapi::OpenApi;
 use super::ops::Op;
 use super::request::ApiRequest;
+use super::review_state::{NewReview, ReviewState, Verdict};
 use super::validate::{Input, validate};
 
 /// A poisoned lock only means another request panicked; the data is still usable.
@@ -38,6 +39,8 @@ pub(crate) struct Shared {
     pub latency: Mutex<Duration>,
     /// Balances moved, money spent, messages and calls added since start.
     pub live: Mutex<Live>,
+    /// Reviews added, answered and moderated, ratings set, answer requests counted.
+    pub reviews: Mutex<ReviewState>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -140,6 +143,7 @@ impl AvitoEmulator {
             failures: Mutex::new(Vec::new()),
             latency: Mutex::new(Duration::ZERO),
             live: Mutex::new(Live::default()),
+            reviews: Mutex::new(ReviewState::default()),
             shutdown: stopped.clone(),
         });
         let app = super::routes::router(shared.clone());
@@ -254,6 +258,57 @@ impl AvitoEmulator {
     ) -> Result<i64, LiveError> {
         let data = &self.shared.data;
         lock(&self.shared.live).add_missed_call(data, user_id, item_id, day)
+    }
+
+    /// Adds a review to account `user_id`; returns its id.
+    pub fn add_review(&self, user_id: i64, review: NewReview) -> Result<i64, LiveError> {
+        lock(&self.shared.reviews).add_review(&self.shared.data, user_id, review)
+    }
+
+    /// Sets what `getRatingsInfoV1` answers for account `user_id` from now on.
+    pub fn set_rating(&self, user_id: i64, rating: RatingInfo) -> Result<(), LiveError> {
+        lock(&self.shared.reviews).set_rating(&self.shared.data, user_id, rating)
+    }
+
+    /// Moderation publishes or rejects the answer to a review.
+    pub fn moderate_answer(
+        &self,
+        user_id: i64,
+        review_id: i64,
+        verdict: Verdict,
+    ) -> Result<(), LiveError> {
+        lock(&self.shared.reviews).moderate(&self.shared.data, user_id, review_id, verdict)
+    }
+
+    /// A review as `getReviewsV1` serves it now (answers and moderation included).
+    pub fn review(&self, user_id: i64, review_id: i64) -> Option<Review> {
+        lock(&self.shared.reviews).review(&self.shared.data, user_id, review_id)
+    }
+
+    /// Every review of account `user_id` as served now, in `getReviewsV1` order (newest
+    /// first); empty for an unknown account.
+    pub fn reviews(&self, user_id: i64) -> Vec<Review> {
+        let data = &self.shared.data;
+        let Some(i) = data.account_index(user_id) else {
+            return Vec::new();
+        };
+        let state = lock(&self.shared.reviews);
+        state.reviews(data, i).into_iter().cloned().collect()
+    }
+
+    /// The rating `getRatingsInfoV1` answers for account `user_id` now.
+    pub fn rating(&self, user_id: i64) -> Option<RatingInfo> {
+        let data = &self.shared.data;
+        let i = data.account_index(user_id)?;
+        Some(lock(&self.shared.reviews).rating(data, i))
+    }
+
+    /// `createReviewAnswerV1` requests that named `review_id` and reached the emulator's
+    /// handler, whatever came of them (refused, stored, or stored and then lost to an
+    /// `accepted:` fault). A request an injected fault stopped before the handler is not
+    /// counted here (it is in `request_count`).
+    pub fn answer_requests(&self, review_id: i64) -> usize {
+        lock(&self.shared.reviews).answer_requests(review_id)
     }
 
     /// The generated data, to compute what responses should contain.

@@ -2,8 +2,10 @@
 
 mod account;
 mod messenger;
+mod ratings;
 
 pub use messenger::ChatsQuery;
+pub use ratings::REVIEWS_PAGE;
 mod stats;
 
 use serde::de::DeserializeOwned;

@@ -6,6 +6,7 @@ mod catalog;
 mod finance;
 mod messenger;
 mod metrics;
+mod reviews;
 mod stats;
 
 use std::collections::HashMap;
@@ -19,6 +20,10 @@ pub use catalog::{CATEGORIES, Category};
 pub use finance::{Operation, Wallet};
 pub use messenger::{Chat, ChatType, Direction, Message, MessageType};
 pub use metrics::{DOCUMENTED_METRICS, SUPPORTED_METRICS, Totals, additive_metric, metric_value};
+pub use reviews::{
+    AnswerStatus, MAX_REVIEWS, REJECT_REASONS, Rating, RatingInfo, RejectReason, Review,
+    ReviewAnswer, ReviewItem, Stage, added_review_id,
+};
 pub use stats::{DayStats, ItemFilter, Period};
 
 /// Largest account the id scheme supports (item ids must fit int32).
@@ -31,6 +36,8 @@ pub enum DataError {
     UserIdRange(i64),
     #[error("account {0}: at most {MAX_ITEMS} items are supported")]
     TooManyItems(i64),
+    #[error("account {0}: at most {MAX_REVIEWS} reviews are supported")]
+    TooManyReviews(i64),
     #[error("duplicate {0}")]
     Duplicate(String),
 }
@@ -82,6 +89,9 @@ impl Dataset {
             }
             if s.items > MAX_ITEMS {
                 return Err(DataError::TooManyItems(s.user_id));
+            }
+            if s.reviews > MAX_REVIEWS {
+                return Err(DataError::TooManyReviews(s.user_id));
             }
             if seen_users
                 .insert(s.user_id.rem_euclid(10_000), ())
@@ -143,10 +153,13 @@ pub struct AccountData {
     pub items: Vec<Item>,
     /// Ordered as the messenger lists them: most recently updated first.
     pub chats: Vec<Chat>,
+    /// Newest first.
+    pub reviews: Vec<Review>,
     key: u64,
     today: NaiveDate,
     item_index: HashMap<i64, usize>,
     chat_index: HashMap<String, usize>,
+    review_index: HashMap<i64, usize>,
 }
 
 /// Status of an ad, as in `ItemsInfoWithCategoryAvito`.
@@ -256,14 +269,19 @@ impl AccountData {
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
+        let reviews =
+            reviews::generate(key, spec.user_id, spec.reviews, spec.rating, &items, epoch);
+        let review_index = reviews.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         AccountData {
             spec,
             items,
             chats,
+            reviews,
             key,
             today,
             item_index,
             chat_index,
+            review_index,
         }
     }
 
@@ -282,6 +300,11 @@ impl AccountData {
 
     pub fn chat(&self, id: &str) -> Option<&Chat> {
         self.chat_index.get(id).map(|&i| &self.chats[i])
+    }
+
+    /// A generated review, as generated (live changes are not applied).
+    pub fn review(&self, id: i64) -> Option<&Review> {
+        self.review_index.get(&id).map(|&i| &self.reviews[i])
     }
 
     pub fn email(&self) -> String {

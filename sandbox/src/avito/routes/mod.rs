@@ -4,6 +4,7 @@
 mod account;
 mod items;
 mod messenger;
+mod ratings;
 mod stats;
 mod token;
 
@@ -85,10 +86,31 @@ pub(crate) fn router(state: AppState) -> Router {
             "/cpa/v3/balanceInfo",
             op(Op::BalanceInfoV3, post(account::cpa_balance)),
         )
+        .merge(rating_routes(op))
         .merge(super::control::router())
+        .merge(super::review_control::router())
         .fallback(not_in_spec)
         .method_not_allowed_fallback(method_not_in_spec)
         .with_state(state)
+}
+
+/// The ratings and reviews operations, each behind `op`'s gate.
+fn rating_routes(
+    op: impl Fn(Op, MethodRouter<AppState>) -> MethodRouter<AppState>,
+) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/ratings/v1/info",
+            op(Op::GetRatingsInfoV1, get(ratings::rating_info)),
+        )
+        .route(
+            "/ratings/v1/reviews",
+            op(Op::GetReviewsV1, get(ratings::reviews)),
+        )
+        .route(
+            "/ratings/v1/answers",
+            op(Op::CreateReviewAnswerV1, post(ratings::create_answer)),
+        )
 }
 
 /// 200 with a JSON body and, for rate-limited operations, the `X-RateLimit-*` headers.
