@@ -739,6 +739,18 @@ fn refused_requests(user: i64, today: chrono::NaiveDate) -> Vec<(Sample, &'stati
             valid("balanceInfoV3").without_header("X-Source"),
             "header parameter X-Source: required, missing",
         ),
+        (
+            valid("getRatingsInfoV1").query("fields", "all"),
+            "query parameter fields: not in the spec",
+        ),
+        (
+            valid("getReviewsV1").query("limit", "51"),
+            "query parameter limit: 51 is above the maximum 50",
+        ),
+        (
+            valid("createReviewAnswerV1").field("/message", None),
+            "body field message: required, missing",
+        ),
     ]
 }
 
