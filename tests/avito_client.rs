@@ -12,6 +12,7 @@ use avito_reports::avito::query::{
 use avito_reports::avito::{
     Account, AvitoClient, AvitoError, ChatsQuery, ClientConfig, Credentials, RetryPolicy,
 };
+use avito_reports::domain::AccountId;
 use avito_reports::retry::Backoff;
 use chrono::Duration as Days;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault};
@@ -56,8 +57,8 @@ impl Setup {
         )
     }
 
-    fn user_id(&self, n: u32) -> i64 {
-        1_000_000 + i64::from(n)
+    fn user_id(&self, n: u32) -> AccountId {
+        AccountId(1_000_000 + i64::from(n))
     }
 
     fn today(&self) -> chrono::NaiveDate {

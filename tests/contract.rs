@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avito_reports::avito::{AvitoClient, ClientConfig, Credentials, plausible, usable_token};
+use avito_reports::domain::{AccountId, ProfileId, UserId};
 use avito_reports::export::{self, ExportOptions, Progress};
 use avito_reports::i18n::Lang;
 use avito_reports::report::model::{Missing, ProfileReport, Value};
@@ -53,7 +54,7 @@ fn client_for(server: &ContractServer) -> AvitoClient {
 
 fn source(n: i64) -> ProfileSource {
     ProfileSource {
-        profile_id: n,
+        profile_id: ProfileId(n),
         name: format!("Shop {n}"),
         credentials: Credentials::new(&format!("client-{n}"), "secret").expect("creds"),
         avito_user_id: None,
@@ -132,7 +133,7 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
 
     // The export: with the account id Avito gave, or any id when it gave none (the command
     // and the bot refuse that case with a clear message; the client's part is tested here).
-    let user_id = me.ok().and_then(|me| me.id).unwrap_or(1);
+    let user_id = me.ok().and_then(|me| me.id).unwrap_or(AccountId(1));
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("chats.xlsx");
     let exported = export::export(
@@ -223,7 +224,7 @@ async fn both_documented_forms_of_messages_and_operations_history_are_read() {
             assert_eq!(operations.len(), list, "{context}: {sent}");
 
             let messages = account
-                .messages(1, "chat-1")
+                .messages(AccountId(1), "chat-1")
                 .await
                 .unwrap_or_else(|e| panic!("{context}: {e}"));
             let sent = server.last_answer("getMessagesV3").expect("answered");
@@ -413,7 +414,7 @@ async fn bot_adds_a_profile_against_the_spec(engine: Engine, mode: AnswerMode) {
     let conn = avito_reports::db::connect(&test_db.url)
         .await
         .expect("connect");
-    let profile = avito_reports::db::profiles::all_of(&conn, 1001)
+    let profile = avito_reports::db::profiles::all_of(&conn, UserId(1001))
         .await
         .expect("profiles")
         .into_iter()

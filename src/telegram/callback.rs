@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 
 use crate::domain::Frequency;
 use crate::domain::alerts::AlertRule;
-use crate::domain::{Metric, PeriodKind};
+use crate::domain::{Metric, PeriodKind, ProfileId, UserId};
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_LEN: usize = 64;
@@ -21,61 +21,61 @@ pub enum Callback {
     /// A page of the profile list of `owner` (the owner is in the data so that, in a group,
     /// nobody else can page someone's hub).
     ProfilesPage {
-        owner: i64,
+        owner: UserId,
         page: u32,
     },
     /// Start the add-profile dialogue.
     ProfileAdd,
-    ProfileView(i64),
+    ProfileView(ProfileId),
     /// The report settings screen.
-    ProfileReport(i64),
-    ReportNow(i64),
-    ReportHistorical(i64),
+    ProfileReport(ProfileId),
+    ReportNow(ProfileId),
+    ReportHistorical(ProfileId),
     /// The metrics screen.
-    ReportCharacteristics(i64),
-    ReportToggle(i64, Metric),
-    ReportMetricsAll(i64),
+    ReportCharacteristics(ProfileId),
+    ReportToggle(ProfileId, Metric),
+    ReportMetricsAll(ProfileId),
     /// The destination screen.
-    ReportSetChat(i64),
-    ReportChatHere(i64),
-    ReportChatForward(i64),
-    ReportChatClear(i64),
+    ReportSetChat(ProfileId),
+    ReportChatHere(ProfileId),
+    ReportChatForward(ProfileId),
+    ReportChatClear(ProfileId),
     /// The time screen (common times as buttons, any HH:MM typed).
-    ReportSetTime(i64),
-    TimeSet(i64, NaiveTime),
-    ReportTimezone(i64),
-    TzSet(i64, Tz),
-    ReportFrequency(i64),
-    FreqSet(i64, Frequency),
-    FreqInterval(i64, i32),
-    FreqMonthDay(i64, i32),
+    ReportSetTime(ProfileId),
+    TimeSet(ProfileId, NaiveTime),
+    ReportTimezone(ProfileId),
+    TzSet(ProfileId, Tz),
+    ReportFrequency(ProfileId),
+    FreqSet(ProfileId, Frequency),
+    FreqInterval(ProfileId, i32),
+    FreqMonthDay(ProfileId, i32),
     /// 0 = Monday.
-    ReportDayToggle(i64, u8),
-    ReportPeriod(i64),
-    PeriodSet(i64, PeriodKind),
-    ReportActive(i64),
+    ReportDayToggle(ProfileId, u8),
+    ReportPeriod(ProfileId),
+    PeriodSet(ProfileId, PeriodKind),
+    ReportActive(ProfileId),
     /// Switches the report's charts on or off.
-    ReportCharts(i64),
-    ExportMessenger(i64),
+    ReportCharts(ProfileId),
+    ExportMessenger(ProfileId),
     /// The export of chats updated in the last [`RECENT_EXPORT_DAYS`] days.
-    ExportRecent(i64),
+    ExportRecent(ProfileId),
     /// Statistics to Excel: asks for the period, then exports.
-    StatsExport(i64),
-    ProfileRename(i64),
+    StatsExport(ProfileId),
+    ProfileRename(ProfileId),
     /// Enter new keys (client id and secret) for the profile.
-    ProfileKeys(i64),
-    ProfileDelete(i64),
-    ProfileDeleteConfirm(i64),
+    ProfileKeys(ProfileId),
+    ProfileDelete(ProfileId),
+    ProfileDeleteConfirm(ProfileId),
     /// The profile's alerts screen.
-    Alerts(i64),
+    Alerts(ProfileId),
     /// Switches one rule on or off.
-    AlertToggle(i64, AlertRule),
+    AlertToggle(ProfileId, AlertRule),
     /// Moves one rule's parameter to its next offered value.
-    AlertParam(i64, AlertRule),
+    AlertParam(ProfileId, AlertRule),
     /// Moves how often open alerts remind to the next offered value.
-    AlertRemind(i64),
+    AlertRemind(ProfileId),
     /// Moves the quiet hours to the next offered span.
-    AlertQuiet(i64),
+    AlertQuiet(ProfileId),
     /// Add-profile: try the Avito check again with what was entered.
     AddRetry,
     /// Leave the current dialogue.
@@ -92,7 +92,7 @@ pub struct BadCallback(pub String);
 
 impl Callback {
     /// The profile the button acts on, if any: ownership is checked against it.
-    pub fn profile_id(&self) -> Option<i64> {
+    pub fn profile_id(&self) -> Option<ProfileId> {
         use Callback::*;
         match self {
             ProfilesPage { .. } | ProfileAdd | AddRetry | DialogueCancel => None,
@@ -194,17 +194,18 @@ impl Callback {
         let name = parts.next()?;
         let args: Vec<&str> = parts.collect();
         let id = |i: usize| -> Option<i64> { args.get(i)?.parse().ok().filter(|v| *v > 0) };
+        let profile = |i: usize| id(i).map(ProfileId);
         // Exactly `n` arguments: trailing garbage is garbled data, not a match.
         let arity = |n: usize| (args.len() == n).then_some(());
-        let one = |make: fn(i64) -> Callback| -> Option<Callback> {
+        let one = |make: fn(ProfileId) -> Callback| -> Option<Callback> {
             arity(1)?;
-            Some(make(id(0)?))
+            Some(make(profile(0)?))
         };
         match name {
             "profiles_page" => {
                 arity(2)?;
                 Some(ProfilesPage {
-                    owner: id(0)?,
+                    owner: UserId(id(0)?),
                     page: args[1].parse().ok()?,
                 })
             }
@@ -239,15 +240,15 @@ impl Callback {
             "alert_quiet" => one(AlertQuiet),
             "alert_toggle" => {
                 arity(2)?;
-                Some(AlertToggle(id(0)?, AlertRule::from_slug(args[1])?))
+                Some(AlertToggle(profile(0)?, AlertRule::from_slug(args[1])?))
             }
             "alert_param" => {
                 arity(2)?;
-                Some(AlertParam(id(0)?, AlertRule::from_slug(args[1])?))
+                Some(AlertParam(profile(0)?, AlertRule::from_slug(args[1])?))
             }
             "report_toggle" => {
                 arity(2)?;
-                Some(ReportToggle(id(0)?, Metric::from_slug(args[1])?))
+                Some(ReportToggle(profile(0)?, Metric::from_slug(args[1])?))
             }
             "time_set" => {
                 arity(2)?;
@@ -257,38 +258,38 @@ impl Callback {
                 }
                 let t =
                     NaiveTime::from_hms_opt(hhmm[..2].parse().ok()?, hhmm[2..].parse().ok()?, 0)?;
-                Some(TimeSet(id(0)?, t))
+                Some(TimeSet(profile(0)?, t))
             }
             "tz_set" => {
                 // IANA names contain no ':'; anything else is garbled.
                 arity(2)?;
-                Some(TzSet(id(0)?, args[1].parse().ok()?))
+                Some(TzSet(profile(0)?, args[1].parse().ok()?))
             }
             "freq_set" => {
                 arity(2)?;
-                Some(FreqSet(id(0)?, Frequency::from_slug(args[1])?))
+                Some(FreqSet(profile(0)?, Frequency::from_slug(args[1])?))
             }
             "freq_interval" => {
                 arity(2)?;
                 let n: i32 = args[1].parse().ok()?;
                 crate::db::tasks::INTERVAL_DAYS.contains(&n).then_some(())?;
-                Some(FreqInterval(id(0)?, n))
+                Some(FreqInterval(profile(0)?, n))
             }
             "freq_month_day" => {
                 arity(2)?;
                 let d: i32 = args[1].parse().ok()?;
                 crate::db::tasks::MONTH_DAYS.contains(&d).then_some(())?;
-                Some(FreqMonthDay(id(0)?, d))
+                Some(FreqMonthDay(profile(0)?, d))
             }
             "report_day_toggle" => {
                 arity(2)?;
                 let d: u8 = args[1].parse().ok()?;
                 (d < 7).then_some(())?;
-                Some(ReportDayToggle(id(0)?, d))
+                Some(ReportDayToggle(profile(0)?, d))
             }
             "period_set" => {
                 arity(2)?;
-                Some(PeriodSet(id(0)?, PeriodKind::from_slug(args[1])?))
+                Some(PeriodSet(profile(0)?, PeriodKind::from_slug(args[1])?))
             }
             _ => None,
         }
@@ -299,7 +300,7 @@ impl Callback {
 mod tests {
     use super::*;
 
-    fn every_variant(id: i64) -> Vec<Callback> {
+    fn every_variant(id: ProfileId) -> Vec<Callback> {
         use Callback::*;
         let mut all: Vec<Callback> = AlertRule::ALL
             .iter()
@@ -307,7 +308,7 @@ mod tests {
             .collect();
         all.extend([
             ProfilesPage {
-                owner: id,
+                owner: UserId(id.0),
                 page: u32::MAX,
             },
             ProfileAdd,
@@ -354,7 +355,7 @@ mod tests {
 
     #[test]
     fn every_callback_round_trips_within_64_bytes() {
-        for cb in every_variant(i64::MAX) {
+        for cb in every_variant(ProfileId(i64::MAX)) {
             let data = cb.encode();
             assert!(data.len() <= MAX_LEN, "{data} is {} bytes", data.len());
             assert_eq!(Callback::parse(&data), Ok(cb), "{data}");
@@ -365,30 +366,45 @@ mod tests {
     fn the_python_bots_values_keep_their_meaning() {
         use Callback::*;
         for (data, expect) in [
-            ("profile_view:7", ProfileView(7)),
-            ("profile_report:7", ProfileReport(7)),
-            ("report_now:7", ReportNow(7)),
-            ("report_historical:7", ReportHistorical(7)),
-            ("report_characteristics:7", ReportCharacteristics(7)),
-            ("report_toggle:7:views", ReportToggle(7, Metric::Views)),
+            ("profile_view:7", ProfileView(ProfileId(7))),
+            ("profile_report:7", ProfileReport(ProfileId(7))),
+            ("report_now:7", ReportNow(ProfileId(7))),
+            ("report_historical:7", ReportHistorical(ProfileId(7))),
+            (
+                "report_characteristics:7",
+                ReportCharacteristics(ProfileId(7)),
+            ),
+            (
+                "report_toggle:7:views",
+                ReportToggle(ProfileId(7), Metric::Views),
+            ),
             // A legacy metric name the Python bot stored.
             (
                 "report_toggle:7:expenses",
-                ReportToggle(7, Metric::Spending),
+                ReportToggle(ProfileId(7), Metric::Spending),
             ),
-            ("report_metrics_all:7", ReportMetricsAll(7)),
-            ("report_set_chat:7", ReportSetChat(7)),
-            ("report_chat_here:7", ReportChatHere(7)),
-            ("report_chat_forward:7", ReportChatForward(7)),
-            ("report_set_time:7", ReportSetTime(7)),
-            ("report_frequency:7", ReportFrequency(7)),
-            ("freq_set:7:daily", FreqSet(7, Frequency::Daily)),
-            ("freq_set:7:interval", FreqSet(7, Frequency::Interval)),
-            ("freq_set:7:weekly", FreqSet(7, Frequency::Weekly)),
-            ("freq_set:7:monthly", FreqSet(7, Frequency::Monthly)),
-            ("report_day_toggle:7:0", ReportDayToggle(7, 0)),
-            ("report_day_toggle:7:6", ReportDayToggle(7, 6)),
-            ("export_messenger:7", ExportMessenger(7)),
+            ("report_metrics_all:7", ReportMetricsAll(ProfileId(7))),
+            ("report_set_chat:7", ReportSetChat(ProfileId(7))),
+            ("report_chat_here:7", ReportChatHere(ProfileId(7))),
+            ("report_chat_forward:7", ReportChatForward(ProfileId(7))),
+            ("report_set_time:7", ReportSetTime(ProfileId(7))),
+            ("report_frequency:7", ReportFrequency(ProfileId(7))),
+            ("freq_set:7:daily", FreqSet(ProfileId(7), Frequency::Daily)),
+            (
+                "freq_set:7:interval",
+                FreqSet(ProfileId(7), Frequency::Interval),
+            ),
+            (
+                "freq_set:7:weekly",
+                FreqSet(ProfileId(7), Frequency::Weekly),
+            ),
+            (
+                "freq_set:7:monthly",
+                FreqSet(ProfileId(7), Frequency::Monthly),
+            ),
+            ("report_day_toggle:7:0", ReportDayToggle(ProfileId(7), 0)),
+            ("report_day_toggle:7:6", ReportDayToggle(ProfileId(7), 6)),
+            ("export_messenger:7", ExportMessenger(ProfileId(7))),
         ] {
             assert_eq!(Callback::parse(data), Ok(expect), "{data}");
         }

@@ -18,6 +18,7 @@ use crate::bot::ui::{self, Answer, Screen, button};
 use crate::db::profiles::{self, NewProfile};
 use crate::db::tasks::TaskDefaults;
 use crate::db::users::{self, TelegramUser};
+use crate::domain::UserId;
 use crate::i18n::Lang;
 use crate::report::html_escape;
 
@@ -233,7 +234,7 @@ async fn check(
             return Ok(());
         }
     };
-    let owner_id = from.id.0 as i64;
+    let owner_id = UserId::from(from.id);
     let account_label = match (&account.name, account.id) {
         (Some(n), Some(id)) => format!("{} (id {id})", html_escape(n)),
         (None, Some(id)) => format!("id {id}"),
@@ -291,8 +292,8 @@ async fn check(
     .await?;
     dialogue.exit().await?;
     tracing::info!(
-        profile_id = profile.id,
-        avito_user_id = ?account.id,
+        profile_id = profile.id.0,
+        avito_user_id = ?account.id.map(|a| a.0),
         "profile added"
     );
     let text = tf(

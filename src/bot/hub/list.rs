@@ -4,6 +4,7 @@ use crate::bot::callback::Callback;
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
 use crate::db::profiles;
+use crate::domain::UserId;
 use crate::i18n::Lang;
 
 use super::super::AppState;
@@ -11,7 +12,12 @@ use super::super::AppState;
 /// Profiles per page: with the navigation rows the keyboard stays readable on a phone.
 pub const PER_PAGE: u64 = 8;
 
-pub async fn screen(state: &AppState, lang: Lang, owner: i64, page: u32) -> anyhow::Result<Screen> {
+pub async fn screen(
+    state: &AppState,
+    lang: Lang,
+    owner: UserId,
+    page: u32,
+) -> anyhow::Result<Screen> {
     let (mut rows, mut total) = profiles::page_of(&state.db, owner, page.into(), PER_PAGE).await?;
     let pages = total.div_ceil(PER_PAGE).max(1);
     let mut page = u64::from(page);

@@ -26,6 +26,7 @@ use super::ui::{self, Answer, Screen};
 use super::{AppState, lang_of_user};
 use crate::db::alerts;
 use crate::db::tasks::{self, RunKind, ScheduleChange, Weekdays};
+use crate::domain::{ProfileId, UserId};
 use crate::i18n::Lang;
 use crate::report::{MetricSet, Period, html_escape};
 
@@ -35,7 +36,7 @@ pub async fn open(
     state: &AppState,
     chat: ChatId,
     lang: Lang,
-    owner: i64,
+    owner: UserId,
 ) -> anyhow::Result<()> {
     let screen = list::screen(state, lang, owner, 0).await?;
     ui::send_screen(bot, chat, screen).await?;
@@ -47,7 +48,7 @@ pub struct Press<'a> {
     pub bot: &'a TgBot,
     pub state: &'a AppState,
     pub lang: Lang,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     pub chat: &'a Chat,
     pub message_id: MessageId,
@@ -66,7 +67,7 @@ pub async fn on_callback(
     update: Update,
 ) -> anyhow::Result<()> {
     let lang = lang_of_user(&q.from);
-    let user_id = q.from.id.0 as i64;
+    let user_id = UserId::from(q.from.id);
     if !access::is_allowed(&state, user_id) {
         ui::answer(
             &bot,
@@ -126,7 +127,7 @@ impl Press<'_> {
     }
 
     /// Reloads the profile after a change (the screen must show what is stored).
-    async fn reload(&self, id: i64) -> anyhow::Result<Result<Owned, Refusal>> {
+    async fn reload(&self, id: ProfileId) -> anyhow::Result<Result<Owned, Refusal>> {
         access::owned(self.state, id, self.user_id).await
     }
 
@@ -136,7 +137,7 @@ impl Press<'_> {
 
     /// Pressed in the presser's own private chat.
     fn own_chat(&self) -> bool {
-        self.chat.id.0 == self.user_id
+        crate::domain::ChatId::from(self.chat.id) == self.user_id.private_chat()
     }
 
     /// A valid press elsewhere in the hub leaves a half-done dialogue: the user moved on.
@@ -471,7 +472,7 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
         Callback::ProfileDelete(_) => p.show(screens::delete_confirm(lang, &o)).await?,
         Callback::ProfileDeleteConfirm(_) => {
             crate::db::profiles::delete(db, id).await?;
-            tracing::info!(profile_id = id, "profile deleted");
+            tracing::info!(profile_id = id.0, "profile deleted");
             let notice = tf(lang, T::Deleted, &[("name", &html_escape(&o.profile.name))]);
             let screen = list::screen(p.state, lang, p.user_id, 0).await?;
             p.show(screen.with_notice(&notice)).await?;
@@ -505,7 +506,7 @@ fn quiet_choices() -> [Option<crate::domain::alerts::DaySpan>; 3] {
 /// The rules of a profile with an alert open now.
 pub(crate) async fn open_alerts(
     db: &sea_orm::DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
 ) -> anyhow::Result<Vec<crate::domain::alerts::AlertRule>> {
     Ok(alerts::open_episodes(db, profile_id)
         .await?
@@ -542,7 +543,7 @@ async fn alerts_screen(
 
 async fn refreshed(
     p: &Press<'_>,
-    id: i64,
+    id: ProfileId,
     render: fn(Lang, &Owned) -> Screen,
 ) -> anyhow::Result<Answer> {
     match p.reload(id).await? {
@@ -577,7 +578,7 @@ async fn chat_here(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
         &p.state.db,
         &o.task,
         ScheduleChange::Chat {
-            id: chat.id.0,
+            id: chat.id.into(),
             title: title.clone(),
         },
     )

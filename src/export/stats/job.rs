@@ -43,7 +43,7 @@ pub async fn request_from_hub(
     chat: ChatId,
     period: Period,
 ) -> anyhow::Result<Pressed> {
-    let row = match store::request_stats(&state.db, profile.id, chat.0, period).await? {
+    let row = match store::request_stats(&state.db, profile.id, chat.into(), period).await? {
         Requested::AlreadyRunning(row) => {
             return Ok(Pressed::AlreadyRunning(xf(
                 lang,
@@ -114,7 +114,7 @@ pub(in crate::export) async fn execute(
     profile: &avito_profile::Model,
     lang: Lang,
 ) -> anyhow::Result<Finished> {
-    let chat = ChatId(row.chat_id);
+    let chat = ChatId::from(row.chat_id);
     let Some(period) = row.since.zip(row.until).map(|(f, t)| Period::new(f, t)) else {
         // Only a row edited by hand lacks its period: nothing to ask Avito.
         let detail = "the statistics export has no period".to_owned();
