@@ -28,7 +28,7 @@ use crate::metrics;
 use crate::ops::AlertCause;
 use crate::report::html_escape;
 use crate::telegram::TgBot;
-use crate::telegram::callback::Callback;
+use crate::telegram::callback::ProfileAction;
 
 /// How often the status message is edited. Telegram allows about 20 messages a minute in a
 /// chat; edits every few seconds leave room for the files.
@@ -245,8 +245,8 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: ExportId) -> anyhow::
         Err(failure) => {
             tracing::warn!(error = %failure.detail, "export failed");
             let again = match row.since {
-                Some(_) => Callback::ExportRecent(profile.id),
-                None => Callback::ExportMessenger(profile.id),
+                Some(_) => ProfileAction::ExportRecentChats.on(profile.id),
+                None => ProfileAction::ExportChats.on(profile.id),
             };
             let restart = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
                 x(lang, X::BtnRestart),

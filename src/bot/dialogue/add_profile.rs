@@ -11,7 +11,7 @@ use super::inputs::{self, MAX_NAME_CHARS};
 use super::{BotDialogue, Input, State};
 use crate::avito::{AvitoError, Credentials};
 use crate::bot::AppState;
-use crate::bot::callback::Callback;
+use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::hub::{Press, words};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{self, Answer, Screen, button};
@@ -260,7 +260,7 @@ async fn check(
                 text,
                 vec![vec![button(
                     t(lang, T::BtnOpenProfile),
-                    Callback::ProfileView(existing.id),
+                    ProfileAction::View.on(existing.id),
                 )]],
             ),
         )
@@ -312,7 +312,7 @@ async fn check(
             text,
             vec![vec![button(
                 t(lang, T::BtnOpenProfile),
-                Callback::ProfileView(profile.id),
+                ProfileAction::View.on(profile.id),
             )]],
         ),
     )

@@ -12,7 +12,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::add_profile::{credential, unavailable_screen};
 use super::{Input, State};
 use crate::avito::{AvitoError, Credentials};
-use crate::bot::callback::Callback;
+use crate::bot::callback::ProfileAction;
 use crate::bot::hub::Press;
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{self, Answer, Screen, button};
@@ -237,7 +237,7 @@ async fn check(a: &Asker<'_>, entered: Entered) -> anyhow::Result<()> {
                 text,
                 vec![vec![button(
                     t(lang, T::BtnOpenProfile),
-                    Callback::ProfileView(profile.id),
+                    ProfileAction::View.on(profile.id),
                 )]],
             );
             ui::send_screen(a.bot, a.chat, screen).await?;

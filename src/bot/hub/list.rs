@@ -1,6 +1,6 @@
 //! The first hub screen: the user's profiles, paged.
 
-use crate::bot::callback::Callback;
+use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
 use crate::db::profiles;
@@ -28,7 +28,7 @@ pub async fn screen(
     }
     let mut keyboard: Vec<Vec<_>> = rows
         .iter()
-        .map(|p| vec![button(p.name.clone(), Callback::ProfileView(p.id))])
+        .map(|p| vec![button(p.name.clone(), ProfileAction::View.on(p.id))])
         .collect();
     if pages > 1 {
         let mut nav = Vec::new();

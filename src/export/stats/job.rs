@@ -23,7 +23,7 @@ use crate::export::texts::{X, x, xf};
 use crate::i18n::Lang;
 use crate::report::html_escape;
 use crate::telegram::TgBot;
-use crate::telegram::callback::Callback;
+use crate::telegram::callback::ProfileAction;
 
 /// How often the status message is edited (Telegram allows about 20 messages a minute in a
 /// chat).
@@ -219,7 +219,7 @@ pub(in crate::export) async fn execute(
             // The period is asked again: "today" may have moved since.
             let again = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
                 x(lang, X::StatsBtnAgain),
-                Callback::StatsExport(profile.id).encode(),
+                ProfileAction::ExportStats.on(profile.id).encode(),
             )]]);
             let text = xf(
                 lang,
