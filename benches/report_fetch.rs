@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
+use avito_reports::domain::{AccountId, ProfileId};
 use avito_reports::i18n::Lang;
 use avito_reports::report::{MetricSet, Period, PeriodKind, ProfileSource, ReportOptions, engine};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
@@ -87,11 +88,11 @@ async fn main() -> anyhow::Result<()> {
             .iter()
             .enumerate()
             .map(|(i, a)| ProfileSource {
-                profile_id: i as i64,
+                profile_id: ProfileId(i as i64),
                 name: a.name.clone(),
                 credentials: Credentials::new(&a.client_id, &a.client_secret).expect("valid"),
                 // As in the bot: the account id is stored when the profile is added.
-                avito_user_id: Some(a.user_id),
+                avito_user_id: Some(AccountId(a.user_id)),
             })
             .collect();
         next += n;
@@ -121,10 +122,10 @@ async fn main() -> anyhow::Result<()> {
     // A single profile's full report, with the top-items ranking (items list + stats v1).
     let a = &accounts[next];
     let source = ProfileSource {
-        profile_id: 0,
+        profile_id: ProfileId(0),
         name: a.name.clone(),
         credentials: Credentials::new(&a.client_id, &a.client_secret).expect("valid"),
-        avito_user_id: Some(a.user_id),
+        avito_user_id: Some(AccountId(a.user_id)),
     };
     let client = AvitoClient::new(ClientConfig::new(emu.base_url().parse()?))?;
     let before = total_requests(&emu);

@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
         let task = support::seller_with_profile(&conn, &secrets, owner, n).await?;
         report_task::ActiveModel {
             id: Set(task.id),
-            chat_id: Set(Some(group_of(n))),
+            chat_id: Set(Some(avito_reports::domain::ChatId(group_of(n)))),
             chat_title: Set(Some("Team".into())),
             ..Default::default()
         }

@@ -72,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
         let task = support::seller_with_profile(&conn, &secrets, user_id, n).await?;
         report_task::ActiveModel {
             id: Set(task.id),
-            chat_id: Set(Some(user_id)),
+            chat_id: Set(Some(avito_reports::domain::ChatId(user_id))),
             is_active: Set(true),
             time_of_day: Set(avito_reports::domain::Stored::parse(&time)),
             ..Default::default()

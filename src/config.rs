@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::domain::{ChatId, UserId};
+
 /// The real Telegram Bot API; tests and the sandbox point `TELEGRAM_API_URL` elsewhere.
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 /// The real Avito API.
@@ -324,9 +326,9 @@ pub struct Settings {
     pub bot_token: Option<BotToken>,
     pub database_url: DatabaseUrl,
     pub secret_key: Option<SecretKey>,
-    pub admin_chat_id: Option<i64>,
+    pub admin_chat_id: Option<ChatId>,
     /// `None` lets everyone use the bot.
-    pub allowed_users: Option<BTreeSet<i64>>,
+    pub allowed_users: Option<BTreeSet<UserId>>,
     pub telegram_api_url: Url,
     pub avito_api_url: Url,
     /// Length of Avito's rate-limit window (a minute); lowered only against the sandbox.
@@ -453,7 +455,7 @@ impl Settings {
                 .transpose()?,
             admin_chat_id: get("ADMIN_CHAT_ID")
                 .map(|v| {
-                    v.parse::<i64>().map_err(|_| ConfigError::Invalid {
+                    v.parse::<ChatId>().map_err(|_| ConfigError::Invalid {
                         var: "ADMIN_CHAT_ID",
                         problem: format!("'{v}' is not a number"),
                         expected: "a Telegram chat id, e.g. 123456789 or -1001234567890",
@@ -531,14 +533,14 @@ impl Settings {
     }
 
     /// Whether a Telegram user may use the bot.
-    pub fn is_allowed(&self, user_id: i64) -> bool {
+    pub fn is_allowed(&self, user_id: UserId) -> bool {
         self.allowed_users
             .as_ref()
             .is_none_or(|allowed| allowed.contains(&user_id))
     }
 }
 
-fn parse_allowed_users(raw: &str) -> Result<BTreeSet<i64>, ConfigError> {
+fn parse_allowed_users(raw: &str) -> Result<BTreeSet<UserId>, ConfigError> {
     raw.split([',', ' ', ';'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -546,6 +548,7 @@ fn parse_allowed_users(raw: &str) -> Result<BTreeSet<i64>, ConfigError> {
             s.parse::<i64>()
                 .ok()
                 .filter(|id| *id > 0)
+                .map(UserId)
                 .ok_or_else(|| ConfigError::Invalid {
                     var: "ALLOWED_USERS",
                     problem: format!("'{s}' is not a Telegram user id"),
@@ -759,7 +762,7 @@ mod tests {
         assert!(s.bot_token.is_none());
         assert_eq!(s.telegram_api_url.as_str(), "https://api.telegram.org/");
         assert_eq!(s.log_format, LogFormat::Text);
-        assert!(s.is_allowed(1));
+        assert!(s.is_allowed(UserId(1)));
     }
 
     #[test]
@@ -852,8 +855,8 @@ mod tests {
     #[test]
     fn allowed_users_list_is_parsed_and_bad_entries_named() {
         let s = Settings::from_vars(&vars(&[("ALLOWED_USERS", "12, 34;56")])).expect("valid");
-        assert!(s.is_allowed(34));
-        assert!(!s.is_allowed(7));
+        assert!(s.is_allowed(UserId(34)));
+        assert!(!s.is_allowed(UserId(7)));
         let err = Settings::from_vars(&vars(&[("ALLOWED_USERS", "12,bob")])).expect_err("bad");
         assert!(err.to_string().contains("'bob'"));
     }

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 
 use crate::config::JobSettings;
-use crate::domain::clock;
+use crate::domain::{ExportId, ProfileId, TaskId, clock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -24,7 +24,7 @@ pub enum JobError {
 /// Deliver one scheduled slot of a task, as planned under one schedule version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliverReport {
-    pub task_id: i64,
+    pub task_id: TaskId,
     pub version: i64,
     /// The slot, as Unix seconds.
     pub slot: i64,
@@ -80,13 +80,13 @@ impl DeliverReport {
 /// Export a profile's Messenger chats to Excel (an `exports` row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportChats {
-    pub export_id: i64,
+    pub export_id: ExportId,
 }
 
 /// Check one alert rule of a profile for one check window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckAlert {
-    pub profile_id: i64,
+    pub profile_id: ProfileId,
     pub rule: crate::domain::alerts::AlertRule,
     /// The window's start, Unix seconds (the application's clock).
     pub window: i64,
@@ -182,7 +182,7 @@ impl JobQueue {
     }
 
     /// Queues an export to start at once.
-    pub async fn enqueue_export(&self, export_id: i64) -> Result<(), JobError> {
+    pub async fn enqueue_export(&self, export_id: ExportId) -> Result<(), JobError> {
         let task = TaskBuilder::new(ExportChats { export_id })
             .idempotency_key(format!("export:{export_id}"))
             .max_attempts(3)
@@ -339,4 +339,45 @@ fn postgres_config(queue: &str, settings: &JobSettings) -> apalis_postgres::Conf
         .batch_size(settings.concurrency as usize)
         .heartbeat_interval(settings.heartbeat_interval)
         .missed_heartbeats(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alerts::AlertRule;
+
+    /// Payloads as earlier versions stored them in apalis' tables (ids as bare numbers) still
+    /// decode, and are written the same way; the idempotency keys are unchanged too, so a job
+    /// queued before an upgrade is not queued twice after it.
+    #[test]
+    fn payloads_in_todays_json_still_decode() {
+        let stored = r#"{"task_id":3,"version":1,"slot":1700000000,"attempt":0,"rerun":false,"recheck":0,"first_attempt_at":null}"#;
+        let job: DeliverReport = serde_json::from_str(stored).expect("a stored delivery");
+        assert_eq!(job.task_id, TaskId(3));
+        assert_eq!(serde_json::to_string(&job).ok().as_deref(), Some(stored));
+        assert_eq!(job.idempotency_key(), "report:3:v1:1700000000:a0");
+        // The oldest form, before the retry fields.
+        let oldest: DeliverReport =
+            serde_json::from_str(r#"{"task_id":3,"version":1,"slot":1700000000}"#)
+                .expect("an old delivery");
+        assert_eq!(oldest, DeliverReport { attempt: 0, ..job });
+
+        let stored = r#"{"export_id":7}"#;
+        let export: ExportChats = serde_json::from_str(stored).expect("a stored export");
+        assert_eq!(export.export_id, ExportId(7));
+        assert_eq!(serde_json::to_string(&export).ok().as_deref(), Some(stored));
+
+        let stored = r#"{"profile_id":9,"rule":"wallet_low","window":1700000000}"#;
+        let check: CheckAlert = serde_json::from_str(stored).expect("a stored check");
+        assert_eq!(
+            check,
+            CheckAlert {
+                profile_id: ProfileId(9),
+                rule: AlertRule::WalletLow,
+                window: 1_700_000_000,
+            }
+        );
+        assert_eq!(serde_json::to_string(&check).ok().as_deref(), Some(stored));
+        assert_eq!(check.idempotency_key(), "alert:9:wallet_low:1700000000");
+    }
 }

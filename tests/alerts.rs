@@ -35,7 +35,7 @@ async fn on_alerts_screen(
     emu: &TelegramEmulator,
     worker: &Worker,
     user: &sandbox::telegram::SimUser,
-    id: i64,
+    id: avito_reports::domain::ProfileId,
     presses: &[&str],
 ) -> i32 {
     let hub = say(emu, worker, user, "/profiles", "Your Avito profiles")

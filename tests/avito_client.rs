@@ -14,6 +14,7 @@ use avito_reports::avito::ratings::AnswerStatus;
 use avito_reports::avito::{
     Account, AvitoClient, AvitoError, ChatsQuery, ClientConfig, Credentials, RetryPolicy,
 };
+use avito_reports::domain::AccountId;
 use avito_reports::retry::Backoff;
 use chrono::Duration as Days;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault};
@@ -58,8 +59,8 @@ impl Setup {
         )
     }
 
-    fn user_id(&self, n: u32) -> i64 {
-        1_000_000 + i64::from(n)
+    fn user_id(&self, n: u32) -> AccountId {
+        AccountId(1_000_000 + i64::from(n))
     }
 
     fn today(&self) -> chrono::NaiveDate {
@@ -521,7 +522,7 @@ async fn ranges_the_api_would_refuse_are_refused_before_sending_with_the_reason(
 /// The newest answerable 2★ review of account `n` without an answer.
 fn two_star_review(s: &Setup, n: u32) -> i64 {
     s.emu
-        .reviews(s.user_id(n))
+        .reviews(s.user_id(n).0)
         .iter()
         .find(|r| r.score == 2 && r.can_answer && r.answer.is_none())
         .expect("a 2★ review waiting for an answer")
@@ -534,7 +535,7 @@ async fn the_rating_reads_for_a_rated_a_new_and_a_switched_off_seller() {
     let rated = s.account(1).rating_info().await.expect("rating");
     let expected = s
         .emu
-        .rating(s.user_id(1))
+        .rating(s.user_id(1).0)
         .and_then(|r| r.rating)
         .expect("rated");
     assert_eq!(rated.enabled, Some(true));
@@ -557,7 +558,7 @@ async fn the_rating_reads_for_a_rated_a_new_and_a_switched_off_seller() {
     // reused for a while).
     s.emu
         .set_rating(
-            s.user_id(1),
+            s.user_id(1).0,
             sandbox::avito::data::RatingInfo {
                 enabled: true,
                 rating: Some(sandbox::avito::data::Rating {
@@ -595,7 +596,7 @@ async fn paging_reaches_every_review_once_and_pages_are_reused_briefly() {
     .await;
     let account = s.account(1);
     let all = account.all_reviews().await.expect("reviews");
-    let expected: Vec<i64> = s.emu.reviews(s.user_id(1)).iter().map(|r| r.id).collect();
+    let expected: Vec<i64> = s.emu.reviews(s.user_id(1).0).iter().map(|r| r.id).collect();
     assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
     assert_eq!(s.emu.request_count("getReviewsV1"), 3, "50 + 50 + 37");
     let now = chrono::Utc::now();
@@ -719,7 +720,7 @@ async fn an_answer_whose_reply_is_a_502_is_not_resent_and_its_outcome_is_unknown
     // A 5xx before anything was stored is just as unknown to the client, and not resent.
     let other = s
         .emu
-        .reviews(s.user_id(1))
+        .reviews(s.user_id(1).0)
         .iter()
         .find(|r| r.can_answer && r.id != review)
         .expect("another open review")
@@ -733,7 +734,7 @@ async fn an_answer_whose_reply_is_a_502_is_not_resent_and_its_outcome_is_unknown
     assert_eq!(s.emu.request_count("createReviewAnswerV1"), 2);
     assert!(
         s.emu
-            .review(s.user_id(1), other)
+            .review(s.user_id(1).0, other)
             .is_some_and(|r| r.answer.is_none())
     );
     s.assert_spec_clean();
@@ -762,7 +763,7 @@ async fn an_answer_whose_reply_never_comes_is_not_resent_and_its_outcome_is_unkn
     assert_eq!(s.emu.request_count("createReviewAnswerV1"), 1);
     assert!(
         s.emu
-            .review(s.user_id(1), review)
+            .review(s.user_id(1).0, review)
             .and_then(|r| r.answer)
             .is_some_and(|a| a.text == "Спасибо за отзыв")
     );
@@ -781,6 +782,6 @@ async fn an_expired_token_on_an_answer_is_refreshed_and_the_answer_goes_once() {
         .expect("refused with the old token (not taken), then sent with a new one");
     assert_eq!(s.emu.token_requests(), 2);
     assert_eq!(s.emu.answer_requests(review), 2);
-    let stored = s.emu.review(s.user_id(1), review).expect("review");
+    let stored = s.emu.review(s.user_id(1).0, review).expect("review");
     assert_eq!(stored.answer.map(|a| a.text), Some("Спасибо".to_owned()));
 }

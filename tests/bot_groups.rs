@@ -4,6 +4,7 @@
 mod common;
 
 use avito_reports::db::{self, entities::avito_profile, entities::report_task};
+use avito_reports::domain::{AccountId, ChatId, ProfileId};
 use common::{Engine, Worker, bot_message_after, last_bot_message, message, press, say};
 
 use sandbox::telegram::{SimChat, SimUser, TelegramEmulator};
@@ -18,7 +19,7 @@ async fn only_profile(conn: &DatabaseConnection, owner: i64) -> avito_profile::M
         .expect("profile")
 }
 
-async fn task_of(conn: &DatabaseConnection, profile_id: i64) -> report_task::Model {
+async fn task_of(conn: &DatabaseConnection, profile_id: ProfileId) -> report_task::Model {
     report_task::Entity::find()
         .filter(report_task::Column::ProfileId.eq(profile_id))
         .one(conn)
@@ -47,7 +48,7 @@ async fn bind_in_group(
     worker: &Worker,
     user: &SimUser,
     group: &SimChat,
-    id: i64,
+    id: ProfileId,
 ) -> i32 {
     let after = last_bot_message(emu, group.id());
     user.send_text_in(group, "/profiles@avito_reports_test_bot");
@@ -96,7 +97,7 @@ async fn stats_in_a_group_and_buttons_only_for_their_owner(engine: Engine) {
     bind_in_group(&emu, &worker, &oleg, &team, oleg_id).await;
     for id in [anna_id, oleg_id] {
         let task = task_of(&conn, id).await;
-        assert_eq!(task.chat_id, Some(-5001));
+        assert_eq!(task.chat_id, Some(ChatId(-5001)));
         assert_eq!(task.chat_title.as_deref(), Some("Команда"));
         assert!(task.is_active);
     }
@@ -219,7 +220,7 @@ async fn a_dialogue_continues_after_a_restart(engine: Engine) {
     let conn = db::connect(&test_db.url).await.expect("connect");
     let profile = only_profile(&conn, 3001).await;
     assert_eq!(profile.name, "Перезапуск");
-    assert_eq!(profile.avito_user_id, Some(1_000_001));
+    assert_eq!(profile.avito_user_id, Some(AccountId(1_000_001)));
     conn.close().await.ok();
     common::stop_stack(worker, avito, emu).await;
 }

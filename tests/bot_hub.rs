@@ -6,6 +6,7 @@ mod common;
 use avito_reports::db::{
     self, entities::avito_profile, entities::report_run, entities::report_task,
 };
+use avito_reports::domain::{AccountId, ChatId, ProfileId};
 use chrono::{Duration, Utc};
 use common::{
     Engine, Worker, bot_message_after, bot_message_within, button_data, last_bot_message, message,
@@ -25,7 +26,7 @@ async fn profile_named(conn: &DatabaseConnection, owner: i64, name: &str) -> avi
         .unwrap_or_else(|| panic!("profile {name} of {owner} exists"))
 }
 
-async fn task_of(conn: &DatabaseConnection, profile_id: i64) -> report_task::Model {
+async fn task_of(conn: &DatabaseConnection, profile_id: ProfileId) -> report_task::Model {
     report_task::Entity::find()
         .filter(report_task::Column::ProfileId.eq(profile_id))
         .one(conn)
@@ -106,7 +107,7 @@ async fn adding_profiles_with_wrong_credentials_outages_and_duplicates(engine: E
 
     let main = profile_named(&conn, 1001, "Main shop").await;
     assert_eq!(main.client_id, "client-1");
-    assert_eq!(main.avito_user_id, Some(1_000_001));
+    assert_eq!(main.avito_user_id, Some(AccountId(1_000_001)));
     assert!(main.avito_account_name.is_some());
     assert!(
         !main.client_secret_enc.contains("secret-1"),
@@ -145,7 +146,7 @@ async fn adding_profiles_with_wrong_credentials_outages_and_duplicates(engine: E
     press(&worker, &ann, 1001, down.message_id, &retry).await;
     bot_message_after(&emu, &worker, 1001, after, "added: Avito account").await;
     let second = profile_named(&conn, 1001, "Second").await;
-    assert_eq!(second.avito_user_id, Some(1_000_002));
+    assert_eq!(second.avito_user_id, Some(AccountId(1_000_002)));
 
     // The same Avito account twice: refused with the reason.
     say(&emu, &worker, &ann, "/add_profile", "Step 1 of 3").await;
@@ -215,7 +216,7 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     let text = tap(&emu, &worker, &bob, hub, &format!("report_chat_here:{id}")).await;
     assert!(text.contains("private chat with the bot"), "{text}");
     let t = task_of(&conn, id).await;
-    assert_eq!(t.chat_id, Some(1002));
+    assert_eq!(t.chat_id, Some(ChatId(1002)));
     assert!(t.is_active);
 
     // Time: a button, then a typed value (a bad one first).
@@ -389,7 +390,7 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     let after = last_bot_message(&emu, 1002);
     bob.forward_from_channel(&channel, "a post");
     bot_message_after(&emu, &worker, 1002, after, "I cannot post in “Shop news”").await;
-    assert_eq!(task_of(&conn, id).await.chat_id, Some(1002));
+    assert_eq!(task_of(&conn, id).await.chat_id, Some(ChatId(1002)));
     emu.set_bot_kicked(channel.id(), false);
     let after = last_bot_message(&emu, 1002);
     bob.forward_from_channel(&channel, "a post");
@@ -397,7 +398,7 @@ async fn every_setting_is_reached_from_the_hub_and_stored(engine: Engine) {
     let t = task_of(&conn, id).await;
     assert_eq!(
         (t.chat_id, t.chat_title.as_deref()),
-        (Some(-1_001_234), Some("Shop news"))
+        (Some(ChatId(-1_001_234)), Some("Shop news"))
     );
 
     // Report now: to the channel, with a note here.

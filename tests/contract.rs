@@ -17,6 +17,7 @@ use avito_reports::avito::{
     Account, AvitoClient, AvitoError, ClientConfig, Credentials, REVIEWS_PAGE, lenient, plausible,
     usable_token,
 };
+use avito_reports::domain::{AccountId, UserId};
 use avito_reports::export::{self, ExportOptions, Progress};
 use avito_reports::i18n::Lang;
 use avito_reports::report::model::{Missing, ProfileReport, Value};
@@ -129,7 +130,7 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
 
     // The export: with the account id Avito gave, or any id when it gave none (the command
     // and the bot refuse that case with a clear message; the client's part is tested here).
-    let user_id = me.ok().and_then(|me| me.id).unwrap_or(1);
+    let user_id = me.ok().and_then(|me| me.id).unwrap_or(AccountId(1));
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("chats.xlsx");
     let exported = export::export(
@@ -288,7 +289,7 @@ async fn both_documented_forms_of_messages_and_operations_history_are_read() {
             assert_eq!(operations.len(), list, "{context}: {sent}");
 
             let messages = account
-                .messages(1, "chat-1")
+                .messages(AccountId(1), "chat-1")
                 .await
                 .unwrap_or_else(|e| panic!("{context}: {e}"));
             let sent = server.last_answer("getMessagesV3").expect("answered");
@@ -626,7 +627,7 @@ async fn bot_adds_a_profile_against_the_spec(engine: Engine, mode: AnswerMode) {
     let conn = avito_reports::db::connect(&test_db.url)
         .await
         .expect("connect");
-    let profile = avito_reports::db::profiles::all_of(&conn, 1001)
+    let profile = avito_reports::db::profiles::all_of(&conn, UserId(1001))
         .await
         .expect("profiles")
         .into_iter()

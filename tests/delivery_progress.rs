@@ -6,7 +6,7 @@
 mod common;
 
 use avito_reports::db::entities::report_run;
-use avito_reports::domain::{RunKind, RunStatus};
+use avito_reports::domain::{ChatId, RunKind, RunStatus, TaskId};
 use chrono::{Duration, DurationRound, Utc};
 use common::{Engine, TEST_SECRET_KEY, Worker, seed};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
@@ -18,7 +18,7 @@ const PARTS: [&str; 3] = ["Part one of the report", "Part two", "Part three"];
 /// a send under way when `sending`.
 async fn crashed_run(
     conn: &sea_orm::DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
     chat: i64,
     slot: chrono::DateTime<Utc>,
     sent: i32,
@@ -28,7 +28,7 @@ async fn crashed_run(
         task_id: Set(Some(task_id)),
         kind: Set(RunKind::Scheduled),
         slot: Set(Some(slot)),
-        chat_id: Set(chat),
+        chat_id: Set(ChatId(chat)),
         status: Set(RunStatus::Pending),
         attempts: Set(1),
         // Long before any claim lease: the process that held it is gone.
@@ -84,7 +84,7 @@ async fn a_taken_over_delivery_resumes_without_unmarked_repeats(engine: Engine) 
         &[("SECRET_KEY", TEST_SECRET_KEY)],
     )
     .await;
-    let run_of = |task_id: i64| {
+    let run_of = |task_id: TaskId| {
         let conn = conn.clone();
         async move {
             report_run::Entity::find()

@@ -8,6 +8,7 @@ mod export_support;
 use std::time::Duration;
 
 use avito_reports::db::{self, entities::avito_profile, entities::export};
+use avito_reports::domain::ProfileId;
 use common::{Engine, TestDatabase, Worker, button_data, press, say};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault};
 use sandbox::telegram::{SeenMessage, SimUser, TelegramConfig, TelegramEmulator};
@@ -93,7 +94,7 @@ async fn card(s: &Stack, user: &SimUser) -> (i32, String) {
     (hub.message_id, button_data(&shown, "Chats to Excel"))
 }
 
-async fn exports_of(conn: &DatabaseConnection, profile: i64) -> Vec<export::Model> {
+async fn exports_of(conn: &DatabaseConnection, profile: ProfileId) -> Vec<export::Model> {
     export::Entity::find()
         .filter(export::Column::ProfileId.eq(profile))
         .order_by_asc(export::Column::Id)

@@ -5,6 +5,7 @@ mod common;
 
 use avito_reports::db::exports::{self as store, Requested};
 use avito_reports::db::{self, profiles, tasks::TaskDefaults, users};
+use avito_reports::domain::{AccountId, ChatId, UserId};
 use common::{Engine, TestDatabase};
 
 async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
@@ -16,7 +17,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
     users::upsert(
         &conn,
         &users::TelegramUser {
-            id: 7,
+            id: UserId(7),
             username: None,
             first_name: "Ann".into(),
             language_code: Some("en".into()),
@@ -27,11 +28,11 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
     let (profile, _) = profiles::create_with_task(
         &conn,
         profiles::NewProfile {
-            owner_id: 7,
+            owner_id: UserId(7),
             name: "Shop".into(),
             client_id: "client-1".into(),
             client_secret_enc: "v1:x".into(),
-            avito_user_id: Some(1_000_001),
+            avito_user_id: Some(AccountId(1_000_001)),
             avito_account_name: None,
         },
         &TaskDefaults::default(),
@@ -39,14 +40,14 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
     .await
     .expect("profile");
 
-    let Requested::Created(first) = store::request(&conn, profile.id, 7, None)
+    let Requested::Created(first) = store::request(&conn, profile.id, ChatId(7), None)
         .await
         .expect("request")
     else {
         panic!("the first request creates an export");
     };
     assert_eq!(first.status, store::QUEUED);
-    match store::request(&conn, profile.id, 7, None)
+    match store::request(&conn, profile.id, ChatId(7), None)
         .await
         .expect("request")
     {
@@ -70,7 +71,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
         .expect("restarts");
     assert_eq!((again.status, again.chats_done), (store::RUNNING, 0));
     assert!(matches!(
-        store::request(&conn, profile.id, 7, None)
+        store::request(&conn, profile.id, ChatId(7), None)
             .await
             .expect("request"),
         Requested::AlreadyRunning(_)
@@ -84,7 +85,7 @@ async fn exports_follow_one_per_profile_and_restart_rules(engine: Engine) {
         None,
         "a finished export is not run again"
     );
-    let Requested::Created(second) = store::request(&conn, profile.id, 7, None)
+    let Requested::Created(second) = store::request(&conn, profile.id, ChatId(7), None)
         .await
         .expect("request")
     else {

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use avito_reports::config::JobSettings;
 use avito_reports::db;
+use avito_reports::domain::{ExportId, TaskId};
 use avito_reports::jobs::{self, DeliverReport, JobQueue};
 use chrono::Utc;
 use common::{Engine, TestDatabase};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-fn job(task_id: i64, slot: chrono::DateTime<Utc>) -> DeliverReport {
+fn job(task_id: TaskId, slot: chrono::DateTime<Utc>) -> DeliverReport {
     DeliverReport {
         task_id,
         version: 1,
@@ -80,18 +81,21 @@ async fn due_jobs_are_counted_and_long_finished_ones_cleared(engine: Engine) {
     let due = now - chrono::Duration::minutes(1);
     let later = now + chrono::Duration::hours(1);
     queue
-        .schedule_delivery(job(1, due), due)
+        .schedule_delivery(job(TaskId(1), due), due)
         .await
         .expect("push");
     queue
-        .schedule_delivery(job(2, due), due)
+        .schedule_delivery(job(TaskId(2), due), due)
         .await
         .expect("push");
     queue
-        .schedule_delivery(job(3, later), later)
+        .schedule_delivery(job(TaskId(3), later), later)
         .await
         .expect("push");
-    queue.enqueue_export(7).await.expect("push export");
+    queue
+        .enqueue_export(ExportId(7))
+        .await
+        .expect("push export");
     assert_eq!(depth(&conn, "reports").await, 2, "the later job is not due");
     assert_eq!(depth(&conn, "exports").await, 1);
 

@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use avito_reports::db::profiles;
+use avito_reports::domain::ProfileId;
 use common::{Engine, Shift, Worker, press, say};
 use sandbox::avito::{AvitoEmulator, Fault};
 use sandbox::telegram::{SimUser, TelegramEmulator};
@@ -27,7 +28,7 @@ fn refuse_keys(avito: &AvitoEmulator) {
     avito.expire_tokens();
 }
 
-async fn marked(db: &sea_orm::DatabaseConnection, id: i64) -> bool {
+async fn marked(db: &sea_orm::DatabaseConnection, id: ProfileId) -> bool {
     profiles::find(db, id)
         .await
         .expect("query")
@@ -43,7 +44,7 @@ async fn told(
     worker: &Worker,
     db: &sea_orm::DatabaseConnection,
     owner: &SimUser,
-    id: i64,
+    id: ProfileId,
     n: usize,
 ) {
     common::eventually(
@@ -59,7 +60,7 @@ async fn told(
 }
 
 /// The hub's "🔑 New keys": client id, then the secret, checked with Avito.
-async fn enter_new_keys(emu: &TelegramEmulator, worker: &Worker, owner: &SimUser, id: i64) {
+async fn enter_new_keys(emu: &TelegramEmulator, worker: &Worker, owner: &SimUser, id: ProfileId) {
     let hub = say(emu, worker, owner, "/profiles", "Your Avito profiles")
         .await
         .message_id;

@@ -4,7 +4,8 @@ mod common;
 
 use avito_reports::db::{self, entities::*, users};
 use avito_reports::domain::{
-    Frequency, MetricSet, ProfileStatus, RunKind, RunStatus, ScheduleTime, Stored,
+    ChatId, Frequency, MetricSet, ProfileId, ProfileStatus, RunKind, RunStatus, ScheduleTime,
+    Stored, TaskId, UserId,
 };
 use chrono::{TimeZone, Utc};
 use common::{Engine, TestDatabase};
@@ -107,11 +108,11 @@ async fn migrations_apply_and_revert_cleanly_on_postgres() {
 }
 
 /// A user, a profile and its task, for constraint tests.
-async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
+async fn seed_task(conn: &DatabaseConnection) -> (ProfileId, TaskId) {
     users::upsert(
         conn,
         &users::TelegramUser {
-            id: 42,
+            id: UserId(42),
             username: Some("seller".into()),
             first_name: "Анна".into(),
             language_code: Some("ru".into()),
@@ -121,7 +122,7 @@ async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
     .expect("user");
     let now = Utc::now();
     let profile = avito_profile::ActiveModel {
-        owner_id: Set(42),
+        owner_id: Set(UserId(42)),
         name: Set("Магазин".into()),
         client_id: Set("client-1".into()),
         client_secret_enc: Set("v1.ciphertext".into()),
@@ -155,7 +156,7 @@ async fn seed_task(conn: &DatabaseConnection) -> (i64, i64) {
     (profile.id, task.id)
 }
 
-fn run_row(task_id: i64, slot: Option<chrono::DateTime<Utc>>) -> report_run::ActiveModel {
+fn run_row(task_id: TaskId, slot: Option<chrono::DateTime<Utc>>) -> report_run::ActiveModel {
     report_run::ActiveModel {
         task_id: Set(Some(task_id)),
         kind: Set(if slot.is_some() {
@@ -164,7 +165,7 @@ fn run_row(task_id: i64, slot: Option<chrono::DateTime<Utc>>) -> report_run::Act
             RunKind::Now
         }),
         slot: Set(slot),
-        chat_id: Set(-100),
+        chat_id: Set(ChatId(-100)),
         status: Set(RunStatus::Pending),
         attempts: Set(0),
         created_at: Set(Utc::now()),
@@ -218,7 +219,7 @@ async fn deleting_a_user_removes_their_profiles_and_tasks(engine: Engine) {
     let conn = db::connect(&test_db.url).await.expect("connect");
     db::migrate(&conn).await.expect("migrate");
     seed_task(&conn).await;
-    user::Entity::delete_by_id(42i64)
+    user::Entity::delete_by_id(UserId(42))
         .exec(&conn)
         .await
         .expect("delete user");
@@ -256,7 +257,7 @@ async fn upserting_a_user_refreshes_the_name_and_keeps_created_at(engine: Engine
     let conn = db::connect(&test_db.url).await.expect("connect");
     db::migrate(&conn).await.expect("migrate");
     let mut tg = users::TelegramUser {
-        id: 7,
+        id: UserId(7),
         username: None,
         first_name: "Old".into(),
         language_code: Some("ru".into()),
@@ -349,7 +350,7 @@ async fn old_rows_survive_the_typed_settings_migration(engine: Engine) {
         .all(&conn)
         .await
         .expect("every task row loads");
-    let first = tasks.iter().find(|t| t.id == 1).expect("task 1");
+    let first = tasks.iter().find(|t| t.id == TaskId(1)).expect("task 1");
     assert_eq!(
         first.metrics,
         Stored::Value(MetricSet::all()),
@@ -363,7 +364,7 @@ async fn old_rows_survive_the_typed_settings_migration(engine: Engine) {
         Some("09:05".to_owned())
     );
     assert_eq!(first.frequency, Stored::Value(Frequency::Daily));
-    let second = tasks.iter().find(|t| t.id == 2).expect("task 2");
+    let second = tasks.iter().find(|t| t.id == TaskId(2)).expect("task 2");
     assert_eq!(
         second.metrics.get().map(|m| m.iter().count()),
         Ok(2),

@@ -42,12 +42,13 @@ async fn every_screen_shows_a_tricky_name_as_typed(engine: Engine) {
     let conn = avito_reports::db::connect(&test_db.url)
         .await
         .expect("connect");
-    let profile = avito_reports::db::profiles::all_of(&conn, ann.id())
-        .await
-        .expect("profiles")
-        .into_iter()
-        .next()
-        .expect("added");
+    let profile =
+        avito_reports::db::profiles::all_of(&conn, avito_reports::domain::UserId(ann.id()))
+            .await
+            .expect("profiles")
+            .into_iter()
+            .next()
+            .expect("added");
     assert_eq!(profile.name, NAME, "stored as typed");
     let id = profile.id;
 

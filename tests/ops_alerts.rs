@@ -4,6 +4,7 @@
 mod common;
 
 use avito_reports::db;
+use avito_reports::domain::{ChatId, ProfileId, TaskId};
 use avito_reports::ops::alerts::{AdminAlerts, AlertCause, AlertOutcome};
 use avito_reports::telegram::TgBot;
 use common::{Engine, TestDatabase};
@@ -55,13 +56,13 @@ impl Setup {
     }
 
     fn alerts(&self) -> AdminAlerts {
-        AdminAlerts::new(self.conn.clone(), self.bot(), Some(ADMIN_CHAT))
+        AdminAlerts::new(self.conn.clone(), self.bot(), Some(ChatId(ADMIN_CHAT)))
     }
 
     /// Another worker process: its own pool on the same database, its own bot.
     async fn other_process(&self) -> AdminAlerts {
         let conn = db::connect(&self.test_db.url).await.expect("connect");
-        AdminAlerts::new(conn, self.bot(), Some(ADMIN_CHAT))
+        AdminAlerts::new(conn, self.bot(), Some(ChatId(ADMIN_CHAT)))
     }
 
     fn admin_messages(&self) -> Vec<String> {
@@ -93,7 +94,9 @@ async fn one_alert_per_cause_per_hour(engine: Engine) {
         return;
     };
     let alerts = s.alerts();
-    let profile_7 = AlertCause::InvalidCredentials { profile_id: 7 };
+    let profile_7 = AlertCause::InvalidCredentials {
+        profile_id: ProfileId(7),
+    };
     assert!(
         alerts
             .raise(profile_7.clone(), "Avito rejects the secret of profile 7")
@@ -112,7 +115,9 @@ async fn one_alert_per_cause_per_hour(engine: Engine) {
     assert!(
         alerts
             .raise(
-                AlertCause::InvalidCredentials { profile_id: 8 },
+                AlertCause::InvalidCredentials {
+                    profile_id: ProfileId(8)
+                },
                 "profile 8 too"
             )
             .await
@@ -161,7 +166,7 @@ async fn processes_sharing_a_database_send_a_cause_once(engine: Engine) {
     };
     let first = s.alerts();
     let second = s.other_process().await;
-    let cause = AlertCause::DeliveryFailures { task_id: 5 };
+    let cause = AlertCause::DeliveryFailures { task_id: TaskId(5) };
     // Both processes raise the same cause at once, several times each.
     let raises = (0..8).map(|i| {
         let alerts = if i % 2 == 0 { &first } else { &second };

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use avito_reports::avito::money::Kopecks;
 use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
+use avito_reports::domain::{AccountId, ProfileId};
 use avito_reports::i18n::Lang;
 use avito_reports::report::model::{
     CombinedReport, Failure, MetricLine, Missing, Note, Part, ProfileReport, Section, TopItem,
@@ -76,7 +77,7 @@ async fn setup_with_limits(accounts: Vec<AccountSpec>, enforce_rate_limits: bool
 
 fn source(n: u32, secret: &str) -> ProfileSource {
     ProfileSource {
-        profile_id: i64::from(n),
+        profile_id: ProfileId(i64::from(n)),
         name: format!("Профиль {n}"),
         credentials: Credentials::new(&format!("client-{n}"), secret).expect("creds"),
         avito_user_id: None,
@@ -149,7 +150,7 @@ async fn report_values_match_the_accounts_data_for_the_period_and_the_one_before
         line(&report, Metric::Spending).value,
         Value::Money(Kopecks(cur.all_spending() as i64))
     );
-    assert_eq!(report.account_id, Some(account.user_id()));
+    assert_eq!(report.account_id, Some(AccountId(account.user_id())));
     assert!(!report.top_items.is_empty() && report.top_items.len() <= 5);
     let views: Vec<i64> = report.top_items.iter().map(|t| t.views).collect();
     assert!(
@@ -554,7 +555,7 @@ fn full_report() -> ProfileReport {
     let money = |k| Value::Money(Kopecks(k));
     ProfileReport {
         profile: "Мебель <Люкс> & Co".into(),
-        account_id: Some(1_000_001),
+        account_id: Some(AccountId(1_000_001)),
         period: Period::new(d("2026-11-16"), d("2026-11-22")),
         previous: Some(Period::new(d("2026-11-09"), d("2026-11-15"))),
         time_zone: "Europe/Moscow".into(),

@@ -22,6 +22,7 @@ use avito_reports::avito::query::{
 use avito_reports::avito::{Account, AvitoClient, AvitoError, ChatsQuery};
 use avito_reports::db::entities::alert_rule;
 use avito_reports::domain::alerts::AlertRule;
+use avito_reports::domain::{AccountId, AlertRuleId, ProfileId};
 use avito_reports::export::stats::{self, StatsProgress};
 use avito_reports::export::{self as chat_export, ExportOptions, Progress};
 use avito_reports::i18n::Lang;
@@ -139,7 +140,7 @@ fn options(period: Period, tz: Tz) -> ReportOptions {
 }
 
 /// The statistics workbook's data over each period it offers, up to 270 days back.
-async fn statistics_exports(account: &Account, user_id: i64) {
+async fn statistics_exports(account: &Account, user_id: AccountId) {
     let (now, today) = (Utc::now(), avito_today());
     let mut periods: Vec<Period> = PeriodKind::ALL
         .iter()
@@ -155,7 +156,7 @@ async fn statistics_exports(account: &Account, user_id: i64) {
 
 /// The chat export: the listing of all chats hits the ceiling, so it narrows to each chat
 /// type, and the u2i one to the chats of the items; the messages reach the ceiling too.
-async fn chats_export(account: &Account, user_id: i64) {
+async fn chats_export(account: &Account, user_id: AccountId) {
     let dir = tempfile::tempdir().expect("dir");
     let summary = chat_export::export(
         account,
@@ -170,7 +171,7 @@ async fn chats_export(account: &Account, user_id: i64) {
 }
 
 /// One check of each alert rule, the unanswered-chats one within its working hours.
-async fn alert_checks(account: &Account, user_id: i64) {
+async fn alert_checks(account: &Account, user_id: AccountId) {
     let (tz, now) = (chrono_tz::Europe::Moscow, Utc::now());
     let minute = {
         let local = now.with_timezone(&tz);
@@ -178,8 +179,8 @@ async fn alert_checks(account: &Account, user_id: i64) {
     };
     for rule in AlertRule::ALL {
         let watch = alert_rule::Model {
-            id: 1,
-            profile_id: 1,
+            id: AlertRuleId(1),
+            profile_id: ProfileId(1),
             rule: *rule,
             enabled: true,
             param: rule.default_param(),
@@ -196,7 +197,7 @@ async fn alert_checks(account: &Account, user_id: i64) {
 }
 
 /// The client's operations with each argument the code can give them.
-async fn operation_methods(account: &Account, user_id: i64) {
+async fn operation_methods(account: &Account, user_id: AccountId) {
     let today = avito_today();
     let week = DateRange::unchecked(today - Duration::days(7), today - Duration::days(1));
     account.self_info().await.expect("self");
@@ -296,7 +297,7 @@ async fn ratings_methods(account: &Account) {
 }
 
 /// Chats with each query the code builds, one chat, and its messages.
-async fn messenger_methods(account: &Account, user_id: i64, item_ids: &[i64]) {
+async fn messenger_methods(account: &Account, user_id: AccountId, item_ids: &[i64]) {
     let all_types = vec![ChatType::U2i, ChatType::U2u, ChatType::A2u];
     let mut queries = vec![
         ChatsQuery::default(),

@@ -11,6 +11,7 @@ use avito_reports::db::entities::{avito_profile, report_run, report_task};
 use avito_reports::db::profiles;
 use avito_reports::db::tasks;
 use avito_reports::db::{self};
+use avito_reports::domain::TaskId;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use common::{
     Engine, Shift, TEST_SECRET_KEY, TestDatabase, Worker, bot_message_after, press, say, seed,
@@ -41,7 +42,7 @@ fn bot_messages(emu: &TelegramEmulator, chat: i64, needle: &str) -> usize {
         .count()
 }
 
-async fn scheduled_runs(conn: &DatabaseConnection, task_id: i64) -> Vec<report_run::Model> {
+async fn scheduled_runs(conn: &DatabaseConnection, task_id: TaskId) -> Vec<report_run::Model> {
     report_run::Entity::find()
         .filter(report_run::Column::TaskId.eq(task_id))
         .filter(report_run::Column::Kind.eq("scheduled"))
@@ -51,7 +52,7 @@ async fn scheduled_runs(conn: &DatabaseConnection, task_id: i64) -> Vec<report_r
         .expect("runs")
 }
 
-async fn task(conn: &DatabaseConnection, id: i64) -> report_task::Model {
+async fn task(conn: &DatabaseConnection, id: TaskId) -> report_task::Model {
     tasks::by_id(conn, id).await.expect("query").expect("task")
 }
 

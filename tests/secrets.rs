@@ -67,7 +67,7 @@ async fn no_secret_reaches_the_logs_or_the_database_in_plain_text() {
     .await;
     let profile_id = {
         let conn = avito_reports::db::connect(&db.url).await.expect("connect");
-        let rows = avito_reports::db::profiles::all_of(&conn, 901)
+        let rows = avito_reports::db::profiles::all_of(&conn, avito_reports::domain::UserId(901))
             .await
             .expect("profiles");
         conn.close().await.ok();

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration as StdDuration;
 
 use avito_reports::db::entities::{export, report_run};
+use avito_reports::domain::{ProfileId, TaskId};
 use chrono::{Duration, Utc};
 use common::{Engine, TEST_SECRET_KEY, TestDatabase, Worker, button_data, press, say, seed};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
@@ -37,7 +38,7 @@ fn workbooks(emu: &TelegramEmulator, chat: i64) -> usize {
     bot_messages(emu, chat, |m| m.document.is_some())
 }
 
-async fn runs(conn: &DatabaseConnection, task_id: i64) -> Vec<report_run::Model> {
+async fn runs(conn: &DatabaseConnection, task_id: TaskId) -> Vec<report_run::Model> {
     report_run::Entity::find()
         .filter(report_run::Column::TaskId.eq(task_id))
         .filter(report_run::Column::Kind.eq("scheduled"))
@@ -46,7 +47,7 @@ async fn runs(conn: &DatabaseConnection, task_id: i64) -> Vec<report_run::Model>
         .expect("runs")
 }
 
-async fn exports(conn: &DatabaseConnection, profile_id: i64) -> Vec<export::Model> {
+async fn exports(conn: &DatabaseConnection, profile_id: ProfileId) -> Vec<export::Model> {
     export::Entity::find()
         .filter(export::Column::ProfileId.eq(profile_id))
         .all(conn)

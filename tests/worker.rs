@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use avito_reports::db::{self, entities::user};
+use avito_reports::domain::UserId;
 use common::{Engine, TestDatabase, Worker, worker_command};
 use sandbox::telegram::{SeenMessage, TelegramConfig, TelegramEmulator};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -78,7 +79,7 @@ async fn start_greets_the_user_and_a_restart_keeps_them(engine: Engine) {
     assert!(status.success(), "SIGTERM is a clean exit, got {status}");
 
     let conn = db::connect(&test_db.url).await.expect("connect");
-    let before = user::Entity::find_by_id(501i64)
+    let before = user::Entity::find_by_id(UserId(501))
         .one(&conn)
         .await
         .expect("query")
@@ -93,7 +94,7 @@ async fn start_greets_the_user_and_a_restart_keeps_them(engine: Engine) {
     let status = worker.terminate().await;
     assert!(status.success());
 
-    let after = user::Entity::find_by_id(501i64)
+    let after = user::Entity::find_by_id(UserId(501))
         .one(&conn)
         .await
         .expect("query")
@@ -161,7 +162,7 @@ async fn users_outside_allowed_users_get_one_polite_line() {
 
     let conn = db::connect(&test_db.url).await.expect("connect");
     assert!(
-        user::Entity::find_by_id(702i64)
+        user::Entity::find_by_id(UserId(702))
             .one(&conn)
             .await
             .expect("query")

@@ -11,6 +11,7 @@ use crate::avito::plausible;
 use crate::avito::query::{AnalyticsQuery, Grouping};
 use crate::avito::{Account, AvitoError, ChatsQuery};
 use crate::db::entities::alert_rule;
+use crate::domain::AccountId;
 use crate::domain::alerts::{AlertRule, DaySpan, DemandDrop, DemandMetric, Finding, WaitingChat};
 use crate::domain::dates::DateRange;
 
@@ -48,7 +49,7 @@ const REFUNDS: &[&str] = &[
 /// profile has none, so account-wide figures cannot be asked).
 pub async fn observe(
     account: &Account,
-    user_id: Option<i64>,
+    user_id: Option<AccountId>,
     watch: &alert_rule::Model,
     tz: Tz,
     now: DateTime<Utc>,
@@ -282,7 +283,7 @@ pub fn demand_drop(analytics: &Analytics, yesterday: NaiveDate, percent: i64) ->
 /// `minutes` or more.
 pub fn unanswered(
     chats: &[Chat],
-    account_id: i64,
+    account_id: AccountId,
     now: DateTime<Utc>,
     minutes: i64,
     since: i64,
@@ -455,7 +456,7 @@ mod tests {
             users: Vec::new(),
             last_message: Some(Message {
                 id: "m".into(),
-                author_id: Some(author),
+                author_id: Some(AccountId(author)),
                 created: Some(created),
                 direction: None,
                 kind: None,
@@ -480,7 +481,7 @@ mod tests {
             chat("answered", 1, t(90)),
         ];
         let Observation::Abnormal(Finding::Unanswered { chats: waiting, .. }) =
-            unanswered(&chats, 1, now, 30, 0)
+            unanswered(&chats, AccountId(1), now, 30, 0)
         else {
             panic!("one chat waits");
         };
@@ -491,9 +492,15 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["old-in"]
         );
-        assert_eq!(unanswered(&chats[1..], 1, now, 30, 0), Observation::Normal);
+        assert_eq!(
+            unanswered(&chats[1..], AccountId(1), now, 30, 0),
+            Observation::Normal
+        );
         // A message from before the rule watched is history, not an alert.
-        assert_eq!(unanswered(&chats, 1, now, 30, t(40)), Observation::Normal);
+        assert_eq!(
+            unanswered(&chats, AccountId(1), now, 30, t(40)),
+            Observation::Normal
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! through compare-and-swaps on the episode, so even two copies send each notice once.
 
 use chrono::{DateTime, Utc};
-use teloxide::prelude::*;
 
 use super::check::{self, Observation};
 use super::texts;
@@ -12,7 +11,7 @@ use crate::db::alerts::{self as store};
 use crate::db::entities::{alert_rule, avito_profile};
 use crate::db::{profiles, tasks, users};
 use crate::domain::alerts::{AlertRule, DaySpan, Finding, NoticeKind};
-use crate::domain::clock;
+use crate::domain::{ChatId, ProfileId, clock};
 use crate::i18n::Lang;
 use crate::ops::AlertCause;
 use crate::report::ProfileSource;
@@ -20,7 +19,7 @@ use crate::telegram::send_chunks_marked;
 
 /// Where and how a profile's alerts speak.
 struct Audience {
-    chat: i64,
+    chat: ChatId,
     lang: Lang,
     tz: chrono_tz::Tz,
     /// Quiet hours now: notices wait.
@@ -28,8 +27,8 @@ struct Audience {
 }
 
 /// Runs the check of `rule` for `profile_id`. Errors are the database's only.
-#[tracing::instrument(skip(ctx), fields(profile_id, rule = %rule))]
-pub async fn run(ctx: &JobContext, profile_id: i64, rule: AlertRule) -> anyhow::Result<()> {
+#[tracing::instrument(skip(ctx, profile_id), fields(profile_id = profile_id.0, rule = %rule))]
+pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> anyhow::Result<()> {
     let db = &ctx.state.db;
     // Deleted, or switched off since the check was planned: nothing to do.
     let Some(profile) = profiles::find(db, profile_id).await? else {
@@ -66,7 +65,7 @@ pub async fn run(ctx: &JobContext, profile_id: i64, rule: AlertRule) -> anyhow::
             tracing::warn!(%reason, "alert check could not ask Avito");
             // The operator's own language when they use the bot, else the bot's default.
             let admin = match ctx.state.settings.admin_chat_id {
-                Some(admin) => users::find(db, admin).await?,
+                Some(admin) => users::find(db, admin.private_user()).await?,
                 None => None,
             };
             let lang = Lang::from_code(admin.and_then(|u| u.language_code).as_deref());
@@ -116,7 +115,7 @@ async fn audience(
     let chat = task
         .as_ref()
         .and_then(|t| t.chat_id)
-        .unwrap_or(profile.owner_id);
+        .unwrap_or(profile.owner_id.private_chat());
     let lang = match users::find(db, profile.owner_id).await? {
         Some(user) => Lang::from_code(user.language_code.as_deref()),
         None => Lang::Ru,
@@ -242,7 +241,7 @@ async fn notify(
     finding: &Finding,
 ) {
     let text = texts::notice(audience.lang, kind, rule, &profile.name, finding);
-    tracing::info!(kind = %kind, chat = audience.chat, "alert notice");
+    tracing::info!(kind = %kind, chat = audience.chat.0, "alert notice");
     say(ctx, audience, text).await;
 }
 
@@ -250,8 +249,8 @@ async fn notify(
 /// twice). A notice whose outcome Telegram left unknown (5xx, no answer) goes again only after
 /// the 🔁 line, as report messages do: never an unmarked copy.
 async fn say(ctx: &JobContext, audience: &Audience, text: String) {
-    let sent = send_chunks_marked(&ctx.bot, ChatId(audience.chat), vec![text], audience.lang).await;
+    let sent = send_chunks_marked(&ctx.bot, audience.chat.into(), vec![text], audience.lang).await;
     if let Err(e) = sent {
-        tracing::warn!(chat = audience.chat, error = %e, "could not send an alert notice");
+        tracing::warn!(chat = audience.chat.0, error = %e, "could not send an alert notice");
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::context::JobContext;
 use crate::db::alerts as store;
+use crate::domain::ProfileId;
 use crate::domain::alerts::AlertRule;
 use crate::queue::CheckAlert;
 
@@ -28,7 +29,7 @@ pub fn window(rule: AlertRule, param: i64, now: DateTime<Utc>, speedup: u32) -> 
 /// is pushed once per process (the queue keeps it to one job across processes).
 #[derive(Debug, Default)]
 pub struct Planner {
-    pushed: HashMap<(i64, AlertRule), i64>,
+    pushed: HashMap<(ProfileId, AlertRule), i64>,
 }
 
 impl Planner {

@@ -14,6 +14,7 @@ use super::lenient::{
     vec_of,
 };
 use super::money::{Kopecks, Roubles};
+use crate::domain::AccountId;
 
 /// A required id: an element without a readable one is skipped by the list that holds it.
 pub(crate) fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
@@ -35,7 +36,7 @@ fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct AccountSelf {
     #[serde(default, deserialize_with = "account_id")]
-    pub id: Option<i64>,
+    pub id: Option<AccountId>,
     #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
@@ -47,8 +48,13 @@ pub struct AccountSelf {
     pub profile_url: Option<String>,
 }
 
-fn account_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(opt_i64(d)?.filter(|id| *id > 0))
+fn account_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AccountId>, D::Error> {
+    Ok(opt_i64(d)?.filter(|id| *id > 0).map(AccountId))
+}
+
+/// An Avito user (an account, ours or the other side of a chat), leniently.
+fn opt_account<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AccountId>, D::Error> {
+    Ok(opt_i64(d)?.map(AccountId))
 }
 
 /// `GET /core/v1/accounts/{user_id}/balance/`: wallet money and bonuses, in roubles; `None`
@@ -404,8 +410,8 @@ pub struct ChatItemContext {
     pub price_string: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub user_id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_account")]
+    pub user_id: Option<AccountId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -424,8 +430,8 @@ pub struct PublicProfile {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ChatUser {
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_account")]
+    pub id: Option<AccountId>,
     #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "opt_object")]
@@ -476,8 +482,8 @@ pub struct MessageContent {
 pub struct Message {
     #[serde(deserialize_with = "id_text")]
     pub id: String,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub author_id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_account")]
+    pub author_id: Option<AccountId>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub created: Option<i64>,
     #[serde(default, deserialize_with = "opt_text")]
@@ -558,7 +564,7 @@ mod tests {
             r#"{"email":"mail@mail.ru","id":94235311,"name":"Иван","phone":71112223344,"phones":["71112223344"],"profile_url":"http://avito.ru/user/abc/profile"}"#,
         )
         .expect("account");
-        assert_eq!(me.id, Some(94_235_311));
+        assert_eq!(me.id, Some(AccountId(94_235_311)));
         assert_eq!(me.phone.as_deref(), Some("71112223344"));
         let me: AccountSelf =
             serde_json::from_str(r#"{"id":-5,"name":null,"email":{"x":1}}"#).expect("odd");
@@ -572,7 +578,7 @@ mod tests {
         )
         .expect("message");
         assert_eq!(m.id, "7");
-        assert_eq!(m.author_id, Some(12));
+        assert_eq!(m.author_id, Some(AccountId(12)));
         assert_eq!(m.created, Some(1_700_000_000));
         assert_eq!(m.direction.as_deref(), Some("5"));
         assert_eq!(m.is_read, Some(true));

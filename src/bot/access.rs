@@ -5,6 +5,7 @@ use crate::db::entities::{avito_profile, report_task};
 use crate::db::{profiles, tasks};
 
 use super::AppState;
+use crate::domain::{ProfileId, UserId};
 
 /// A profile the acting user owns, with its report task.
 #[derive(Debug, Clone)]
@@ -22,24 +23,24 @@ pub enum Refusal {
     NotOwner,
 }
 
-pub fn is_allowed(state: &AppState, user_id: i64) -> bool {
+pub fn is_allowed(state: &AppState, user_id: UserId) -> bool {
     state.settings.is_allowed(user_id)
 }
 
 /// Loads `profile_id` for `user_id`, refusing others' profiles and deleted ones.
 pub async fn owned(
     state: &AppState,
-    profile_id: i64,
-    user_id: i64,
+    profile_id: ProfileId,
+    user_id: UserId,
 ) -> anyhow::Result<Result<Owned, Refusal>> {
     let Some(profile) = profiles::find(&state.db, profile_id).await? else {
         return Ok(Err(Refusal::Stale));
     };
     if profile.owner_id != user_id {
         tracing::warn!(
-            profile_id,
-            user_id,
-            owner_id = profile.owner_id,
+            profile_id = profile_id.0,
+            user_id = user_id.0,
+            owner_id = profile.owner_id.0,
             "refused: not the profile's owner"
         );
         return Ok(Err(Refusal::NotOwner));

@@ -89,7 +89,7 @@ pub async fn handle(
         }
         Command::Profiles => {
             register(&state, &from).await?;
-            hub::open(&bot, &state, chat, lang, from.id.0 as i64).await
+            hub::open(&bot, &state, chat, lang, from.id.into()).await
         }
         Command::Stats => stats::handle(&bot, &msg, &state, lang).await,
     }

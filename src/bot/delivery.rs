@@ -13,6 +13,7 @@ use super::texts::{T, t, tf};
 use super::ui;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::tasks::{self, NewRun, RunKind};
+use crate::domain::ProfileId;
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::report::service::chart_pictures;
@@ -74,7 +75,7 @@ pub async fn build_report(
 
 /// Marks each profile of `ids` "needs new keys"; a failure is logged (the report, which says
 /// why, still goes).
-async fn keys_refused(bot: &TgBot, state: &AppState, ids: &[i64]) {
+async fn keys_refused(bot: &TgBot, state: &AppState, ids: &[ProfileId]) {
     if ids.is_empty() {
         return;
     }
@@ -86,7 +87,7 @@ async fn keys_refused(bot: &TgBot, state: &AppState, ids: &[i64]) {
             Err(e) => Err(e),
         };
         if let Err(e) = marked {
-            tracing::warn!(profile_id = id, error = %e, "cannot mark the profile's keys refused");
+            tracing::warn!(profile_id = id.0, error = %e, "cannot mark the profile's keys refused");
         }
     }
 }
@@ -116,7 +117,7 @@ pub async fn report_and_tell(
     kind: RunKind,
     here: ChatId,
 ) -> anyhow::Result<()> {
-    let dest = o.task.chat_id.map(ChatId).unwrap_or(here);
+    let dest = o.task.chat_id.map_or(here, ChatId::from);
     let job = Job {
         profile: &o.profile,
         task: &o.task,
@@ -185,7 +186,7 @@ pub async fn profile_report(
             task_id: Some(task.id),
             profile_id: Some(profile.id),
             kind,
-            chat_id: dest.0,
+            chat_id: dest.into(),
             period_start: period.from,
             period_end: period.to,
         },
@@ -209,7 +210,7 @@ pub async fn profile_report(
     .await;
     let error = outcome.as_ref().err().map(ToString::to_string);
     if let Err(e) = tasks::finish_run(&state.db, run_id, error).await {
-        tracing::warn!(run_id, error = %e, "cannot record the report run's outcome");
+        tracing::warn!(run_id = run_id.0, error = %e, "cannot record the report run's outcome");
     }
     match &outcome {
         Ok(()) => metrics::report_sent(kind),
@@ -217,13 +218,13 @@ pub async fn profile_report(
     }
     match &outcome {
         Ok(()) => tracing::info!(
-            profile_id = profile.id,
+            profile_id = profile.id.0,
             chat_id = dest.0,
             kind = kind.slug(),
             "report delivered"
         ),
         Err(e) => {
-            tracing::warn!(profile_id = profile.id, chat_id = dest.0, kind = kind.slug(), error = %e, "report not delivered")
+            tracing::warn!(profile_id = profile.id.0, chat_id = dest.0, kind = kind.slug(), error = %e, "report not delivered")
         }
     }
     outcome

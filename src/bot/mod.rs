@@ -77,7 +77,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 fn is_allowed(msg: &Message, state: &AppState) -> bool {
     msg.from
         .as_ref()
-        .is_some_and(|user| state.settings.is_allowed(user.id.0 as i64))
+        .is_some_and(|user| state.settings.is_allowed(user.id.into()))
 }
 
 /// Users outside `ALLOWED_USERS` get one polite line (in private chats only: in a group the
@@ -104,7 +104,7 @@ pub fn lang_of_user(user: &User) -> Lang {
 /// What a Telegram update tells about its sender, as the database keeps it.
 pub fn telegram_user(from: &teloxide::types::User) -> crate::db::users::TelegramUser {
     crate::db::users::TelegramUser {
-        id: from.id.0 as i64,
+        id: from.id.into(),
         username: from.username.clone(),
         first_name: from.first_name.clone(),
         language_code: from.language_code.clone(),

@@ -16,7 +16,7 @@ pub async fn start(bot: TgBot, msg: Message, state: AppState) -> anyhow::Result<
     let name = match &msg.from {
         Some(from) => {
             let user = users::upsert(&state.db, &super::telegram_user(from)).await?;
-            tracing::info!(user_id = user.id, "user registered");
+            tracing::info!(user_id = user.id.0, "user registered");
             user.first_name
         }
         None => String::new(),

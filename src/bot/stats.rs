@@ -16,7 +16,7 @@ use super::ui;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::profiles;
 use crate::db::tasks::{self, NewRun, RunKind};
-use crate::domain::clock;
+use crate::domain::{UserId, clock};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, Period, ReportOptions};
 
@@ -28,7 +28,7 @@ pub async fn handle(
 ) -> anyhow::Result<()> {
     let chat = msg.chat.id;
     let bound = if msg.chat.is_private() {
-        let owner = msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or_default();
+        let owner = msg.from.as_ref().map_or(UserId(0), |u| u.id.into());
         let mut pairs = Vec::new();
         for p in profiles::all_of(&state.db, owner).await? {
             let task = tasks::ensure(&state.db, p.id).await?;
@@ -37,7 +37,7 @@ pub async fn handle(
         pairs
     } else {
         let mut pairs = Vec::new();
-        for task in tasks::for_chat(&state.db, chat.0).await? {
+        for task in tasks::for_chat(&state.db, chat.into()).await? {
             if let Some(p) = profiles::find(&state.db, task.profile_id).await? {
                 pairs.push((p, task));
             }
@@ -60,7 +60,7 @@ pub async fn handle(
         .filter_map(|(p, _)| match delivery::profile_source(state, p) {
             Ok(source) => Some(source),
             Err(e) => {
-                tracing::warn!(profile_id = p.id, error = %e, "profile left out of /stats");
+                tracing::warn!(profile_id = p.id.0, error = %e, "profile left out of /stats");
                 None
             }
         })
@@ -71,7 +71,7 @@ pub async fn handle(
             task_id: None,
             profile_id: None,
             kind: RunKind::Stats,
-            chat_id: chat.0,
+            chat_id: chat.into(),
             period_start,
             period_end,
         },

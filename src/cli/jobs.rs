@@ -8,7 +8,7 @@ use crate::app::open_database;
 use crate::config::Settings;
 use crate::db::slots::{self, status};
 use crate::db::tasks;
-use crate::domain::clock;
+use crate::domain::{RunId, clock};
 use crate::jobs::{DeliverReport, JobQueue};
 
 #[derive(Debug, Subcommand)]
@@ -18,7 +18,7 @@ pub enum JobsCommand {
     /// Queue a failed scheduled delivery again (a running worker delivers it).
     Rerun {
         /// The run id, as `jobs list` shows it.
-        run_id: i64,
+        run_id: RunId,
     },
 }
 
@@ -90,7 +90,7 @@ async fn list(db: &sea_orm::DatabaseConnection, args: &ListArgs) -> anyhow::Resu
 async fn rerun(
     db: &sea_orm::DatabaseConnection,
     settings: &Settings,
-    run_id: i64,
+    run_id: RunId,
 ) -> anyhow::Result<()> {
     let Some(run) = slots::run(db, run_id).await? else {
         bail!("no delivery with run id {run_id}; see `avito-reports jobs list`");

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::LangArg;
 use crate::avito::{AvitoClient, ClientConfig, Credentials};
 use crate::config::Settings;
-use crate::domain::clock;
+use crate::domain::{ProfileId, clock};
 use crate::report::charts;
 use crate::report::engine;
 use crate::report::model::{CombinedReport, ProfileReport};
@@ -146,7 +146,7 @@ fn sources(args: &ReportArgs) -> Result<Vec<ProfileSource>, ArgError> {
             let credentials = Credentials::new(id, secret)
                 .map_err(|e| ArgError(format!("profile {}: {e}", i + 1)))?;
             Ok(ProfileSource {
-                profile_id: i as i64 + 1,
+                profile_id: ProfileId(i as i64 + 1),
                 name: id.trim().to_owned(),
                 credentials,
                 avito_user_id: None,

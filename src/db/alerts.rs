@@ -11,13 +11,13 @@ use sea_orm::{
 use super::DbError;
 use super::entities::{alert_episode, alert_rule, avito_profile};
 use crate::domain::alerts::{AlertRule, DaySpan, NoticeKind};
-use crate::domain::clock;
+use crate::domain::{EpisodeId, ProfileId, clock};
 
 /// A profile's rules, one per [`AlertRule`], in that order; rows missing so far are created
 /// with their defaults (off).
 pub async fn rules_of(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
 ) -> Result<Vec<alert_rule::Model>, DbError> {
     let now = clock::now().timestamp();
     let rows = AlertRule::ALL.iter().map(|rule| alert_rule::ActiveModel {
@@ -52,7 +52,7 @@ pub async fn rules_of(
 /// One rule of a profile.
 pub async fn rule(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
     rule: AlertRule,
 ) -> Result<Option<alert_rule::Model>, DbError> {
     Ok(alert_rule::Entity::find()
@@ -72,7 +72,7 @@ pub enum RuleChange {
 
 pub async fn change_rule(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
     rule: AlertRule,
     change: RuleChange,
 ) -> Result<(), DbError> {
@@ -97,7 +97,7 @@ pub async fn change_rule(
 /// Sets a profile's quiet hours (`None`: none at all).
 pub async fn set_quiet_hours(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
     quiet: Option<DaySpan>,
 ) -> Result<(), DbError> {
     let (from, to) = match quiet {
@@ -117,7 +117,9 @@ pub async fn set_quiet_hours(
 /// profiles whose keys Avito refused (checked again once the owner enters new keys). A
 /// profile's rules go with it (the foreign key cascades); the planner asks every second, so
 /// only these three columns are read.
-pub async fn enabled_rules(db: &DatabaseConnection) -> Result<Vec<(i64, AlertRule, i64)>, DbError> {
+pub async fn enabled_rules(
+    db: &DatabaseConnection,
+) -> Result<Vec<(ProfileId, AlertRule, i64)>, DbError> {
     use alert_rule::Column as C;
     let refused = sea_orm::sea_query::Query::select()
         .column(avito_profile::Column::Id)
@@ -138,7 +140,7 @@ pub async fn enabled_rules(db: &DatabaseConnection) -> Result<Vec<(i64, AlertRul
 /// The open episode of (profile, rule), if any.
 pub async fn open_episode(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
     rule: AlertRule,
 ) -> Result<Option<alert_episode::Model>, DbError> {
     Ok(alert_episode::Entity::find()
@@ -152,7 +154,7 @@ pub async fn open_episode(
 /// A profile's open episodes, oldest first (the card lists them).
 pub async fn open_episodes(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
 ) -> Result<Vec<alert_episode::Model>, DbError> {
     Ok(alert_episode::Entity::find()
         .filter(alert_episode::Column::ProfileId.eq(profile_id))
@@ -166,7 +168,7 @@ pub async fn open_episodes(
 /// when one is open already (another process got there first).
 pub async fn try_open(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
     rule: AlertRule,
     detail: &str,
     held: bool,
@@ -228,7 +230,7 @@ pub async fn claim_notice(
 }
 
 /// Marks episode `id` as waiting for quiet hours to end with notice `kind`.
-pub async fn hold(db: &DatabaseConnection, id: i64, kind: NoticeKind) -> Result<(), DbError> {
+pub async fn hold(db: &DatabaseConnection, id: EpisodeId, kind: NoticeKind) -> Result<(), DbError> {
     alert_episode::Entity::update_many()
         .col_expr(alert_episode::Column::Held, Expr::value(kind.slug()))
         .filter(alert_episode::Column::Id.eq(id))
@@ -258,7 +260,7 @@ pub async fn close(
 /// Closed episodes of (profile, rule) whose "back to normal" waits for quiet hours to end.
 pub async fn held_recoveries(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
     rule: AlertRule,
 ) -> Result<Vec<alert_episode::Model>, DbError> {
     Ok(alert_episode::Entity::find()
@@ -271,7 +273,7 @@ pub async fn held_recoveries(
 }
 
 /// Takes a held "back to normal" of a closed episode to send it. Whether this call won.
-pub async fn claim_held_recovery(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
+pub async fn claim_held_recovery(db: &DatabaseConnection, id: EpisodeId) -> Result<bool, DbError> {
     let done = alert_episode::Entity::update_many()
         .col_expr(
             alert_episode::Column::Held,

@@ -11,10 +11,10 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use teloxide::dispatching::dialogue::Storage;
-use teloxide::types::ChatId;
+use teloxide::types::ChatId as TgChatId;
 
 use super::entities::dialogue;
-use crate::domain::clock;
+use crate::domain::{ChatId, clock};
 
 /// What teloxide's `Storage` methods return (`futures::future::BoxFuture`, spelled out so the
 /// crate needs no direct `futures` dependency).
@@ -51,9 +51,9 @@ where
 
     /// Idempotent: removing a dialogue that is not there is not an error (a /cancel outside
     /// any dialogue must not fail).
-    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<(), Self::Error>> {
+    fn remove_dialogue(self: Arc<Self>, chat_id: TgChatId) -> BoxFuture<Result<(), Self::Error>> {
         Box::pin(async move {
-            dialogue::Entity::delete_by_id(chat_id.0)
+            dialogue::Entity::delete_by_id(ChatId::from(chat_id))
                 .exec(&self.db)
                 .await?;
             Ok(())
@@ -62,13 +62,13 @@ where
 
     fn update_dialogue(
         self: Arc<Self>,
-        chat_id: ChatId,
+        chat_id: TgChatId,
         state: D,
     ) -> BoxFuture<Result<(), Self::Error>> {
         Box::pin(async move {
             let json = serde_json::to_string(&state)?;
             let row = dialogue::ActiveModel {
-                chat_id: Set(chat_id.0),
+                chat_id: Set(chat_id.into()),
                 state: Set(json),
                 updated_at: Set(clock::now()),
             };
@@ -86,9 +86,12 @@ where
 
     /// A stored state this version cannot read (e.g. written by an older release) counts as
     /// no dialogue: the user starts over instead of being stuck.
-    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<Option<D>, Self::Error>> {
+    fn get_dialogue(
+        self: Arc<Self>,
+        chat_id: TgChatId,
+    ) -> BoxFuture<Result<Option<D>, Self::Error>> {
         Box::pin(async move {
-            let Some(row) = dialogue::Entity::find_by_id(chat_id.0)
+            let Some(row) = dialogue::Entity::find_by_id(ChatId::from(chat_id))
                 .one(&self.db)
                 .await?
             else {

@@ -13,7 +13,7 @@ use crate::db::DbError;
 use crate::db::entities::{avito_profile, export};
 
 use crate::domain::clock;
-use crate::domain::{ExportKind, ExportStatus, Period};
+use crate::domain::{ChatId, ExportId, ExportKind, ExportStatus, Period, ProfileId};
 
 pub const QUEUED: ExportStatus = ExportStatus::Queued;
 pub const RUNNING: ExportStatus = ExportStatus::Running;
@@ -30,7 +30,7 @@ pub enum Requested {
 
 async fn active_of<C: ConnectionTrait>(
     db: &C,
-    profile_id: i64,
+    profile_id: ProfileId,
     kind: ExportKind,
 ) -> Result<Option<export::Model>, DbError> {
     Ok(export::Entity::find()
@@ -44,8 +44,8 @@ async fn active_of<C: ConnectionTrait>(
 /// Queues an export of `profile_id`'s chats to `chat_id`, unless one is queued or running.
 pub async fn request(
     db: &DatabaseConnection,
-    profile_id: i64,
-    chat_id: i64,
+    profile_id: ProfileId,
+    chat_id: ChatId,
     since: Option<chrono::NaiveDate>,
 ) -> Result<Requested, DbError> {
     request_kind(db, profile_id, chat_id, ExportKind::Chats, since, None).await
@@ -55,8 +55,8 @@ pub async fn request(
 /// queued or running.
 pub async fn request_stats(
     db: &DatabaseConnection,
-    profile_id: i64,
-    chat_id: i64,
+    profile_id: ProfileId,
+    chat_id: ChatId,
     period: Period,
 ) -> Result<Requested, DbError> {
     request_kind(
@@ -72,8 +72,8 @@ pub async fn request_stats(
 
 async fn request_kind(
     db: &DatabaseConnection,
-    profile_id: i64,
-    chat_id: i64,
+    profile_id: ProfileId,
+    chat_id: ChatId,
     kind: ExportKind,
     since: Option<chrono::NaiveDate>,
     until: Option<chrono::NaiveDate>,
@@ -116,13 +116,13 @@ async fn request_kind(
     Ok(Requested::Created(row))
 }
 
-pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<export::Model>, DbError> {
+pub async fn find(db: &DatabaseConnection, id: ExportId) -> Result<Option<export::Model>, DbError> {
     Ok(export::Entity::find_by_id(id).one(db).await?)
 }
 
 pub async fn set_progress_message(
     db: &DatabaseConnection,
-    id: i64,
+    id: ExportId,
     message_id: i32,
 ) -> Result<(), DbError> {
     export::Entity::update_many()
@@ -136,7 +136,10 @@ pub async fn set_progress_message(
 /// Marks the export running from scratch and returns it; `None` when there is nothing to do
 /// (finished, failed, or gone). A row already `running` is an export interrupted by a crash:
 /// it starts over.
-pub async fn start(db: &DatabaseConnection, id: i64) -> Result<Option<export::Model>, DbError> {
+pub async fn start(
+    db: &DatabaseConnection,
+    id: ExportId,
+) -> Result<Option<export::Model>, DbError> {
     let Some(row) = find(db, id).await? else {
         return Ok(None);
     };
@@ -163,7 +166,7 @@ pub struct Counters {
 }
 
 /// Stores the counters shown to the user.
-pub async fn progress(db: &DatabaseConnection, id: i64, s: Counters) -> Result<(), DbError> {
+pub async fn progress(db: &DatabaseConnection, id: ExportId, s: Counters) -> Result<(), DbError> {
     export::Entity::update_many()
         .col_expr(
             export::Column::ChatsDone,
@@ -186,7 +189,7 @@ pub async fn progress(db: &DatabaseConnection, id: i64, s: Counters) -> Result<(
 /// Records the end of an export: `error` is `None` for success.
 pub async fn finish(
     db: &DatabaseConnection,
-    id: i64,
+    id: ExportId,
     s: Counters,
     error: Option<String>,
 ) -> Result<(), DbError> {
@@ -206,7 +209,7 @@ pub async fn finish(
 
 /// Fails an export that never started (its job could not be queued), so it does not block the
 /// profile's next export.
-pub async fn abandon(db: &DatabaseConnection, id: i64, error: &str) -> Result<(), DbError> {
+pub async fn abandon(db: &DatabaseConnection, id: ExportId, error: &str) -> Result<(), DbError> {
     export::Entity::update_many()
         .col_expr(export::Column::Status, Expr::value(FAILED))
         .col_expr(export::Column::Error, Expr::value(error))

@@ -10,17 +10,17 @@ use sea_orm::sea_query::ExprTrait;
 use super::DbError;
 use super::entities::{avito_profile, report_task};
 use super::tasks::TaskDefaults;
-use crate::domain::clock;
+use crate::domain::{AccountId, ProfileId, UserId, clock};
 
 /// A profile about to be stored: validated against Avito, secret already encrypted.
 #[derive(Debug, Clone)]
 pub struct NewProfile {
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub name: String,
     pub client_id: String,
     pub client_secret_enc: String,
     /// `None` when Avito did not name the account (it is asked again at the first report).
-    pub avito_user_id: Option<i64>,
+    pub avito_user_id: Option<AccountId>,
     pub avito_account_name: Option<String>,
 }
 
@@ -60,7 +60,7 @@ pub async fn create_with_task(
 /// The owner's profiles, oldest first, one page of `per_page`; and how many there are.
 pub async fn page_of(
     db: &DatabaseConnection,
-    owner_id: i64,
+    owner_id: UserId,
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<avito_profile::Model>, u64), DbError> {
@@ -79,7 +79,7 @@ pub async fn page_of(
 /// Every profile of the owner, oldest first.
 pub async fn all_of(
     db: &DatabaseConnection,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Vec<avito_profile::Model>, DbError> {
     Ok(avito_profile::Entity::find()
         .filter(avito_profile::Column::OwnerId.eq(owner_id))
@@ -90,7 +90,7 @@ pub async fn all_of(
 
 pub async fn find(
     db: &DatabaseConnection,
-    id: i64,
+    id: ProfileId,
 ) -> Result<Option<avito_profile::Model>, DbError> {
     Ok(avito_profile::Entity::find_by_id(id).one(db).await?)
 }
@@ -98,8 +98,8 @@ pub async fn find(
 /// The owner's profile already connected to this Avito account or application, if any.
 pub async fn find_duplicate(
     db: &DatabaseConnection,
-    owner_id: i64,
-    avito_user_id: Option<i64>,
+    owner_id: UserId,
+    avito_user_id: Option<AccountId>,
     client_id: &str,
 ) -> Result<Option<avito_profile::Model>, DbError> {
     let same_app = avito_profile::Column::ClientId.eq(client_id);
@@ -114,7 +114,7 @@ pub async fn find_duplicate(
         .await?)
 }
 
-pub async fn rename(db: &DatabaseConnection, id: i64, name: &str) -> Result<(), DbError> {
+pub async fn rename(db: &DatabaseConnection, id: ProfileId, name: &str) -> Result<(), DbError> {
     avito_profile::Entity::update(avito_profile::ActiveModel {
         id: Set(id),
         name: Set(name.to_owned()),
@@ -128,7 +128,7 @@ pub async fn rename(db: &DatabaseConnection, id: i64, name: &str) -> Result<(), 
 
 /// Deletes the profile; its task goes with it (ON DELETE CASCADE) and its runs keep their
 /// history with the task and profile set to NULL.
-pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
+pub async fn delete(db: &DatabaseConnection, id: ProfileId) -> Result<bool, DbError> {
     // The cascade is declared in the schema, but SQLite enforces it only with foreign keys
     // on; deleting the task first makes the outcome the same on both engines.
     let txn = db.begin().await?;
@@ -146,7 +146,7 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
 /// whichever path (a report, an alert check, an export) found it first.
 pub async fn mark_keys_refused(
     db: &DatabaseConnection,
-    id: i64,
+    id: ProfileId,
     reason: &str,
 ) -> Result<bool, DbError> {
     use crate::domain::ProfileStatus;
@@ -172,7 +172,7 @@ pub async fn mark_keys_refused(
 
 /// Clears "needs new keys" after Avito took the profile's keys again (a report made with
 /// them): `true` when it was set.
-pub async fn mark_keys_work(db: &DatabaseConnection, id: i64) -> Result<bool, DbError> {
+pub async fn mark_keys_work(db: &DatabaseConnection, id: ProfileId) -> Result<bool, DbError> {
     use crate::domain::ProfileStatus;
     let changed = avito_profile::Entity::update_many()
         .col_expr(
@@ -195,10 +195,10 @@ pub async fn mark_keys_work(db: &DatabaseConnection, id: i64) -> Result<bool, Db
 /// profile is usable again.
 pub async fn replace_keys(
     db: &DatabaseConnection,
-    id: i64,
+    id: ProfileId,
     client_id: &str,
     client_secret_enc: String,
-    avito_user_id: Option<i64>,
+    avito_user_id: Option<AccountId>,
 ) -> Result<(), DbError> {
     use sea_orm::ActiveValue::NotSet;
     avito_profile::Entity::update(avito_profile::ActiveModel {

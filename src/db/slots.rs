@@ -17,6 +17,7 @@ use super::DbError;
 use super::entities::{report_run, report_task};
 use super::tasks::RunKind;
 use crate::domain::clock;
+use crate::domain::{ChatId, ProfileId, RunId, TaskId};
 
 /// Statuses of `report_runs.status`, by their old names.
 pub mod status {
@@ -60,7 +61,7 @@ pub async fn planned_tasks(db: &DatabaseConnection) -> Result<Vec<report_task::M
 /// Records `next` as the task's planned slot, unless the schedule changed meanwhile.
 pub async fn set_planned(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
     version: i64,
     next: DateTime<Utc>,
 ) -> Result<bool, DbError> {
@@ -79,7 +80,7 @@ pub async fn set_planned(
 /// already planned (a late duplicate of an older job must not move the task back).
 pub async fn advance(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
     version: i64,
     done: DateTime<Utc>,
     next: Option<DateTime<Utc>>,
@@ -103,10 +104,10 @@ pub async fn advance(
 /// A scheduled slot about to be delivered.
 #[derive(Debug, Clone)]
 pub struct SlotRun {
-    pub task_id: i64,
-    pub profile_id: i64,
+    pub task_id: TaskId,
+    pub profile_id: ProfileId,
     pub slot: DateTime<Utc>,
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
 }
@@ -136,7 +137,7 @@ impl Resume {
 pub enum Claim {
     /// This delivery holds the slot; `attempt` is its number (1 for the first).
     Claimed {
-        run_id: i64,
+        run_id: RunId,
         attempt: i32,
         /// Where an earlier attempt of this run got to, if it got as far as sending.
         resume: Option<Resume>,
@@ -231,7 +232,7 @@ pub async fn claim(
 }
 
 /// Renews a held claim (see [`claim`]); false when another delivery took it over.
-pub async fn renew(db: &DatabaseConnection, run_id: i64, attempt: i32) -> Result<bool, DbError> {
+pub async fn renew(db: &DatabaseConnection, run_id: RunId, attempt: i32) -> Result<bool, DbError> {
     use report_run::Column as C;
     let done = report_run::Entity::update_many()
         .col_expr(C::StartedAt, Expr::value(clock::now()))
@@ -246,7 +247,7 @@ pub async fn renew(db: &DatabaseConnection, run_id: i64, attempt: i32) -> Result
 /// The run row of a task's slot.
 pub async fn slot_row(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
     slot: DateTime<Utc>,
 ) -> Result<Option<report_run::Model>, DbError> {
     use report_run::Column as C;
@@ -261,7 +262,7 @@ pub async fn slot_row(
 /// the rest of these.
 pub async fn freeze_chunks(
     db: &DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
     chunks: &[String],
 ) -> Result<(), DbError> {
     let json = serde_json::to_string(chunks).unwrap_or_else(|_| "[]".to_owned());
@@ -281,7 +282,7 @@ pub async fn freeze_chunks(
 /// accepted `chunks_sent` chunks (`!sending`).
 pub async fn record_progress(
     db: &DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
     chunks_sent: usize,
     sending: bool,
 ) -> Result<(), DbError> {
@@ -299,7 +300,7 @@ pub async fn record_progress(
 /// Records the outcome of a claimed run: `error: None` is sent.
 pub async fn finish(
     db: &DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
     outcome: crate::domain::RunStatus,
     error: Option<String>,
 ) -> Result<(), DbError> {
@@ -319,7 +320,7 @@ pub async fn finish(
 /// while a retry waits.
 pub async fn note_retry(
     db: &DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
     error: String,
 ) -> Result<(), DbError> {
     report_run::Entity::update(report_run::ActiveModel {
@@ -347,7 +348,7 @@ pub async fn record_skipped(
         profile_id: Set(Some(task.profile_id)),
         kind: Set(RunKind::Scheduled),
         slot: Set(Some(slot)),
-        chat_id: Set(task.chat_id.unwrap_or_default()),
+        chat_id: Set(task.chat_id.unwrap_or(ChatId(0))),
         period_start: Set(None),
         period_end: Set(None),
         status: Set(status::SKIPPED),
@@ -390,7 +391,7 @@ pub async fn recent(
 /// One run by id.
 pub async fn run(
     db: &DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
 ) -> Result<Option<report_run::Model>, DbError> {
     Ok(report_run::Entity::find_by_id(run_id).one(db).await?)
 }

@@ -13,7 +13,9 @@ use sea_orm::{
 use super::DbError;
 use super::entities::{report_run, report_task};
 use crate::domain::clock;
-use crate::domain::{MetricSet, PeriodKind, RunStatus, ScheduleTime, Stored, Zone};
+use crate::domain::{
+    ChatId, MetricSet, PeriodKind, ProfileId, RunId, RunStatus, ScheduleTime, Stored, TaskId, Zone,
+};
 
 pub use crate::domain::{Frequency, RunKind};
 
@@ -76,7 +78,7 @@ impl TaskDefaults {
     /// Daily, inactive until a destination chat is set.
     pub(super) fn active_model(
         &self,
-        profile_id: i64,
+        profile_id: ProfileId,
         now: DateTime<Utc>,
     ) -> report_task::ActiveModel {
         report_task::ActiveModel {
@@ -118,7 +120,7 @@ pub enum ScheduleChange {
     Active(bool),
     /// A destination chat; a task that never had one becomes active with it.
     Chat {
-        id: i64,
+        id: ChatId,
         title: String,
     },
     /// No destination: the task stops.
@@ -164,7 +166,7 @@ pub async fn change_schedule(
             sets.push((C::ChatTitle, Expr::value(title)));
         }
         ScheduleChange::NoChat => {
-            sets.push((C::ChatId, Expr::value(Option::<i64>::None)));
+            sets.push((C::ChatId, Expr::value(Option::<ChatId>::None)));
             sets.push((C::ChatTitle, Expr::value(Option::<String>::None)));
             sets.push((C::IsActive, Expr::value(false)));
         }
@@ -185,7 +187,7 @@ pub async fn change_schedule(
 /// Sets what the reports contain (not part of the schedule: no version bump).
 pub async fn set_metrics(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
     metrics: &MetricSet,
 ) -> Result<(), DbError> {
     report_task::Entity::update(report_task::ActiveModel {
@@ -201,7 +203,7 @@ pub async fn set_metrics(
 
 pub async fn set_period(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
     period: PeriodKind,
 ) -> Result<(), DbError> {
     report_task::Entity::update(report_task::ActiveModel {
@@ -216,7 +218,7 @@ pub async fn set_period(
 }
 
 /// Turns the task's report charts on or off (no schedule change: nothing to re-plan).
-pub async fn set_charts(db: &DatabaseConnection, task_id: i64, on: bool) -> Result<(), DbError> {
+pub async fn set_charts(db: &DatabaseConnection, task_id: TaskId, on: bool) -> Result<(), DbError> {
     report_task::Entity::update(report_task::ActiveModel {
         id: Set(task_id),
         charts: Set(on),
@@ -230,14 +232,14 @@ pub async fn set_charts(db: &DatabaseConnection, task_id: i64, on: bool) -> Resu
 
 pub async fn by_id(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
 ) -> Result<Option<report_task::Model>, DbError> {
     Ok(report_task::Entity::find_by_id(task_id).one(db).await?)
 }
 
 pub async fn of_profile(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
 ) -> Result<Option<report_task::Model>, DbError> {
     Ok(report_task::Entity::find()
         .filter(report_task::Column::ProfileId.eq(profile_id))
@@ -249,7 +251,7 @@ pub async fn of_profile(
 /// created with one; this covers rows written by other tools).
 pub async fn ensure(
     db: &DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
 ) -> Result<report_task::Model, DbError> {
     if let Some(task) = of_profile(db, profile_id).await? {
         return Ok(task);
@@ -263,7 +265,7 @@ pub async fn ensure(
 /// Tasks whose reports go to `chat_id`, oldest first (what /stats in a group reports on).
 pub async fn for_chat(
     db: &DatabaseConnection,
-    chat_id: i64,
+    chat_id: ChatId,
 ) -> Result<Vec<report_task::Model>, DbError> {
     Ok(report_task::Entity::find()
         .filter(report_task::Column::ChatId.eq(chat_id))
@@ -275,16 +277,16 @@ pub async fn for_chat(
 /// An on-demand delivery about to start.
 #[derive(Debug, Clone)]
 pub struct NewRun {
-    pub task_id: Option<i64>,
-    pub profile_id: Option<i64>,
+    pub task_id: Option<TaskId>,
+    pub profile_id: Option<ProfileId>,
     pub kind: RunKind,
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
 }
 
 /// Records an on-demand run as pending; [`finish_run`] records its outcome.
-pub async fn start_run(db: &DatabaseConnection, run: NewRun) -> Result<i64, DbError> {
+pub async fn start_run(db: &DatabaseConnection, run: NewRun) -> Result<RunId, DbError> {
     let now = clock::now();
     let row = report_run::Entity::insert(report_run::ActiveModel {
         task_id: Set(run.task_id),
@@ -310,7 +312,7 @@ pub async fn start_run(db: &DatabaseConnection, run: NewRun) -> Result<i64, DbEr
 /// `error: None` means sent.
 pub async fn finish_run(
     db: &DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
     error: Option<String>,
 ) -> Result<(), DbError> {
     let status = if error.is_some() {
@@ -333,7 +335,7 @@ pub async fn finish_run(
 /// The latest delivery of a task (scheduled or on demand).
 pub async fn latest_run(
     db: &DatabaseConnection,
-    task_id: i64,
+    task_id: TaskId,
 ) -> Result<Option<report_run::Model>, DbError> {
     Ok(report_run::Entity::find()
         .filter(report_run::Column::TaskId.eq(task_id))

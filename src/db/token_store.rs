@@ -42,7 +42,7 @@ impl TokenStore for DbTokenStore {
         match self.secrets.decrypt(&sealed) {
             Ok(token) => Some(AccessToken { token, expires_at }),
             Err(e) => {
-                tracing::warn!(profile_id = row.id, error = %e, "stored Avito token is unreadable; fetching a new one");
+                tracing::warn!(profile_id = row.id.0, error = %e, "stored Avito token is unreadable; fetching a new one");
                 None
             }
         }

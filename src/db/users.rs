@@ -5,12 +5,12 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use super::DbError;
 use super::entities::user;
-use crate::domain::clock;
+use crate::domain::{UserId, clock};
 
 /// What a Telegram update tells about its sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelegramUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: Option<String>,
     pub first_name: String,
     pub language_code: Option<String>,
@@ -45,17 +45,17 @@ pub async fn upsert(db: &DatabaseConnection, tg: &TelegramUser) -> Result<user::
         .ok_or_else(|| DbError::Query(sea_orm::DbErr::RecordNotFound(format!("user {}", tg.id))))
 }
 
-pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model>, DbError> {
+pub async fn find(db: &DatabaseConnection, id: UserId) -> Result<Option<user::Model>, DbError> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
 /// A Telegram user's language as the bot knows it; the default (Russian) for a stranger, and
 /// when the database cannot say (a notice in the default language beats none).
-pub async fn lang_of(db: &DatabaseConnection, id: i64) -> crate::i18n::Lang {
+pub async fn lang_of(db: &DatabaseConnection, id: UserId) -> crate::i18n::Lang {
     match find(db, id).await {
         Ok(user) => crate::i18n::Lang::from_code(user.and_then(|u| u.language_code).as_deref()),
         Err(e) => {
-            tracing::warn!(user_id = id, error = %e, "cannot read the user's language");
+            tracing::warn!(user_id = id.0, error = %e, "cannot read the user's language");
             crate::i18n::Lang::Ru
         }
     }

@@ -86,7 +86,7 @@ pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
         account.name,
         account.client_id
     ));
-    let user = telegram.user(persona.user_id, persona.first_name, Some(lang.code()));
+    let user = telegram.user(persona.user_id.0, persona.first_name, Some(lang.code()));
     let mut session = Session::new(
         telegram.clone(),
         user,
@@ -100,7 +100,7 @@ pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
 
     let seller_account = Account {
         avito: &avito,
-        user_id: account.user_id,
+        user_id: crate::domain::AccountId(account.user_id),
     };
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

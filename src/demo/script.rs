@@ -15,6 +15,7 @@ use sandbox::telegram::{BOT_USERNAME, SeenMessage};
 use super::session::{Session, button_data, report_counters};
 use crate::alerts::texts::{self as alerts_texts, A};
 use crate::domain::alerts::AlertRule;
+use crate::domain::{AccountId, ChatId, UserId};
 use crate::export::texts::X;
 use crate::i18n::{self, Lang};
 
@@ -35,11 +36,11 @@ const WALLET_TOPPED_UP: f64 = 5_000.0;
 /// Who plays the user, in the language the demo runs in.
 #[derive(Debug, Clone)]
 pub struct Persona {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub first_name: &'static str,
     pub lang: Lang,
     pub profile_name: &'static str,
-    pub group_id: i64,
+    pub group_id: ChatId,
     pub group_title: &'static str,
 }
 
@@ -50,11 +51,11 @@ impl Persona {
             Lang::Ru => ("Анна", "Мой магазин", "Команда магазина"),
         };
         Self {
-            user_id: 1001,
+            user_id: UserId(1001),
             first_name,
             lang,
             profile_name,
-            group_id: -4_001,
+            group_id: ChatId(-4_001),
             group_title,
         }
     }
@@ -70,13 +71,13 @@ pub struct Credentials {
 /// The seller's Avito account as the demo moves it (the emulator's live changes): her wallet.
 pub struct Account<'a> {
     pub avito: &'a AvitoEmulator,
-    pub user_id: i64,
+    pub user_id: AccountId,
 }
 
 impl Account<'_> {
     fn set_wallet(&self, roubles: f64) -> anyhow::Result<()> {
         self.avito
-            .set_wallet_balance(self.user_id, roubles)
+            .set_wallet_balance(self.user_id.0, roubles)
             .map_err(|e| anyhow::anyhow!("moving the emulator's wallet: {e}"))
     }
 }
@@ -212,14 +213,15 @@ pub async fn play(
         "{} adds the bot to her team's group «{}»",
         who.first_name, who.group_title
     ));
-    let group = s.emulator().group(who.group_id, who.group_title);
+    let group = s.emulator().group(who.group_id.0, who.group_title);
+    let team = who.group_id;
     s.watch_group(&group);
-    let after = s.last_bot_id(group.id());
+    let after = s.last_bot_id(team);
     s.say_in(&group, &format!("/profiles@{BOT_USERNAME}"))
         .await?;
     let view = data("profile_view");
     let group_hub = s
-        .reply(group.id(), after, "the hub in the group", REPLY_WAIT, |m| {
+        .reply(team, after, "the hub in the group", REPLY_WAIT, |m| {
             button_data(m, &view).is_some()
         })
         .await?
@@ -230,16 +232,14 @@ pub async fn play(
         "report_set_chat",
         "report_chat_here",
     ] {
-        s.press(group.id(), group_hub, &data(action), REPLY_WAIT)
-            .await?;
+        s.press(team, group_hub, &data(action), REPLY_WAIT).await?;
     }
     let before = report_counters(&s.metrics().await?, "stats");
-    let after = s.last_bot_id(group.id());
+    let after = s.last_bot_id(team);
     s.say_in(&group, &format!("/stats@{BOT_USERNAME}")).await?;
-    s.report_counted("stats", before, group.id(), REPORT_WAIT)
-        .await?;
+    s.report_counted("stats", before, team, REPORT_WAIT).await?;
     s.sync();
-    let stats = texts_after(&s.messages(group.id()), after);
+    let stats = texts_after(&s.messages(team), after);
     if stats.is_empty() {
         return Err(s.error("/stats was counted as sent but no message arrived"));
     }
@@ -298,7 +298,7 @@ pub async fn play(
     for _ in 0..2 {
         s.press(me, hub, &data("alert_quiet"), REPLY_WAIT).await?;
     }
-    let after = s.last_bot_id(group.id());
+    let after = s.last_bot_id(team);
     let roubles = |r: f64| crate::report::format::integer(r as i64, who.lang);
     s.transcript.narrate(&format!(
         "Her Avito wallet drops to {} ₽ (the emulator's balance is moved)",
@@ -308,7 +308,7 @@ pub async fn play(
     let fired = locale_prefix(i18n::text(who.lang, A::Fire));
     let low = locale_prefix(i18n::text(who.lang, A::WalletLow));
     let alert = s
-        .reply(group.id(), after, "the low-wallet alert", ALERT_WAIT, |m| {
+        .reply(team, after, "the low-wallet alert", ALERT_WAIT, |m| {
             let text = m.text_or_caption();
             text.starts_with(&fired) && text.contains(&low)
         })
@@ -322,7 +322,7 @@ pub async fn play(
     let rule = alerts_texts::rule_name(who.lang, AlertRule::WalletLow);
     let back = s
         .reply(
-            group.id(),
+            team,
             alert.message_id,
             "“back to normal”",
             ALERT_WAIT,

@@ -12,6 +12,7 @@ use sandbox::telegram::{CallbackAnswer, SeenMessage, SimChat, SimUser, TelegramE
 
 use super::scrape::{self, Scraper};
 use super::transcript::{MASK, Transcript};
+use crate::domain::ChatId;
 
 /// How often the demo looks at the chats while it waits.
 const POLL: Duration = Duration::from_millis(50);
@@ -26,9 +27,9 @@ pub struct Session {
     user: SimUser,
     scraper: Scraper,
     pub transcript: Transcript,
-    watched: Vec<i64>,
+    watched: Vec<ChatId>,
     /// When the user last acted in each chat.
-    last_action: HashMap<i64, tokio::time::Instant>,
+    last_action: HashMap<ChatId, tokio::time::Instant>,
     /// The current step, for errors: `step 4 (a report now)`.
     step: String,
 }
@@ -49,7 +50,7 @@ impl Session {
             last_action: HashMap::new(),
             step: String::new(),
         };
-        let own = session.user.id();
+        let own = session.me();
         session.watched.push(own);
         session.transcript.watch(own, None);
         session
@@ -59,9 +60,9 @@ impl Session {
         &self.emu
     }
 
-    /// The user's id, which is also the id of their private chat with the bot.
-    pub fn me(&self) -> i64 {
-        self.user.id()
+    /// The user's private chat with the bot (numbered as the user).
+    pub fn me(&self) -> ChatId {
+        ChatId(self.user.id())
     }
 
     /// Starts step `number`: a header in the transcript, and the name errors carry.
@@ -79,27 +80,28 @@ impl Session {
 
     /// Watches a group as well (its messages are labelled with its title).
     pub fn watch_group(&mut self, group: &SimChat) {
-        self.transcript.watch(group.id(), Some(group.title()));
-        if !self.watched.contains(&group.id()) {
-            self.watched.push(group.id());
+        let chat = ChatId(group.id());
+        self.transcript.watch(chat, Some(group.title()));
+        if !self.watched.contains(&chat) {
+            self.watched.push(chat);
         }
     }
 
     /// Records what changed in the watched chats.
     pub fn sync(&mut self) {
         for chat in self.watched.clone() {
-            let now = self.emu.chat_messages(chat);
+            let now = self.emu.chat_messages(chat.0);
             self.transcript.sync(chat, &now);
         }
     }
 
     /// The chat as it is now.
-    pub fn messages(&self, chat: i64) -> Vec<SeenMessage> {
-        self.emu.chat_messages(chat)
+    pub fn messages(&self, chat: ChatId) -> Vec<SeenMessage> {
+        self.emu.chat_messages(chat.0)
     }
 
     /// The newest bot message id in a chat (0 when none).
-    pub fn last_bot_id(&self, chat: i64) -> i32 {
+    pub fn last_bot_id(&self, chat: ChatId) -> i32 {
         self.messages(chat)
             .iter()
             .filter(|m| m.from_bot)
@@ -134,17 +136,18 @@ impl Session {
 
     /// Writes `text` in a group.
     pub async fn say_in(&mut self, group: &SimChat, text: &str) -> anyhow::Result<i32> {
-        self.take_turn(group.id()).await;
+        let chat = ChatId(group.id());
+        self.take_turn(chat).await;
         let id = self
             .user
             .try_send_text_in(group, text)
             .with_context(|| self.step.clone())?;
-        self.transcript.you_wrote(group.id(), id, text);
+        self.transcript.you_wrote(chat, id, text);
         Ok(id)
     }
 
     /// Waits out the user's reading time in `chat`, then records what they read.
-    async fn take_turn(&mut self, chat: i64) {
+    async fn take_turn(&mut self, chat: ChatId) {
         if let Some(last) = self.last_action.get(&chat) {
             tokio::time::sleep_until(*last + READING_TIME).await;
         }
@@ -156,7 +159,7 @@ impl Session {
     /// (`Some(Err)`), recording what happens meanwhile.
     pub async fn wait_in<T>(
         &mut self,
-        chat: i64,
+        chat: ChatId,
         what: &str,
         timeout: Duration,
         mut check: impl FnMut(&[SeenMessage]) -> Option<anyhow::Result<T>>,
@@ -183,7 +186,7 @@ impl Session {
     /// Waits for the first bot message in `chat` newer than `after` that satisfies `pred`.
     pub async fn reply(
         &mut self,
-        chat: i64,
+        chat: ChatId,
         after: i32,
         what: &str,
         timeout: Duration,
@@ -204,7 +207,7 @@ impl Session {
     /// an error: the journey presses only buttons that should work.
     pub async fn press(
         &mut self,
-        chat: i64,
+        chat: ChatId,
         message_id: i32,
         data: &str,
         timeout: Duration,
@@ -228,7 +231,7 @@ impl Session {
         self.transcript.you_pressed(chat, &label);
         let query = self
             .user
-            .try_press_button(chat, message_id, data)
+            .try_press_button(chat.0, message_id, data)
             .with_context(|| format!("{}: pressing “{label}”", self.step))?;
         let deadline = tokio::time::Instant::now() + timeout;
         let answer = loop {
@@ -274,7 +277,7 @@ impl Session {
         &mut self,
         kind: &str,
         (sent_before, failed_before): (f64, f64),
-        chat: i64,
+        chat: ChatId,
         timeout: Duration,
     ) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;

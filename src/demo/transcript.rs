@@ -10,6 +10,8 @@ use std::io::Write;
 
 use sandbox::telegram::{CallbackAnswer, SeenMessage};
 
+use crate::domain::ChatId;
+
 /// Continuation lines of a message are indented this much (the width of `Bot: `).
 const INDENT: &str = "     ";
 
@@ -22,7 +24,7 @@ pub const MASK: &str = "••••••••";
 pub struct Transcript {
     lines: Vec<String>,
     echo: bool,
-    chats: HashMap<i64, ChatView>,
+    chats: HashMap<ChatId, ChatView>,
 }
 
 /// What the transcript has shown of one chat so far.
@@ -60,7 +62,7 @@ impl Transcript {
     }
 
     /// Starts watching a chat: `title` is the group's title, `None` for the private chat.
-    pub fn watch(&mut self, chat_id: i64, title: Option<&str>) {
+    pub fn watch(&mut self, chat_id: ChatId, title: Option<&str>) {
         self.chats.entry(chat_id).or_default().title = title.map(str::to_owned);
     }
 
@@ -89,7 +91,7 @@ impl Transcript {
 
     /// The user wrote `shown` (what the transcript displays: the text, or [`MASK`]) as
     /// message `message_id` in `chat_id`.
-    pub fn you_wrote(&mut self, chat_id: i64, message_id: i32, shown: &str) {
+    pub fn you_wrote(&mut self, chat_id: ChatId, message_id: i32, shown: &str) {
         let who = self.who("You", chat_id, false);
         let view = self.chats.entry(chat_id).or_default();
         view.mine.insert(message_id, shown.to_owned());
@@ -97,7 +99,7 @@ impl Transcript {
     }
 
     /// The user pressed an inline button.
-    pub fn you_pressed(&mut self, chat_id: i64, label: &str) {
+    pub fn you_pressed(&mut self, chat_id: ChatId, label: &str) {
         let who = self.who("You", chat_id, false);
         self.line(format!("{who} [ {label} ]"));
     }
@@ -118,7 +120,7 @@ impl Transcript {
     /// Records what changed in `chat_id` since the last look: deleted messages, then new bot
     /// messages, then edits (the bot edits a status message after sending what it announces,
     /// e.g. "export ready" after the workbook).
-    pub fn sync(&mut self, chat_id: i64, now: &[SeenMessage]) {
+    pub fn sync(&mut self, chat_id: ChatId, now: &[SeenMessage]) {
         let mut out: Vec<(String, String)> = Vec::new();
         {
             let view = self.chats.entry(chat_id).or_default();
@@ -170,7 +172,7 @@ impl Transcript {
         }
     }
 
-    fn who(&self, actor: &str, chat_id: i64, edited: bool) -> String {
+    fn who(&self, actor: &str, chat_id: ChatId, edited: bool) -> String {
         let title = self.chats.get(&chat_id).and_then(|v| v.title.as_deref());
         who(title, actor, edited)
     }
@@ -321,23 +323,23 @@ mod tests {
     #[test]
     fn new_messages_edits_and_keyboards_are_shown_as_the_user_sees_them() {
         let mut t = Transcript::new(false);
-        t.watch(42, None);
-        t.you_wrote(42, 1, "/profiles");
+        t.watch(ChatId(42), None);
+        t.you_wrote(ChatId(42), 1, "/profiles");
         let hub = bot_message(
             2,
             "Your Avito profiles (1)\n\nChoose a profile:",
             &[&["Shop"]],
         );
-        t.sync(42, &[user_message(1, "/profiles"), hub.clone()]);
+        t.sync(ChatId(42), &[user_message(1, "/profiles"), hub.clone()]);
         // Nothing changed: nothing recorded.
-        t.sync(42, &[user_message(1, "/profiles"), hub]);
-        t.you_pressed(42, "Shop");
+        t.sync(ChatId(42), &[user_message(1, "/profiles"), hub]);
+        t.you_pressed(ChatId(42), "Shop");
         let card = bot_message(
             2,
             "Shop\n\nStatus: ok",
             &[&["Report now", "Period"], &["Back"]],
         );
-        t.sync(42, &[user_message(1, "/profiles"), card]);
+        t.sync(ChatId(42), &[user_message(1, "/profiles"), card]);
         assert_eq!(
             t.lines(),
             [
@@ -359,11 +361,17 @@ mod tests {
     #[test]
     fn a_deleted_secret_stays_masked_and_is_marked_deleted() {
         let mut t = Transcript::new(false);
-        t.watch(42, None);
-        t.you_wrote(42, 5, MASK);
+        t.watch(ChatId(42), None);
+        t.you_wrote(ChatId(42), 5, MASK);
         // The bot deleted it before the demo looked: it is still reported, masked.
-        t.sync(42, &[bot_message(6, "The message was deleted.", &[])]);
-        t.sync(42, &[bot_message(6, "The message was deleted.", &[])]);
+        t.sync(
+            ChatId(42),
+            &[bot_message(6, "The message was deleted.", &[])],
+        );
+        t.sync(
+            ChatId(42),
+            &[bot_message(6, "The message was deleted.", &[])],
+        );
         let text = t.text();
         assert!(text.contains(&format!("You: {MASK}")), "{text}");
         assert!(
@@ -376,8 +384,8 @@ mod tests {
     #[test]
     fn group_messages_carry_the_group_title_and_documents_their_size() {
         let mut t = Transcript::new(false);
-        t.watch(-5, Some("Team"));
-        t.you_wrote(-5, 1, "/stats@bot");
+        t.watch(ChatId(-5), Some("Team"));
+        t.you_wrote(ChatId(-5), 1, "/stats@bot");
         let mut doc = bot_message(2, "", &[]);
         doc.text = None;
         doc.document = Some(SeenDocument {
@@ -388,7 +396,7 @@ mod tests {
             caption: Some("Shop: chats export".into()),
             bytes: vec![1, 2, 3],
         });
-        t.sync(-5, &[user_message(1, "/stats@bot"), doc]);
+        t.sync(ChatId(-5), &[user_message(1, "/stats@bot"), doc]);
         assert_eq!(
             t.lines(),
             [
@@ -402,7 +410,7 @@ mod tests {
     #[test]
     fn new_messages_come_before_edits_seen_at_the_same_look() {
         let mut t = Transcript::new(false);
-        t.sync(42, &[bot_message(1, "Export queued", &[])]);
+        t.sync(ChatId(42), &[bot_message(1, "Export queued", &[])]);
         let mut doc = bot_message(2, "", &[]);
         doc.text = None;
         doc.document = Some(SeenDocument {
@@ -413,7 +421,7 @@ mod tests {
             caption: None,
             bytes: Vec::new(),
         });
-        t.sync(42, &[bot_message(1, "Export ready", &[]), doc]);
+        t.sync(ChatId(42), &[bot_message(1, "Export ready", &[]), doc]);
         assert_eq!(
             t.lines(),
             [

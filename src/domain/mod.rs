@@ -4,11 +4,15 @@
 pub mod alerts;
 pub mod clock;
 pub mod dates;
+pub mod ids;
 pub mod metric;
 pub mod period;
 pub mod settings;
 pub mod status;
 
+pub use ids::{
+    AccountId, AlertRuleId, ChatId, EpisodeId, ExportId, ProfileId, RunId, TaskId, UserId,
+};
 pub use metric::{Metric, MetricSet, Unit};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use settings::{DamagedSetting, Frequency, ScheduleTime, Stored, Zone};

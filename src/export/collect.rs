@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use super::ExportError;
 use crate::avito::model::{Chat, ChatType, ItemStatus, Message};
 use crate::avito::{Account, AvitoError, AvitoResult, ChatsQuery};
+use crate::domain::AccountId;
 
 /// Most chats one listing can reach (offsets 0..=1000, pages of 100).
 pub const LISTING_CEILING: usize = 1_100;
@@ -167,7 +168,7 @@ impl Listing {
 /// Plans listings, narrowing when one hits the ceiling, and de-duplicates chats.
 struct Planner {
     account: Account,
-    user_id: i64,
+    user_id: AccountId,
     opts: CollectOptions,
     progress: Arc<Progress>,
     queue: VecDeque<Listing>,
@@ -310,7 +311,7 @@ fn may_pass(e: &AvitoError) -> bool {
 /// order. Returns what the API would not give.
 pub async fn collect(
     account: &Account,
-    user_id: i64,
+    user_id: AccountId,
     opts: &CollectOptions,
     progress: Arc<Progress>,
     out: mpsc::Sender<ChatData>,
@@ -369,7 +370,7 @@ pub async fn collect(
 
 async fn fetch_chat(
     account: &Account,
-    user_id: i64,
+    user_id: AccountId,
     opts: &CollectOptions,
     chat: Chat,
 ) -> Result<ChatData, ExportError> {

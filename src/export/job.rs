@@ -22,13 +22,13 @@ use crate::context::AppState;
 use crate::db::entities::avito_profile;
 use crate::db::exports::{self as store, Requested};
 use crate::db::{profiles, tasks, users};
-use crate::domain::clock;
+use crate::domain::{AccountId, ExportId, clock};
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::ops::AlertCause;
 use crate::report::html_escape;
 use crate::telegram::TgBot;
-use crate::telegram::callback::Callback;
+use crate::telegram::callback::ProfileAction;
 
 /// How often the status message is edited. Telegram allows about 20 messages a minute in a
 /// chat; edits every few seconds leave room for the files.
@@ -40,7 +40,7 @@ const NOTE_MAX_CHATS: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pressed {
     /// Queued: the export with this id is to be enqueued; tell the user with this toast.
-    Queued { export_id: i64, toast: String },
+    Queued { export_id: ExportId, toast: String },
     /// One is already running: say so (an alert).
     AlreadyRunning(String),
 }
@@ -55,7 +55,7 @@ pub async fn request_from_hub(
     chat: ChatId,
     since: Option<NaiveDate>,
 ) -> anyhow::Result<Pressed> {
-    let row = match store::request(&state.db, profile.id, chat.0, since).await? {
+    let row = match store::request(&state.db, profile.id, chat.into(), since).await? {
         Requested::AlreadyRunning(row) => {
             return Ok(Pressed::AlreadyRunning(xf(
                 lang,
@@ -83,7 +83,7 @@ pub(super) async fn post_status(
     bot: &TgBot,
     lang: Lang,
     chat: ChatId,
-    export_id: i64,
+    export_id: ExportId,
     text: String,
 ) -> anyhow::Result<Pressed> {
     let sent = match bot
@@ -106,7 +106,7 @@ pub(super) async fn post_status(
 
 /// The export job, as the job runner calls it. An export that failed for good (after the
 /// client's retries) is also an alert to the admin.
-pub async fn run(ctx: &crate::context::JobContext, export_id: i64) -> anyhow::Result<()> {
+pub async fn run(ctx: &crate::context::JobContext, export_id: ExportId) -> anyhow::Result<()> {
     if let Finished::Failed {
         profile,
         detail,
@@ -142,16 +142,16 @@ pub(super) enum Finished {
 
 /// Runs export `export_id`: the job body.
 #[tracing::instrument(name = "export_job", skip_all, fields(export_id, profile_id, chat_id))]
-async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Result<Finished> {
+async fn execute(state: &AppState, bot: &TgBot, export_id: ExportId) -> anyhow::Result<Finished> {
     let Some(row) = store::start(&state.db, export_id).await? else {
         tracing::info!("export already finished or gone: nothing to do");
         return Ok(Finished::Done);
     };
     let span = tracing::Span::current();
-    span.record("profile_id", row.profile_id);
-    span.record("chat_id", row.chat_id);
+    span.record("profile_id", row.profile_id.0);
+    span.record("chat_id", row.chat_id.0);
     let _running = metrics::export_started();
-    let chat = ChatId(row.chat_id);
+    let chat = ChatId::from(row.chat_id);
     let Some(profile) = profiles::find(&state.db, row.profile_id).await? else {
         // The profile was deleted (its exports cascade); nothing to tell.
         return Ok(Finished::Done);
@@ -169,7 +169,7 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
     let tz: Tz = task.time_zone.value().map_or_else(
         || {
             tracing::warn!(
-                task_id = task.id,
+                task_id = task.id.0,
                 "the task's time zone is damaged; the export uses UTC"
             );
             chrono_tz::UTC
@@ -245,8 +245,8 @@ async fn execute(state: &AppState, bot: &TgBot, export_id: i64) -> anyhow::Resul
         Err(failure) => {
             tracing::warn!(error = %failure.detail, "export failed");
             let again = match row.since {
-                Some(_) => Callback::ExportRecent(profile.id),
-                None => Callback::ExportMessenger(profile.id),
+                Some(_) => ProfileAction::ExportRecentChats.on(profile.id),
+                None => ProfileAction::ExportChats.on(profile.id),
             };
             let restart = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
                 x(lang, X::BtnRestart),
@@ -350,7 +350,7 @@ pub(super) async fn profile_account(
     state: &AppState,
     profile: &avito_profile::Model,
     lang: Lang,
-) -> Result<(crate::avito::Account, i64), Failure> {
+) -> Result<(crate::avito::Account, AccountId), Failure> {
     let secret = state
         .secrets
         .decrypt(&profile.client_secret_enc)

@@ -25,6 +25,7 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
 use crate::avito::{Account, AvitoError};
+use crate::domain::AccountId;
 use crate::i18n::Lang;
 
 pub use collect::{CollectOptions, Gaps, Progress, Snapshot};
@@ -92,7 +93,7 @@ pub struct ExportSummary {
 #[tracing::instrument(name = "export", skip_all, fields(user_id, out = %out.display()))]
 pub async fn export(
     account: &Account,
-    user_id: i64,
+    user_id: AccountId,
     opts: &ExportOptions,
     progress: Arc<Progress>,
     out: &Path,

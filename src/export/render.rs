@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::texts::{X, x, xf};
 use crate::avito::model::{Chat, Message, MessageContent};
-use crate::domain::clock;
+use crate::domain::{AccountId, clock};
 use crate::i18n::Lang;
 
 /// Excel keeps at most this many characters in a cell; longer texts are cut (with a mark).
@@ -19,7 +19,7 @@ pub struct RenderCtx {
     pub lang: Lang,
     pub tz: Tz,
     /// The account's own Avito user id: its messages are "out", its name is "you".
-    pub self_id: i64,
+    pub self_id: AccountId,
 }
 
 /// A chat as one row of the Chats sheet.
@@ -110,8 +110,8 @@ pub fn message_row<'a>(ctx: &RenderCtx, chat: &'a Chat, m: &'a Message) -> Messa
 }
 
 fn author(ctx: &RenderCtx, chat: &Chat, m: &Message) -> String {
-    let id = m.author_id.unwrap_or(0);
-    if id == 0 || m.kind.as_deref() == Some("system") {
+    let id = m.author_id.unwrap_or(AccountId(0));
+    if id == AccountId(0) || m.kind.as_deref() == Some("system") {
         return x(ctx.lang, X::AuthorSystem).to_owned();
     }
     let name = chat

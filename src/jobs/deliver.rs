@@ -1,7 +1,6 @@
 //! The scheduled delivery job: one slot of one task, as planned under one schedule version.
 
 use chrono::{DateTime, Duration, Utc};
-use teloxide::prelude::*;
 use tracing::Instrument;
 
 use super::{JobContext, JobError, notify};
@@ -10,7 +9,7 @@ use crate::db::entities::{avito_profile, report_task};
 use crate::db::slots::{self, Claim, SlotRun, status};
 use crate::db::tasks::RunKind;
 use crate::db::{profiles, tasks};
-use crate::domain::clock;
+use crate::domain::{RunId, clock};
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::queue::DeliverReport;
@@ -109,7 +108,7 @@ pub fn deliver(
 async fn deliver_inner(ctx: &JobContext, job: DeliverReport) -> Result<Outcome, JobError> {
     let span = tracing::info_span!(
         "deliver_report",
-        task_id = job.task_id,
+        task_id = job.task_id.0,
         version = job.version,
         slot = job.slot,
         attempt = job.attempt,
@@ -140,9 +139,9 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         return Ok(Outcome::Stale);
     };
     let span = tracing::Span::current();
-    span.record("profile_id", task.profile_id);
+    span.record("profile_id", task.profile_id.0);
     if let Some(chat) = task.chat_id {
-        span.record("chat_id", chat);
+        span.record("chat_id", chat.0);
     }
     let (Some(chat_id), true, true) = (
         task.chat_id,
@@ -225,7 +224,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             return Ok(Outcome::Busy);
         }
     };
-    tracing::debug!(run_id, attempt, "slot claimed");
+    tracing::debug!(run_id = run_id.0, attempt, "slot claimed");
     // Renewed while this delivery works (sending may wait in the rate limiter), so that a
     // copy of the job handed to another worker leaves the slot alone.
     let _renewal = Renewal::start(ctx, run_id, attempt, lease);
@@ -311,8 +310,8 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         // resumed delivery sends only the rest of its text (the guarantee is the text's).
         if due.task.charts {
             let pictures = crate::report::service::chart_pictures(charts).await;
-            if let Err(e) = send_pictures(&ctx.bot, ChatId(chat_id), &pictures).await {
-                tracing::warn!(run_id, error = %e, "the report's charts were not sent; its text goes alone");
+            if let Err(e) = send_pictures(&ctx.bot, chat_id.into(), &pictures).await {
+                tracing::warn!(run_id = run_id.0, error = %e, "the report's charts were not sent; its text goes alone");
             }
         }
         (chunks, 0, false)
@@ -321,7 +320,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     let mut progress = RunProgress { db, run_id };
     let sent = send_marked(
         &ctx.bot,
-        ChatId(chat_id),
+        chat_id.into(),
         &chunks,
         (start, uncertain),
         lang,
@@ -349,7 +348,7 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
 /// A delivery's progress, kept in its run row (see [`send_marked`]).
 struct RunProgress<'a> {
     db: &'a sea_orm::DatabaseConnection,
-    run_id: i64,
+    run_id: RunId,
 }
 
 #[async_trait::async_trait]
@@ -373,7 +372,7 @@ struct Attempt<'a> {
     job: &'a DeliverReport,
     budget: &'a SlotBudget,
     profile: &'a avito_profile::Model,
-    run_id: i64,
+    run_id: RunId,
     lang: Lang,
 }
 
@@ -502,7 +501,7 @@ fn claim_lease(ctx: &JobContext) -> Duration {
 struct Renewal(tokio::task::JoinHandle<()>);
 
 impl Renewal {
-    fn start(ctx: &JobContext, run_id: i64, attempt: i32, lease: Duration) -> Self {
+    fn start(ctx: &JobContext, run_id: RunId, attempt: i32, lease: Duration) -> Self {
         let db = ctx.state.db.clone();
         let every = (lease / 3)
             .to_std()
@@ -513,7 +512,9 @@ impl Renewal {
                 match slots::renew(&db, run_id, attempt).await {
                     Ok(true) => {}
                     Ok(false) => return,
-                    Err(e) => tracing::warn!(run_id, error = %e, "could not renew the claim"),
+                    Err(e) => {
+                        tracing::warn!(run_id = run_id.0, error = %e, "could not renew the claim")
+                    }
                 }
             }
         }))

@@ -10,7 +10,7 @@ use teloxide::types::ParseMode;
 use super::JobContext;
 use super::texts::J;
 use crate::db::entities::{avito_profile, report_task};
-use crate::domain::clock;
+use crate::domain::{ChatId, UserId, clock};
 use crate::i18n::{self, Lang};
 use crate::ops::AlertCause;
 use crate::report::html_escape;
@@ -24,10 +24,10 @@ fn datetime(lang: Lang, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 }
 
 /// The task's destination chat, HTML-escaped.
-fn chat(lang: Lang, task: &report_task::Model, owner_id: i64) -> String {
+fn chat(lang: Lang, task: &report_task::Model, owner_id: UserId) -> String {
     match task.chat_id {
         None => i18n::text(lang, J::ChatNone).to_owned(),
-        Some(id) if id == owner_id => i18n::text(lang, J::ChatPrivate).to_owned(),
+        Some(id) if id == owner_id.private_chat() => i18n::text(lang, J::ChatPrivate).to_owned(),
         Some(id) => html_escape(task.chat_title.as_deref().unwrap_or(&id.to_string())),
     }
 }
@@ -57,7 +57,7 @@ pub(super) async fn report_failed(
             ("next", &next),
         ],
     );
-    to_chat(ctx, profile.owner_id, text).await;
+    to_chat(ctx, profile.owner_id.private_chat(), text).await;
 }
 
 pub(super) async fn destination_lost(
@@ -67,7 +67,7 @@ pub(super) async fn destination_lost(
     lang: Lang,
 ) {
     // The owner's own chat may be the one that blocked the bot: then nobody can be told.
-    if task.chat_id == Some(profile.owner_id) {
+    if task.chat_id == Some(profile.owner_id.private_chat()) {
         return;
     }
     let text = i18n::format(
@@ -78,7 +78,7 @@ pub(super) async fn destination_lost(
             ("name", &html_escape(&profile.name)),
         ],
     );
-    to_chat(ctx, profile.owner_id, text).await;
+    to_chat(ctx, profile.owner_id.private_chat(), text).await;
 }
 
 pub(super) async fn admin_delivery_failed(
@@ -114,24 +114,24 @@ pub(super) async fn to_admin(
 ) {
     // The admin's own language when they use the bot, else the bot's default.
     let lang = match ctx.state.settings.admin_chat_id {
-        Some(admin) => user_lang(ctx, admin).await,
+        Some(admin) => user_lang(ctx, admin.private_user()).await,
         None => Lang::Ru,
     };
     ctx.alerts.raise(cause, text(lang)).await;
 }
 
 /// A Telegram user's language as the bot knows it; the default for strangers.
-pub(super) async fn user_lang(ctx: &JobContext, user_id: i64) -> Lang {
+pub(super) async fn user_lang(ctx: &JobContext, user_id: UserId) -> Lang {
     crate::db::users::lang_of(&ctx.state.db, user_id).await
 }
 
-async fn to_chat(ctx: &JobContext, chat: i64, text: String) {
+async fn to_chat(ctx: &JobContext, chat: ChatId, text: String) {
     if let Err(e) = ctx
         .bot
-        .send_message(ChatId(chat), text)
+        .send_message(chat, text)
         .parse_mode(ParseMode::Html)
         .await
     {
-        tracing::warn!(chat, error = %e, "could not send a delivery notice");
+        tracing::warn!(chat = chat.0, error = %e, "could not send a delivery notice");
     }
 }

@@ -20,7 +20,7 @@ pub async fn plan_once(ctx: &JobContext) -> Result<usize, JobError> {
         let schedule = match schedule::of_task(&task) {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!(task_id = task.id, error = %e, "task has an unusable schedule");
+                tracing::warn!(task_id = task.id.0, error = %e, "task has an unusable schedule");
                 continue;
             }
         };
@@ -33,7 +33,7 @@ pub async fn plan_once(ctx: &JobContext) -> Result<usize, JobError> {
         let job = DeliverReport::planned(&task, next);
         ctx.state.jobs.schedule_delivery(job, next).await?;
         if slots::set_planned(db, task.id, task.schedule_version, next).await? {
-            tracing::info!(task_id = task.id, version = task.schedule_version, %next, "planned");
+            tracing::info!(task_id = task.id.0, version = task.schedule_version, %next, "planned");
             planned += 1;
         }
     }

@@ -9,6 +9,7 @@ use teloxide::types::ParseMode;
 use crate::context::JobContext;
 use crate::db::entities::avito_profile;
 use crate::db::{profiles, users};
+use crate::domain::ProfileId;
 use crate::i18n::{self, Lang};
 use crate::ops::AlertCause;
 use crate::report::html_escape;
@@ -39,7 +40,7 @@ pub async fn refused(
         return Ok(Told::Before);
     }
     tracing::warn!(
-        profile_id = profile.id,
+        profile_id = profile.id.0,
         "Avito refused the profile's keys: marked, owner told"
     );
     let name = html_escape(&profile.name);
@@ -48,16 +49,16 @@ pub async fn refused(
     // A notice like this is worth a retry on 5xx: a repeat of it misleads nobody.
     let sent = patiently(Retry::Transient, || {
         ctx.bot
-            .send_message(ChatId(profile.owner_id), text.clone())
+            .send_message(profile.owner_id.private_chat(), text.clone())
             .parse_mode(ParseMode::Html)
             .into_future()
     })
     .await;
     if let Err(e) = sent {
-        tracing::warn!(profile_id = profile.id, error = %e, "could not tell the owner that Avito refused the keys");
+        tracing::warn!(profile_id = profile.id.0, error = %e, "could not tell the owner that Avito refused the keys");
     }
     let admin_lang = match ctx.state.settings.admin_chat_id {
-        Some(admin) => users::lang_of(&ctx.state.db, admin).await,
+        Some(admin) => users::lang_of(&ctx.state.db, admin.private_user()).await,
         None => Lang::Ru,
     };
     let admin_text = i18n::format(
@@ -78,11 +79,16 @@ pub async fn refused(
 
 /// A report made with the profile's keys worked: a "needs new keys" mark goes (Avito had
 /// refused them for a while, or the owner fixed them in Avito).
-pub async fn worked(ctx: &JobContext, profile_id: i64) {
+pub async fn worked(ctx: &JobContext, profile_id: ProfileId) {
     match profiles::mark_keys_work(&ctx.state.db, profile_id).await {
-        Ok(true) => tracing::info!(profile_id, "Avito takes the profile's keys again"),
+        Ok(true) => tracing::info!(
+            profile_id = profile_id.0,
+            "Avito takes the profile's keys again"
+        ),
         Ok(false) => {}
-        Err(e) => tracing::warn!(profile_id, error = %e, "cannot clear the refused-keys mark"),
+        Err(e) => {
+            tracing::warn!(profile_id = profile_id.0, error = %e, "cannot clear the refused-keys mark")
+        }
     }
 }
 

@@ -11,9 +11,9 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::db::admin_alerts;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, ParseMode};
+use teloxide::types::ParseMode;
 
-use crate::domain::clock;
+use crate::domain::{ChatId, ProfileId, TaskId, clock};
 use crate::metrics;
 use crate::telegram::TgBot;
 
@@ -26,13 +26,13 @@ const MAX_TEXT_CHARS: usize = 3500;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AlertCause {
     /// Avito rejects a profile's client id / secret.
-    InvalidCredentials { profile_id: i64 },
+    InvalidCredentials { profile_id: ProfileId },
     /// Jobs gave up after their last attempt (one alert for all of them).
     DeadJobs,
     /// A report task's deliveries keep failing.
-    DeliveryFailures { task_id: i64 },
+    DeliveryFailures { task_id: TaskId },
     /// A profile's alert checks cannot reach Avito.
-    AlertChecks { profile_id: i64 },
+    AlertChecks { profile_id: ProfileId },
     /// Anything else, keyed by a short stable name.
     Other(String),
 }
@@ -75,17 +75,17 @@ pub enum AlertError {
 pub struct AdminAlerts {
     db: DatabaseConnection,
     bot: TgBot,
-    chat: Option<ChatId>,
+    chat: Option<teloxide::types::ChatId>,
     window: Duration,
 }
 
 impl AdminAlerts {
     /// `chat` is `ADMIN_CHAT_ID` (`Settings::admin_chat_id`); without it alerts are logged only.
-    pub fn new(db: DatabaseConnection, bot: TgBot, chat: Option<i64>) -> Self {
+    pub fn new(db: DatabaseConnection, bot: TgBot, chat: Option<ChatId>) -> Self {
         Self {
             db,
             bot,
-            chat: chat.map(ChatId),
+            chat: chat.map(Into::into),
             window: DEFAULT_WINDOW,
         }
     }
@@ -199,15 +199,24 @@ mod tests {
     #[test]
     fn cause_keys_separate_profiles_and_tasks() {
         assert_eq!(
-            AlertCause::InvalidCredentials { profile_id: 7 }.key(),
+            AlertCause::InvalidCredentials {
+                profile_id: ProfileId(7)
+            }
+            .key(),
             "invalid_credentials:7"
         );
         assert_ne!(
-            AlertCause::InvalidCredentials { profile_id: 7 }.key(),
-            AlertCause::InvalidCredentials { profile_id: 8 }.key()
+            AlertCause::InvalidCredentials {
+                profile_id: ProfileId(7)
+            }
+            .key(),
+            AlertCause::InvalidCredentials {
+                profile_id: ProfileId(8)
+            }
+            .key()
         );
         assert_eq!(
-            AlertCause::DeliveryFailures { task_id: 3 }.key(),
+            AlertCause::DeliveryFailures { task_id: TaskId(3) }.key(),
             "delivery_failures:3"
         );
         assert_eq!(AlertCause::DeadJobs.key(), "dead_jobs");

@@ -501,7 +501,7 @@ mod tests {
             })
             .collect();
         Fetched {
-            account_id: Some(1),
+            account_id: Some(crate::domain::AccountId(1)),
             current: Period::new(day(10), day(11)),
             previous: Some(Period::new(day(8), day(9))),
             chart: Period::new(day(10), day(11)),

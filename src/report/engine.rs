@@ -114,7 +114,7 @@ async fn section_of(
     match report_of(client, source, options, with_top_items).await {
         Ok(report) => Section::Ok { report },
         Err(e) => {
-            tracing::warn!(profile_id = source.profile_id, error = %e, "profile left out of the report");
+            tracing::warn!(profile_id = source.profile_id.0, error = %e, "profile left out of the report");
             Section::Failed {
                 profile: source.name.clone(),
                 error: (&e).into(),

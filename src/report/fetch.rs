@@ -6,6 +6,7 @@ use crate::avito::model::{Analytics, CallsStats, ItemStatus, WalletBalance};
 use crate::avito::money::Kopecks;
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping, avito_today};
 use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult, Operation};
+use crate::domain::AccountId;
 
 use super::metrics::{Metric, MetricSet};
 use super::period::{Period, earliest_day};
@@ -51,7 +52,7 @@ pub const TOP_ITEMS_SCAN: usize = 990;
 /// others' metrics intact.
 pub struct Fetched {
     /// `None` when Avito would not say which account the credentials belong to.
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub current: Period,
     /// `None` when the previous period lies beyond what Avito keeps.
     pub previous: Option<Period>,
@@ -220,13 +221,13 @@ async fn within<T>(
 /// [`within`] for a source that needs the account id: without one it fails as the id's
 /// lookup did.
 async fn with_account<T, F, Fut>(
-    account_id: &AvitoResult<i64>,
+    account_id: &AvitoResult<AccountId>,
     deadline: Option<(tokio::time::Instant, std::time::Duration)>,
     operation: Operation,
     fetch: F,
 ) -> AvitoResult<T>
 where
-    F: FnOnce(i64) -> Fut,
+    F: FnOnce(AccountId) -> Fut,
     Fut: std::future::Future<Output = AvitoResult<T>>,
 {
     match account_id {
@@ -250,7 +251,11 @@ impl Fetched {
 
 /// Active items with their unique views and contacts over `period` (stats v1, which has no
 /// documented rate limit, unlike item-grouped stats v2 at one request a minute).
-async fn top_items(account: &Account, user_id: i64, period: Period) -> AvitoResult<TopItemsData> {
+async fn top_items(
+    account: &Account,
+    user_id: AccountId,
+    period: Period,
+) -> AvitoResult<TopItemsData> {
     let items = account.items(&[ItemStatus::Active]).await?;
     let total_active = items.len();
     let scanned: Vec<_> = items.into_iter().take(TOP_ITEMS_SCAN).collect();

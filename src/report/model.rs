@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::metrics::{Metric, Unit};
 use super::period::Period;
 use crate::avito::money::Kopecks;
+use crate::domain::AccountId;
 
 /// Why a value is missing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -213,7 +214,7 @@ pub struct DailyFigures {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProfileReport {
     pub profile: String,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub period: Period,
     pub previous: Option<Period>,
     pub time_zone: String,

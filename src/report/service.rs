@@ -5,6 +5,7 @@
 use chrono_tz::Tz;
 
 use crate::avito::{AvitoClient, Credentials};
+use crate::domain::{AccountId, ProfileId};
 use crate::i18n::Lang;
 
 use super::charts::{self, NamedChart, RenderedChart};
@@ -16,11 +17,11 @@ use super::{MetricSet, Period, engine};
 /// A profile to report on, with its decrypted credentials.
 #[derive(Debug, Clone)]
 pub struct ProfileSource {
-    pub profile_id: i64,
+    pub profile_id: ProfileId,
     pub name: String,
     pub credentials: Credentials,
     /// Known after the profile was validated; fetched from Avito when missing.
-    pub avito_user_id: Option<i64>,
+    pub avito_user_id: Option<AccountId>,
 }
 
 /// A profile's stored secret could not be turned into credentials.
@@ -171,11 +172,11 @@ pub struct MadeReport {
     pub chunks: Vec<String>,
     pub charts: Vec<NamedChart>,
     /// Profiles whose keys Avito refused.
-    pub keys_refused: Vec<i64>,
+    pub keys_refused: Vec<ProfileId>,
 }
 
 /// The ids of the `sources` at the indexes `refused` picks.
-fn refused_ids(sources: &[ProfileSource], refused: impl Fn(usize) -> bool) -> Vec<i64> {
+fn refused_ids(sources: &[ProfileSource], refused: impl Fn(usize) -> bool) -> Vec<ProfileId> {
     sources
         .iter()
         .enumerate()

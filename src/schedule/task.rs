@@ -58,15 +58,15 @@ pub fn of_task(task: &report_task::Model) -> Result<Schedule, TaskScheduleError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Stored;
+    use crate::domain::{ChatId, ProfileId, Stored, TaskId};
     use chrono::TimeZone;
 
     fn task() -> report_task::Model {
         let created = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
         report_task::Model {
-            id: 1,
-            profile_id: 1,
-            chat_id: Some(5),
+            id: TaskId(1),
+            profile_id: ProfileId(1),
+            chat_id: Some(ChatId(5)),
             chat_title: None,
             frequency: Stored::parse("daily"),
             interval_days: 1,

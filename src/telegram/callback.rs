@@ -5,179 +5,178 @@
 //! meaning, so buttons in messages users already have keep working; new values follow the
 //! same `name:arg:arg` style. Everything fits Telegram's 64-byte limit (checked in tests with
 //! the largest ids).
+//!
+//! An action on one profile is `{name}:{profile id}` with at most one argument after it. The
+//! actions are declared once, in the `profile_actions!` table below: each line names the
+//! variant, its argument and its wire name, and both the encoder and the parser are made from
+//! that line, so they cannot drift apart. Adding an action is one line there (and an `Arg`
+//! impl when its argument is of a new type).
 
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 
-use crate::domain::Frequency;
+use crate::db::tasks::{INTERVAL_DAYS, MONTH_DAYS};
 use crate::domain::alerts::AlertRule;
-use crate::domain::{Metric, PeriodKind};
+use crate::domain::{Frequency, Metric, PeriodKind, ProfileId, UserId};
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_LEN: usize = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How far back the hub's "recent chats" export reaches.
+pub const RECENT_EXPORT_DAYS: u64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Callback {
     /// A page of the profile list of `owner` (the owner is in the data so that, in a group,
     /// nobody else can page someone's hub).
-    ProfilesPage {
-        owner: i64,
-        page: u32,
-    },
+    ProfilesPage { owner: UserId, page: u32 },
     /// Start the add-profile dialogue.
     ProfileAdd,
-    ProfileView(i64),
-    /// The report settings screen.
-    ProfileReport(i64),
-    ReportNow(i64),
-    ReportHistorical(i64),
-    /// The metrics screen.
-    ReportCharacteristics(i64),
-    ReportToggle(i64, Metric),
-    ReportMetricsAll(i64),
-    /// The destination screen.
-    ReportSetChat(i64),
-    ReportChatHere(i64),
-    ReportChatForward(i64),
-    ReportChatClear(i64),
-    /// The time screen (common times as buttons, any HH:MM typed).
-    ReportSetTime(i64),
-    TimeSet(i64, NaiveTime),
-    ReportTimezone(i64),
-    TzSet(i64, Tz),
-    ReportFrequency(i64),
-    FreqSet(i64, Frequency),
-    FreqInterval(i64, i32),
-    FreqMonthDay(i64, i32),
-    /// 0 = Monday.
-    ReportDayToggle(i64, u8),
-    ReportPeriod(i64),
-    PeriodSet(i64, PeriodKind),
-    ReportActive(i64),
-    /// Switches the report's charts on or off.
-    ReportCharts(i64),
-    ExportMessenger(i64),
-    /// The export of chats updated in the last [`RECENT_EXPORT_DAYS`] days.
-    ExportRecent(i64),
-    /// Statistics to Excel: asks for the period, then exports.
-    StatsExport(i64),
-    ProfileRename(i64),
-    /// Enter new keys (client id and secret) for the profile.
-    ProfileKeys(i64),
-    ProfileDelete(i64),
-    ProfileDeleteConfirm(i64),
-    /// The profile's alerts screen.
-    Alerts(i64),
-    /// Switches one rule on or off.
-    AlertToggle(i64, AlertRule),
-    /// Moves one rule's parameter to its next offered value.
-    AlertParam(i64, AlertRule),
-    /// Moves how often open alerts remind to the next offered value.
-    AlertRemind(i64),
-    /// Moves the quiet hours to the next offered span.
-    AlertQuiet(i64),
     /// Add-profile: try the Avito check again with what was entered.
     AddRetry,
     /// Leave the current dialogue.
     DialogueCancel,
+    /// An action on one profile (its ownership is checked before anything changes).
+    Profile(ProfileId, ProfileAction),
 }
-
-/// How far back the hub's "recent chats" export reaches.
-pub const RECENT_EXPORT_DAYS: u64 = 30;
 
 /// Why callback data was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unrecognised callback data {0:?}")]
 pub struct BadCallback(pub String);
 
-impl Callback {
-    /// The profile the button acts on, if any: ownership is checked against it.
-    pub fn profile_id(&self) -> Option<i64> {
-        use Callback::*;
-        match self {
-            ProfilesPage { .. } | ProfileAdd | AddRetry | DialogueCancel => None,
-            ProfileView(id)
-            | ProfileReport(id)
-            | ReportNow(id)
-            | ReportHistorical(id)
-            | ReportCharacteristics(id)
-            | ReportToggle(id, _)
-            | ReportMetricsAll(id)
-            | ReportSetChat(id)
-            | ReportChatHere(id)
-            | ReportChatForward(id)
-            | ReportChatClear(id)
-            | ReportSetTime(id)
-            | TimeSet(id, _)
-            | Alerts(id)
-            | AlertToggle(id, _)
-            | AlertParam(id, _)
-            | AlertRemind(id)
-            | AlertQuiet(id)
-            | ReportTimezone(id)
-            | TzSet(id, _)
-            | ReportFrequency(id)
-            | FreqSet(id, _)
-            | FreqInterval(id, _)
-            | FreqMonthDay(id, _)
-            | ReportDayToggle(id, _)
-            | ReportPeriod(id)
-            | PeriodSet(id, _)
-            | ReportActive(id)
-            | ReportCharts(id)
-            | ExportMessenger(id)
-            | ExportRecent(id)
-            | StatsExport(id)
-            | ProfileRename(id)
-            | ProfileKeys(id)
-            | ProfileDelete(id)
-            | ProfileDeleteConfirm(id) => Some(*id),
-        }
-    }
+/// An argument of a profile action: its text in callback data, and back.
+trait Arg: Sized {
+    fn text(&self) -> String;
+    fn read(text: &str) -> Option<Self>;
+}
 
+/// Declares [`ProfileAction`] and its codec from one table. A line is
+/// `Variant = "wire_name";` or `Variant(ArgType) = "wire_name";`, optionally
+/// `Variant(ArgType, in RANGE)` when only the values in `RANGE` are valid.
+macro_rules! profile_actions {
+    ($($(#[$doc:meta])* $action:ident $(($arg:ty $(, in $range:expr)?))? = $wire:literal;)+) => {
+        /// Every button on one profile's screens.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ProfileAction {
+            $($(#[$doc])* $action $(($arg))?,)+
+        }
+
+        impl ProfileAction {
+            /// Every action's wire name, in the table's order.
+            #[cfg(test)]
+            const WIRE_NAMES: &'static [&'static str] = &[$($wire),+];
+
+            fn encode(self, id: ProfileId) -> String {
+                match self {
+                    $(profile_actions!(@pattern $action $(, value, $arg)?) => {
+                        let data = format!(concat!($wire, ":{}"), id);
+                        $(let data = format!("{data}:{}", <$arg as Arg>::text(&value));)?
+                        data
+                    })+
+                }
+            }
+
+            /// The action named `name` with the arguments after the profile id.
+            fn decode(name: &str, args: &[&str]) -> Option<Self> {
+                match name {
+                    $($wire => profile_actions!(@decode $action, args $(, $arg $(, $range)?)?),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+    (@pattern $action:ident) => { ProfileAction::$action };
+    (@pattern $action:ident, $value:ident, $arg:ty) => { ProfileAction::$action($value) };
+    (@decode $action:ident, $args:ident) => { $args.is_empty().then_some(ProfileAction::$action) };
+    (@decode $action:ident, $args:ident, $arg:ty $(, $range:expr)?) => {
+        match $args {
+            [one] => <$arg as Arg>::read(one)
+                $(.filter(|value| ($range).contains(value)))?
+                .map(ProfileAction::$action),
+            _ => None,
+        }
+    };
+}
+
+profile_actions! {
+    /// The profile's card.
+    View = "profile_view";
+    /// The report settings screen.
+    Report = "profile_report";
+    ReportNow = "report_now";
+    /// A report over a typed period (starts a dialogue).
+    Historical = "report_historical";
+    /// The metrics screen.
+    Metrics = "report_characteristics";
+    ToggleMetric(Metric) = "report_toggle";
+    MetricsAll = "report_metrics_all";
+    /// The destination screen.
+    SetChat = "report_set_chat";
+    ChatHere = "report_chat_here";
+    ChatForward = "report_chat_forward";
+    ChatClear = "report_chat_clear";
+    /// The time screen (common times as buttons, any HH:MM typed).
+    SetTime = "report_set_time";
+    TimeSet(NaiveTime) = "time_set";
+    /// The time zone screen.
+    SetTimeZone = "report_timezone";
+    TimeZoneSet(Tz) = "tz_set";
+    /// The frequency screen.
+    SetFrequency = "report_frequency";
+    FrequencySet(Frequency) = "freq_set";
+    /// Every N days.
+    IntervalSet(i32, in INTERVAL_DAYS) = "freq_interval";
+    /// Monthly on this day.
+    MonthDaySet(i32, in MONTH_DAYS) = "freq_month_day";
+    /// Switches one weekday of a weekly schedule; 0 = Monday.
+    DayToggle(u8, in 0..7) = "report_day_toggle";
+    /// The period screen.
+    SetPeriod = "report_period";
+    PeriodSet(PeriodKind) = "period_set";
+    /// Switches the scheduled report on or off.
+    ToggleActive = "report_active";
+    /// Switches the report's charts on or off.
+    ToggleCharts = "report_charts";
+    /// Messenger chats to Excel.
+    ExportChats = "export_messenger";
+    /// The export of chats updated in the last [`RECENT_EXPORT_DAYS`] days.
+    ExportRecentChats = "export_recent";
+    /// Statistics to Excel: asks for the period, then exports.
+    ExportStats = "stats_export";
+    /// The profile's alerts screen.
+    Alerts = "alerts";
+    /// Switches one rule on or off.
+    AlertToggle(AlertRule) = "alert_toggle";
+    /// Moves one rule's parameter to its next offered value.
+    AlertParam(AlertRule) = "alert_param";
+    /// Moves how often open alerts remind to the next offered value.
+    AlertRemind = "alert_remind";
+    /// Moves the quiet hours to the next offered span.
+    AlertQuiet = "alert_quiet";
+    Rename = "profile_rename";
+    /// Enter new keys (client id and secret) for the profile.
+    Keys = "profile_keys";
+    /// Asks to confirm the deletion.
+    Delete = "profile_delete";
+    DeleteConfirm = "profile_delete_confirm";
+}
+
+impl ProfileAction {
+    /// This action on profile `id`.
+    pub fn on(self, id: ProfileId) -> Callback {
+        Callback::Profile(id, self)
+    }
+}
+
+impl Callback {
     pub fn encode(&self) -> String {
-        use Callback::*;
-        match self {
-            ProfilesPage { owner, page } => format!("profiles_page:{owner}:{page}"),
-            ProfileAdd => "profile_add".to_owned(),
-            ProfileView(id) => format!("profile_view:{id}"),
-            ProfileReport(id) => format!("profile_report:{id}"),
-            ReportNow(id) => format!("report_now:{id}"),
-            ReportHistorical(id) => format!("report_historical:{id}"),
-            ReportCharacteristics(id) => format!("report_characteristics:{id}"),
-            ReportToggle(id, m) => format!("report_toggle:{id}:{}", m.slug()),
-            ReportMetricsAll(id) => format!("report_metrics_all:{id}"),
-            ReportSetChat(id) => format!("report_set_chat:{id}"),
-            ReportChatHere(id) => format!("report_chat_here:{id}"),
-            ReportChatForward(id) => format!("report_chat_forward:{id}"),
-            ReportChatClear(id) => format!("report_chat_clear:{id}"),
-            ReportSetTime(id) => format!("report_set_time:{id}"),
-            TimeSet(id, t) => format!("time_set:{id}:{}", t.format("%H%M")),
-            ReportTimezone(id) => format!("report_timezone:{id}"),
-            TzSet(id, tz) => format!("tz_set:{id}:{}", tz.name()),
-            ReportFrequency(id) => format!("report_frequency:{id}"),
-            FreqSet(id, f) => format!("freq_set:{id}:{}", f.slug()),
-            FreqInterval(id, n) => format!("freq_interval:{id}:{n}"),
-            FreqMonthDay(id, d) => format!("freq_month_day:{id}:{d}"),
-            ReportDayToggle(id, d) => format!("report_day_toggle:{id}:{d}"),
-            ReportPeriod(id) => format!("report_period:{id}"),
-            PeriodSet(id, p) => format!("period_set:{id}:{}", p.slug()),
-            ReportActive(id) => format!("report_active:{id}"),
-            ReportCharts(id) => format!("report_charts:{id}"),
-            ExportMessenger(id) => format!("export_messenger:{id}"),
-            ExportRecent(id) => format!("export_recent:{id}"),
-            StatsExport(id) => format!("stats_export:{id}"),
-            ProfileRename(id) => format!("profile_rename:{id}"),
-            ProfileKeys(id) => format!("profile_keys:{id}"),
-            ProfileDelete(id) => format!("profile_delete:{id}"),
-            ProfileDeleteConfirm(id) => format!("profile_delete_confirm:{id}"),
-            Alerts(id) => format!("alerts:{id}"),
-            AlertToggle(id, r) => format!("alert_toggle:{id}:{}", r.slug()),
-            AlertParam(id, r) => format!("alert_param:{id}:{}", r.slug()),
-            AlertRemind(id) => format!("alert_remind:{id}"),
-            AlertQuiet(id) => format!("alert_quiet:{id}"),
-            AddRetry => "add_retry".to_owned(),
-            DialogueCancel => "dialogue_cancel".to_owned(),
+        match *self {
+            Callback::ProfilesPage { owner, page } => format!("profiles_page:{owner}:{page}"),
+            Callback::ProfileAdd => "profile_add".to_owned(),
+            Callback::AddRetry => "add_retry".to_owned(),
+            Callback::DialogueCancel => "dialogue_cancel".to_owned(),
+            Callback::Profile(id, action) => action.encode(id),
         }
     }
 
@@ -186,211 +185,336 @@ impl Callback {
     }
 
     fn try_parse(data: &str) -> Option<Callback> {
-        use Callback::*;
         if data.len() > MAX_LEN {
             return None;
         }
         let mut parts = data.split(':');
         let name = parts.next()?;
         let args: Vec<&str> = parts.collect();
-        let id = |i: usize| -> Option<i64> { args.get(i)?.parse().ok().filter(|v| *v > 0) };
-        // Exactly `n` arguments: trailing garbage is garbled data, not a match.
-        let arity = |n: usize| (args.len() == n).then_some(());
-        let one = |make: fn(i64) -> Callback| -> Option<Callback> {
-            arity(1)?;
-            Some(make(id(0)?))
-        };
-        match name {
-            "profiles_page" => {
-                arity(2)?;
-                Some(ProfilesPage {
-                    owner: id(0)?,
-                    page: args[1].parse().ok()?,
-                })
-            }
-            "profile_add" => arity(0).map(|_| ProfileAdd),
-            "add_retry" => arity(0).map(|_| AddRetry),
-            "dialogue_cancel" => arity(0).map(|_| DialogueCancel),
-            "profile_view" => one(ProfileView),
-            "profile_report" => one(ProfileReport),
-            "report_now" => one(ReportNow),
-            "report_historical" => one(ReportHistorical),
-            "report_characteristics" => one(ReportCharacteristics),
-            "report_metrics_all" => one(ReportMetricsAll),
-            "report_set_chat" => one(ReportSetChat),
-            "report_chat_here" => one(ReportChatHere),
-            "report_chat_forward" => one(ReportChatForward),
-            "report_chat_clear" => one(ReportChatClear),
-            "report_set_time" => one(ReportSetTime),
-            "report_timezone" => one(ReportTimezone),
-            "report_frequency" => one(ReportFrequency),
-            "report_period" => one(ReportPeriod),
-            "report_active" => one(ReportActive),
-            "report_charts" => one(ReportCharts),
-            "export_messenger" => one(ExportMessenger),
-            "export_recent" => one(ExportRecent),
-            "stats_export" => one(StatsExport),
-            "profile_rename" => one(ProfileRename),
-            "profile_keys" => one(ProfileKeys),
-            "profile_delete" => one(ProfileDelete),
-            "profile_delete_confirm" => one(ProfileDeleteConfirm),
-            "alerts" => one(Alerts),
-            "alert_remind" => one(AlertRemind),
-            "alert_quiet" => one(AlertQuiet),
-            "alert_toggle" => {
-                arity(2)?;
-                Some(AlertToggle(id(0)?, AlertRule::from_slug(args[1])?))
-            }
-            "alert_param" => {
-                arity(2)?;
-                Some(AlertParam(id(0)?, AlertRule::from_slug(args[1])?))
-            }
-            "report_toggle" => {
-                arity(2)?;
-                Some(ReportToggle(id(0)?, Metric::from_slug(args[1])?))
-            }
-            "time_set" => {
-                arity(2)?;
-                let hhmm = args[1];
-                if hhmm.len() != 4 || !hhmm.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                let t =
-                    NaiveTime::from_hms_opt(hhmm[..2].parse().ok()?, hhmm[2..].parse().ok()?, 0)?;
-                Some(TimeSet(id(0)?, t))
-            }
-            "tz_set" => {
-                // IANA names contain no ':'; anything else is garbled.
-                arity(2)?;
-                Some(TzSet(id(0)?, args[1].parse().ok()?))
-            }
-            "freq_set" => {
-                arity(2)?;
-                Some(FreqSet(id(0)?, Frequency::from_slug(args[1])?))
-            }
-            "freq_interval" => {
-                arity(2)?;
-                let n: i32 = args[1].parse().ok()?;
-                crate::db::tasks::INTERVAL_DAYS.contains(&n).then_some(())?;
-                Some(FreqInterval(id(0)?, n))
-            }
-            "freq_month_day" => {
-                arity(2)?;
-                let d: i32 = args[1].parse().ok()?;
-                crate::db::tasks::MONTH_DAYS.contains(&d).then_some(())?;
-                Some(FreqMonthDay(id(0)?, d))
-            }
-            "report_day_toggle" => {
-                arity(2)?;
-                let d: u8 = args[1].parse().ok()?;
-                (d < 7).then_some(())?;
-                Some(ReportDayToggle(id(0)?, d))
-            }
-            "period_set" => {
-                arity(2)?;
-                Some(PeriodSet(id(0)?, PeriodKind::from_slug(args[1])?))
+        // Exactly the arguments expected: trailing garbage is garbled data, not a match.
+        match (name, args.as_slice()) {
+            ("profile_add", []) => Some(Callback::ProfileAdd),
+            ("add_retry", []) => Some(Callback::AddRetry),
+            ("dialogue_cancel", []) => Some(Callback::DialogueCancel),
+            ("profiles_page", [owner, page]) => Some(Callback::ProfilesPage {
+                owner: UserId(positive(owner)?),
+                page: page.parse().ok()?,
+            }),
+            (name, [id, rest @ ..]) => {
+                let action = ProfileAction::decode(name, rest)?;
+                Some(Callback::Profile(ProfileId(positive(id)?), action))
             }
             _ => None,
         }
     }
 }
 
+/// An id in callback data: a positive number.
+fn positive(text: &str) -> Option<i64> {
+    text.parse().ok().filter(|v| *v > 0)
+}
+
+/// Metrics by slug; the names the Python bot used are read too.
+impl Arg for Metric {
+    fn text(&self) -> String {
+        self.slug().to_owned()
+    }
+    fn read(text: &str) -> Option<Self> {
+        Metric::from_slug(text)
+    }
+}
+
+impl Arg for AlertRule {
+    fn text(&self) -> String {
+        self.slug().to_owned()
+    }
+    fn read(text: &str) -> Option<Self> {
+        AlertRule::from_slug(text)
+    }
+}
+
+impl Arg for Frequency {
+    fn text(&self) -> String {
+        self.slug().to_owned()
+    }
+    fn read(text: &str) -> Option<Self> {
+        Frequency::from_slug(text)
+    }
+}
+
+impl Arg for PeriodKind {
+    fn text(&self) -> String {
+        self.slug().to_owned()
+    }
+    fn read(text: &str) -> Option<Self> {
+        PeriodKind::from_slug(text)
+    }
+}
+
+/// `HHMM`: four digits, no separator (':' separates the arguments).
+impl Arg for NaiveTime {
+    fn text(&self) -> String {
+        self.format("%H%M").to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        NaiveTime::from_hms_opt(text[..2].parse().ok()?, text[2..].parse().ok()?, 0)
+    }
+}
+
+/// The IANA name; names contain no ':', so anything else is garbled.
+impl Arg for Tz {
+    fn text(&self) -> String {
+        self.name().to_owned()
+    }
+    fn read(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+impl Arg for i32 {
+    fn text(&self) -> String {
+        self.to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+impl Arg for u8 {
+    fn text(&self) -> String {
+        self.to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ProfileAction::*;
 
-    fn every_variant(id: i64) -> Vec<Callback> {
-        use Callback::*;
-        let mut all: Vec<Callback> = AlertRule::ALL
+    fn every_variant(id: ProfileId, owner: UserId) -> Vec<Callback> {
+        let mut actions: Vec<ProfileAction> = AlertRule::ALL
             .iter()
-            .flat_map(|r| [AlertToggle(id, *r), AlertParam(id, *r)])
+            .flat_map(|r| [AlertToggle(*r), AlertParam(*r)])
+            .collect();
+        actions.extend([
+            Alerts,
+            AlertRemind,
+            AlertQuiet,
+            View,
+            Report,
+            ReportNow,
+            Historical,
+            Keys,
+            Metrics,
+            MetricsAll,
+            SetChat,
+            ChatHere,
+            ChatForward,
+            ChatClear,
+            SetTime,
+            TimeSet(NaiveTime::from_hms_opt(23, 59, 0).expect("time")),
+            SetTimeZone,
+            SetFrequency,
+            IntervalSet(365),
+            MonthDaySet(31),
+            SetPeriod,
+            ToggleActive,
+            ToggleCharts,
+            ExportChats,
+            ExportRecentChats,
+            ExportStats,
+            Rename,
+            Delete,
+            DeleteConfirm,
+        ]);
+        actions.extend(Metric::ALL.map(ToggleMetric));
+        actions.extend(Frequency::ALL.iter().map(|f| FrequencySet(*f)));
+        actions.extend((0..7).map(DayToggle));
+        actions.extend(PeriodKind::ALL.map(PeriodSet));
+        // The longest IANA names there are.
+        actions.extend(chrono_tz::TZ_VARIANTS.iter().map(|tz| TimeZoneSet(*tz)));
+        let mut all: Vec<Callback> = actions
+            .into_iter()
+            .map(|a| Callback::Profile(id, a))
             .collect();
         all.extend([
-            ProfilesPage {
-                owner: id,
+            Callback::ProfilesPage {
+                owner,
                 page: u32::MAX,
             },
-            ProfileAdd,
-            AddRetry,
-            DialogueCancel,
-            Alerts(id),
-            AlertRemind(id),
-            AlertQuiet(id),
-            ProfileView(id),
-            ProfileReport(id),
-            ReportNow(id),
-            ReportHistorical(id),
-            ProfileKeys(id),
-            ReportCharacteristics(id),
-            ReportMetricsAll(id),
-            ReportSetChat(id),
-            ReportChatHere(id),
-            ReportChatForward(id),
-            ReportChatClear(id),
-            ReportSetTime(id),
-            TimeSet(id, NaiveTime::from_hms_opt(23, 59, 0).expect("time")),
-            ReportTimezone(id),
-            ReportFrequency(id),
-            FreqInterval(id, 365),
-            FreqMonthDay(id, 31),
-            ReportPeriod(id),
-            ReportActive(id),
-            ReportCharts(id),
-            ExportMessenger(id),
-            ExportRecent(id),
-            StatsExport(id),
-            ProfileRename(id),
-            ProfileDelete(id),
-            ProfileDeleteConfirm(id),
+            Callback::ProfileAdd,
+            Callback::AddRetry,
+            Callback::DialogueCancel,
         ]);
-        all.extend(Metric::ALL.map(|m| ReportToggle(id, m)));
-        all.extend(Frequency::ALL.iter().map(|f| FreqSet(id, *f)));
-        all.extend((0..7).map(|d| ReportDayToggle(id, d)));
-        all.extend(PeriodKind::ALL.map(|p| PeriodSet(id, p)));
-        // The longest IANA names there are.
-        all.extend(chrono_tz::TZ_VARIANTS.iter().map(|tz| TzSet(id, *tz)));
         all
     }
 
     #[test]
     fn every_callback_round_trips_within_64_bytes() {
-        for cb in every_variant(i64::MAX) {
+        for cb in every_variant(ProfileId(i64::MAX), UserId(i64::MAX)) {
             let data = cb.encode();
             assert!(data.len() <= MAX_LEN, "{data} is {} bytes", data.len());
             assert_eq!(Callback::parse(&data), Ok(cb), "{data}");
         }
     }
 
+    /// The round trip above covers every action of the table.
+    #[test]
+    fn every_profile_action_is_covered_by_the_round_trip() {
+        let covered: std::collections::BTreeSet<String> = every_variant(ProfileId(7), UserId(7))
+            .iter()
+            .filter(|cb| matches!(cb, Callback::Profile(..)))
+            .filter_map(|cb| cb.encode().split(':').next().map(str::to_owned))
+            .collect();
+        let table: std::collections::BTreeSet<String> = ProfileAction::WIRE_NAMES
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect();
+        assert_eq!(covered, table);
+        assert_eq!(
+            table.len(),
+            ProfileAction::WIRE_NAMES.len(),
+            "a wire name is used twice"
+        );
+    }
+
+    /// Every value the Python bot sent (its project map, "Ключевые callback endpoints"), with
+    /// the metric names it used, means the same action.
     #[test]
     fn the_python_bots_values_keep_their_meaning() {
-        use Callback::*;
-        for (data, expect) in [
-            ("profile_view:7", ProfileView(7)),
-            ("profile_report:7", ProfileReport(7)),
-            ("report_now:7", ReportNow(7)),
-            ("report_historical:7", ReportHistorical(7)),
-            ("report_characteristics:7", ReportCharacteristics(7)),
-            ("report_toggle:7:views", ReportToggle(7, Metric::Views)),
-            // A legacy metric name the Python bot stored.
-            (
-                "report_toggle:7:expenses",
-                ReportToggle(7, Metric::Spending),
-            ),
-            ("report_metrics_all:7", ReportMetricsAll(7)),
-            ("report_set_chat:7", ReportSetChat(7)),
-            ("report_chat_here:7", ReportChatHere(7)),
-            ("report_chat_forward:7", ReportChatForward(7)),
-            ("report_set_time:7", ReportSetTime(7)),
-            ("report_frequency:7", ReportFrequency(7)),
-            ("freq_set:7:daily", FreqSet(7, Frequency::Daily)),
-            ("freq_set:7:interval", FreqSet(7, Frequency::Interval)),
-            ("freq_set:7:weekly", FreqSet(7, Frequency::Weekly)),
-            ("freq_set:7:monthly", FreqSet(7, Frequency::Monthly)),
-            ("report_day_toggle:7:0", ReportDayToggle(7, 0)),
-            ("report_day_toggle:7:6", ReportDayToggle(7, 6)),
-            ("export_messenger:7", ExportMessenger(7)),
+        let mut sent = vec![
+            ("profile_view", View),
+            ("profile_report", Report),
+            ("report_now", ReportNow),
+            ("report_historical", Historical),
+            ("report_characteristics", Metrics),
+            ("report_metrics_all", MetricsAll),
+            ("report_set_chat", SetChat),
+            ("report_chat_here", ChatHere),
+            ("report_chat_forward", ChatForward),
+            ("report_set_time", SetTime),
+            ("report_frequency", SetFrequency),
+            ("export_messenger", ExportChats),
+        ]
+        .into_iter()
+        .map(|(name, action)| (name.to_owned(), action))
+        .collect::<Vec<_>>();
+        for (name, metric) in [
+            ("views", Metric::Views),
+            ("contacts", Metric::Contacts),
+            ("favorites", Metric::Favorites),
+            ("calls", Metric::Calls),
+            ("spending", Metric::Spending),
+            ("expenses", Metric::Spending),
+            ("spendings", Metric::Spending),
+            ("balance", Metric::WalletBalance),
+            ("wallet", Metric::WalletBalance),
+            ("wallet_balance", Metric::WalletBalance),
+            ("items", Metric::ActiveItems),
         ] {
-            assert_eq!(Callback::parse(data), Ok(expect), "{data}");
+            sent.push((format!("report_toggle:{{id}}:{name}"), ToggleMetric(metric)));
+        }
+        for (name, frequency) in [
+            ("daily", Frequency::Daily),
+            ("interval", Frequency::Interval),
+            ("weekly", Frequency::Weekly),
+            ("monthly", Frequency::Monthly),
+        ] {
+            sent.push((format!("freq_set:{{id}}:{name}"), FrequencySet(frequency)));
+        }
+        for day in 0..=6u8 {
+            sent.push((format!("report_day_toggle:{{id}}:{day}"), DayToggle(day)));
+        }
+        for id in [1, 7, 123_456, i64::MAX] {
+            for (form, action) in &sent {
+                let data = if form.contains("{id}") {
+                    form.replace("{id}", &id.to_string())
+                } else {
+                    format!("{form}:{id}")
+                };
+                assert_eq!(
+                    Callback::parse(&data),
+                    Ok(Callback::Profile(ProfileId(id), *action)),
+                    "{data}"
+                );
+            }
+        }
+    }
+
+    /// The wire form of every action, as buttons already sent carry it.
+    #[test]
+    fn the_encoded_strings_are_unchanged() {
+        let id = ProfileId(7);
+        let at = NaiveTime::from_hms_opt(9, 5, 0).expect("time");
+        for (cb, data) in [
+            (
+                Callback::ProfilesPage {
+                    owner: UserId(42),
+                    page: 3,
+                },
+                "profiles_page:42:3",
+            ),
+            (Callback::ProfileAdd, "profile_add"),
+            (Callback::AddRetry, "add_retry"),
+            (Callback::DialogueCancel, "dialogue_cancel"),
+        ] {
+            assert_eq!(cb.encode(), data);
+        }
+        for (action, data) in [
+            (View, "profile_view:7"),
+            (Report, "profile_report:7"),
+            (ReportNow, "report_now:7"),
+            (Historical, "report_historical:7"),
+            (Metrics, "report_characteristics:7"),
+            (
+                ToggleMetric(Metric::CostPerContact),
+                "report_toggle:7:cost_per_contact",
+            ),
+            (MetricsAll, "report_metrics_all:7"),
+            (SetChat, "report_set_chat:7"),
+            (ChatHere, "report_chat_here:7"),
+            (ChatForward, "report_chat_forward:7"),
+            (ChatClear, "report_chat_clear:7"),
+            (SetTime, "report_set_time:7"),
+            (TimeSet(at), "time_set:7:0905"),
+            (SetTimeZone, "report_timezone:7"),
+            (
+                TimeZoneSet(chrono_tz::Europe::Moscow),
+                "tz_set:7:Europe/Moscow",
+            ),
+            (SetFrequency, "report_frequency:7"),
+            (FrequencySet(Frequency::Weekly), "freq_set:7:weekly"),
+            (IntervalSet(3), "freq_interval:7:3"),
+            (MonthDaySet(15), "freq_month_day:7:15"),
+            (DayToggle(6), "report_day_toggle:7:6"),
+            (SetPeriod, "report_period:7"),
+            (PeriodSet(PeriodKind::Last7Days), "period_set:7:last_7_days"),
+            (ToggleActive, "report_active:7"),
+            (ToggleCharts, "report_charts:7"),
+            (ExportChats, "export_messenger:7"),
+            (ExportRecentChats, "export_recent:7"),
+            (ExportStats, "stats_export:7"),
+            (Alerts, "alerts:7"),
+            (
+                AlertToggle(AlertRule::WalletLow),
+                "alert_toggle:7:wallet_low",
+            ),
+            (AlertParam(AlertRule::WalletLow), "alert_param:7:wallet_low"),
+            (AlertRemind, "alert_remind:7"),
+            (AlertQuiet, "alert_quiet:7"),
+            (Rename, "profile_rename:7"),
+            (Keys, "profile_keys:7"),
+            (Delete, "profile_delete:7"),
+            (DeleteConfirm, "profile_delete_confirm:7"),
+        ] {
+            assert_eq!(Callback::Profile(id, action).encode(), data);
+            assert_eq!(Callback::parse(data), Ok(Callback::Profile(id, action)));
         }
     }
 

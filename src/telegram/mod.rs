@@ -27,6 +27,40 @@ pub fn throttled(bot: Bot, jobs: &crate::config::JobSettings) -> TgBot {
     teloxide::adaptors::Throttle::new_spawn(bot, limits)
 }
 
+// Our ids and teloxide's are the same numbers; they are converted where the bot talks to
+// Telegram.
+impl From<crate::domain::ChatId> for ChatId {
+    fn from(id: crate::domain::ChatId) -> Self {
+        ChatId(id.0)
+    }
+}
+
+/// So that our chat ids can be sent to as they are.
+impl From<crate::domain::ChatId> for teloxide::types::Recipient {
+    fn from(id: crate::domain::ChatId) -> Self {
+        teloxide::types::Recipient::Id(id.into())
+    }
+}
+
+impl From<ChatId> for crate::domain::ChatId {
+    fn from(id: ChatId) -> Self {
+        crate::domain::ChatId(id.0)
+    }
+}
+
+/// Telegram's user ids fit in 52 bits (its Bot API says so), so the cast loses nothing.
+impl From<UserId> for crate::domain::UserId {
+    fn from(id: UserId) -> Self {
+        crate::domain::UserId(id.0 as i64)
+    }
+}
+
+impl From<crate::domain::UserId> for UserId {
+    fn from(id: crate::domain::UserId) -> Self {
+        UserId(id.0 as u64)
+    }
+}
+
 /// Telegram will not take messages to this chat until someone acts (bot blocked, removed,
 /// chat gone, no right to post).
 pub fn destination_lost(e: &RequestError) -> bool {

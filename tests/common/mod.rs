@@ -193,7 +193,7 @@ pub fn contract_client(
 /// Profile `n` ("Shop n", client id `client-n`), its Avito account id still to be asked.
 pub fn contract_source(n: i64) -> avito_reports::report::ProfileSource {
     avito_reports::report::ProfileSource {
-        profile_id: n,
+        profile_id: avito_reports::domain::ProfileId(n),
         name: format!("Shop {n}"),
         credentials: avito_reports::avito::Credentials::new(&format!("client-{n}"), "secret")
             .expect("credentials"),
@@ -552,7 +552,8 @@ pub fn test_secrets() -> avito_reports::crypto::SecretBox {
 
 /// A user with a profile "Shop {n}" on emulator account `n` (client-n / secret-n) whose daily
 /// report goes to `chat` at `slot` (already planned: `next_run_at` is the slot, as the planner
-/// would have left it). The worker must run with `SECRET_KEY` = [`TEST_SECRET_KEY`].
+/// would have left it). The worker must run with `SECRET_KEY` = [`TEST_SECRET_KEY`]. `user_id`
+/// and `chat` are the emulator's numbers.
 pub async fn seed(
     conn: &sea_orm::DatabaseConnection,
     user_id: i64,
@@ -567,12 +568,13 @@ pub async fn seed(
     use avito_reports::db::profiles::{self, NewProfile};
     use avito_reports::db::tasks::{self, TaskDefaults};
     use avito_reports::db::users::{self, TelegramUser};
+    use avito_reports::domain::{AccountId, ChatId, UserId};
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
     users::upsert(
         conn,
         &TelegramUser {
-            id: user_id,
+            id: UserId(user_id),
             username: None,
             first_name: format!("Seller {n}"),
             language_code: Some("en".into()),
@@ -583,13 +585,13 @@ pub async fn seed(
     let (profile, task) = profiles::create_with_task(
         conn,
         NewProfile {
-            owner_id: user_id,
+            owner_id: UserId(user_id),
             name: format!("Shop {n}"),
             client_id: format!("client-{n}"),
             client_secret_enc: test_secrets()
                 .encrypt(&format!("secret-{n}"))
                 .expect("encrypt"),
-            avito_user_id: Some(1_000_000 + i64::from(n)),
+            avito_user_id: Some(AccountId(1_000_000 + i64::from(n))),
             avito_account_name: None,
         },
         &TaskDefaults::default(),
@@ -602,7 +604,7 @@ pub async fn seed(
         .to_string();
     report_task::ActiveModel {
         id: Set(task.id),
-        chat_id: Set(Some(chat)),
+        chat_id: Set(Some(ChatId(chat))),
         chat_title: Set(Some(format!("Chat {chat}"))),
         is_active: Set(true),
         time_of_day: Set(avito_reports::domain::Stored::parse(&time)),
@@ -628,7 +630,7 @@ pub async fn add_profile(
     user: &sandbox::telegram::SimUser,
     name: &str,
     n: u32,
-) -> i64 {
+) -> avito_reports::domain::ProfileId {
     say(emu, worker, user, "/add_profile", "Step 1 of 3").await;
     say(emu, worker, user, name, "Step 2 of 3").await;
     say(emu, worker, user, &format!("client-{n}"), "Step 3 of 3").await;
@@ -641,9 +643,10 @@ pub async fn add_profile(
     )
     .await;
     let conn = avito_reports::db::connect(db_url).await.expect("connect");
-    let profiles = avito_reports::db::profiles::all_of(&conn, user.id())
-        .await
-        .expect("profiles");
+    let profiles =
+        avito_reports::db::profiles::all_of(&conn, avito_reports::domain::UserId(user.id()))
+            .await
+            .expect("profiles");
     conn.close().await.ok();
     profiles
         .into_iter()

@@ -9,6 +9,7 @@ use crate::avito::model::{AccountSelf, Item, ItemInfo, ItemStatus, WalletBalance
 use crate::avito::money::Kopecks;
 use crate::avito::operation::Operation;
 use crate::avito::transport::Request;
+use crate::domain::AccountId;
 
 /// Items per page; the spec says "more than 0 and less than 100".
 const ITEMS_PER_PAGE: usize = 99;
@@ -33,7 +34,7 @@ impl Account {
     }
 
     /// The account id behind the credentials, which every per-account operation takes.
-    pub async fn account_id(&self) -> AvitoResult<i64> {
+    pub async fn account_id(&self) -> AvitoResult<AccountId> {
         self.self_info().await?.id.ok_or(AvitoError::Unexpected {
             operation: Operation::GetUserInfoSelf,
             status: 200,
@@ -42,7 +43,7 @@ impl Account {
     }
 
     /// `GET /core/v1/accounts/{user_id}/balance/`: wallet money and bonuses, in roubles.
-    pub async fn wallet_balance(&self, user_id: i64) -> AvitoResult<WalletBalance> {
+    pub async fn wallet_balance(&self, user_id: AccountId) -> AvitoResult<WalletBalance> {
         let op = Operation::GetUserBalance;
         let value = self
             .call(Request::get(
@@ -120,7 +121,7 @@ impl Account {
     }
 
     /// `GET /core/v1/accounts/{user_id}/items/{item_id}/`.
-    pub async fn item_info(&self, user_id: i64, item_id: i64) -> AvitoResult<ItemInfo> {
+    pub async fn item_info(&self, user_id: AccountId, item_id: i64) -> AvitoResult<ItemInfo> {
         let op = Operation::GetItemInfo;
         let value = self
             .call(Request::get(

@@ -8,6 +8,7 @@ use crate::avito::error::AvitoResult;
 use crate::avito::model::{Chat, ChatType, Message, Paged};
 use crate::avito::operation::Operation;
 use crate::avito::transport::Request;
+use crate::domain::AccountId;
 
 /// Page size and offset ceiling of the Messenger listings.
 pub const MESSENGER_PAGE: usize = 100;
@@ -28,7 +29,7 @@ pub struct ChatsQuery {
 impl Account {
     /// `GET /messenger/v2/accounts/{user_id}/chats`: every chat the API pages to (≈1,100 at
     /// most: offsets stop at 1000). `truncated` says the ceiling was reached.
-    pub async fn chats(&self, user_id: i64, query: &ChatsQuery) -> AvitoResult<Paged<Chat>> {
+    pub async fn chats(&self, user_id: AccountId, query: &ChatsQuery) -> AvitoResult<Paged<Chat>> {
         let op = Operation::GetChatsV2;
         let mut chats = Vec::new();
         let mut offset = 0;
@@ -80,7 +81,7 @@ impl Account {
     }
 
     /// `GET /messenger/v2/accounts/{user_id}/chats/{chat_id}`.
-    pub async fn chat(&self, user_id: i64, chat_id: &str) -> AvitoResult<Chat> {
+    pub async fn chat(&self, user_id: AccountId, chat_id: &str) -> AvitoResult<Chat> {
         let op = Operation::GetChatByIdV2;
         let value = self
             .call(Request::get(
@@ -96,7 +97,7 @@ impl Account {
 
     /// `GET /messenger/v3/accounts/{user_id}/chats/{chat_id}/messages/`: every message the API
     /// pages to. Accepts the spec's bare array and a `{messages: [...]}` wrapper.
-    pub async fn messages(&self, user_id: i64, chat_id: &str) -> AvitoResult<Paged<Message>> {
+    pub async fn messages(&self, user_id: AccountId, chat_id: &str) -> AvitoResult<Paged<Message>> {
         let op = Operation::GetMessagesV3;
         let mut messages = Vec::new();
         let mut offset = 0;

@@ -12,6 +12,7 @@ use crate::avito::model::{
 use crate::avito::operation::Operation;
 use crate::avito::query::{AnalyticsQuery, DateRange, SpendingsQuery, TimeGrouping};
 use crate::avito::transport::Request;
+use crate::domain::AccountId;
 
 /// Item ids per stats v1 request (the API's limit).
 pub const STATS_V1_BATCH: usize = 200;
@@ -25,7 +26,7 @@ impl Account {
     /// `POST /stats/v1/accounts/{user_id}/items`: per-item counters, in batches of 200 ids.
     pub async fn item_stats(
         &self,
-        user_id: i64,
+        user_id: AccountId,
         item_ids: &[i64],
         range: DateRange,
         grouping: TimeGrouping,
@@ -55,7 +56,11 @@ impl Account {
     }
 
     /// `POST /stats/v2/accounts/{user_id}/items`: analytics, paged with limit/offset to the end.
-    pub async fn analytics(&self, user_id: i64, query: &AnalyticsQuery) -> AvitoResult<Analytics> {
+    pub async fn analytics(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+    ) -> AvitoResult<Analytics> {
         let op = Operation::ItemAnalytics;
         query.range.check_for_api()?;
         let mut groups: Vec<AnalyticsGroup> = Vec::new();
@@ -108,7 +113,11 @@ impl Account {
     }
 
     /// `POST /stats/v2/accounts/{user_id}/spendings`.
-    pub async fn spendings(&self, user_id: i64, query: &SpendingsQuery) -> AvitoResult<Spendings> {
+    pub async fn spendings(
+        &self,
+        user_id: AccountId,
+        query: &SpendingsQuery,
+    ) -> AvitoResult<Spendings> {
         let op = Operation::AccountSpendings;
         query.range.check_for_api()?;
         let body = json!({
@@ -130,7 +139,7 @@ impl Account {
     /// `POST /core/v1/accounts/{user_id}/calls/stats/`.
     pub async fn calls_stats(
         &self,
-        user_id: i64,
+        user_id: AccountId,
         range: DateRange,
         item_ids: &[i64],
     ) -> AvitoResult<CallsStats> {

@@ -11,13 +11,14 @@ use super::inputs::{self, MAX_NAME_CHARS};
 use super::{BotDialogue, Input, State};
 use crate::avito::{AvitoError, Credentials};
 use crate::bot::AppState;
-use crate::bot::callback::Callback;
+use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::hub::{Press, words};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{self, Answer, Screen, button};
 use crate::db::profiles::{self, NewProfile};
 use crate::db::tasks::TaskDefaults;
 use crate::db::users::{self, TelegramUser};
+use crate::domain::UserId;
 use crate::i18n::Lang;
 use crate::report::html_escape;
 
@@ -233,7 +234,7 @@ async fn check(
             return Ok(());
         }
     };
-    let owner_id = from.id.0 as i64;
+    let owner_id = UserId::from(from.id);
     let account_label = match (&account.name, account.id) {
         (Some(n), Some(id)) => format!("{} (id {id})", html_escape(n)),
         (None, Some(id)) => format!("id {id}"),
@@ -259,7 +260,7 @@ async fn check(
                 text,
                 vec![vec![button(
                     t(lang, T::BtnOpenProfile),
-                    Callback::ProfileView(existing.id),
+                    ProfileAction::View.on(existing.id),
                 )]],
             ),
         )
@@ -291,8 +292,8 @@ async fn check(
     .await?;
     dialogue.exit().await?;
     tracing::info!(
-        profile_id = profile.id,
-        avito_user_id = ?account.id,
+        profile_id = profile.id.0,
+        avito_user_id = ?account.id.map(|a| a.0),
         "profile added"
     );
     let text = tf(
@@ -311,7 +312,7 @@ async fn check(
             text,
             vec![vec![button(
                 t(lang, T::BtnOpenProfile),
-                Callback::ProfileView(profile.id),
+                ProfileAction::View.on(profile.id),
             )]],
         ),
     )

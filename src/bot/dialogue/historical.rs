@@ -12,7 +12,7 @@ use crate::bot::delivery;
 use crate::bot::hub::words;
 use crate::bot::texts::{T, tf};
 use crate::db::tasks::RunKind;
-use crate::domain::clock;
+use crate::domain::{ProfileId, clock};
 use crate::i18n::Lang;
 use crate::report::period::{earliest_day, parse_date, today_in};
 use crate::report::{Period, PeriodError, html_escape};
@@ -25,14 +25,14 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn start_step(self, profile_id: i64) -> State {
+    fn start_step(self, profile_id: ProfileId) -> State {
         match self {
             Purpose::Report => State::HistoricalStart { profile_id },
             Purpose::StatsExport => State::StatsStart { profile_id },
         }
     }
 
-    fn end_step(self, profile_id: i64, start: NaiveDate) -> State {
+    fn end_step(self, profile_id: ProfileId, start: NaiveDate) -> State {
         match self {
             Purpose::Report => State::HistoricalEnd { profile_id, start },
             Purpose::StatsExport => State::StatsEnd { profile_id, start },
@@ -91,7 +91,7 @@ fn problem(lang: Lang, e: &PeriodError, today: NaiveDate) -> String {
     }
 }
 
-async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owned>> {
+async fn profile(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<Option<Owned>> {
     match access::owned(ctx.state, profile_id, ctx.user_id).await? {
         Ok(o) => Ok(Some(o)),
         Err(_) => {
@@ -103,7 +103,11 @@ async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owne
     }
 }
 
-pub async fn on_start(ctx: &Input<'_>, profile_id: i64, purpose: Purpose) -> anyhow::Result<()> {
+pub async fn on_start(
+    ctx: &Input<'_>,
+    profile_id: ProfileId,
+    purpose: Purpose,
+) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
@@ -126,7 +130,7 @@ pub async fn on_start(ctx: &Input<'_>, profile_id: i64, purpose: Purpose) -> any
 
 pub async fn on_end(
     ctx: &Input<'_>,
-    profile_id: i64,
+    profile_id: ProfileId,
     start: NaiveDate,
     purpose: Purpose,
 ) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! Typed settings: parsing and validating what the user sends, then applying it.
 //! The parsers are pure and return the user-facing problem in their language.
 
-use crate::domain::{ScheduleTime, Zone};
+use crate::domain::{ProfileId, ScheduleTime, Zone};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use teloxide::types::MessageOrigin;
@@ -103,7 +103,10 @@ pub fn month_day(lang: Lang, text: &str) -> Result<i32, String> {
 
 /// The profile of the dialogue, or `None` (after telling the user and leaving the dialogue)
 /// when it was deleted meanwhile.
-pub(super) async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<Option<Owned>> {
+pub(super) async fn profile(
+    ctx: &Input<'_>,
+    profile_id: ProfileId,
+) -> anyhow::Result<Option<Owned>> {
     match access::owned(ctx.state, profile_id, ctx.user_id).await? {
         Ok(o) => Ok(Some(o)),
         Err(r) => {
@@ -119,7 +122,7 @@ pub(super) async fn profile(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<
 /// After a typed change: leave the dialogue and show the stored result as a new hub message.
 async fn done(
     ctx: &Input<'_>,
-    profile_id: i64,
+    profile_id: ProfileId,
     render: fn(Lang, &Owned) -> Screen,
     notice: impl FnOnce(&Owned) -> String,
 ) -> anyhow::Result<()> {
@@ -136,7 +139,7 @@ async fn apply(ctx: &Input<'_>, o: &Owned, change: ScheduleChange) -> anyhow::Re
     Ok(())
 }
 
-pub async fn on_time(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_time(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
@@ -153,7 +156,7 @@ pub async fn on_time(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
     }
 }
 
-pub async fn on_time_zone(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_time_zone(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
@@ -170,18 +173,18 @@ pub async fn on_time_zone(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()
     }
 }
 
-pub async fn on_interval(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_interval(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     on_frequency_number(ctx, profile_id, interval, ScheduleChange::Interval).await
 }
 
-pub async fn on_month_day(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_month_day(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     on_frequency_number(ctx, profile_id, month_day, ScheduleChange::MonthDay).await
 }
 
 /// A number typed on the frequency screen (days between reports, day of the month).
 async fn on_frequency_number(
     ctx: &Input<'_>,
-    profile_id: i64,
+    profile_id: ProfileId,
     parse: fn(Lang, &str) -> Result<i32, String>,
     change: fn(i32) -> ScheduleChange,
 ) -> anyhow::Result<()> {
@@ -205,7 +208,7 @@ async fn on_frequency_number(
     }
 }
 
-pub async fn on_rename(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_rename(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     if profile(ctx, profile_id).await?.is_none() {
         return Ok(());
     }
@@ -227,7 +230,7 @@ pub async fn on_rename(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
 }
 
 /// A message forwarded from the channel or group that should receive the reports.
-pub async fn on_forward(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_forward(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     let Some(o) = profile(ctx, profile_id).await? else {
         return Ok(());
     };
@@ -259,7 +262,7 @@ pub async fn on_forward(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> 
         ctx,
         &o,
         ScheduleChange::Chat {
-            id: chat.id.0,
+            id: chat.id.into(),
             title: title.clone(),
         },
     )

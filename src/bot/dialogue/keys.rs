@@ -12,11 +12,12 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::add_profile::{credential, unavailable_screen};
 use super::{Input, State};
 use crate::avito::{AvitoError, Credentials};
-use crate::bot::callback::Callback;
+use crate::bot::callback::ProfileAction;
 use crate::bot::hub::Press;
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{self, Answer, Screen, button};
 use crate::db::profiles;
+use crate::domain::{AccountId, ProfileId, UserId};
 use crate::report::html_escape;
 
 /// The first prompt, shown in the hub message.
@@ -24,7 +25,7 @@ pub fn ask_client_id(lang: crate::i18n::Lang, name: &str) -> String {
     tf(lang, T::KeysAskClientId, &[("name", &html_escape(name))])
 }
 
-pub async fn on_client_id(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()> {
+pub async fn on_client_id(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
     if super::inputs::profile(ctx, profile_id).await?.is_none() {
         return Ok(());
     }
@@ -41,7 +42,11 @@ pub async fn on_client_id(ctx: &Input<'_>, profile_id: i64) -> anyhow::Result<()
     ctx.reply(t(ctx.lang, T::KeysAskSecret)).await
 }
 
-pub async fn on_secret(ctx: &Input<'_>, profile_id: i64, client_id: String) -> anyhow::Result<()> {
+pub async fn on_secret(
+    ctx: &Input<'_>,
+    profile_id: ProfileId,
+    client_id: String,
+) -> anyhow::Result<()> {
     // The secret must not stay in the chat history, whatever happens next.
     let deleted = ctx
         .bot
@@ -73,7 +78,7 @@ pub async fn on_secret(ctx: &Input<'_>, profile_id: i64, client_id: String) -> a
 /// "Try again" after Avito was unavailable.
 pub async fn retry(
     p: &Press<'_>,
-    profile_id: i64,
+    profile_id: ProfileId,
     client_id: String,
     secret_enc: String,
 ) -> anyhow::Result<Answer> {
@@ -113,7 +118,7 @@ pub async fn retry(
 }
 
 struct Entered {
-    profile_id: i64,
+    profile_id: ProfileId,
     client_id: String,
     secret: String,
 }
@@ -124,7 +129,7 @@ struct Asker<'a> {
     state: &'a crate::bot::AppState,
     chat: ChatId,
     lang: crate::i18n::Lang,
-    user_id: i64,
+    user_id: UserId,
     dialogue: &'a super::BotDialogue,
 }
 
@@ -144,16 +149,16 @@ impl<'a> From<&'a Input<'a>> for Asker<'a> {
 /// What Avito said of the entered keys, for the profile.
 enum Verdict {
     /// They work and belong to the profile's account (or the profile never knew its account).
-    Fits(Option<i64>),
+    Fits(Option<AccountId>),
     Refused,
     /// They work, for another account.
-    OtherAccount(i64),
+    OtherAccount(AccountId),
     Unavailable(AvitoError),
 }
 
 /// Decides on Avito's answer: keys of another account never replace a profile's keys (its
 /// reports, history and alerts are that account's).
-fn verdict(known: Option<i64>, answer: Result<Option<i64>, AvitoError>) -> Verdict {
+fn verdict(known: Option<AccountId>, answer: Result<Option<AccountId>, AvitoError>) -> Verdict {
     match answer {
         Ok(Some(id)) if known.is_some_and(|k| k != id) => Verdict::OtherAccount(id),
         Ok(id) => Verdict::Fits(id),
@@ -201,7 +206,7 @@ async fn check(a: &Asker<'_>, entered: Entered) -> anyhow::Result<()> {
         }
         Verdict::OtherAccount(id) => {
             a.dialogue.update(back_to_start).await?;
-            let known = profile.avito_user_id.unwrap_or_default().to_string();
+            let known = profile.avito_user_id.map_or(0, |known| known.0).to_string();
             let text = tf(
                 lang,
                 T::KeysOtherAccount,
@@ -226,13 +231,13 @@ async fn check(a: &Asker<'_>, entered: Entered) -> anyhow::Result<()> {
             let (db, id) = (&a.state.db, profile.id);
             profiles::replace_keys(db, id, &entered.client_id, secret_enc, account).await?;
             a.dialogue.exit().await?;
-            tracing::info!(profile_id = profile.id, "new keys stored");
+            tracing::info!(profile_id = profile.id.0, "new keys stored");
             let text = tf(lang, T::KeysReplaced, &[("name", &name)]);
             let screen = Screen::new(
                 text,
                 vec![vec![button(
                     t(lang, T::BtnOpenProfile),
-                    Callback::ProfileView(profile.id),
+                    ProfileAction::View.on(profile.id),
                 )]],
             );
             ui::send_screen(a.bot, a.chat, screen).await?;
@@ -248,25 +253,31 @@ mod tests {
     #[test]
     fn keys_of_another_account_never_replace_a_profiles_keys() {
         assert!(matches!(
-            verdict(Some(7), Ok(Some(7))),
-            Verdict::Fits(Some(7))
+            verdict(Some(AccountId(7)), Ok(Some(AccountId(7)))),
+            Verdict::Fits(Some(AccountId(7)))
         ));
         assert!(matches!(
-            verdict(Some(7), Ok(Some(8))),
-            Verdict::OtherAccount(8)
+            verdict(Some(AccountId(7)), Ok(Some(AccountId(8)))),
+            Verdict::OtherAccount(AccountId(8))
         ));
         assert!(
-            matches!(verdict(None, Ok(Some(8))), Verdict::Fits(Some(8))),
+            matches!(
+                verdict(None, Ok(Some(AccountId(8)))),
+                Verdict::Fits(Some(AccountId(8)))
+            ),
             "a profile that never knew its account takes them"
         );
-        assert!(matches!(verdict(Some(7), Ok(None)), Verdict::Fits(None)));
         assert!(matches!(
-            verdict(Some(7), Err(AvitoError::InvalidCredentials)),
+            verdict(Some(AccountId(7)), Ok(None)),
+            Verdict::Fits(None)
+        ));
+        assert!(matches!(
+            verdict(Some(AccountId(7)), Err(AvitoError::InvalidCredentials)),
             Verdict::Refused
         ));
         let down = AvitoError::InvalidRequest("x".into());
         assert!(matches!(
-            verdict(Some(7), Err(down)),
+            verdict(Some(AccountId(7)), Err(down)),
             Verdict::Unavailable(_)
         ));
     }

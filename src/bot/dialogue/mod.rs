@@ -19,6 +19,7 @@ use teloxide::types::Me;
 use super::texts::{T, t};
 use super::{AppState, lang_of};
 use crate::db::dialogue_storage::DbDialogueStorage;
+use crate::domain::{ProfileId, UserId};
 use historical::Purpose;
 
 /// Where a chat is in a dialogue. Serialised as JSON in `dialogues.state`: renaming a variant
@@ -43,50 +44,50 @@ pub enum State {
         secret_enc: String,
     },
     Time {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     TimeZone {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     Interval {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     MonthDay {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     ForwardChat {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     Rename {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     /// New keys for a profile: its client id.
     KeysClientId {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     KeysSecret {
-        profile_id: i64,
+        profile_id: ProfileId,
         client_id: String,
     },
     /// Avito was unavailable: the new keys are kept (the secret encrypted) for "try again".
     KeysRetry {
-        profile_id: i64,
+        profile_id: ProfileId,
         client_id: String,
         secret_enc: String,
     },
     HistoricalStart {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     HistoricalEnd {
-        profile_id: i64,
+        profile_id: ProfileId,
         start: NaiveDate,
     },
     /// Statistics to Excel: the period's first day.
     StatsStart {
-        profile_id: i64,
+        profile_id: ProfileId,
     },
     StatsEnd {
-        profile_id: i64,
+        profile_id: ProfileId,
         start: NaiveDate,
     },
 }
@@ -106,7 +107,7 @@ pub async fn on_message(
 ) -> anyhow::Result<()> {
     let current = dialogue.get().await?.unwrap_or_default();
     let lang = lang_of(&msg);
-    let Some(user_id) = msg.from.as_ref().map(|u| u.id.0 as i64) else {
+    let Some(user_id) = msg.from.as_ref().map(|u| UserId::from(u.id)) else {
         return Ok(());
     };
     if current != State::Idle
@@ -170,7 +171,7 @@ pub struct Input<'a> {
     pub dialogue: &'a BotDialogue,
     pub me: &'a Me,
     pub lang: crate::i18n::Lang,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub text: &'a str,
 }
 
@@ -178,5 +179,96 @@ impl Input<'_> {
     pub async fn reply(&self, text: String) -> anyhow::Result<()> {
         super::ui::send_html(self.bot, self.msg.chat.id, text).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// States as earlier versions stored them in `dialogues.state` (profile ids as bare
+    /// numbers) still read as the same step, and are written the same way.
+    #[test]
+    fn stored_states_stay_readable() {
+        let id = ProfileId(42);
+        let start = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        for (stored, state) in [
+            (r#"{"step":"idle"}"#, State::Idle),
+            (
+                r#"{"step":"add_client_id","name":"Shop"}"#,
+                State::AddClientId {
+                    name: "Shop".into(),
+                },
+            ),
+            (
+                r#"{"step":"time","profile_id":42}"#,
+                State::Time { profile_id: id },
+            ),
+            (
+                r#"{"step":"time_zone","profile_id":42}"#,
+                State::TimeZone { profile_id: id },
+            ),
+            (
+                r#"{"step":"interval","profile_id":42}"#,
+                State::Interval { profile_id: id },
+            ),
+            (
+                r#"{"step":"month_day","profile_id":42}"#,
+                State::MonthDay { profile_id: id },
+            ),
+            (
+                r#"{"step":"forward_chat","profile_id":42}"#,
+                State::ForwardChat { profile_id: id },
+            ),
+            (
+                r#"{"step":"rename","profile_id":42}"#,
+                State::Rename { profile_id: id },
+            ),
+            (
+                r#"{"step":"keys_client_id","profile_id":42}"#,
+                State::KeysClientId { profile_id: id },
+            ),
+            (
+                r#"{"step":"keys_secret","profile_id":42,"client_id":"abc"}"#,
+                State::KeysSecret {
+                    profile_id: id,
+                    client_id: "abc".into(),
+                },
+            ),
+            (
+                r#"{"step":"keys_retry","profile_id":42,"client_id":"abc","secret_enc":"v1.x"}"#,
+                State::KeysRetry {
+                    profile_id: id,
+                    client_id: "abc".into(),
+                    secret_enc: "v1.x".into(),
+                },
+            ),
+            (
+                r#"{"step":"historical_start","profile_id":42}"#,
+                State::HistoricalStart { profile_id: id },
+            ),
+            (
+                r#"{"step":"historical_end","profile_id":42,"start":"2026-03-01"}"#,
+                State::HistoricalEnd {
+                    profile_id: id,
+                    start,
+                },
+            ),
+            (
+                r#"{"step":"stats_start","profile_id":42}"#,
+                State::StatsStart { profile_id: id },
+            ),
+            (
+                r#"{"step":"stats_end","profile_id":42,"start":"2026-03-01"}"#,
+                State::StatsEnd {
+                    profile_id: id,
+                    start,
+                },
+            ),
+        ] {
+            let read: State = serde_json::from_str(stored).expect(stored);
+            assert_eq!(read, state, "{stored}");
+            assert_eq!(serde_json::to_string(&state).ok().as_deref(), Some(stored));
+        }
     }
 }

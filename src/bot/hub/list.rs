@@ -1,9 +1,10 @@
 //! The first hub screen: the user's profiles, paged.
 
-use crate::bot::callback::Callback;
+use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
 use crate::db::profiles;
+use crate::domain::UserId;
 use crate::i18n::Lang;
 
 use super::super::AppState;
@@ -11,7 +12,12 @@ use super::super::AppState;
 /// Profiles per page: with the navigation rows the keyboard stays readable on a phone.
 pub const PER_PAGE: u64 = 8;
 
-pub async fn screen(state: &AppState, lang: Lang, owner: i64, page: u32) -> anyhow::Result<Screen> {
+pub async fn screen(
+    state: &AppState,
+    lang: Lang,
+    owner: UserId,
+    page: u32,
+) -> anyhow::Result<Screen> {
     let (mut rows, mut total) = profiles::page_of(&state.db, owner, page.into(), PER_PAGE).await?;
     let pages = total.div_ceil(PER_PAGE).max(1);
     let mut page = u64::from(page);
@@ -22,7 +28,7 @@ pub async fn screen(state: &AppState, lang: Lang, owner: i64, page: u32) -> anyh
     }
     let mut keyboard: Vec<Vec<_>> = rows
         .iter()
-        .map(|p| vec![button(p.name.clone(), Callback::ProfileView(p.id))])
+        .map(|p| vec![button(p.name.clone(), ProfileAction::View.on(p.id))])
         .collect();
     if pages > 1 {
         let mut nav = Vec::new();

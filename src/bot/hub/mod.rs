@@ -17,7 +17,7 @@ use teloxide::prelude::*;
 use teloxide::types::{Chat, Me, MessageId};
 
 use super::access::{self, Owned, Refusal};
-use super::callback::{Callback, RECENT_EXPORT_DAYS};
+use super::callback::{Callback, ProfileAction, RECENT_EXPORT_DAYS};
 use super::delivery;
 use super::dialogue::historical::Purpose;
 use super::dialogue::{BotDialogue, State, Storage, add_profile};
@@ -26,6 +26,7 @@ use super::ui::{self, Answer, Screen};
 use super::{AppState, lang_of_user};
 use crate::db::alerts;
 use crate::db::tasks::{self, RunKind, ScheduleChange, Weekdays};
+use crate::domain::{ProfileId, UserId};
 use crate::i18n::Lang;
 use crate::report::{MetricSet, Period, html_escape};
 
@@ -35,7 +36,7 @@ pub async fn open(
     state: &AppState,
     chat: ChatId,
     lang: Lang,
-    owner: i64,
+    owner: UserId,
 ) -> anyhow::Result<()> {
     let screen = list::screen(state, lang, owner, 0).await?;
     ui::send_screen(bot, chat, screen).await?;
@@ -47,7 +48,7 @@ pub struct Press<'a> {
     pub bot: &'a TgBot,
     pub state: &'a AppState,
     pub lang: Lang,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     pub chat: &'a Chat,
     pub message_id: MessageId,
@@ -66,7 +67,7 @@ pub async fn on_callback(
     update: Update,
 ) -> anyhow::Result<()> {
     let lang = lang_of_user(&q.from);
-    let user_id = q.from.id.0 as i64;
+    let user_id = UserId::from(q.from.id);
     if !access::is_allowed(&state, user_id) {
         ui::answer(
             &bot,
@@ -126,7 +127,7 @@ impl Press<'_> {
     }
 
     /// Reloads the profile after a change (the screen must show what is stored).
-    async fn reload(&self, id: i64) -> anyhow::Result<Result<Owned, Refusal>> {
+    async fn reload(&self, id: ProfileId) -> anyhow::Result<Result<Owned, Refusal>> {
         access::owned(self.state, id, self.user_id).await
     }
 
@@ -136,7 +137,7 @@ impl Press<'_> {
 
     /// Pressed in the presser's own private chat.
     fn own_chat(&self) -> bool {
-        self.chat.id.0 == self.user_id
+        crate::domain::ChatId::from(self.chat.id) == self.user_id.private_chat()
     }
 
     /// A valid press elsewhere in the hub leaves a half-done dialogue: the user moved on.
@@ -167,19 +168,19 @@ async fn route(p: &Press<'_>, cb: Callback) -> anyhow::Result<Answer> {
             p.leave_dialogue().await?;
             p.show(list::screen(p.state, lang, owner, page).await?)
                 .await?;
-            return Ok(Answer::Silent);
+            Ok(Answer::Silent)
         }
         // Dialogue buttons act on the chat's own dialogue: only its user may press them
         // (a press from anyone else is a forgery and changes nothing).
         Callback::ProfileAdd | Callback::AddRetry | Callback::DialogueCancel if !p.own_chat() => {
-            return Ok(Answer::Alert(t(
+            Ok(Answer::Alert(t(
                 lang,
                 if p.private() {
                     T::AlertNotOwner
                 } else {
                     T::PrivateOnly
                 },
-            )));
+            )))
         }
         Callback::ProfileAdd => {
             p.dialogue.update(State::AddName).await?;
@@ -192,53 +193,51 @@ async fn route(p: &Press<'_>, cb: Callback) -> anyhow::Result<Answer> {
                 },
             ))
             .await?;
-            return Ok(Answer::Silent);
+            Ok(Answer::Silent)
         }
-        Callback::AddRetry => return add_profile::retry(p).await,
+        Callback::AddRetry => add_profile::retry(p).await,
         Callback::DialogueCancel => {
             p.dialogue.exit().await?;
             p.show(Screen::new(t(lang, T::Cancelled), vec![])).await?;
-            return Ok(Answer::Silent);
+            Ok(Answer::Silent)
         }
-        _ => {}
+        Callback::Profile(id, action) => {
+            let o = match p.reload(id).await? {
+                Ok(o) => o,
+                Err(r) => return Ok(refusal(lang, r)),
+            };
+            p.leave_dialogue().await?;
+            profile_action(p, action, o).await
+        }
     }
-    let Some(id) = cb.profile_id() else {
-        return Ok(Answer::Alert(t(lang, T::AlertGarbled)));
-    };
-    let o = match p.reload(id).await? {
-        Ok(o) => o,
-        Err(r) => return Ok(refusal(lang, r)),
-    };
-    p.leave_dialogue().await?;
-    profile_action(p, cb, o).await
 }
 
 /// Buttons of one owned profile.
-async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result<Answer> {
+async fn profile_action(p: &Press<'_>, action: ProfileAction, o: Owned) -> anyhow::Result<Answer> {
     let lang = p.lang;
     let db = &p.state.db;
     let id = o.profile.id;
-    match cb {
-        Callback::ProfileView(_) => {
+    match action {
+        ProfileAction::View => {
             let last = tasks::latest_run(db, o.task.id).await?;
             let open = open_alerts(db, id).await?;
             p.show(screens::card(lang, &o, last.as_ref(), &open))
                 .await?;
         }
-        Callback::Alerts(_) => return alerts_screen(p, &o, None).await,
-        Callback::AlertToggle(_, rule) => {
+        ProfileAction::Alerts => return alerts_screen(p, &o, None).await,
+        ProfileAction::AlertToggle(rule) => {
             let on = alerts::rule(db, id, rule).await?.is_some_and(|r| r.enabled);
             let change = alerts::RuleChange::Enabled(!on);
             return alerts_screen(p, &o, Some((rule, change))).await;
         }
-        Callback::AlertParam(_, rule) => {
+        ProfileAction::AlertParam(rule) => {
             let current = alerts::rule(db, id, rule)
                 .await?
                 .map_or(rule.default_param(), |r| r.param);
             let change = alerts::RuleChange::Param(rule.next_choice(current));
             return alerts_screen(p, &o, Some((rule, change))).await;
         }
-        Callback::AlertRemind(_) => {
+        ProfileAction::AlertRemind => {
             let rules = alerts::rules_of(db, id).await?;
             let current = rules.first().map_or(24 * 60, |r| r.remind_minutes);
             let next = REMIND_CHOICES
@@ -252,7 +251,7 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             }
             return alerts_screen(p, &o, None).await;
         }
-        Callback::AlertQuiet(_) => {
+        ProfileAction::AlertQuiet => {
             use crate::domain::alerts::DaySpan;
             let current =
                 DaySpan::quiet_from_columns(o.profile.alert_quiet_from, o.profile.alert_quiet_to);
@@ -264,9 +263,9 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             alerts::set_quiet_hours(db, id, next).await?;
             return alerts_screen(p, &o, None).await;
         }
-        Callback::ProfileReport(_) => p.show(screens::settings(lang, &o)).await?,
-        Callback::ReportNow(_) => return report_now(p, o).await,
-        Callback::ReportHistorical(_) => {
+        ProfileAction::Report => p.show(screens::settings(lang, &o)).await?,
+        ProfileAction::ReportNow => return report_now(p, o).await,
+        ProfileAction::Historical => {
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
             }
@@ -274,10 +273,10 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 .update(State::HistoricalStart { profile_id: id })
                 .await?;
             let text = super::dialogue::historical::ask_start(lang, &o, Purpose::Report);
-            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+            p.show(screens::prompt(lang, text, ProfileAction::View.on(id)))
                 .await?;
         }
-        Callback::StatsExport(_) => {
+        ProfileAction::ExportStats => {
             // The period is typed: dialogues run in private chats only.
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
@@ -286,11 +285,11 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 .update(State::StatsStart { profile_id: id })
                 .await?;
             let text = super::dialogue::historical::ask_start(lang, &o, Purpose::StatsExport);
-            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+            p.show(screens::prompt(lang, text, ProfileAction::View.on(id)))
                 .await?;
         }
-        Callback::ReportCharacteristics(_) => p.show(screens::metrics(lang, &o)).await?,
-        Callback::ReportToggle(_, metric) => {
+        ProfileAction::Metrics => p.show(screens::metrics(lang, &o)).await?,
+        ProfileAction::ToggleMetric(metric) => {
             // A damaged set is set again from scratch by the first toggle.
             let mut set = o
                 .task
@@ -305,13 +304,13 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             tasks::set_metrics(db, o.task.id, &set).await?;
             return refreshed(p, id, screens::metrics).await;
         }
-        Callback::ReportMetricsAll(_) => {
+        ProfileAction::MetricsAll => {
             tasks::set_metrics(db, o.task.id, &MetricSet::all()).await?;
             return refreshed(p, id, screens::metrics).await;
         }
-        Callback::ReportSetChat(_) => p.show(screens::chat(lang, &o)).await?,
-        Callback::ReportChatHere(_) => return chat_here(p, o).await,
-        Callback::ReportChatForward(_) => {
+        ProfileAction::SetChat => p.show(screens::chat(lang, &o)).await?,
+        ProfileAction::ChatHere => return chat_here(p, o).await,
+        ProfileAction::ChatForward => {
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
             }
@@ -323,28 +322,28 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 T::ChatForwardPrompt,
                 &[("name", &html_escape(&o.profile.name))],
             );
-            p.show(screens::prompt(lang, text, Callback::ReportSetChat(id)))
+            p.show(screens::prompt(lang, text, ProfileAction::SetChat.on(id)))
                 .await?;
         }
-        Callback::ReportChatClear(_) => {
+        ProfileAction::ChatClear => {
             tasks::change_schedule(db, &o.task, ScheduleChange::NoChat).await?;
             refreshed(p, id, screens::settings).await?;
             return Ok(Answer::Toast(t(lang, T::ChatCleared)));
         }
-        Callback::ReportSetTime(_) => {
+        ProfileAction::SetTime => {
             if p.private() {
                 p.dialogue.update(State::Time { profile_id: id }).await?;
             }
             p.show(screens::time(lang, &o)).await?;
         }
-        Callback::TimeSet(_, at) => {
+        ProfileAction::TimeSet(at) => {
             let at = crate::domain::ScheduleTime::new(at);
             let hhmm = at.to_string();
             tasks::change_schedule(db, &o.task, ScheduleChange::TimeOfDay(at)).await?;
             refreshed(p, id, screens::settings).await?;
             return Ok(Answer::Toast(tf(lang, T::TimeSaved, &[("time", &hhmm)])));
         }
-        Callback::ReportTimezone(_) => {
+        ProfileAction::SetTimeZone => {
             if p.private() {
                 p.dialogue
                     .update(State::TimeZone { profile_id: id })
@@ -352,14 +351,14 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
             }
             p.show(screens::time_zone(lang, &o)).await?;
         }
-        Callback::TzSet(_, tz) => {
+        ProfileAction::TimeZoneSet(tz) => {
             let zone = crate::domain::Zone::new(tz);
             tasks::change_schedule(db, &o.task, ScheduleChange::TimeZone(zone)).await?;
             refreshed(p, id, screens::settings).await?;
             return Ok(Answer::Toast(tf(lang, T::TzSaved, &[("tz", tz.name())])));
         }
-        Callback::ReportFrequency(_) => p.show(screens::frequency(lang, &o)).await?,
-        Callback::FreqSet(_, f) => {
+        ProfileAction::SetFrequency => p.show(screens::frequency(lang, &o)).await?,
+        ProfileAction::FrequencySet(f) => {
             use crate::db::tasks::Frequency;
             match f {
                 Frequency::Daily | Frequency::Weekly => {
@@ -384,39 +383,39 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 }
             }
         }
-        Callback::FreqInterval(_, n) => {
+        ProfileAction::IntervalSet(n) => {
             tasks::change_schedule(db, &o.task, ScheduleChange::Interval(n)).await?;
             return refreshed(p, id, screens::frequency).await;
         }
-        Callback::FreqMonthDay(_, d) => {
+        ProfileAction::MonthDaySet(d) => {
             tasks::change_schedule(db, &o.task, ScheduleChange::MonthDay(d)).await?;
             return refreshed(p, id, screens::frequency).await;
         }
-        Callback::ReportDayToggle(_, day) => {
+        ProfileAction::DayToggle(day) => {
             let days = Weekdays(o.task.weekdays).toggled(day);
             tasks::change_schedule(db, &o.task, ScheduleChange::Weekdays(days)).await?;
             return refreshed(p, id, screens::frequency).await;
         }
-        Callback::ReportPeriod(_) => p.show(screens::period(lang, &o)).await?,
-        Callback::PeriodSet(_, kind) => {
+        ProfileAction::SetPeriod => p.show(screens::period(lang, &o)).await?,
+        ProfileAction::PeriodSet(kind) => {
             tasks::set_period(db, o.task.id, kind).await?;
             return refreshed(p, id, screens::period).await;
         }
-        Callback::ReportActive(_) => {
+        ProfileAction::ToggleActive => {
             if o.task.chat_id.is_none() {
                 return Ok(Answer::Alert(t(lang, T::AlertNeedChat)));
             }
             tasks::change_schedule(db, &o.task, ScheduleChange::Active(!o.task.is_active)).await?;
             return refreshed(p, id, screens::settings).await;
         }
-        Callback::ReportCharts(_) => {
+        ProfileAction::ToggleCharts => {
             tasks::set_charts(db, o.task.id, !o.task.charts).await?;
             return refreshed(p, id, screens::settings).await;
         }
-        Callback::ExportMessenger(_) | Callback::ExportRecent(_) => {
+        ProfileAction::ExportChats | ProfileAction::ExportRecentChats => {
             use crate::export::job::{self, Pressed};
             let since = match (
-                matches!(cb, Callback::ExportRecent(_)),
+                action == ProfileAction::ExportRecentChats,
                 words::task_tz(&o.task),
             ) {
                 (false, _) => None,
@@ -440,7 +439,7 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 }
             });
         }
-        Callback::ProfileRename(_) => {
+        ProfileAction::Rename => {
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
             }
@@ -453,10 +452,10 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                     ("max", &super::dialogue::inputs::MAX_NAME_CHARS.to_string()),
                 ],
             );
-            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+            p.show(screens::prompt(lang, text, ProfileAction::View.on(id)))
                 .await?;
         }
-        Callback::ProfileKeys(_) => {
+        ProfileAction::Keys => {
             // Keys are typed, and a secret is never asked for in a group.
             if !p.private() {
                 return Ok(Answer::Alert(t(lang, T::PrivateOnly)));
@@ -465,22 +464,17 @@ async fn profile_action(p: &Press<'_>, cb: Callback, o: Owned) -> anyhow::Result
                 .update(State::KeysClientId { profile_id: id })
                 .await?;
             let text = super::dialogue::keys::ask_client_id(lang, &o.profile.name);
-            p.show(screens::prompt(lang, text, Callback::ProfileView(id)))
+            p.show(screens::prompt(lang, text, ProfileAction::View.on(id)))
                 .await?;
         }
-        Callback::ProfileDelete(_) => p.show(screens::delete_confirm(lang, &o)).await?,
-        Callback::ProfileDeleteConfirm(_) => {
+        ProfileAction::Delete => p.show(screens::delete_confirm(lang, &o)).await?,
+        ProfileAction::DeleteConfirm => {
             crate::db::profiles::delete(db, id).await?;
-            tracing::info!(profile_id = id, "profile deleted");
+            tracing::info!(profile_id = id.0, "profile deleted");
             let notice = tf(lang, T::Deleted, &[("name", &html_escape(&o.profile.name))]);
             let screen = list::screen(p.state, lang, p.user_id, 0).await?;
             p.show(screen.with_notice(&notice)).await?;
         }
-        // Handled in `route`.
-        Callback::ProfilesPage { .. }
-        | Callback::ProfileAdd
-        | Callback::AddRetry
-        | Callback::DialogueCancel => {}
     }
     Ok(Answer::Silent)
 }
@@ -505,7 +499,7 @@ fn quiet_choices() -> [Option<crate::domain::alerts::DaySpan>; 3] {
 /// The rules of a profile with an alert open now.
 pub(crate) async fn open_alerts(
     db: &sea_orm::DatabaseConnection,
-    profile_id: i64,
+    profile_id: ProfileId,
 ) -> anyhow::Result<Vec<crate::domain::alerts::AlertRule>> {
     Ok(alerts::open_episodes(db, profile_id)
         .await?
@@ -542,7 +536,7 @@ async fn alerts_screen(
 
 async fn refreshed(
     p: &Press<'_>,
-    id: i64,
+    id: ProfileId,
     render: fn(Lang, &Owned) -> Screen,
 ) -> anyhow::Result<Answer> {
     match p.reload(id).await? {
@@ -577,7 +571,7 @@ async fn chat_here(p: &Press<'_>, o: Owned) -> anyhow::Result<Answer> {
         &p.state.db,
         &o.task,
         ScheduleChange::Chat {
-            id: chat.id.0,
+            id: chat.id.into(),
             title: title.clone(),
         },
     )

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::words;
 use crate::bot::access::Owned;
-use crate::bot::callback::Callback;
+use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
 use crate::db::entities::{alert_rule, report_run};
@@ -94,24 +94,30 @@ pub fn card(
         text,
         vec![
             vec![
-                button(t(lang, T::BtnReportSettings), Callback::ProfileReport(id)),
-                button(t(lang, T::BtnAlerts), Callback::Alerts(id)),
+                button(t(lang, T::BtnReportSettings), ProfileAction::Report.on(id)),
+                button(t(lang, T::BtnAlerts), ProfileAction::Alerts.on(id)),
             ],
             vec![
-                button(t(lang, T::BtnReportNow), Callback::ReportNow(id)),
-                button(t(lang, T::BtnHistorical), Callback::ReportHistorical(id)),
+                button(t(lang, T::BtnReportNow), ProfileAction::ReportNow.on(id)),
+                button(t(lang, T::BtnHistorical), ProfileAction::Historical.on(id)),
             ],
             vec![
-                button(t(lang, T::BtnExport), Callback::ExportMessenger(id)),
-                button(t(lang, T::BtnExportRecent), Callback::ExportRecent(id)),
+                button(t(lang, T::BtnExport), ProfileAction::ExportChats.on(id)),
+                button(
+                    t(lang, T::BtnExportRecent),
+                    ProfileAction::ExportRecentChats.on(id),
+                ),
             ],
             vec![
-                button(t(lang, T::BtnStatsExport), Callback::StatsExport(id)),
-                button(t(lang, T::BtnKeys), Callback::ProfileKeys(id)),
+                button(
+                    t(lang, T::BtnStatsExport),
+                    ProfileAction::ExportStats.on(id),
+                ),
+                button(t(lang, T::BtnKeys), ProfileAction::Keys.on(id)),
             ],
             vec![
-                button(t(lang, T::BtnRename), Callback::ProfileRename(id)),
-                button(t(lang, T::BtnDelete), Callback::ProfileDelete(id)),
+                button(t(lang, T::BtnRename), ProfileAction::Rename.on(id)),
+                button(t(lang, T::BtnDelete), ProfileAction::Delete.on(id)),
             ],
             back(
                 lang,
@@ -155,16 +161,16 @@ pub fn settings(lang: Lang, o: &Owned) -> Screen {
         text,
         vec![
             vec![
-                button(t(lang, T::BtnChat), Callback::ReportSetChat(id)),
-                button(t(lang, T::BtnTime), Callback::ReportSetTime(id)),
+                button(t(lang, T::BtnChat), ProfileAction::SetChat.on(id)),
+                button(t(lang, T::BtnTime), ProfileAction::SetTime.on(id)),
             ],
             vec![
-                button(t(lang, T::BtnTz), Callback::ReportTimezone(id)),
-                button(t(lang, T::BtnFrequency), Callback::ReportFrequency(id)),
+                button(t(lang, T::BtnTz), ProfileAction::SetTimeZone.on(id)),
+                button(t(lang, T::BtnFrequency), ProfileAction::SetFrequency.on(id)),
             ],
             vec![
-                button(t(lang, T::BtnPeriod), Callback::ReportPeriod(id)),
-                button(t(lang, T::BtnMetrics), Callback::ReportCharacteristics(id)),
+                button(t(lang, T::BtnPeriod), ProfileAction::SetPeriod.on(id)),
+                button(t(lang, T::BtnMetrics), ProfileAction::Metrics.on(id)),
             ],
             vec![button(
                 t(
@@ -175,7 +181,7 @@ pub fn settings(lang: Lang, o: &Owned) -> Screen {
                         T::BtnTurnOn
                     },
                 ),
-                Callback::ReportActive(id),
+                ProfileAction::ToggleActive.on(id),
             )],
             vec![button(
                 t(
@@ -186,9 +192,9 @@ pub fn settings(lang: Lang, o: &Owned) -> Screen {
                         T::BtnChartsOff
                     },
                 ),
-                Callback::ReportCharts(id),
+                ProfileAction::ToggleCharts.on(id),
             )],
-            back(lang, Callback::ProfileView(id)),
+            back(lang, ProfileAction::View.on(id)),
         ],
     )
 }
@@ -206,20 +212,20 @@ pub fn chat(lang: Lang, o: &Owned) -> Screen {
     let mut rows = vec![
         vec![button(
             t(lang, T::BtnChatHere),
-            Callback::ReportChatHere(id),
+            ProfileAction::ChatHere.on(id),
         )],
         vec![button(
             t(lang, T::BtnChatForward),
-            Callback::ReportChatForward(id),
+            ProfileAction::ChatForward.on(id),
         )],
     ];
     if o.task.chat_id.is_some() {
         rows.push(vec![button(
             t(lang, T::BtnChatClear),
-            Callback::ReportChatClear(id),
+            ProfileAction::ChatClear.on(id),
         )]);
     }
-    rows.push(back(lang, Callback::ProfileReport(id)));
+    rows.push(back(lang, ProfileAction::Report.on(id)));
     Screen::new(text, rows)
 }
 
@@ -251,13 +257,13 @@ pub fn time(lang: Lang, o: &Owned) -> Screen {
                             o.task.time_of_day.value().map(|t| t.time()) == Some(at),
                             hhmm,
                         ),
-                        Callback::TimeSet(id, at),
+                        ProfileAction::TimeSet(at).on(id),
                     ))
                 })
                 .collect()
         })
         .collect();
-    rows.push(back(lang, Callback::ProfileReport(id)));
+    rows.push(back(lang, ProfileAction::Report.on(id)));
     Screen::new(text, rows)
 }
 
@@ -282,13 +288,13 @@ pub fn time_zone(lang: Lang, o: &Owned) -> Screen {
                             o.task.time_zone.value().map(|z| z.tz()) == Some(*tz),
                             tz.name(),
                         ),
-                        Callback::TzSet(id, *tz),
+                        ProfileAction::TimeZoneSet(*tz).on(id),
                     )
                 })
                 .collect()
         })
         .collect();
-    rows.push(back(lang, Callback::ProfileReport(id)));
+    rows.push(back(lang, ProfileAction::Report.on(id)));
     Screen::new(text, rows)
 }
 
@@ -323,7 +329,7 @@ pub fn frequency(lang: Lang, o: &Owned) -> Screen {
                 .map(|f| {
                     button(
                         checked(Some(*f) == current, &label(*f)),
-                        Callback::FreqSet(id, *f),
+                        ProfileAction::FrequencySet(*f).on(id),
                     )
                 })
                 .collect()
@@ -338,13 +344,13 @@ pub fn frequency(lang: Lang, o: &Owned) -> Screen {
                 .map(|d| {
                     button(
                         checked(days.contains(d), &words::weekday(lang, d)),
-                        Callback::ReportDayToggle(id, d),
+                        ProfileAction::DayToggle(d).on(id),
                     )
                 })
                 .collect(),
         );
     }
-    rows.push(back(lang, Callback::ProfileReport(id)));
+    rows.push(back(lang, ProfileAction::Report.on(id)));
     Screen::new(text, rows)
 }
 
@@ -356,13 +362,13 @@ pub fn interval_prompt(lang: Lang, o: &Owned) -> Screen {
         .map(|n| {
             button(
                 tf(lang, T::IntervalOption, &[("n", &n.to_string())]),
-                Callback::FreqInterval(id, *n),
+                ProfileAction::IntervalSet(*n).on(id),
             )
         })
         .collect();
     Screen::new(
         text,
-        vec![options, back(lang, Callback::ReportFrequency(id))],
+        vec![options, back(lang, ProfileAction::SetFrequency.on(id))],
     )
 }
 
@@ -374,12 +380,12 @@ pub fn month_day_prompt(lang: Lang, o: &Owned) -> Screen {
         .map(|chunk| {
             chunk
                 .iter()
-                .map(|d| button(d.to_string(), Callback::FreqMonthDay(id, *d)))
+                .map(|d| button(d.to_string(), ProfileAction::MonthDaySet(*d).on(id)))
                 .collect()
         })
         .collect::<Vec<_>>();
     let mut rows = options;
-    rows.push(back(lang, Callback::ReportFrequency(id)));
+    rows.push(back(lang, ProfileAction::SetFrequency.on(id)));
     Screen::new(text, rows)
 }
 
@@ -399,11 +405,11 @@ pub fn period(lang: Lang, o: &Owned) -> Screen {
         .map(|k| {
             vec![button(
                 checked(Some(*k) == current, &words::period(lang, *k)),
-                Callback::PeriodSet(id, *k),
+                ProfileAction::PeriodSet(*k).on(id),
             )]
         })
         .collect();
-    rows.push(back(lang, Callback::ProfileReport(id)));
+    rows.push(back(lang, ProfileAction::Report.on(id)));
     Screen::new(text, rows)
 }
 
@@ -425,7 +431,7 @@ pub fn metrics(lang: Lang, o: &Owned) -> Screen {
                     let mark = if set.contains(*m) { "✅" } else { "▫️" };
                     button(
                         format!("{mark} {}", words::metric(lang, *m)),
-                        Callback::ReportToggle(id, *m),
+                        ProfileAction::ToggleMetric(*m).on(id),
                     )
                 })
                 .collect()
@@ -433,9 +439,9 @@ pub fn metrics(lang: Lang, o: &Owned) -> Screen {
         .collect();
     rows.push(vec![button(
         t(lang, T::BtnMetricsAll),
-        Callback::ReportMetricsAll(id),
+        ProfileAction::MetricsAll.on(id),
     )]);
-    rows.push(back(lang, Callback::ProfileReport(id)));
+    rows.push(back(lang, ProfileAction::Report.on(id)));
     Screen::new(text, rows)
 }
 
@@ -444,8 +450,11 @@ pub fn delete_confirm(lang: Lang, o: &Owned) -> Screen {
     Screen::new(
         tf(lang, T::DeleteConfirm, &[("name", &name(o))]),
         vec![vec![
-            button(t(lang, T::BtnDeleteYes), Callback::ProfileDeleteConfirm(id)),
-            button(t(lang, T::BtnDeleteNo), Callback::ProfileView(id)),
+            button(
+                t(lang, T::BtnDeleteYes),
+                ProfileAction::DeleteConfirm.on(id),
+            ),
+            button(t(lang, T::BtnDeleteNo), ProfileAction::View.on(id)),
         ]],
     )
 }
@@ -550,11 +559,11 @@ pub fn alerts(lang: Lang, o: &Owned, rules: &[alert_rule::Model], open: &[AlertR
                         mark(r.enabled),
                         crate::alerts::texts::rule_name(lang, r.rule)
                     ),
-                    Callback::AlertToggle(id, r.rule),
+                    ProfileAction::AlertToggle(r.rule).on(id),
                 ),
                 button(
                     format!("{} ▸", alert_value(lang, r.rule, r.param)),
-                    Callback::AlertParam(id, r.rule),
+                    ProfileAction::AlertParam(r.rule).on(id),
                 ),
             ]
         })
@@ -562,13 +571,13 @@ pub fn alerts(lang: Lang, o: &Owned, rules: &[alert_rule::Model], open: &[AlertR
     rows.push(vec![
         button(
             tf(lang, T::BtnAlertRemind, &[("value", &hours(lang, remind))]),
-            Callback::AlertRemind(id),
+            ProfileAction::AlertRemind.on(id),
         ),
         button(
             tf(lang, T::BtnAlertQuiet, &[("value", &quiet)]),
-            Callback::AlertQuiet(id),
+            ProfileAction::AlertQuiet.on(id),
         ),
     ]);
-    rows.push(back(lang, Callback::ProfileView(id)));
+    rows.push(back(lang, ProfileAction::View.on(id)));
     Screen::new(text, rows)
 }

@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use crate::bot::texts::{T, t, tf};
 use crate::db::entities::{report_run, report_task};
 use crate::db::tasks::{Frequency, Weekdays};
-use crate::domain::clock;
 use crate::domain::{RunKind, RunStatus, Stored};
+use crate::domain::{UserId, clock};
 use crate::i18n::Lang;
 use crate::report::html_escape;
 use crate::report::{Metric, MetricSet, PeriodKind};
@@ -167,10 +167,10 @@ pub fn metrics_summary(lang: Lang, set: &MetricSet) -> String {
 }
 
 /// The destination chat, HTML-escaped.
-pub fn chat(lang: Lang, task: &report_task::Model, owner_id: i64) -> String {
+pub fn chat(lang: Lang, task: &report_task::Model, owner_id: UserId) -> String {
     match task.chat_id {
         None => t(lang, T::ChatNone),
-        Some(id) if id == owner_id => t(lang, T::ChatPrivate),
+        Some(id) if id == owner_id.private_chat() => t(lang, T::ChatPrivate),
         Some(id) => html_escape(task.chat_title.as_deref().unwrap_or(&id.to_string())),
     }
 }
@@ -252,12 +252,13 @@ pub fn last_report(lang: Lang, run: Option<&report_run::Model>, tz: Tz) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ProfileId, TaskId};
 
     fn task(frequency: &str) -> report_task::Model {
         let now = clock::now();
         report_task::Model {
-            id: 1,
-            profile_id: 1,
+            id: TaskId(1),
+            profile_id: ProfileId(1),
             chat_id: None,
             chat_title: None,
             frequency: Stored::parse(frequency),

@@ -4,13 +4,14 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::alerts::{AlertRule, NoticeKind};
+use crate::domain::{EpisodeId, ProfileId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alert_episodes")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub profile_id: i64,
+    pub id: EpisodeId,
+    pub profile_id: ProfileId,
     pub rule: AlertRule,
     /// Unix seconds.
     pub opened_at: i64,

@@ -3,13 +3,14 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::alerts::AlertRule;
+use crate::domain::{AlertRuleId, ProfileId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alert_rules")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub profile_id: i64,
+    pub id: AlertRuleId,
+    pub profile_id: ProfileId,
     pub rule: AlertRule,
     pub enabled: bool,
     /// The rule's one number: a threshold in kopecks, a percentage, minutes, or the missed-call

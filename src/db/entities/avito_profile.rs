@@ -2,18 +2,20 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{AccountId, ProfileId, UserId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "avito_profiles")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub owner_id: i64,
+    pub id: ProfileId,
+    pub owner_id: UserId,
     pub name: String,
     pub client_id: String,
     /// Ciphertext from `crypto::SecretBox`; never the plain secret.
     #[sea_orm(column_type = "Text")]
     pub client_secret_enc: String,
-    pub avito_user_id: Option<i64>,
+    pub avito_user_id: Option<AccountId>,
     pub avito_account_name: Option<String>,
     /// Ciphertext from `crypto::SecretBox`.
     #[sea_orm(column_type = "Text", nullable)]

@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{ChatId, ExportId, ProfileId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "exports")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub profile_id: i64,
-    pub chat_id: i64,
+    pub id: ExportId,
+    pub profile_id: ProfileId,
+    pub chat_id: ChatId,
     /// `queued`, `running`, `done`, `failed`.
     pub status: crate::domain::ExportStatus,
     /// `chats` or `stats`.

@@ -2,18 +2,20 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{ChatId, ProfileId, RunId, TaskId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "report_runs")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub task_id: Option<i64>,
-    pub profile_id: Option<i64>,
+    pub id: RunId,
+    pub task_id: Option<TaskId>,
+    pub profile_id: Option<ProfileId>,
     /// `scheduled`, `now`, `historical`, `stats`.
     pub kind: crate::domain::RunKind,
     /// The due slot of a scheduled run; unique together with `task_id`.
     pub slot: Option<DateTimeUtc>,
-    pub chat_id: i64,
+    pub chat_id: ChatId,
     pub period_start: Option<Date>,
     pub period_end: Option<Date>,
     /// `pending`, `sent`, `failed`, `skipped`.

@@ -3,15 +3,17 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{Frequency, MetricSet, PeriodKind, ScheduleTime, Stored, Zone};
+use crate::domain::{
+    ChatId, Frequency, MetricSet, PeriodKind, ProfileId, ScheduleTime, Stored, TaskId, Zone,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "report_tasks")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub profile_id: i64,
-    pub chat_id: Option<i64>,
+    pub id: TaskId,
+    pub profile_id: ProfileId,
+    pub chat_id: Option<ChatId>,
     pub chat_title: Option<String>,
     /// `daily`, `interval`, `weekly`, `monthly`.
     pub frequency: Stored<Frequency>,

@@ -2,12 +2,14 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::UserId;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     /// The Telegram user id.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: i64,
+    pub id: UserId,
     pub username: Option<String>,
     pub first_name: String,
     pub language_code: Option<String>,

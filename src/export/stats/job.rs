@@ -23,7 +23,7 @@ use crate::export::texts::{X, x, xf};
 use crate::i18n::Lang;
 use crate::report::html_escape;
 use crate::telegram::TgBot;
-use crate::telegram::callback::Callback;
+use crate::telegram::callback::ProfileAction;
 
 /// How often the status message is edited (Telegram allows about 20 messages a minute in a
 /// chat).
@@ -43,7 +43,7 @@ pub async fn request_from_hub(
     chat: ChatId,
     period: Period,
 ) -> anyhow::Result<Pressed> {
-    let row = match store::request_stats(&state.db, profile.id, chat.0, period).await? {
+    let row = match store::request_stats(&state.db, profile.id, chat.into(), period).await? {
         Requested::AlreadyRunning(row) => {
             return Ok(Pressed::AlreadyRunning(xf(
                 lang,
@@ -114,7 +114,7 @@ pub(in crate::export) async fn execute(
     profile: &avito_profile::Model,
     lang: Lang,
 ) -> anyhow::Result<Finished> {
-    let chat = ChatId(row.chat_id);
+    let chat = ChatId::from(row.chat_id);
     let Some(period) = row.since.zip(row.until).map(|(f, t)| Period::new(f, t)) else {
         // Only a row edited by hand lacks its period: nothing to ask Avito.
         let detail = "the statistics export has no period".to_owned();
@@ -219,7 +219,7 @@ pub(in crate::export) async fn execute(
             // The period is asked again: "today" may have moved since.
             let again = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
                 x(lang, X::StatsBtnAgain),
-                Callback::StatsExport(profile.id).encode(),
+                ProfileAction::ExportStats.on(profile.id).encode(),
             )]]);
             let text = xf(
                 lang,

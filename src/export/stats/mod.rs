@@ -28,7 +28,7 @@ use crate::avito::model::{Analytics, ItemStatsPoint, ItemStatus};
 use crate::avito::money::{Kopecks, Roubles};
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping};
 use crate::avito::{Account, AvitoError, plausible};
-use crate::domain::Period;
+use crate::domain::{AccountId, Period};
 use crate::i18n::Lang;
 
 pub use workbook::WriteError;
@@ -205,7 +205,7 @@ pub struct StatsSummary {
 #[tracing::instrument(name = "stats_export", skip_all, fields(user_id, out = %out.display()))]
 pub async fn export_stats(
     account: &Account,
-    user_id: i64,
+    user_id: AccountId,
     opts: &StatsOptions,
     progress: Arc<StatsProgress>,
     out: &Path,
@@ -232,7 +232,7 @@ pub async fn export_stats(
 /// Fetches the per-day totals and the per-item rows of `period`.
 pub async fn collect(
     account: &Account,
-    user_id: i64,
+    user_id: AccountId,
     period: Period,
     progress: &StatsProgress,
 ) -> Result<StatsData, StatsError> {

@@ -337,7 +337,7 @@ mod tests {
 
     fn fetched(period: Period, groups: Vec<AnalyticsGroup>) -> Fetched {
         Fetched {
-            account_id: Some(1),
+            account_id: Some(crate::domain::AccountId(1)),
             current: period,
             previous: Some(period.previous()),
             chart: chart_window(period),
