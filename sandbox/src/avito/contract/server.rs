@@ -22,8 +22,8 @@ use crate::avito::error::ApiError;
 use crate::avito::openapi::OpenApi;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::lock;
 use crate::avito::validate::{Input, validate};
+use crate::sync::lock;
 
 /// A request the spec does not allow, as the contract server refused it (HTTP 400).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use super::ok;
+use super::reply::ok;
 use crate::avito::data::{
     AccountData, DayStats, Item, ItemFilter, Period, Totals, days, metric_value, moscow,
 };
@@ -14,8 +14,9 @@ use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
 use crate::avito::rng::SplitMix64;
-use crate::avito::server::{AppState, Shared, lock};
+use crate::avito::state::{AppState, Shared};
 use crate::avito::validate::{date_field, int_list};
+use crate::sync::lock;
 
 // Ranges, depth (270 days), item-id counts, metric slugs and spending types are checked with
 // the request (`validate`), before a handler runs.
