@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::{Value, json};
 
-use super::AnswerMode;
+use super::answer::AnswerMode;
 use super::pages::Listings;
 use crate::avito::data::moscow;
 use crate::avito::error::ApiError;
