@@ -3,4 +3,5 @@
 
 pub mod avito;
 mod serving;
+mod sync;
 pub mod telegram;

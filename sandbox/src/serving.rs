@@ -8,6 +8,8 @@ use axum::Router;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::sync::lock;
+
 /// A server task and its stop switch. Cheap to clone; all clones control one server.
 #[derive(Clone)]
 pub(crate) struct Serving {
@@ -48,7 +50,7 @@ impl Serving {
     /// Stops the server: waits up to 5 s for open connections, then aborts them.
     pub(crate) async fn shutdown(&self) {
         self.stop.send_replace(true);
-        let handle = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let handle = lock(&self.server).take();
         if let Some(mut handle) = handle
             && tokio::time::timeout(Duration::from_secs(5), &mut handle)
                 .await

@@ -39,17 +39,16 @@ mod control;
 pub mod data;
 mod error;
 mod faults;
-mod gate;
 mod limits;
 mod live;
 pub mod openapi;
 mod ops;
 mod request;
-mod review_control;
 mod review_state;
 pub mod rng;
 mod routes;
 mod server;
+mod state;
 mod validate;
 
 pub use auth::AuthError;

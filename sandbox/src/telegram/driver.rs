@@ -14,9 +14,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use teloxide::types::{InlineKeyboardButtonKind, MessageEntity, MessageEntityKind};
 
-use super::seen::{CallbackAnswer, seen};
+use super::seen::seen;
 use super::state::{
-    Author, BOT_USERNAME, ChatKind, ForwardedFrom, Shared, StoredMessage, now_unix,
+    Author, BOT_USERNAME, CallbackAnswer, ChatKind, ForwardedFrom, Shared, StoredMessage, now_unix,
 };
 use super::wire;
 

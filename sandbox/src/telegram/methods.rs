@@ -12,7 +12,8 @@ use super::error::ApiError;
 use super::html;
 use super::params::{InputFile, MAX_UPLOAD_BYTES, Params};
 use super::state::{
-    Author, ChatKind, Shared, Store, StoredMessage, StoredPhoto, now_unix, scope_key,
+    Author, CallbackAnswer, ChatKind, Shared, Store, StoredMessage, StoredPhoto, now_unix,
+    scope_key,
 };
 use super::wire;
 
@@ -419,7 +420,7 @@ fn answer_callback_query(store: &mut Store, params: &Params) -> Result<Value, Ap
             ApiError::bad("query is too old and response timeout expired or query ID is invalid")
         })?;
     record.answered = true;
-    record.answer = Some(super::seen::CallbackAnswer {
+    record.answer = Some(CallbackAnswer {
         text,
         show_alert,
         url,

@@ -55,8 +55,10 @@
 //! curl $URL/_driver/stats                  # method call counts, 429s, pending updates
 //! ```
 
+mod config;
 mod driver;
 mod error;
+mod faults;
 pub mod html;
 mod limits;
 mod methods;
@@ -73,51 +75,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use config::TelegramConfig;
 pub use driver::{DriverError, SimChat, SimUser};
 pub use error::ApiError;
-pub use seen::{CallbackAnswer, SeenButton, SeenDocument, SeenMessage, SeenPhoto};
-pub use state::{BOT_FIRST_NAME, BOT_USERNAME};
+pub use faults::Fault;
+pub use seen::{SeenButton, SeenDocument, SeenMessage, SeenPhoto};
+pub use state::{BOT_FIRST_NAME, BOT_USERNAME, CallbackAnswer};
 
+use crate::sync::lock;
 use state::{ChatKind, DEFAULT_TOKEN, Shared};
-
-/// Emulator settings. Flood limits apply only when `enforce_limits` is set.
-#[derive(Debug, Clone)]
-pub struct TelegramConfig {
-    /// Port on 127.0.0.1; 0 picks a free one.
-    pub port: u16,
-    /// Sustained messages (sends and text edits) per second into one chat.
-    pub per_chat_per_sec: u32,
-    /// Messages one chat may take in a quick burst before the per-second rate applies.
-    pub per_chat_burst: u32,
-    /// Messages per second across all chats.
-    pub global_per_sec: u32,
-    /// Messages per minute into one group or channel.
-    pub group_per_min: u32,
-    pub enforce_limits: bool,
-}
-
-impl Default for TelegramConfig {
-    fn default() -> Self {
-        Self {
-            port: 0,
-            per_chat_per_sec: 1,
-            per_chat_burst: 3,
-            global_per_sec: 30,
-            group_per_min: 20,
-            enforce_limits: true,
-        }
-    }
-}
-
-impl TelegramConfig {
-    /// The defaults without flood control, for tests that send many messages quickly.
-    pub fn without_limits() -> Self {
-        Self {
-            enforce_limits: false,
-            ..Self::default()
-        }
-    }
-}
 
 struct Server {
     stop: Mutex<Option<oneshot::Sender<()>>>,
@@ -139,29 +105,10 @@ impl std::fmt::Debug for TelegramEmulator {
     }
 }
 
-/// A failure injected into one call of a Bot API method ([`TelegramEmulator::inject`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Answer this HTTP status (5xx) without doing anything.
-    Status(u16),
-    /// Do the call, then answer this status: the message exists, the bot hears it failed.
-    StoredThen(u16),
-    /// Answer 429 with this `retry_after` (counted in `rate_limited_count`).
-    RetryAfter(u64),
-    /// Wait this long, then answer normally.
-    Hang(std::time::Duration),
-    /// Do the call, then wait this long before answering: the message exists while the bot
-    /// still waits to hear (a process killed now never learns it was accepted).
-    StoredThenHang(std::time::Duration),
-}
-
 impl TelegramEmulator {
     /// Queues `faults` for the next calls of `method` (e.g. `editMessageText`), one per call.
     pub fn inject(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        lock(&self.shared.faults)
             .entry(method.to_ascii_lowercase())
             .or_default()
             .extend(faults);
@@ -169,10 +116,7 @@ impl TelegramEmulator {
 
     /// Faults still queued for `method`.
     pub fn pending_faults(&self, method: &str) -> usize {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        lock(&self.shared.faults)
             .get(&method.to_ascii_lowercase())
             .map_or(0, std::collections::VecDeque::len)
     }
@@ -329,21 +273,11 @@ impl TelegramEmulator {
     /// Stops the server: pending long polls return, then the listener closes.
     pub async fn shutdown(self) {
         self.shared.begin_closing();
-        let stop = self
-            .server
-            .stop
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let stop = lock(&self.server.stop).take();
         if let Some(stop) = stop {
             let _ = stop.send(());
         }
-        let task = self
-            .server
-            .task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let task = lock(&self.server.task).take();
         if let Some(mut task) = task {
             // Keep-alive connections of a client that is still around must not hold us up.
             if tokio::time::timeout(Duration::from_secs(2), &mut task)

@@ -94,14 +94,6 @@ pub struct SeenPhoto {
     pub bytes: Vec<u8>,
 }
 
-/// What the bot answered to a button press (`answerCallbackQuery`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallbackAnswer {
-    pub text: Option<String>,
-    pub show_alert: bool,
-    pub url: Option<String>,
-}
-
 pub(crate) fn buttons(markup: Option<&InlineKeyboardMarkup>) -> Vec<Vec<SeenButton>> {
     let Some(markup) = markup else {
         return Vec::new();

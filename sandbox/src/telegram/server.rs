@@ -3,7 +3,6 @@
 //! Bot API paths are matched by hand in a fallback handler because the token is glued to the
 //! `bot` prefix inside one path segment, which axum's router cannot capture.
 
-use super::Fault;
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,9 +13,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::driver;
 use super::error::{ApiError, ok_envelope};
+use super::faults::Fault;
 use super::methods;
 use super::params::{MAX_BODY_BYTES, Params};
 use super::state::Shared;
+use crate::sync::lock;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -49,10 +50,7 @@ async fn method_call(shared: &Arc<Shared>, rest: &str, req: Request) -> Result<R
     }
     let method = method.to_ascii_lowercase();
     let params = Params::from_request(req).await?;
-    let fault = shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+    let fault = lock(&shared.faults)
         .get_mut(&method)
         .and_then(|queue| queue.pop_front());
     match fault {

@@ -11,10 +11,13 @@ use serde_json::Value;
 use teloxide::types::{BotCommand, InlineKeyboardMarkup, MessageEntity};
 use tokio::sync::Notify;
 
-use super::TelegramConfig;
+use serde::{Deserialize, Serialize};
+
+use super::config::TelegramConfig;
 use super::error::ApiError;
+use super::faults::Fault;
 use super::limits::{Limiter, Limits};
-use super::seen::CallbackAnswer;
+use crate::sync::lock;
 
 /// The bot's username as `getMe` reports it (`/stats@avito_reports_test_bot` addresses it).
 pub const BOT_USERNAME: &str = "avito_reports_test_bot";
@@ -37,7 +40,7 @@ pub(crate) struct Shared {
     /// Set on shutdown so pending long polls return instead of holding the server open.
     closing: AtomicBool,
     /// Injected failures, per lower-case method name, taken one per call.
-    pub faults: Mutex<std::collections::HashMap<String, std::collections::VecDeque<super::Fault>>>,
+    pub faults: Mutex<HashMap<String, VecDeque<Fault>>>,
 }
 
 impl Shared {
@@ -53,10 +56,9 @@ impl Shared {
         })
     }
 
-    /// Locks the store. A panic while holding the lock cannot leave it half-updated in a way
-    /// that matters to a test double, so poisoning is ignored.
+    /// Locks the store.
     pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.store)
     }
 
     pub fn is_closing(&self) -> bool {
@@ -200,6 +202,14 @@ pub(crate) struct FileRec {
     pub mime_type: String,
     pub bytes: Arc<Vec<u8>>,
     pub file_path: String,
+}
+
+/// What the bot answered to a button press (`answerCallbackQuery`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackAnswer {
+    pub text: Option<String>,
+    pub show_alert: bool,
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone)]

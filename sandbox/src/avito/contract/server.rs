@@ -15,15 +15,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::{Value, json};
 
-use super::AnswerMode;
+use super::answer::AnswerMode;
 use super::pages::Listings;
 use crate::avito::data::moscow;
 use crate::avito::error::ApiError;
 use crate::avito::openapi::OpenApi;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::lock;
 use crate::avito::validate::{Input, validate};
+use crate::sync::lock;
 
 /// A request the spec does not allow, as the contract server refused it (HTTP 400).
 #[derive(Debug, Clone, PartialEq, Eq)]

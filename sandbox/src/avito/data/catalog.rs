@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Item, ItemStatus, Vas, moscow_midnight, shift};
+use super::calendar::{moscow_midnight, shift};
 use crate::avito::rng::SplitMix64;
 
 /// An Avito category with the words used to title its ads.
@@ -16,6 +16,87 @@ pub struct Category {
     prices: (i64, i64),
     /// Placement is charged per view in this category (presence spending).
     paid_placement: bool,
+}
+
+/// Status of an ad, as in `ItemsInfoWithCategoryAvito`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemStatus {
+    Active,
+    Removed,
+    Old,
+    Blocked,
+    Rejected,
+}
+
+impl ItemStatus {
+    pub const ALL: [ItemStatus; 5] = [
+        ItemStatus::Active,
+        ItemStatus::Removed,
+        ItemStatus::Old,
+        ItemStatus::Blocked,
+        ItemStatus::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Active => "active",
+            ItemStatus::Removed => "removed",
+            ItemStatus::Old => "old",
+            ItemStatus::Blocked => "blocked",
+            ItemStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemStatus> {
+        ItemStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A paid service on an item (`InfoVas`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vas {
+    pub vas_id: &'static str,
+    /// Unix seconds.
+    pub schedule: Option<Vec<i64>>,
+    pub finish_time: Option<i64>,
+}
+
+/// One ad.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: i64,
+    pub title: String,
+    pub address: String,
+    /// Roubles; `None` = price not stated.
+    pub price: Option<i64>,
+    pub status: ItemStatus,
+    pub url: Option<String>,
+    pub category: &'static Category,
+    /// First day the ad was published (and had statistics).
+    pub started: NaiveDate,
+    /// Last day it was published; `None` while active.
+    pub finished: Option<NaiveDate>,
+    pub updated: NaiveDate,
+    pub autoload_id: Option<String>,
+    pub vas: Vec<Vas>,
+    /// Mean unique views per day.
+    pub popularity: u32,
+    /// Probability of a promotion charge on a given day.
+    pub promo_rate: f64,
+}
+
+impl Item {
+    /// Whether the ad was published on `date` (and so has statistics for it).
+    pub fn alive_on(&self, date: NaiveDate, today: NaiveDate) -> bool {
+        self.started <= date && date <= self.finished.unwrap_or(today).min(today)
+    }
+
+    /// Whether the ad was published on at least one day of `[from, to]`.
+    pub fn alive_between(&self, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> bool {
+        self.started <= to.min(today)
+            && from <= self.finished.unwrap_or(today).min(today)
+            && from <= to
+    }
 }
 
 pub const CATEGORIES: &[Category] = &[

@@ -3,7 +3,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
-use super::{AccountData, moscow_midnight, moscow_rfc3339, stats};
+use super::account::AccountData;
+use super::calendar::{days, moscow_midnight, moscow_rfc3339};
 use crate::avito::rng::SplitMix64;
 
 /// `Balance`: wallet money and bonuses, in roubles.
@@ -95,7 +96,7 @@ impl AccountData {
 
     /// Operations of one Moscow day, oldest first.
     pub fn operations_on(&self, date: NaiveDate) -> Vec<Operation> {
-        if date > self.today || self.items.is_empty() {
+        if date > self.today() || self.items.is_empty() {
             return Vec::new();
         }
         let mut r = SplitMix64::at(&[self.key(), 12, date.num_days_from_ce() as u64]);
@@ -133,9 +134,9 @@ impl AccountData {
         let day = |t: i64| {
             chrono::DateTime::from_timestamp(t + 3 * 3600, 0)
                 .map(|d| d.date_naive())
-                .unwrap_or(self.today)
+                .unwrap_or(self.today())
         };
-        stats::days(day(from), day(to))
+        days(day(from), day(to))
             .flat_map(|d| self.operations_on(d))
             .filter(|o| from <= o.at && o.at <= to)
             .collect()

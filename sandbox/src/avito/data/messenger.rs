@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::Item;
+use super::catalog::{Item, ItemStatus};
 use crate::avito::rng::{SplitMix64, mix};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -211,7 +211,7 @@ pub(super) fn chat(
                 price_string: it
                     .price
                     .map_or_else(|| "Цена не указана".to_owned(), |p| format!("{p} ₽")),
-                status_id: if it.status == super::ItemStatus::Active {
+                status_id: if it.status == ItemStatus::Active {
                     1
                 } else {
                     2

@@ -1,6 +1,6 @@
 //! stats v2 (`itemAnalytics`) metric slugs and how each is computed from summed statistics.
 
-use super::DayStats;
+use super::stats::DayStats;
 
 /// Every slug the operation description documents.
 pub const DOCUMENTED_METRICS: &[&str] = &[

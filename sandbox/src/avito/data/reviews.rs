@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Item;
+use super::catalog::Item;
 use crate::avito::config::RatingKind;
 use crate::avito::rng::SplitMix64;
 use AnswerStatus::{Moderation, Published, Rejected};

@@ -2,7 +2,8 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use super::{Item, first_of_month, shift};
+use super::calendar::{first_of_month, shift};
+use super::catalog::Item;
 use crate::avito::rng::SplitMix64;
 
 /// One item on one day. Counts are consistent with each other (contacts never exceed views,
@@ -137,11 +138,6 @@ pub(super) fn item_day(
         calls_new: new,
         calls_new_answered: r.below(new.min(answered) + 1),
     })
-}
-
-/// Days `from..=to`.
-pub(super) fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
-    from.iter_days().take_while(move |d| *d <= to)
 }
 
 /// A calendar grouping period. Weeks start on Monday; a period is labelled by its first day.

@@ -4,12 +4,13 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::ok;
+use super::reply::ok;
 use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::{AppState, Shared, lock};
+use crate::avito::state::{AppState, Shared};
 use crate::avito::validate::date_time;
+use crate::sync::lock;
 
 pub(crate) async fn user_info_self(State(s): State<AppState>, req: ApiRequest) -> Response {
     let op = Op::GetUserInfoSelf;

@@ -5,12 +5,12 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::ok;
+use super::reply::ok;
 use crate::avito::data::{Item, ItemStatus, moscow_midnight, moscow_rfc3339, shift};
 use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::{AppState, Shared};
+use crate::avito::state::{AppState, Shared};
 
 pub(crate) async fn items_info(State(s): State<AppState>, req: ApiRequest) -> Response {
     s.finish(Op::GetItemsInfo, list(&s, &req))

@@ -4,14 +4,15 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::ok;
+use super::reply::ok;
 use crate::avito::data::{AccountData, Chat, Direction, Message};
 use crate::avito::error::ApiError;
 use crate::avito::live::chats_in_order;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
-use crate::avito::server::{AppState, Shared, lock};
+use crate::avito::state::{AppState, Shared};
 use crate::avito::validate::Input;
+use crate::sync::lock;
 
 /// `limit` and `offset` (ranges already checked against the spec: 1..=100 and 0..=1000).
 fn window(input: &Input) -> (usize, usize) {

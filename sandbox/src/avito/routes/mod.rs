@@ -2,9 +2,11 @@
 //! the control endpoints, and a fallback that records paths the spec does not have.
 
 mod account;
+mod gate;
 mod items;
 mod messenger;
 mod ratings;
+mod reply;
 mod stats;
 mod token;
 
@@ -13,13 +15,12 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::error::{json_response, with_rate_headers};
-use super::gate::gate;
-use super::limits::RateInfo;
+use super::error::json_response;
 use super::ops::Op;
-use super::server::AppState;
+use super::state::AppState;
+use gate::gate;
 
 pub(crate) fn router(state: AppState) -> Router {
     let op = |op: Op, route: MethodRouter<AppState>| {
@@ -88,7 +89,6 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .merge(rating_routes(op))
         .merge(super::control::router())
-        .merge(super::review_control::router())
         .fallback(not_in_spec)
         .method_not_allowed_fallback(method_not_in_spec)
         .with_state(state)
@@ -111,11 +111,6 @@ fn rating_routes(
             "/ratings/v1/answers",
             op(Op::CreateReviewAnswerV1, post(ratings::create_answer)),
         )
-}
-
-/// 200 with a JSON body and, for rate-limited operations, the `X-RateLimit-*` headers.
-pub(crate) fn ok(body: Value, rate: Option<RateInfo>) -> Response {
-    with_rate_headers(json_response(StatusCode::OK, body), rate)
 }
 
 async fn not_in_spec(

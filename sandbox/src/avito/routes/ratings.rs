@@ -4,13 +4,14 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::ok;
+use super::reply::ok;
 use crate::avito::data::Review;
 use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
 use crate::avito::review_state::Refusal;
-use crate::avito::server::{AppState, Shared, lock};
+use crate::avito::state::{AppState, Shared};
+use crate::sync::lock;
 
 pub(crate) async fn rating_info(State(s): State<AppState>, req: ApiRequest) -> Response {
     let op = Op::GetRatingsInfoV1;

@@ -6,7 +6,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use super::ok;
+use super::reply::ok;
 use crate::avito::data::{
     AccountData, DayStats, Item, ItemFilter, Period, Totals, days, metric_value, moscow,
 };
@@ -14,8 +14,9 @@ use crate::avito::error::ApiError;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
 use crate::avito::rng::SplitMix64;
-use crate::avito::server::{AppState, Shared, lock};
+use crate::avito::state::{AppState, Shared};
 use crate::avito::validate::{date_field, int_list};
+use crate::sync::lock;
 
 // Ranges, depth (270 days), item-id counts, metric slugs and spending types are checked with
 // the request (`validate`), before a handler runs.
@@ -157,45 +158,9 @@ fn analytics(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
 
     let account = &s.data.accounts()[acc];
     let items: Vec<&Item> = account.matching_items(&filter);
-    let end = to.min(today);
-    let mut groups: Vec<(i64, Totals)> = match grouping {
-        "totals" => vec![(0, account.totals(&items, from, end))],
-        "item" => items
-            .iter()
-            .filter(|it| it.alive_between(from, end, today))
-            .map(|it| (it.id, account.totals(&[*it], from, end)))
-            .collect(),
-        other => {
-            let period = Period::parse(other)
-                .ok_or_else(|| invalid(format!("unknown grouping {other:?}")))?;
-            // No periods after today: there is no data in the future.
-            let live = lock(&s.live);
-            let live = live.account(acc);
-            period
-                .split(from, end)
-                .into_iter()
-                .map(|(label, f, t)| {
-                    let mut totals = account.totals(&items, f, t.min(today));
-                    // A live demand change lies over a day's figures (grouped by day only).
-                    if let Some(live) = live.filter(|_| f == t) {
-                        live.scale_demand(f, &mut totals.stats);
-                    }
-                    (utc_midnight(label), totals)
-                })
-                .collect()
-        }
-    };
+    let mut groups = analytics_groups(s, acc, &items, grouping, from, to.min(today))?;
     if let Some(sort) = sort {
-        let key = sort.get("key").and_then(Value::as_str).unwrap_or("");
-        let desc = sort.get("order").and_then(Value::as_str) == Some("desc");
-        groups.sort_by(|a, b| {
-            let (x, y) = (
-                metric_value(key, &a.1).unwrap_or(0.0),
-                metric_value(key, &b.1).unwrap_or(0.0),
-            );
-            let ord = x.total_cmp(&y).then(a.0.cmp(&b.0));
-            if desc { ord.reverse() } else { ord }
-        });
+        sort_groups(&mut groups, sort);
     }
     let omitted = &account.spec.omit_metrics;
     let total_count = groups.len();
@@ -220,6 +185,61 @@ fn analytics(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
         json!({"result": {"dataTotalCount": total_count, "timestamp": timestamp, "groupings": groupings}}),
         rate,
     ))
+}
+
+/// The totals of `items` over `[from, end]` per group of `grouping` (`totals`, `item` or a
+/// period), each with its id: 0, the item's id, or the period's first day (UTC midnight).
+fn analytics_groups(
+    s: &Shared,
+    acc: usize,
+    items: &[&Item],
+    grouping: &str,
+    from: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<(i64, Totals)>, ApiError> {
+    let account = &s.data.accounts()[acc];
+    let today = s.data.today();
+    Ok(match grouping {
+        "totals" => vec![(0, account.totals(items, from, end))],
+        "item" => items
+            .iter()
+            .filter(|it| it.alive_between(from, end, today))
+            .map(|it| (it.id, account.totals(&[*it], from, end)))
+            .collect(),
+        other => {
+            let period = Period::parse(other)
+                .ok_or_else(|| invalid(format!("unknown grouping {other:?}")))?;
+            // No periods after today: there is no data in the future.
+            let live = lock(&s.live);
+            let live = live.account(acc);
+            period
+                .split(from, end)
+                .into_iter()
+                .map(|(label, f, t)| {
+                    let mut totals = account.totals(items, f, t.min(today));
+                    // A live demand change lies over a day's figures (grouped by day only).
+                    if let Some(live) = live.filter(|_| f == t) {
+                        live.scale_demand(f, &mut totals.stats);
+                    }
+                    (utc_midnight(label), totals)
+                })
+                .collect()
+        }
+    })
+}
+
+/// Orders groups by the metric `sort.key` (`sort.order`: `desc` or ascending), ties by id.
+fn sort_groups(groups: &mut [(i64, Totals)], sort: &Value) {
+    let key = sort.get("key").and_then(Value::as_str).unwrap_or("");
+    let desc = sort.get("order").and_then(Value::as_str) == Some("desc");
+    groups.sort_by(|a, b| {
+        let (x, y) = (
+            metric_value(key, &a.1).unwrap_or(0.0),
+            metric_value(key, &b.1).unwrap_or(0.0),
+        );
+        let ord = x.total_cmp(&y).then(a.0.cmp(&b.0));
+        if desc { ord.reverse() } else { ord }
+    });
 }
 
 pub(crate) async fn account_spendings(State(s): State<AppState>, req: ApiRequest) -> Response {

@@ -1,38 +1,15 @@
-//! Control endpoints for reviews, answers and the rating (not part of the Avito API, not
-//! counted). Each names the account by `user_id`; a field that is missing or of the wrong kind
-//! is a 400 naming it, as in [`super::control`].
-//!
-//! * `POST /_control/review` — `{"user_id": 1000001, "score": 2, "stage": "fell_through",
-//!   "text": "…", "item_id": N, "sender": "Иван", "can_answer": true, "used_in_score": true,
-//!   "created_at": UNIX}` → `{"review_id": N}`. Only `user_id` and `score` (1–5) are required;
-//!   defaults: stage `done`, a stock text, no item, no sender, answerable, counted in the
-//!   score, created now.
-//! * `POST /_control/rating` — `{"user_id": 1000001, "enabled": true, "rating": {"score": 4.7,
-//!   "reviews_count": 12, "reviews_with_score_count": 10}}`; `"rating": null` is a seller with
-//!   no rating (`rating` must be given; `enabled` defaults to true). Any finite score and whole
-//!   counts are served as given, so tests can serve implausible ones.
-//! * `POST /_control/moderate` — `{"user_id": 1000001, "review_id": N, "status": "rejected",
-//!   "reasons": ["Оскорбления"]}` (`status`: `published`, `rejected` or `moderation`; reasons
-//!   only for `rejected`, default one stock reason).
+//! Reviews, answers and the rating, changed by a test: each names the account by `user_id`.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
 use serde_json::{Value, json};
 
-use super::control::{Body, Rejected, answer, applied, now};
-use super::data::{Rating, RatingInfo, Stage};
-use super::review_state::{NewReview, Verdict};
-use super::server::{AppState, lock};
-
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/_control/review", post(add_review))
-        .route("/_control/rating", post(set_rating))
-        .route("/_control/moderate", post(moderate))
-}
+use super::body::{Body, Rejected, answer, applied, now};
+use crate::avito::data::{Rating, RatingInfo, Stage};
+use crate::avito::review_state::{NewReview, Verdict};
+use crate::avito::state::AppState;
+use crate::sync::lock;
 
 fn optional_bool(b: &Body, field: &str) -> Result<Option<bool>, Rejected> {
     match b.0.get(field) {
@@ -74,7 +51,7 @@ fn new_review(b: &Body) -> Result<NewReview, Rejected> {
     })
 }
 
-async fn add_review(State(s): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn add_review(State(s): State<AppState>, body: Bytes) -> Response {
     answer((|| {
         let b = Body::parse(&body)?;
         let user = b.user_id()?;
@@ -110,7 +87,7 @@ fn rating(b: &Body) -> Result<RatingInfo, Rejected> {
     Ok(RatingInfo { enabled, rating })
 }
 
-async fn set_rating(State(s): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn set_rating(State(s): State<AppState>, body: Bytes) -> Response {
     answer((|| {
         let b = Body::parse(&body)?;
         let user = b.user_id()?;
@@ -146,7 +123,7 @@ fn verdict(b: &Body) -> Result<Verdict, Rejected> {
     }
 }
 
-async fn moderate(State(s): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn moderate(State(s): State<AppState>, body: Bytes) -> Response {
     answer((|| {
         let b = Body::parse(&body)?;
         let user = b.user_id()?;

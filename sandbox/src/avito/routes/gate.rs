@@ -4,11 +4,12 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::error::{ApiError, malformed, rate_limited};
-use super::faults::{Fault, TIMEOUT_HANG};
-use super::limits::RateInfo;
-use super::ops::Op;
-use super::server::{AppState, lock};
+use crate::avito::error::{ApiError, malformed, rate_limited};
+use crate::avito::faults::{Fault, TIMEOUT_HANG};
+use crate::avito::limits::RateInfo;
+use crate::avito::ops::Op;
+use crate::avito::state::AppState;
+use crate::sync::lock;
 
 pub(crate) async fn gate(
     State((s, op)): State<(AppState, Op)>,
