@@ -628,7 +628,9 @@ async fn two_workers_on_one_postgres_deliver_each_of_hundreds_of_slots_once() {
     let a = Worker::start_as("worker", &emu, Some(&avito), &test_db, &env).await;
     let b = Worker::start_as("worker", &emu, Some(&avito), &test_db, &env).await;
 
-    let wait = (next - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(90);
+    // A bound on liveness, not a speed figure (the burst bench measures that): generous, so
+    // that a loaded machine does not fail it.
+    let wait = (next - shift.now()).to_std().unwrap_or_default() + StdDuration::from_secs(150);
     common::eventually("every slot delivered", wait, || async {
         let delivered = groups
             .iter()
