@@ -182,3 +182,296 @@ fn no_import_cycle_between_top_level_modules() {
         }
     }
 }
+
+/// Inside `src/bot`, file by file: the files import each other in no circle, and the views
+/// (`src/bot/views/`) import neither the hub's handlers nor the dialogues, which both use
+/// them. Read from the sources: every `use` (its braces expanded) and every path that starts
+/// at `crate::bot`, `super`, `self` or a module the file declares, resolved to the file that
+/// defines it; code under `#[cfg(test)]` and comments are not read.
+#[test]
+fn bot_files_form_no_circle_and_views_import_no_handlers() {
+    type Graph = BTreeMap<PathBuf, BTreeSet<PathBuf>>;
+
+    /// The text of a file without comments, string literals and `#[cfg(test)]` items.
+    fn code_of(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '/' if chars.peek() == Some(&'/') => {
+                    for c in chars.by_ref() {
+                        if c == '\n' {
+                            out.push('\n');
+                            break;
+                        }
+                    }
+                }
+                '"' => {
+                    let mut escaped = false;
+                    for c in chars.by_ref() {
+                        match (escaped, c) {
+                            (false, '\\') => escaped = true,
+                            (false, '"') => break,
+                            _ => escaped = false,
+                        }
+                    }
+                    out.push_str("\"\"");
+                }
+                c => out.push(c),
+            }
+        }
+        // A test item runs from its attribute to the end of its braces (or its `;`).
+        while let Some(at) = out.find("#[cfg(test)]") {
+            let rest = &out[at..];
+            let mut depth = 0;
+            let mut end = rest.len();
+            for (i, c) in rest.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 1 => {
+                        end = i + 1;
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ';' if depth == 0 => {
+                        end = i + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            out.replace_range(at..at + end, "");
+        }
+        out
+    }
+
+    /// `a::{b, c::{d, self}}` as the paths it names.
+    fn expand(tree: &str) -> Vec<Vec<String>> {
+        let tree = tree.trim();
+        let Some(open) = tree.find('{') else {
+            let path = tree.split(" as ").next().unwrap_or_default();
+            return vec![path.split("::").map(|s| s.trim().to_owned()).collect()];
+        };
+        let prefix: Vec<String> = tree[..open]
+            .trim()
+            .trim_end_matches("::")
+            .split("::")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+        let (mut parts, mut depth, mut start) = (Vec::new(), 0, 0);
+        for (i, c) in inner.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(&inner[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(&inner[start..]);
+        let mut paths = Vec::new();
+        for part in parts.into_iter().filter(|p| !p.trim().is_empty()) {
+            for tail in expand(part) {
+                let tail = if tail == ["self"] { Vec::new() } else { tail };
+                paths.push(prefix.iter().cloned().chain(tail).collect());
+            }
+        }
+        paths
+    }
+
+    /// The module path of a file of `src/bot` (`hub/plan.rs` → `hub::plan`, `hub/mod.rs` → `hub`).
+    fn module_of(bot: &Path, file: &Path) -> Vec<String> {
+        let relative = file.strip_prefix(bot).expect("a file of src/bot");
+        let mut path: Vec<String> = relative
+            .with_extension("")
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if path.last().is_some_and(|last| last == "mod") {
+            path.pop();
+        }
+        path
+    }
+
+    /// The file that defines what `path` (from `src/bot`) names: the deepest module on it.
+    fn file_of(bot: &Path, path: &[String]) -> PathBuf {
+        for len in (1..=path.len()).rev() {
+            let dir = path[..len].iter().fold(bot.to_path_buf(), |p, s| p.join(s));
+            let (file, folder) = (dir.with_extension("rs"), dir.join("mod.rs"));
+            if file.is_file() {
+                return file;
+            }
+            if folder.is_file() {
+                return folder;
+            }
+        }
+        bot.join("mod.rs")
+    }
+
+    /// `path` as seen from the module `here`, from `src/bot`; `None` when it leads outside.
+    fn resolve(here: &[String], children: &[String], path: &[String]) -> Option<Vec<String>> {
+        let first = path.first()?;
+        let mut at: Vec<String> = here.to_vec();
+        let mut rest = path;
+        match first.as_str() {
+            "crate" if path.get(1).is_some_and(|s| s == "bot") => {
+                at.clear();
+                rest = &path[2..];
+            }
+            "self" => rest = &path[1..],
+            "super" => {
+                while rest.first().is_some_and(|s| s == "super") {
+                    at.pop()?;
+                    rest = &rest[1..];
+                }
+            }
+            name if children.iter().any(|c| c == name) => {}
+            _ => return None,
+        }
+        Some(at.into_iter().chain(rest.iter().cloned()).collect())
+    }
+
+    fn imports(bot: &Path, file: &Path) -> BTreeSet<PathBuf> {
+        let code = code_of(&std::fs::read_to_string(file).expect("read file"));
+        let here = module_of(bot, file);
+        let children: Vec<String> = code
+            .split(';')
+            .filter_map(|item| {
+                let words: Vec<&str> = item.split_whitespace().collect();
+                let at = words.iter().position(|w| *w == "mod")?;
+                (words.len() == at + 2).then(|| words[at + 1].to_owned())
+            })
+            .collect();
+        let mut paths = Vec::new();
+        let mut rest = code.as_str();
+        let mut other = String::new();
+        // `use` items, braces expanded; everything else is searched for paths below.
+        while let Some(at) = rest.find("use ") {
+            other.push_str(&rest[..at]);
+            if rest[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                other.push_str("use ");
+                rest = &rest[at + 4..];
+                continue;
+            }
+            let end = rest[at..].find(';').map_or(rest.len(), |e| at + e);
+            paths.extend(expand(&rest[at + 4..end]));
+            rest = &rest[(end + 1).min(rest.len())..];
+        }
+        other.push_str(rest);
+        let bytes: Vec<char> = other.chars().collect();
+        let mut i = 0;
+        while i < bytes.len() {
+            let word_start = i == 0
+                || !(bytes[i - 1].is_alphanumeric() || bytes[i - 1] == '_' || bytes[i - 1] == ':');
+            if word_start && (bytes[i].is_alphabetic() || bytes[i] == '_') {
+                let mut j = i;
+                while j < bytes.len()
+                    && (bytes[j].is_alphanumeric()
+                        || bytes[j] == '_'
+                        || (bytes[j] == ':' && bytes.get(j + 1) == Some(&':')))
+                {
+                    j += if bytes[j] == ':' { 2 } else { 1 };
+                }
+                let text: String = bytes[i..j].iter().collect();
+                if text.contains("::") {
+                    paths.push(
+                        text.trim_end_matches("::")
+                            .split("::")
+                            .map(str::to_owned)
+                            .collect(),
+                    );
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        paths
+            .iter()
+            .filter_map(|path| resolve(&here, &children, path))
+            .map(|path| file_of(bot, &path))
+            .filter(|target| target != file)
+            .collect()
+    }
+
+    fn circle(graph: &Graph) -> Option<Vec<PathBuf>> {
+        fn visit(
+            node: &PathBuf,
+            graph: &Graph,
+            path: &mut Vec<PathBuf>,
+            done: &mut BTreeSet<PathBuf>,
+        ) -> Option<Vec<PathBuf>> {
+            if let Some(start) = path.iter().position(|n| n == node) {
+                let mut found = path[start..].to_vec();
+                found.push(node.clone());
+                return Some(found);
+            }
+            if done.contains(node) {
+                return None;
+            }
+            path.push(node.clone());
+            for next in graph.get(node).into_iter().flatten() {
+                if let Some(found) = visit(next, graph, path, done) {
+                    return Some(found);
+                }
+            }
+            path.pop();
+            done.insert(node.clone());
+            None
+        }
+        let mut done = BTreeSet::new();
+        graph
+            .keys()
+            .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+    }
+
+    let bot = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("bot");
+    let mut files = Vec::new();
+    rust_files(&bot, &mut files);
+    let graph: Graph = files
+        .iter()
+        .map(|file| (file.clone(), imports(&bot, file)))
+        .collect();
+    // The reader itself must see the imports it is here to check.
+    let hub_plan = bot.join("hub").join("plan.rs");
+    assert!(
+        graph
+            .get(&hub_plan)
+            .is_some_and(|uses| uses.contains(&bot.join("steps.rs"))),
+        "the hub's plan is read as importing the dialogue steps"
+    );
+    if let Some(found) = circle(&graph) {
+        let names: Vec<String> = found
+            .iter()
+            .map(|f| f.strip_prefix(&bot).unwrap_or(f).display().to_string())
+            .collect();
+        panic!("import circle in src/bot: {}", names.join(" → "));
+    }
+    let views = bot.join("views");
+    let handlers = [bot.join("hub"), bot.join("dialogue")];
+    let wrong: Vec<String> = graph
+        .iter()
+        .filter(|(file, _)| file.starts_with(&views))
+        .flat_map(|(file, uses)| {
+            uses.iter()
+                .filter(|used| handlers.iter().any(|h| used.starts_with(h)))
+                .map(|used| {
+                    let shown =
+                        |f: &PathBuf| f.strip_prefix(&bot).unwrap_or(f).display().to_string();
+                    format!("{} imports {}", shown(file), shown(used))
+                })
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "views import handlers:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -4,7 +4,7 @@
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::{profiles, tasks};
 
-use super::AppState;
+use crate::context::AppState;
 use crate::domain::{ProfileId, UserId};
 
 /// A profile the acting user owns, with its report task.

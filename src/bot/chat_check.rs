@@ -2,7 +2,7 @@
 //! `getChatMember` for the bot itself), so a wrong choice is refused with the reason at once
 //! instead of failing silently at report time.
 
-use crate::bot::TgBot;
+use crate::telegram::TgBot;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{ChatMemberKind, UserId};

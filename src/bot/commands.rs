@@ -1,13 +1,19 @@
 //! Bot commands: parsing, dispatch to handlers, and registration with `setMyCommands`.
 
-use crate::bot::TgBot;
+use crate::telegram::TgBot;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, BotCommandScope};
+use teloxide::types::{BotCommand, BotCommandScope, Me};
 use teloxide::utils::command::BotCommands;
 
-use super::dialogue::{BotDialogue, State, add_profile};
+use super::adapters::Live;
+use super::dialogue::add_profile;
+use super::ports::{Chat, SettingsStore};
+use super::steps::{BotDialogue, State};
 use super::texts::{self, T};
-use super::{AppState, hub, lang_of, start, stats, ui};
+use super::views::list;
+use super::who::{lang_of, telegram_user};
+use super::{start, stats, ui};
+use crate::context::AppState;
 use crate::db::users;
 use crate::i18n::{self, Lang, Msg};
 
@@ -49,6 +55,7 @@ pub async fn handle(
     cmd: Command,
     state: AppState,
     dialogue: BotDialogue,
+    me: Me,
     update: Update,
 ) -> anyhow::Result<()> {
     let lang = lang_of(&msg);
@@ -85,11 +92,15 @@ pub async fn handle(
                 return Ok(());
             }
             register(&state, &from).await?;
-            add_profile::start(&bot, chat, lang, &dialogue).await
+            add_profile::start(&live(&bot, &state, &me, chat, &dialogue), lang).await
         }
         Command::Profiles => {
             register(&state, &from).await?;
-            hub::open(&bot, &state, chat, lang, from.id.into()).await
+            // The list as a new hub message.
+            let live = live(&bot, &state, &me, chat, &dialogue);
+            let owner: crate::domain::UserId = from.id.into();
+            let page = live.profiles_page(owner, 0).await?;
+            live.send(list::screen(lang, owner, &page)).await
         }
         Command::Stats => stats::handle(&bot, &msg, &state, lang).await,
     }
@@ -112,8 +123,24 @@ pub async fn handle_channel(
 }
 
 async fn register(state: &AppState, from: &teloxide::types::User) -> anyhow::Result<()> {
-    users::upsert(&state.db, &super::telegram_user(from)).await?;
+    users::upsert(&state.db, &telegram_user(from)).await?;
     Ok(())
+}
+
+fn live<'a>(
+    bot: &'a TgBot,
+    state: &'a AppState,
+    me: &'a Me,
+    chat: ChatId,
+    dialogue: &'a BotDialogue,
+) -> Live<'a> {
+    Live {
+        bot,
+        state,
+        me,
+        chat,
+        dialogue,
+    }
 }
 
 /// Registers the command menu for private chats and groups, in Russian (default) and English.

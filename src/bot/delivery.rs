@@ -6,11 +6,11 @@ use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::ChatAction;
 
-use super::AppState;
 use super::access::Owned;
-use super::hub::words;
 use super::texts::{T, t, tf};
 use super::ui;
+use super::views::words;
+use crate::context::AppState;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::tasks::{self, NewRun, RunKind};
 use crate::domain::ProfileId;

@@ -1,30 +1,38 @@
 //! The Telegram side: the handler tree, commands, the /profiles hub, dialogues and on-demand
 //! reports.
 //!
-//! [`schema`] returns the whole handler tree and [`dependencies`] what it needs injected;
-//! [`AppState`] is what every handler gets.
+//! [`schema`] returns the whole handler tree and [`dependencies`] what it needs injected.
+//! Inside, the arrows point one way: `commands`, `hub` (button presses) and `dialogue` (typed
+//! input) decide what to do as pure plans and carry them out through the narrow traits of
+//! `ports`, which `adapters` implement over the database, Telegram and the queue; `views`
+//! render screens and words for all of them and import none of them.
 
 mod access;
+mod adapters;
 mod chat_check;
 mod commands;
 pub(crate) mod delivery;
 pub mod dialogue;
 pub(crate) mod hub;
+mod ports;
 mod start;
 mod stats;
+pub mod steps;
 pub mod texts;
 mod ui;
+mod views;
+mod who;
 
 use std::sync::Arc;
 
 use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{Me, User};
+use teloxide::types::Me;
 
 pub use commands::{Command, register_commands};
 
-use crate::i18n::{self, Lang, Msg};
-use dialogue::{BotDialogue, Storage};
+use crate::i18n::{self, Msg};
+use steps::{BotDialogue, Storage};
 
 pub use crate::context::AppState;
 pub use crate::telegram::{TgBot, callback, throttled};
@@ -37,7 +45,7 @@ type Handled = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result
 
 /// Everything [`schema`] needs injected.
 pub fn dependencies(state: AppState, me: Me) -> DependencyMap {
-    let storage = dialogue::Storage::new(state.db.clone());
+    let storage = Storage::new(state.db.clone());
     dptree::deps![state, me, storage]
 }
 
@@ -50,8 +58,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         )
         .map(|msg: Message, storage: Arc<Storage>| BotDialogue::new(storage, msg.chat.id))
         .branch(dptree::entry().filter_command::<Command>().endpoint(
-            |bot, msg, cmd, state, dialogue, update| -> Handled {
-                Box::pin(commands::handle(bot, msg, cmd, state, dialogue, update))
+            |bot, msg, cmd, state, dialogue, me, update| -> Handled {
+                Box::pin(commands::handle(bot, msg, cmd, state, dialogue, me, update))
             },
         ))
         .branch(dptree::endpoint(
@@ -84,29 +92,9 @@ fn is_allowed(msg: &Message, state: &AppState) -> bool {
 /// bot stays quiet rather than answer every stranger).
 async fn refuse(bot: TgBot, msg: Message) -> anyhow::Result<()> {
     if msg.chat.is_private() {
-        let lang = lang_of(&msg);
+        let lang = who::lang_of(&msg);
         bot.send_message(msg.chat.id, i18n::text(lang, Msg::NotAllowed))
             .await?;
     }
     Ok(())
-}
-
-/// The language to answer a message in.
-pub fn lang_of(msg: &Message) -> Lang {
-    msg.from.as_ref().map(lang_of_user).unwrap_or(Lang::Ru)
-}
-
-/// The language of a Telegram user.
-pub fn lang_of_user(user: &User) -> Lang {
-    Lang::from_code(user.language_code.as_deref())
-}
-
-/// What a Telegram update tells about its sender, as the database keeps it.
-pub fn telegram_user(from: &teloxide::types::User) -> crate::db::users::TelegramUser {
-    crate::db::users::TelegramUser {
-        id: from.id.into(),
-        username: from.username.clone(),
-        first_name: from.first_name.clone(),
-        language_code: from.language_code.clone(),
-    }
 }

@@ -1,11 +1,12 @@
 //! `/start`, `/help`, and the hint for input the bot does not understand.
 
-use crate::bot::TgBot;
+use crate::telegram::TgBot;
 use teloxide::prelude::*;
 use teloxide::types::ParseMode;
 use teloxide::utils::html;
 
-use super::{AppState, lang_of};
+use super::who::{lang_of, telegram_user};
+use crate::context::AppState;
 use crate::db::users;
 use crate::i18n::{self, Msg};
 
@@ -15,7 +16,7 @@ pub async fn start(bot: TgBot, msg: Message, state: AppState) -> anyhow::Result<
     let lang = lang_of(&msg);
     let name = match &msg.from {
         Some(from) => {
-            let user = users::upsert(&state.db, &super::telegram_user(from)).await?;
+            let user = users::upsert(&state.db, &telegram_user(from)).await?;
             tracing::info!(user_id = user.id.0, "user registered");
             user.first_name
         }

@@ -2,17 +2,17 @@
 //! whose report destination is that chat (whoever owns it); in a private chat, the user's own
 //! profiles.
 
-use crate::bot::TgBot;
+use crate::telegram::TgBot;
 use std::collections::BTreeSet;
 
 use teloxide::prelude::*;
 use teloxide::types::ChatAction;
 
-use super::AppState;
 use super::delivery;
-use super::hub::words;
 use super::texts::{T, t};
 use super::ui;
+use super::views::words;
+use crate::context::AppState;
 use crate::db::entities::{avito_profile, report_task};
 use crate::db::profiles;
 use crate::db::tasks::{self, NewRun, RunKind};

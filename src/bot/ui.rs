@@ -10,7 +10,7 @@ use teloxide::types::{
     CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
 };
 
-use super::callback::Callback;
+use crate::telegram::callback::Callback;
 
 /// A message with its inline keyboard: what every hub screen renders to.
 #[derive(Debug, Clone, PartialEq)]

@@ -65,7 +65,7 @@ macro_rules! profile_actions {
         impl ProfileAction {
             /// Every action's wire name, in the table's order.
             #[cfg(test)]
-            const WIRE_NAMES: &'static [&'static str] = &[$($wire),+];
+            pub(crate) const WIRE_NAMES: &'static [&'static str] = &[$($wire),+];
 
             fn encode(self, id: ProfileId) -> String {
                 match self {

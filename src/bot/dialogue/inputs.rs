@@ -1,23 +1,21 @@
-//! Typed settings: parsing and validating what the user sends, then applying it.
-//! The parsers are pure and return the user-facing problem in their language.
+//! Typed input, parsed and validated: names, credentials, times, zones and numbers. Pure:
+//! each returns the value, or the problem in the user's language.
 
-use crate::domain::{ProfileId, ScheduleTime, Zone};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
-use teloxide::types::MessageOrigin;
 
-use super::Input;
-use crate::bot::access::{self, Owned, Refusal};
-use crate::bot::chat_check;
-use crate::bot::hub::{screens, words};
 use crate::bot::texts::{T, t, tf};
-use crate::bot::ui::{self, Screen};
-use crate::db::tasks::{self, INTERVAL_DAYS, MONTH_DAYS, ScheduleChange};
+use crate::db::tasks::{INTERVAL_DAYS, MONTH_DAYS};
+use crate::domain::ScheduleTime;
 use crate::i18n::Lang;
 use crate::report::html_escape;
 
 /// Profile names: short enough for buttons and report headings.
 pub const MAX_NAME_CHARS: usize = 64;
+
+/// Longest client id / secret accepted (Avito's are far shorter; this only stops pastes of
+/// whole documents).
+const MAX_CREDENTIAL_CHARS: usize = 256;
 
 pub fn name(lang: Lang, text: &str) -> Result<String, String> {
     // Names go into one-line buttons: collapse runs of whitespace and line breaks.
@@ -101,183 +99,23 @@ pub fn month_day(lang: Lang, text: &str) -> Result<i32, String> {
     number_in(text, &MONTH_DAYS).ok_or_else(|| t(lang, T::MonthDayBad))
 }
 
-/// The profile of the dialogue, or `None` (after telling the user and leaving the dialogue)
-/// when it was deleted meanwhile.
-pub(super) async fn profile(
-    ctx: &Input<'_>,
-    profile_id: ProfileId,
-) -> anyhow::Result<Option<Owned>> {
-    match access::owned(ctx.state, profile_id, ctx.user_id).await? {
-        Ok(o) => Ok(Some(o)),
-        Err(r) => {
-            ctx.dialogue.exit().await?;
-            // Gone or someone else's: one answer, as for buttons.
-            let (Refusal::Stale | Refusal::NotOwner) = r;
-            ctx.reply(t(ctx.lang, T::AlertStale)).await?;
-            Ok(None)
-        }
+/// A client id or secret: one token, no whitespace.
+pub fn credential(lang: Lang, text: &str) -> Result<String, String> {
+    let value = text.trim();
+    if value.is_empty() {
+        return Err(t(lang, T::InputEmpty));
     }
-}
-
-/// After a typed change: leave the dialogue and show the stored result as a new hub message.
-async fn done(
-    ctx: &Input<'_>,
-    profile_id: ProfileId,
-    render: fn(Lang, &Owned) -> Screen,
-    notice: impl FnOnce(&Owned) -> String,
-) -> anyhow::Result<()> {
-    ctx.dialogue.exit().await?;
-    if let Ok(o) = access::owned(ctx.state, profile_id, ctx.user_id).await? {
-        let screen = render(ctx.lang, &o).with_notice(&notice(&o));
-        ui::send_screen(ctx.bot, ctx.msg.chat.id, screen).await?;
-    }
-    Ok(())
-}
-
-async fn apply(ctx: &Input<'_>, o: &Owned, change: ScheduleChange) -> anyhow::Result<()> {
-    tasks::change_schedule(&ctx.state.db, &o.task, change).await?;
-    Ok(())
-}
-
-pub async fn on_time(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
-    let Some(o) = profile(ctx, profile_id).await? else {
-        return Ok(());
-    };
-    match time(ctx.lang, ctx.text) {
-        Err(problem) => ctx.reply(problem).await,
-        Ok(at) => {
-            apply(ctx, &o, ScheduleChange::TimeOfDay(at)).await?;
-            let lang = ctx.lang;
-            done(ctx, profile_id, screens::settings, |_| {
-                tf(lang, T::TimeSaved, &[("time", &at.to_string())])
-            })
-            .await
-        }
-    }
-}
-
-pub async fn on_time_zone(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
-    let Some(o) = profile(ctx, profile_id).await? else {
-        return Ok(());
-    };
-    match time_zone(ctx.lang, ctx.text) {
-        Err(problem) => ctx.reply(problem).await,
-        Ok(tz) => {
-            apply(ctx, &o, ScheduleChange::TimeZone(Zone::new(tz))).await?;
-            let lang = ctx.lang;
-            done(ctx, profile_id, screens::settings, |_| {
-                tf(lang, T::TzSaved, &[("tz", tz.name())])
-            })
-            .await
-        }
-    }
-}
-
-pub async fn on_interval(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
-    on_frequency_number(ctx, profile_id, interval, ScheduleChange::Interval).await
-}
-
-pub async fn on_month_day(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
-    on_frequency_number(ctx, profile_id, month_day, ScheduleChange::MonthDay).await
-}
-
-/// A number typed on the frequency screen (days between reports, day of the month).
-async fn on_frequency_number(
-    ctx: &Input<'_>,
-    profile_id: ProfileId,
-    parse: fn(Lang, &str) -> Result<i32, String>,
-    change: fn(i32) -> ScheduleChange,
-) -> anyhow::Result<()> {
-    let Some(o) = profile(ctx, profile_id).await? else {
-        return Ok(());
-    };
-    match parse(ctx.lang, ctx.text) {
-        Err(problem) => ctx.reply(problem).await,
-        Ok(n) => {
-            apply(ctx, &o, change(n)).await?;
-            let lang = ctx.lang;
-            done(ctx, profile_id, screens::frequency, |o| {
-                tf(
-                    lang,
-                    T::FreqSaved,
-                    &[("schedule", &words::schedule(lang, &o.task))],
-                )
-            })
-            .await
-        }
-    }
-}
-
-pub async fn on_rename(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
-    if profile(ctx, profile_id).await?.is_none() {
-        return Ok(());
-    }
-    match name(ctx.lang, ctx.text) {
-        Err(problem) => ctx.reply(problem).await,
-        Ok(new_name) => {
-            crate::db::profiles::rename(&ctx.state.db, profile_id, &new_name).await?;
-            ctx.dialogue.exit().await?;
-            if let Ok(o) = access::owned(ctx.state, profile_id, ctx.user_id).await? {
-                let last = tasks::latest_run(&ctx.state.db, o.task.id).await?;
-                let notice = tf(ctx.lang, T::Renamed, &[("name", &html_escape(&new_name))]);
-                let open = crate::bot::hub::open_alerts(&ctx.state.db, profile_id).await?;
-                let screen = screens::card(ctx.lang, &o, last.as_ref(), &open).with_notice(&notice);
-                ui::send_screen(ctx.bot, ctx.msg.chat.id, screen).await?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// A message forwarded from the channel or group that should receive the reports.
-pub async fn on_forward(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result<()> {
-    let Some(o) = profile(ctx, profile_id).await? else {
-        return Ok(());
-    };
-    let lang = ctx.lang;
-    let chat = match ctx.msg.forward_origin() {
-        None => return ctx.reply(t(lang, T::ChatForwardNotForwarded)).await,
-        Some(MessageOrigin::Channel { chat, .. }) => chat.clone(),
-        // An anonymous group admin's message: the origin is the group itself.
-        Some(MessageOrigin::Chat { sender_chat, .. }) => sender_chat.clone(),
-        Some(MessageOrigin::User { .. } | MessageOrigin::HiddenUser { .. }) => {
-            return ctx.reply(t(lang, T::ChatForwardFromPerson)).await;
-        }
-    };
-    let title = chat.title().unwrap_or_default().to_owned();
-    if let Err(why) = chat_check::can_post(ctx.bot, ctx.me.id, chat.id, chat.is_channel()).await {
-        // Stay in the step: the user can fix the rights and forward again.
-        return ctx
-            .reply(tf(
-                lang,
-                T::ChatCannotPost,
-                &[
-                    ("title", &html_escape(&title)),
-                    ("reason", &why.reason(lang)),
-                ],
-            ))
-            .await;
-    }
-    apply(
-        ctx,
-        &o,
-        ScheduleChange::Chat {
-            id: chat.id.into(),
-            title: title.clone(),
-        },
-    )
-    .await?;
-    done(ctx, profile_id, screens::settings, |o| {
-        tf(
+    if value.chars().count() > MAX_CREDENTIAL_CHARS {
+        return Err(tf(
             lang,
-            T::ChatSetDone,
-            &[
-                ("name", &html_escape(&o.profile.name)),
-                ("title", &html_escape(&title)),
-            ],
-        )
-    })
-    .await
+            T::InputTooLong,
+            &[("max", &MAX_CREDENTIAL_CHARS.to_string())],
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(t(lang, T::InputWhitespace));
+    }
+    Ok(value.to_owned())
 }
 
 #[cfg(test)]
@@ -327,5 +165,21 @@ mod tests {
         assert!(name(Lang::En, "   ").is_err());
         assert!(name(Lang::En, &"я".repeat(65)).is_err());
         assert!(name(Lang::En, &"я".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn credentials_are_single_tokens() {
+        assert_eq!(
+            credential(Lang::En, "  client-1 "),
+            Ok("client-1".to_owned())
+        );
+        assert!(credential(Lang::En, "").is_err());
+        assert!(
+            credential(Lang::En, "client 1")
+                .expect_err("space")
+                .contains("spaces")
+        );
+        assert!(credential(Lang::En, &"x".repeat(300)).is_err());
+        assert!(credential(Lang::En, &"x".repeat(256)).is_ok());
     }
 }

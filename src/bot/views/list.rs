@@ -1,31 +1,28 @@
 //! The first hub screen: the user's profiles, paged.
 
-use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
-use crate::db::profiles;
+use crate::db::entities::avito_profile;
 use crate::domain::UserId;
 use crate::i18n::Lang;
-
-use super::super::AppState;
+use crate::telegram::callback::{Callback, ProfileAction};
 
 /// Profiles per page: with the navigation rows the keyboard stays readable on a phone.
 pub const PER_PAGE: u64 = 8;
 
-pub async fn screen(
-    state: &AppState,
-    lang: Lang,
-    owner: UserId,
-    page: u32,
-) -> anyhow::Result<Screen> {
-    let (mut rows, mut total) = profiles::page_of(&state.db, owner, page.into(), PER_PAGE).await?;
+/// One page of a user's profile list.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub rows: Vec<avito_profile::Model>,
+    pub total: u64,
+    /// The page shown (the last one when the page asked for emptied meanwhile).
+    pub page: u64,
+}
+
+pub fn screen(lang: Lang, owner: UserId, shown: &Page) -> Screen {
+    let Page { rows, total, page } = shown;
+    let (total, page) = (*total, *page);
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let mut page = u64::from(page);
-    // A page that emptied (profiles deleted meanwhile) shows the last one instead.
-    if rows.is_empty() && page > 0 {
-        page = pages - 1;
-        (rows, total) = profiles::page_of(&state.db, owner, page, PER_PAGE).await?;
-    }
     let mut keyboard: Vec<Vec<_>> = rows
         .iter()
         .map(|p| vec![button(p.name.clone(), ProfileAction::View.on(p.id))])
@@ -74,5 +71,5 @@ pub async fn screen(
         }
         text
     };
-    Ok(Screen::new(text, keyboard))
+    Screen::new(text, keyboard)
 }

@@ -1,12 +1,11 @@
 //! The hub's screens for one profile: the card, report settings and each setting's chooser.
-//! Pure rendering: the router loads the rows and decides which screen to show.
+//! Pure rendering: the hub loads the rows and decides which screen to show.
 
 use crate::domain::ProfileStatus;
 use chrono_tz::Tz;
 
 use super::words;
 use crate::bot::access::Owned;
-use crate::bot::callback::{Callback, ProfileAction};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
 use crate::db::entities::{alert_rule, report_run};
@@ -14,6 +13,7 @@ use crate::db::tasks::{Frequency, Weekdays};
 use crate::domain::alerts::{AlertRule, DaySpan};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, PeriodKind, html_escape};
+use crate::telegram::callback::{Callback, ProfileAction};
 
 /// Times offered as buttons; any other is typed.
 pub const COMMON_TIMES: [&str; 8] = [
@@ -67,12 +67,7 @@ pub fn card(
         ProfileStatus::Ok => t(lang, T::StatusOk),
         ProfileStatus::AuthFailed => t(lang, T::StatusAuthFailed),
     };
-    let account = match (&p.avito_account_name, p.avito_user_id) {
-        (Some(n), Some(uid)) => format!("{} (id {uid})", html_escape(n)),
-        (None, Some(uid)) => format!("id {uid}"),
-        (Some(n), None) => html_escape(n),
-        (None, None) => t(lang, T::AccountUnknown),
-    };
+    let account = words::account(lang, p.avito_account_name.as_deref(), p.avito_user_id);
     let text = tf(
         lang,
         T::Card,

@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use crate::bot::texts::{T, t, tf};
 use crate::db::entities::{report_run, report_task};
 use crate::db::tasks::{Frequency, Weekdays};
+use crate::domain::{AccountId, UserId, clock};
 use crate::domain::{RunKind, RunStatus, Stored};
-use crate::domain::{UserId, clock};
 use crate::i18n::Lang;
 use crate::report::html_escape;
 use crate::report::{Metric, MetricSet, PeriodKind};
@@ -163,6 +163,16 @@ pub fn metrics_summary(lang: Lang, set: &MetricSet) -> String {
                 ("total", &Metric::ALL.len().to_string()),
             ],
         )
+    }
+}
+
+/// An Avito account by its name and id, HTML-escaped: "Shop (id 42)".
+pub fn account(lang: Lang, name: Option<&str>, id: Option<AccountId>) -> String {
+    match (name, id) {
+        (Some(n), Some(id)) => format!("{} (id {id})", html_escape(n)),
+        (None, Some(id)) => format!("id {id}"),
+        (Some(n), None) => html_escape(n),
+        (None, None) => t(lang, T::AccountUnknown),
     }
 }
 
