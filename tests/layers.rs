@@ -1,16 +1,16 @@
-//! Dependencies point one way: entry points → features → services → domain and config. Read
+//! Dependencies point one way: entry points → features → configuration → services → domain. Read
 //! from the sources (every `crate::module` a top-level module names), so a new import that
 //! goes up a layer, or a cycle between two modules, fails here with the file that made it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The layer of each top-level module of `src/`, lowest first.
+/// The layer of each top-level module of `src/`, lowest first. Configuration sits above the
+/// services: they own their value types (`BotToken`, `DatabaseUrl`, `SecretKey`, `LogFormat`)
+/// and take their own small values, so that none of them reads the settings; `config` builds
+/// those values from the environment, and `context` hands the settings to the features.
 const LAYERS: &[(&str, &[&str])] = &[
-    (
-        "domain and config",
-        &["config", "domain", "i18n", "net", "retry", "text_keys"],
-    ),
+    ("domain", &["domain", "i18n", "net", "retry", "text_keys"]),
     (
         "services",
         &[
@@ -21,10 +21,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "queue",
             "telegram",
             "ops",
-            "context",
             "telemetry",
         ],
     ),
+    ("configuration", &["config", "context"]),
     (
         "features",
         &[
