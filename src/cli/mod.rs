@@ -101,20 +101,23 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(config.settings.log_format);
-    apply_knobs(&config.knobs);
+    apply_knobs(
+        &config.knobs,
+        matches!(command, Command::Run | Command::Worker),
+    );
     finish(block_on(execute(command, config)))
 }
 
-/// Shifts the clock as `CLOCK_OFFSET_SEC` says, and warns of every test knob that is set: a
-/// production process has none.
-fn apply_knobs(knobs: &TestKnobs) {
+/// Shifts the clock as `CLOCK_OFFSET_SEC` says, and warns of the test knobs that are set (a
+/// production process has none).
+fn apply_knobs(knobs: &TestKnobs, serving: bool) {
     if !knobs.clock_offset.is_zero() {
         clock::set_offset(knobs.clock_offset);
     }
-    for (var, value) in knobs.set() {
+    for (var, value) in knobs.to_announce(serving) {
         tracing::warn!(
-            knob = *var,
-            value = value.as_str(),
+            knob = var,
+            value,
             now = %clock::now(),
             "{var} is set: a knob for tests, the sandbox and rehearsals, not for production"
         );

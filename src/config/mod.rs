@@ -321,9 +321,27 @@ impl TestKnobs {
         }
     }
 
-    /// The knobs that were set, as (variable, value): each one is a start-up warning.
+    /// The knobs that were set, as (variable, value).
     pub fn set(&self) -> &[(&'static str, String)] {
         &self.set
+    }
+
+    /// The knobs a command's start-up warns of: a shifted clock for every command (it moves
+    /// every date the command reads or writes), the others when the process serves (`run`,
+    /// `worker`: they shape only the worker), so that a one-line command stays one line.
+    pub fn to_announce(&self, serving: bool) -> Vec<(&'static str, &str)> {
+        let clock = vars::name_of("clock_offset");
+        self.set
+            .iter()
+            .filter(|(var, _)| {
+                if *var == clock {
+                    !self.clock_offset.is_zero()
+                } else {
+                    serving
+                }
+            })
+            .map(|(var, value)| (*var, value.as_str()))
+            .collect()
     }
 }
 
@@ -546,5 +564,20 @@ mod tests {
                 ("AVITO_RATE_WINDOW_SEC", "0.5".to_owned())
             ]
         );
+        assert_eq!(
+            c.knobs.to_announce(true),
+            [
+                ("ALERT_CHECK_SPEEDUP", "600"),
+                ("AVITO_RATE_WINDOW_SEC", "0.5")
+            ]
+        );
+        assert!(c.knobs.to_announce(false).is_empty());
+        let shifted = read(&[("CLOCK_OFFSET_SEC", "60")]).expect("valid");
+        assert_eq!(
+            shifted.knobs.to_announce(false),
+            [("CLOCK_OFFSET_SEC", "60")]
+        );
+        let unshifted = read(&[("CLOCK_OFFSET_SEC", "0")]).expect("valid");
+        assert!(unshifted.knobs.to_announce(true).is_empty());
     }
 }
