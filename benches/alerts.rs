@@ -20,8 +20,8 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use avito_reports::config::SecretKey;
 use avito_reports::crypto::SecretBox;
+use avito_reports::crypto::SecretKey;
 use avito_reports::db::{self, alerts};
 use avito_reports::domain::alerts::AlertRule;
 use avito_reports::domain::clock;
@@ -200,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
 
     let dir = tempfile::tempdir()?;
     let database = support::BenchDatabase::create(dir.path(), o.postgres).await?;
-    let conn = db::connect(&avito_reports::config::DatabaseUrl::parse(&database.url)?).await?;
+    let conn = db::connect(&avito_reports::db::DatabaseUrl::parse(&database.url)?).await?;
     db::migrate(&conn).await?;
 
     let telegram = telegram_on_its_own_thread()?;

@@ -13,8 +13,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use avito_reports::config::SecretKey;
 use avito_reports::crypto::SecretBox;
+use avito_reports::crypto::SecretKey;
 use avito_reports::db::{self, entities::report_task};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
         "sqlite://{}?mode=rwc",
         dir.path().join("bench.sqlite").display()
     );
-    let conn = db::connect(&avito_reports::config::DatabaseUrl::parse(&url)?).await?;
+    let conn = db::connect(&avito_reports::db::DatabaseUrl::parse(&url)?).await?;
     db::migrate(&conn).await?;
     let secrets = SecretBox::new(&SecretKey::parse(KEY).map_err(anyhow::Error::msg)?);
     let telegram = TelegramEmulator::start(TelegramConfig::default()).await?;

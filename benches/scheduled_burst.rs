@@ -11,8 +11,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use avito_reports::config::SecretKey;
 use avito_reports::crypto::SecretBox;
+use avito_reports::crypto::SecretKey;
 use avito_reports::db::{self, entities::report_task};
 use chrono::{DurationRound, Timelike, Utc};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let database = support::BenchDatabase::create(dir.path(), postgres).await?;
     let url = database.url.clone();
-    let conn = db::connect(&avito_reports::config::DatabaseUrl::parse(&url)?).await?;
+    let conn = db::connect(&avito_reports::db::DatabaseUrl::parse(&url)?).await?;
     db::migrate(&conn).await?;
 
     let telegram = TelegramEmulator::start(TelegramConfig::default()).await?;

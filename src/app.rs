@@ -12,14 +12,16 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::sync::{Notify, watch};
 
-use crate::avito::{AvitoClient, ClientConfig};
-use crate::bot::{self, AppState};
-use crate::config::{Settings, WorkerSettings};
+use crate::avito::AvitoClient;
+use crate::bot;
+use crate::config::{Config, Settings, WorkerSettings};
+use crate::context::{AppState, JobContext};
 use crate::crypto::{self, KeyOrigin, SecretBox};
 use crate::db::{self, token_store::DbTokenStore};
-use crate::jobs::{self, JobContext, JobQueue};
+use crate::jobs::{self, JobQueue};
 use crate::ops::{self, PollingHealth, Probes, http::HttpServer};
 use crate::retry::{self, Backoff};
+use crate::telegram::{self, TgBot};
 
 /// Long-poll timeout; below teloxide's HTTP client timeout (17 s) so a quiet poll is not an error.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,7 +58,10 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 /// The key for secrets at rest, with a log line saying where it came from.
 fn secret_box(settings: &Settings) -> anyhow::Result<SecretBox> {
-    let (key, origin) = crypto::resolve_key(settings)?;
+    let (key, origin) = crypto::resolve_key(
+        settings.secret_key.as_ref(),
+        settings.database_url.kind().into(),
+    )?;
     match origin {
         KeyOrigin::Environment => tracing::info!("secrets are encrypted with SECRET_KEY"),
         KeyOrigin::ExistingFile(path) => {
@@ -163,118 +168,165 @@ pub enum Mode {
 
 /// `avito-reports run`: the bot worker, until `shutdown` resolves (or polling gives up).
 /// A shutdown during start-up is a clean exit too.
-pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    serve(settings, Mode::Bot, shutdown).await
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    serve(config, Mode::Bot, shutdown).await
 }
 
 /// `avito-reports worker`: delivers scheduled reports and runs exports, without polling.
-pub async fn run_worker(
-    settings: Settings,
-    shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
-    serve(settings, Mode::JobsOnly, shutdown).await
+pub async fn run_worker(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    serve(config, Mode::JobsOnly, shutdown).await
 }
 
 async fn serve(
-    settings: Settings,
+    config: Config,
     mode: Mode,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
     // Bound before anything else starts, so that a busy port is one clear error at once.
-    let http = match settings.http_addr {
+    let http = match config.settings.http_addr {
         Some(addr) => Some(HttpServer::bind(addr).await?),
         None => None,
     };
-    let Started {
-        db,
-        bot,
-        me,
-        secrets,
-    } = tokio::select! {
-        started = start_up(&settings, mode) => started?,
+    let started = tokio::select! {
+        started = start_up(&config.settings, mode) => started?,
         _ = &mut shutdown => {
             tracing::info!("stopped during start-up");
             return Ok(());
         }
     };
-
-    let worker = settings.worker.clone();
-    let avito = avito_client(&settings, &db, &secrets)?;
-    let jobs = JobQueue::new(&db, &settings.jobs).context("opening the job queue")?;
-    let sender = bot::throttled(bot.clone(), &settings.jobs);
-    let state = AppState {
-        db: db.clone(),
-        settings: Arc::new(settings),
-        secrets,
-        avito,
-        jobs,
-    };
-    tracing::info!(worker = %state.settings.jobs.worker_name, ?mode, "starting job workers");
+    let worker = config.settings.worker.clone();
+    let db = started.db.clone();
+    let running = Running::assemble(config, started)?;
+    tracing::info!(worker = %running.state.settings.jobs.worker_name, ?mode, "starting job workers");
     // A failing poller reports again within its poll timeout plus its longest backoff.
     let polling = PollingHealth::new(POLL_TIMEOUT + worker.backoff_max + Duration::from_secs(5));
     if mode == Mode::JobsOnly {
         // Nothing polls here: readiness is the database's.
         polling.mark_ok();
     }
-    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
-    if let Some(server) = http {
-        let scraped = db.clone();
-        let probes = Probes::new(db.clone(), polling.clone())
-            .on_scrape(move || count_queued_jobs(scraped.clone()));
-        tokio::spawn(async move {
-            let until = async move {
-                let _ = http_stopped.await;
-            };
-            if let Err(e) = server.serve(probes, until).await {
-                tracing::error!(error = %e, "the health and metrics endpoint stopped");
-            }
-        });
-    }
+    let stop_http = http.map(|server| serve_http(server, &db, &polling));
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let mut job_workers = tokio::spawn(jobs::run_workers(
-        JobContext::new(state.clone(), sender.clone()),
+        JobContext::new(running.state.clone(), running.sender.clone()),
         jobs_stopped,
     ));
-
-    let outcome = match mode {
-        Mode::Bot => {
-            let me = me.context("`run` starts with the bot's account")?;
+    let outcome = match (mode, running.me) {
+        (Mode::Bot, Some(me)) => {
+            let Running {
+                bot, sender, state, ..
+            } = running;
             let polled = poll_until(bot, sender, state, me, &worker, &polling, &mut shutdown).await;
             polling.mark_stopped();
             polled
         }
-        Mode::JobsOnly => {
-            tokio::select! {
-                _ = &mut shutdown => Ok(()),
-                joined = &mut job_workers => {
-                    joined.context("the job workers crashed")?;
-                    Ok(())
-                }
-            }
-        }
+        (Mode::Bot, None) => Err(anyhow::anyhow!("`run` starts with the bot's account")),
+        (Mode::JobsOnly, _) => until_stopped(&mut shutdown, &mut job_workers).await,
     };
-
     tracing::info!("shutting down: finishing the jobs in flight");
     let _ = stop_jobs.send(true);
-    if !job_workers.is_finished()
-        && tokio::time::timeout(worker.shutdown_timeout, &mut job_workers)
-            .await
-            .is_err()
-    {
-        tracing::warn!(timeout = ?worker.shutdown_timeout, "jobs still running at the shutdown timeout; they go back to the queue");
-        job_workers.abort();
+    finish_jobs(&mut job_workers, worker.shutdown_timeout).await;
+    if let Some(stop_http) = stop_http {
+        let _ = stop_http.send(());
     }
-    let _ = stop_http.send(());
     db.close().await.context("closing the database")?;
     tracing::info!("stopped");
     outcome
 }
 
+/// What a started process serves with.
+struct Running {
+    state: AppState,
+    bot: Bot,
+    /// The process' one throttled bot, shared by the handlers and the jobs.
+    sender: TgBot,
+    me: Option<teloxide::types::Me>,
+}
+
+impl Running {
+    fn assemble(config: Config, started: Started) -> anyhow::Result<Self> {
+        let Started {
+            db,
+            bot,
+            me,
+            secrets,
+        } = started;
+        let avito = avito_client(&config, &db, &secrets)?;
+        let Config { settings, knobs } = config;
+        let jobs = JobQueue::new(&db, &settings.jobs).context("opening the job queue")?;
+        let sender = telegram::throttled(bot.clone(), settings.jobs.telegram_messages_per_sec);
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            knobs,
+            secrets,
+            avito,
+            jobs,
+        };
+        Ok(Self {
+            state,
+            bot,
+            sender,
+            me,
+        })
+    }
+}
+
+/// The health and metrics endpoint, in the background until the returned sender fires.
+fn serve_http(
+    server: HttpServer,
+    db: &DatabaseConnection,
+    polling: &PollingHealth,
+) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scraped = db.clone();
+    let probes = Probes::new(db.clone(), polling.clone())
+        .on_scrape(move || count_queued_jobs(scraped.clone()));
+    tokio::spawn(async move {
+        let until = async move {
+            let _ = stopped.await;
+        };
+        if let Err(e) = server.serve(probes, until).await {
+            tracing::error!(error = %e, "the health and metrics endpoint stopped");
+        }
+    });
+    stop
+}
+
+/// A `worker` process runs until it is told to stop, or its job workers end.
+async fn until_stopped(
+    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    job_workers: &mut tokio::task::JoinHandle<()>,
+) -> anyhow::Result<()> {
+    tokio::select! {
+        _ = shutdown.as_mut() => Ok(()),
+        joined = job_workers => {
+            joined.context("the job workers crashed")?;
+            Ok(())
+        }
+    }
+}
+
+/// Gives the jobs in flight `timeout` to finish; what is still running then goes back to the
+/// queue.
+async fn finish_jobs(job_workers: &mut tokio::task::JoinHandle<()>, timeout: Duration) {
+    if !job_workers.is_finished()
+        && tokio::time::timeout(timeout, &mut *job_workers)
+            .await
+            .is_err()
+    {
+        tracing::warn!(
+            ?timeout,
+            "jobs still running at the shutdown timeout; they go back to the queue"
+        );
+        job_workers.abort();
+    }
+}
+
 /// Polls Telegram and dispatches updates until `shutdown` resolves or polling gives up.
 async fn poll_until(
     bot: Bot,
-    sender: bot::TgBot,
+    sender: TgBot,
     state: AppState,
     me: teloxide::types::Me,
     worker: &WorkerSettings,
@@ -331,13 +383,15 @@ async fn poll_until(
 /// The process' one Avito client (shared pacing and coalescing), keeping tokens in the
 /// database, encrypted.
 fn avito_client(
-    settings: &Settings,
+    config: &Config,
     db: &DatabaseConnection,
     secrets: &SecretBox,
 ) -> anyhow::Result<AvitoClient> {
     let store = DbTokenStore::new(db.clone(), secrets.clone());
-    let config = ClientConfig::from(settings).observed_by(Arc::new(crate::metrics::AvitoRequests));
-    AvitoClient::with_token_store(config, Arc::new(store)).context("building the Avito client")
+    let client = config
+        .avito_client()
+        .observed_by(Arc::new(crate::metrics::AvitoRequests));
+    AvitoClient::with_token_store(client, Arc::new(store)).context("building the Avito client")
 }
 
 /// A `/metrics` scrape hook that counts the jobs waiting in each queue.

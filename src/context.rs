@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::avito::AvitoClient;
-use crate::config::Settings;
+use crate::config::{Settings, TestKnobs};
 use crate::crypto::SecretBox;
 use crate::ops::AdminAlerts;
 use crate::telegram::TgBot;
@@ -17,6 +17,8 @@ use crate::telegram::TgBot;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    /// The tests', the sandbox's and the demo's knobs (`TestKnobs::default()` in production).
+    pub knobs: TestKnobs,
     pub secrets: SecretBox,
     /// Checks credentials when a profile is added.
     pub avito: AvitoClient,

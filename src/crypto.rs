@@ -11,10 +11,57 @@ use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use crate::config::{DatabaseKind, SecretKey, Settings};
-
 const PREFIX: &str = "v1.";
 const NONCE_LEN: usize = 24;
+
+/// A 32-byte key for encrypting secrets at rest. Its `Debug` hides the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey([u8; 32]);
+
+/// What is wrong with a key as written; never shows the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadKey(String);
+
+impl SecretKey {
+    pub const EXPECTED: &'static str = "32 random bytes as base64 (44 characters) or hex (64 characters), e.g. from `openssl rand -base64 32`";
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, BadKey> {
+        let raw = raw.trim();
+        let bytes = if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&raw[2 * i..2 * i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|e| BadKey(e.to_string()))?
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .map_err(|_| BadKey("neither base64 nor 64 hex digits".to_owned()))?
+        };
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| BadKey(format!("{} bytes instead of 32", b.len())))?;
+        Ok(Self(array))
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(***)")
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -35,6 +82,17 @@ pub enum KeyError {
     MissingForPostgres,
     #[error("SECRET_KEY is not set and the key file {path} cannot be used: {reason}")]
     KeyFile { path: PathBuf, reason: String },
+}
+
+/// Where the secrets are kept, as far as their key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptIn<'a> {
+    /// A database server: its key must be configured, a file beside it cannot be shared.
+    Server,
+    /// An in-memory database: nothing outlives the process.
+    Memory,
+    /// A database file: the key can live in a file beside it.
+    File(&'a Path),
 }
 
 /// Where the key in use came from, so start-up can say so in the log.
@@ -99,16 +157,19 @@ impl SecretBox {
     }
 }
 
-/// Finds the key: `SECRET_KEY`, else (SQLite only) a key file beside the database, created
-/// with mode 0600 on first use.
-pub fn resolve_key(settings: &Settings) -> Result<(SecretKey, KeyOrigin), KeyError> {
-    if let Some(key) = &settings.secret_key {
+/// Finds the key: the configured one (`SECRET_KEY`), else (SQLite only) a key file beside the
+/// database, created with mode 0600 on first use.
+pub fn resolve_key(
+    configured: Option<&SecretKey>,
+    kept_in: KeptIn<'_>,
+) -> Result<(SecretKey, KeyOrigin), KeyError> {
+    if let Some(key) = configured {
         return Ok((key.clone(), KeyOrigin::Environment));
     }
-    match settings.database_url.kind() {
-        DatabaseKind::Postgres => Err(KeyError::MissingForPostgres),
-        DatabaseKind::Sqlite { path: None } => Ok((random_key(), KeyOrigin::Ephemeral)),
-        DatabaseKind::Sqlite { path: Some(db) } => load_or_create_key_file(&key_file_for(db)),
+    match kept_in {
+        KeptIn::Server => Err(KeyError::MissingForPostgres),
+        KeptIn::Memory => Ok((random_key(), KeyOrigin::Ephemeral)),
+        KeptIn::File(db) => load_or_create_key_file(&key_file_for(db)),
     }
 }
 
@@ -132,7 +193,7 @@ fn load_or_create_key_file(path: &Path) -> Result<(SecretKey, KeyOrigin), KeyErr
         reason,
     };
     let read = |text: String| {
-        let key = SecretKey::parse(&text).map_err(fail)?;
+        let key = SecretKey::parse(&text).map_err(|e| fail(e.to_string()))?;
         Ok((key, KeyOrigin::ExistingFile(path.to_owned())))
     };
     match std::fs::read_to_string(path) {
@@ -189,6 +250,24 @@ mod tests {
         assert_eq!(
             sealed.decrypt(&stored).expect("decrypt"),
             "client-secret-123"
+        );
+    }
+
+    #[test]
+    fn secret_key_accepts_base64_and_hex_of_32_bytes_only() {
+        let hex = "00".repeat(32);
+        assert!(SecretKey::parse(&hex).is_ok());
+        let b64 = SecretKey::from_bytes([7; 32]).to_base64();
+        assert_eq!(SecretKey::parse(&b64).expect("b64").bytes(), &[7; 32]);
+        assert_eq!(
+            SecretKey::parse("c2hvcnQ=")
+                .expect_err("5 bytes")
+                .to_string(),
+            "5 bytes instead of 32"
+        );
+        assert_eq!(
+            format!("{:?}", SecretKey::from_bytes([7; 32])),
+            "SecretKey(***)"
         );
     }
 

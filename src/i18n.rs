@@ -136,6 +136,10 @@ pub fn format(lang: Lang, key: impl TextKey, args: &[(&str, &str)]) -> String {
     fill(text(lang, key), args)
 }
 
+/// A placeholder's brackets, named so that brace-counting tools read the functions right.
+const OPEN: char = '{';
+const CLOSE: char = '}';
+
 /// Replaces the `{name}` placeholders of `template` in one pass over the template: a value is
 /// copied as it is and never scanned again, so a profile named `{title}` stays `{title}`.
 /// A placeholder with no argument is left as written.
@@ -143,21 +147,19 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out =
         String::with_capacity(template.len() + args.iter().map(|(_, v)| v.len()).sum::<usize>());
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
+    while let Some((before, after)) = rest.split_once(OPEN) {
+        out.push_str(before);
+        let named = after.split_once(CLOSE).and_then(|(name, tail)| {
             let (_, value) = args.iter().find(|(n, _)| *n == name)?;
-            Some((*value, close))
+            Some((*value, tail))
         });
-        match value {
-            Some((value, close)) => {
+        match named {
+            Some((value, tail)) => {
                 out.push_str(value);
-                rest = &after[close + 1..];
+                rest = tail;
             }
             None => {
-                out.push('{');
+                out.push(OPEN);
                 rest = after;
             }
         }

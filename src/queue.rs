@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 
-use crate::config::JobSettings;
 use crate::domain::{ExportId, ProfileId, TaskId, clock};
 
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +114,8 @@ pub enum JobQueue {
 }
 
 impl JobQueue {
-    pub fn new(db: &DatabaseConnection, settings: &JobSettings) -> Result<Self, JobError> {
+    pub fn new(db: &DatabaseConnection, config: impl Into<QueueConfig>) -> Result<Self, JobError> {
+        let settings = &config.into();
         Ok(match db.get_database_backend() {
             DbBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
@@ -325,19 +325,29 @@ impl UniqueViolation for apalis_sqlite::Error {
     }
 }
 
-fn sqlite_config(queue: &str, settings: &JobSettings) -> apalis_sqlite::Config {
+/// What the queue's storages are set up with: this process's share of the jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Jobs one process fetches at a time (its concurrency).
+    pub batch_size: usize,
+    /// How often a worker says it is alive; its running jobs go back to the queue after two
+    /// missed heartbeats.
+    pub heartbeat: std::time::Duration,
+}
+
+fn sqlite_config(queue: &str, settings: &QueueConfig) -> apalis_sqlite::Config {
     apalis_sqlite::Config::default()
         .queue(queue)
-        .batch_size(settings.concurrency as usize)
-        .heartbeat_interval(settings.heartbeat_interval)
+        .batch_size(settings.batch_size)
+        .heartbeat_interval(settings.heartbeat)
         .missed_heartbeats(2)
 }
 
-fn postgres_config(queue: &str, settings: &JobSettings) -> apalis_postgres::Config {
+fn postgres_config(queue: &str, settings: &QueueConfig) -> apalis_postgres::Config {
     apalis_postgres::Config::default()
         .queue(queue)
-        .batch_size(settings.concurrency as usize)
-        .heartbeat_interval(settings.heartbeat_interval)
+        .batch_size(settings.batch_size)
+        .heartbeat_interval(settings.heartbeat)
         .missed_heartbeats(2)
 }
 

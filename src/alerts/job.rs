@@ -161,7 +161,7 @@ async fn abnormal(
         return Ok(());
     };
     // Sped up (sandbox, demo, tests), reminders come as much sooner as checks do.
-    let speedup = i64::from(ctx.state.settings.alert_check_speedup.max(1));
+    let speedup = i64::from(ctx.state.knobs.alert_check_speedup.max(1));
     let remind_every = (i64::from(rule.remind_minutes.max(1)) * 60 / speedup).max(1);
     let due = episode
         .last_sent_at

@@ -38,7 +38,7 @@ impl Planner {
         let rules = store::enabled_rules(&ctx.state.db).await?;
         let mut pushed = 0;
         let mut seen = HashMap::with_capacity(rules.len());
-        let speedup = ctx.state.settings.alert_check_speedup;
+        let speedup = ctx.state.knobs.alert_check_speedup;
         for (profile_id, rule, param) in rules {
             let key = (profile_id, rule);
             let window = window(rule, param, now, speedup);

@@ -118,19 +118,6 @@ impl ClientConfig {
     }
 }
 
-impl From<&crate::config::Settings> for ClientConfig {
-    fn from(settings: &crate::config::Settings) -> Self {
-        Self {
-            rate_window: settings.avito_rate_window,
-            retry: RetryPolicy {
-                request_timeout: settings.avito_request_timeout,
-                ..RetryPolicy::default()
-            },
-            ..Self::new(settings.avito_api_url.clone())
-        }
-    }
-}
-
 /// The client; cheap to clone, shared by every account in the process so that pacing and
 /// coalescing see all requests.
 #[derive(Clone)]

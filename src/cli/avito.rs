@@ -2,8 +2,8 @@
 
 use clap::{Args, Subcommand};
 
-use crate::avito::{AvitoClient, AvitoError, ClientConfig, Credentials};
-use crate::config::Settings;
+use crate::avito::{AvitoClient, AvitoError, Credentials};
+use crate::config::Config;
 
 #[derive(Debug, Subcommand)]
 pub enum AvitoCommand {
@@ -22,15 +22,15 @@ pub struct CheckArgs {
     pub client_secret: String,
 }
 
-pub async fn run(command: AvitoCommand, settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(command: AvitoCommand, config: &Config) -> anyhow::Result<()> {
     match command {
-        AvitoCommand::Check(args) => check(args, settings).await,
+        AvitoCommand::Check(args) => check(args, config).await,
     }
 }
 
-async fn check(args: CheckArgs, settings: &Settings) -> anyhow::Result<()> {
+async fn check(args: CheckArgs, config: &Config) -> anyhow::Result<()> {
     let creds = Credentials::new(&args.client_id, &args.client_secret)?;
-    let client = AvitoClient::new(ClientConfig::from(settings))?;
+    let client = AvitoClient::new(config.avito_client())?;
     let account = client.account(creds);
     match account.check_keys().await {
         Ok(me) => {

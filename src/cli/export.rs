@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::Args;
 
-use super::LangArg;
-use crate::avito::{AvitoClient, ClientConfig, Credentials};
-use crate::config::Settings;
+use super::lang::LangArg;
+use crate::avito::{AvitoClient, Credentials};
+use crate::config::Config;
 use crate::export::{self, ExportOptions, Progress, Snapshot};
 
 /// A bad argument, said in one line.
@@ -99,7 +99,7 @@ fn options(args: &ExportArgs) -> Result<ExportOptions, ArgError> {
     Ok(opts)
 }
 
-pub async fn run(args: ExportArgs, settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(args: ExportArgs, config: &Config) -> anyhow::Result<()> {
     let opts = options(&args)?;
     if args.out.extension().and_then(|e| e.to_str()) != Some("xlsx") {
         return Err(ArgError::new(format!(
@@ -118,7 +118,7 @@ pub async fn run(args: ExportArgs, settings: &Settings) -> anyhow::Result<()> {
         .into());
     }
     let creds = Credentials::new(&args.client_id, &args.client_secret)?;
-    let client = AvitoClient::new(ClientConfig::from(settings))?;
+    let client = AvitoClient::new(config.avito_client())?;
     let account = client.account(creds);
     let account_id = account
         .account_id()

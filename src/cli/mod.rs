@@ -5,15 +5,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{LogFormat, Settings};
+pub use self::lang::LangArg;
+use crate::config::{Config, TestKnobs};
 use crate::domain::clock;
-use crate::i18n::Lang;
-use crate::{app, demo, telemetry};
+use crate::telemetry::{self, LogFormat};
+use crate::{app, demo};
 
 pub mod avito;
 pub mod export;
 pub mod healthcheck;
 pub mod jobs;
+mod lang;
 pub mod report;
 pub mod sandbox;
 pub mod stats_export;
@@ -22,22 +24,6 @@ use self::{
     avito as avito_cmd, export as export_cmd, healthcheck as healthcheck_cmd, jobs as jobs_cmd,
     report as report_cmd, sandbox as sandbox_cmd, stats_export as stats_export_cmd,
 };
-
-/// `--lang` of the commands that write for a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LangArg {
-    Ru,
-    En,
-}
-
-impl From<LangArg> for Lang {
-    fn from(lang: LangArg) -> Self {
-        match lang {
-            LangArg::Ru => Lang::Ru,
-            LangArg::En => Lang::En,
-        }
-    }
-}
 
 /// `avito-reports demo`.
 #[derive(Debug, clap::Args)]
@@ -107,37 +93,52 @@ pub fn main() -> ExitCode {
         telemetry::init_with_default(LogFormat::Text, telemetry::QUIET_FILTER);
         return finish(block_on(demo::run(&args.out, args.lang.into())));
     }
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
+    let config = match Config::from_env() {
+        Ok(config) => config,
         Err(e) => {
             eprintln!("avito-reports: configuration error: {e}");
             return ExitCode::from(2);
         }
     };
-    telemetry::init(settings.log_format);
-    if !settings.clock_offset.is_zero() {
-        crate::domain::clock::set_offset(settings.clock_offset);
+    telemetry::init(config.settings.log_format);
+    apply_knobs(
+        &config.knobs,
+        matches!(command, Command::Run | Command::Worker),
+    );
+    finish(block_on(execute(command, config)))
+}
+
+/// Shifts the clock as `CLOCK_OFFSET_SEC` says, and warns of the test knobs that are set (a
+/// production process has none).
+fn apply_knobs(knobs: &TestKnobs, serving: bool) {
+    if !knobs.clock_offset.is_zero() {
+        clock::set_offset(knobs.clock_offset);
+    }
+    for (var, value) in knobs.to_announce(serving) {
         tracing::warn!(
-            offset_sec = settings.clock_offset.num_milliseconds() as f64 / 1000.0,
+            knob = var,
+            value,
             now = %clock::now(),
-            "the clock is shifted (CLOCK_OFFSET_SEC): times are not the real ones"
+            "{var} is set: a knob for tests, the sandbox and rehearsals, not for production"
         );
     }
-    finish(block_on(async move {
-        match command {
-            Command::Run => app::run(settings, app::shutdown_signal()).await,
-            Command::Worker => app::run_worker(settings, app::shutdown_signal()).await,
-            Command::Migrate => app::migrate(&settings).await,
-            Command::Report(args) => report_cmd::run(args, &settings).await,
-            Command::Avito(command) => avito_cmd::run(command, &settings).await,
-            Command::Export(args) => export_cmd::run(args, &settings).await,
-            Command::StatsExport(args) => stats_export_cmd::run(args, &settings).await,
-            Command::Jobs(command) => jobs_cmd::run(command, &settings).await,
-            Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
-            Command::Healthcheck(args) => healthcheck_cmd::run(args, &settings).await,
-            Command::Demo(args) => demo::run(&args.out, args.lang.into()).await,
-        }
-    }))
+}
+
+async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
+    let settings = &config.settings;
+    match command {
+        Command::Run => app::run(config, app::shutdown_signal()).await,
+        Command::Worker => app::run_worker(config, app::shutdown_signal()).await,
+        Command::Migrate => app::migrate(settings).await,
+        Command::Report(args) => report_cmd::run(args, &config).await,
+        Command::Avito(command) => avito_cmd::run(command, &config).await,
+        Command::Export(args) => export_cmd::run(args, &config).await,
+        Command::StatsExport(args) => stats_export_cmd::run(args, &config).await,
+        Command::Jobs(command) => jobs_cmd::run(command, settings).await,
+        Command::Sandbox(args) => sandbox_cmd::run(args, app::shutdown_signal()).await,
+        Command::Healthcheck(args) => healthcheck_cmd::run(args, settings).await,
+        Command::Demo(args) => demo::run(&args.out, args.lang.into()).await,
+    }
 }
 
 /// Runs `work` on a multi-threaded runtime.

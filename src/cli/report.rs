@@ -5,9 +5,9 @@ use anyhow::Context;
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
-use super::LangArg;
-use crate::avito::{AvitoClient, ClientConfig, Credentials};
-use crate::config::Settings;
+use super::lang::LangArg;
+use crate::avito::{AvitoClient, Credentials};
+use crate::config::Config;
 use crate::domain::{ProfileId, clock};
 use crate::report::charts;
 use crate::report::engine;
@@ -201,12 +201,12 @@ enum Made {
     },
 }
 
-pub async fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(args: ReportArgs, config: &Config) -> anyhow::Result<()> {
     // The whole command answers by the deadline: the account lookups and the report share it.
-    let deadline = tokio::time::Instant::now() + settings.report_deadline;
-    let mut options = options(&args, settings.report_deadline)?;
+    let deadline = tokio::time::Instant::now() + config.settings.report_deadline;
+    let mut options = options(&args, config.settings.report_deadline)?;
     let mut sources = sources(&args)?;
-    let client = AvitoClient::new(ClientConfig::from(settings))?;
+    let client = AvitoClient::new(config.avito_client())?;
     name_after_accounts(&client, &mut sources, deadline).await;
     options.deadline = Some(deadline.saturating_duration_since(tokio::time::Instant::now()));
     let made = if let [source] = sources.as_slice() {

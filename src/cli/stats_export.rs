@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::LangArg;
 use super::export::LiveBar;
+use super::lang::LangArg;
 use super::report::{PeriodArg, parse_tz, resolve_period};
-use crate::avito::{AvitoClient, ClientConfig, Credentials};
-use crate::config::Settings;
+use crate::avito::{AvitoClient, Credentials};
+use crate::config::Config;
 use crate::export::stats::{self, Stage, StatsOptions, StatsProgress, StatsSnapshot};
 
 #[derive(Debug, Args)]
@@ -43,7 +43,7 @@ pub struct StatsExportArgs {
     pub lang: LangArg,
 }
 
-pub async fn run(args: StatsExportArgs, settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(args: StatsExportArgs, config: &Config) -> anyhow::Result<()> {
     let tz = parse_tz(&args.tz)?;
     let period = resolve_period(args.period, args.from.as_deref(), args.to.as_deref(), tz)?;
     if args.out.extension().and_then(|e| e.to_str()) != Some("xlsx") {
@@ -55,7 +55,7 @@ pub async fn run(args: StatsExportArgs, settings: &Settings) -> anyhow::Result<(
         anyhow::bail!("--out: the directory '{}' does not exist", dir.display());
     }
     let creds = Credentials::new(&args.client_id, &args.client_secret)?;
-    let client = AvitoClient::new(ClientConfig::from(settings))?;
+    let client = AvitoClient::new(config.avito_client())?;
     let account = client.account(creds);
     let me = account
         .self_info()

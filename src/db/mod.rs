@@ -6,6 +6,7 @@
 
 pub mod admin_alerts;
 pub mod alerts;
+mod database_url;
 pub mod dialogue_storage;
 pub mod entities;
 pub mod exports;
@@ -20,7 +21,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
-use crate::config::DatabaseUrl;
+pub use self::database_url::{BadDatabaseUrl, DatabaseKind, DatabaseUrl};
+use crate::retry::{self, Backoff, GaveUp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -32,6 +34,9 @@ pub enum DbError {
     Unreachable { addr: String, cause: String },
     #[error("database migration failed: {0}")]
     Migrate(DbErr),
+    /// SQLite migrations that kept racing another process's.
+    #[error(transparent)]
+    MigrateRetried(#[from] GaveUp),
     #[error("setting up the job queue tables failed: {0}")]
     QueueSetup(String),
     #[error(transparent)]
@@ -99,25 +104,24 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
                 .await;
             result
         }
-        _ => {
-            let mut attempt = 1;
-            loop {
-                match migrate_unlocked(db).await {
-                    Err(e) if attempt < MIGRATION_ATTEMPTS => {
-                        tracing::warn!(error = %e, attempt, "migration raced another process; trying again");
-                        tokio::time::sleep(Duration::from_millis(300 * attempt)).await;
-                        attempt += 1;
-                    }
-                    other => return other,
-                }
-            }
-        }
+        // SQLite has no lock to take turns with: a process whose schema change raced another
+        // one's tries again once that one is done, as the one retry policy says.
+        _ => Ok(
+            retry::retry("migration", MIGRATION_RACE, MIGRATION_ATTEMPT_LIMIT, || {
+                migrate_unlocked(db)
+            })
+            .await?,
+        ),
     }
 }
 
 /// The advisory lock key of migrations (any constant shared by all our processes).
 const MIGRATION_LOCK: i64 = 0x6176_6974_6f5f_7270; // "avito_rp"
-const MIGRATION_ATTEMPTS: u64 = 5;
+/// Tries of a SQLite migration that races another process's: 0.3 s, then longer, ≈3 s in all.
+const MIGRATION_RACE: Backoff = Backoff::new(5, Duration::from_millis(300), Duration::from_secs(1));
+/// A migration is never cut short (a schema change stopped half-way helps nobody); the pool's
+/// own timeouts bound a stuck one.
+const MIGRATION_ATTEMPT_LIMIT: Duration = Duration::MAX;
 
 async fn migrate_unlocked(db: &DatabaseConnection) -> Result<(), DbError> {
     Migrator::up(db, None).await.map_err(DbError::Migrate)?;

@@ -25,7 +25,7 @@ use anyhow::Context;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{BOT_USERNAME, TelegramConfig, TelegramEmulator};
 
-use crate::config::Settings;
+use crate::config::Config;
 use crate::i18n::Lang;
 use output::OutDir;
 use script::{Account, Credentials, Outcome, Persona};
@@ -55,85 +55,25 @@ pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
     let out = OutDir::prepare(out_dir)?;
     let persona = Persona::new(lang);
     let account = AccountSpec::generated(1);
-
-    let telegram = TelegramEmulator::start(TelegramConfig::default())
-        .await
-        .context("starting the Telegram emulator")?;
-    let avito = AvitoEmulator::start(AvitoConfig {
-        accounts: vec![account.clone()],
-        rate_window: AVITO_RATE_WINDOW,
-        ..AvitoConfig::default()
-    })
-    .await
-    .context("starting the Avito emulator")?;
+    let (telegram, avito) = start_emulators(&account).await?;
     let scratch = Scratch::create()?;
     let http_addr = free_loopback_port()?;
-    let settings = settings(&telegram, &avito, &scratch.path, http_addr)?;
+    let config = worker_config(&telegram, &avito, &scratch.path, http_addr)?;
 
-    let mut transcript = Transcript::new(true);
-    transcript.line("avito-reports demo: no Telegram, no Avito, no credentials needed.");
-    transcript.line(format!(
-        "Telegram Bot API emulator: {} · Avito API emulator: {}",
-        telegram.base_url(),
-        avito.base_url()
-    ));
-    transcript.line("The worker runs against them on a temporary SQLite database.");
-    transcript.line(format!(
-        "{} (Telegram language: {}) talks to @{BOT_USERNAME}; her Avito account: {}, \
-         client_id {}.",
-        persona.first_name,
-        lang.code(),
-        account.name,
-        account.client_id
-    ));
+    let transcript = introduction(&telegram, &avito, &persona, &account);
     let user = telegram.user(persona.user_id.0, persona.first_name, Some(lang.code()));
-    let mut session = Session::new(
-        telegram.clone(),
-        user,
-        scrape::Scraper::new(http_addr)?,
-        transcript,
-    );
+    let scraper = scrape::Scraper::new(http_addr)?;
+    let mut session = Session::new(telegram.clone(), user, scraper, transcript);
     let credentials = Credentials {
         client_id: account.client_id.clone(),
         client_secret: account.client_secret.clone(),
     };
-
     let seller_account = Account {
         avito: &avito,
         user_id: crate::domain::AccountId(account.user_id),
     };
-
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = crate::app::run(settings, async move {
-        let _ = stopped.await;
-    });
-    let mut worker = std::pin::pin!(worker);
-    let mut worker_ended = None;
-    let played = tokio::select! {
-        played = script::play(&mut session, &persona, &credentials, &seller_account) => played,
-        ended = &mut worker => {
-            let why = match &ended {
-                Ok(()) => "the worker stopped in the middle of the demo".to_owned(),
-                Err(e) => format!("the worker stopped in the middle of the demo: {e:#}"),
-            };
-            worker_ended = Some(ended);
-            Err(anyhow::anyhow!(why))
-        }
-        // Ctrl-C: stop everything and clean up as at the end.
-        () = crate::app::shutdown_signal() => Err(anyhow::anyhow!("interrupted")),
-    };
-    if worker_ended.is_none() {
-        let _ = stop.send(());
-        let ended = tokio::time::timeout(WORKER_STOP_WAIT, &mut worker)
-            .await
-            .unwrap_or_else(|_| {
-                Err(anyhow::anyhow!(
-                    "the worker did not stop within {}s",
-                    WORKER_STOP_WAIT.as_secs()
-                ))
-            });
-        worker_ended = Some(ended);
-    }
+    let journey = script::play(&mut session, &persona, &credentials, &seller_account);
+    let (played, worker_ended) = beside_the_worker(config, journey).await;
     telegram.shutdown().await;
     avito.shutdown().await;
     drop(scratch);
@@ -149,11 +89,97 @@ pub async fn run(out_dir: &std::path::Path, lang: Lang) -> anyhow::Result<()> {
             return Err(e);
         }
     };
-    if let Some(Err(e)) = worker_ended {
-        return Err(e.context("stopping the worker after the demo"));
+    worker_ended.context("stopping the worker after the demo")?;
+    leave_outputs(&out, &mut transcript, &outcome, started)
+}
+
+/// Both emulators on loopback: Telegram, and Avito with the seller's account.
+async fn start_emulators(
+    account: &AccountSpec,
+) -> anyhow::Result<(TelegramEmulator, AvitoEmulator)> {
+    let telegram = TelegramEmulator::start(TelegramConfig::default())
+        .await
+        .context("starting the Telegram emulator")?;
+    let avito = AvitoEmulator::start(AvitoConfig {
+        accounts: vec![account.clone()],
+        rate_window: AVITO_RATE_WINDOW,
+        ..AvitoConfig::default()
+    })
+    .await
+    .context("starting the Avito emulator")?;
+    Ok((telegram, avito))
+}
+
+/// The transcript's first lines: what runs, and who plays the seller.
+fn introduction(
+    telegram: &TelegramEmulator,
+    avito: &AvitoEmulator,
+    persona: &Persona,
+    account: &AccountSpec,
+) -> Transcript {
+    let mut transcript = Transcript::new(true);
+    transcript.line("avito-reports demo: no Telegram, no Avito, no credentials needed.");
+    transcript.line(format!(
+        "Telegram Bot API emulator: {} · Avito API emulator: {}",
+        telegram.base_url(),
+        avito.base_url()
+    ));
+    transcript.line("The worker runs against them on a temporary SQLite database.");
+    transcript.line(format!(
+        "{} (Telegram language: {}) talks to @{BOT_USERNAME}; her Avito account: {}, \
+         client_id {}.",
+        persona.first_name,
+        persona.lang.code(),
+        account.name,
+        account.client_id
+    ));
+    transcript
+}
+
+/// Plays `journey` while the worker runs, then stops the worker: what the journey came to,
+/// and how the worker ended. A worker that stops in the middle ends the journey with an error;
+/// so does Ctrl-C.
+async fn beside_the_worker(
+    config: Config,
+    journey: impl std::future::Future<Output = anyhow::Result<Outcome>>,
+) -> (anyhow::Result<Outcome>, anyhow::Result<()>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = crate::app::run(config, async move {
+        let _ = stopped.await;
+    });
+    let mut worker = std::pin::pin!(worker);
+    tokio::select! {
+        played = journey => {
+            let _ = stop.send(());
+            (played, stop_worker(&mut worker).await)
+        }
+        ended = &mut worker => {
+            let why = match &ended {
+                Ok(()) => "the worker stopped in the middle of the demo".to_owned(),
+                Err(e) => format!("the worker stopped in the middle of the demo: {e:#}"),
+            };
+            (Err(anyhow::anyhow!(why)), ended)
+        }
+        // Ctrl-C: stop everything and clean up as at the end.
+        () = crate::app::shutdown_signal() => {
+            let _ = stop.send(());
+            (Err(anyhow::anyhow!("interrupted")), stop_worker(&mut worker).await)
+        }
     }
-    leave_outputs(&out, &mut transcript, &outcome, started)?;
-    Ok(())
+}
+
+/// Waits for a worker told to stop, at most [`WORKER_STOP_WAIT`].
+async fn stop_worker(
+    worker: &mut std::pin::Pin<&mut impl std::future::Future<Output = anyhow::Result<()>>>,
+) -> anyhow::Result<()> {
+    tokio::time::timeout(WORKER_STOP_WAIT, worker.as_mut())
+        .await
+        .unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "the worker did not stop within {}s",
+                WORKER_STOP_WAIT.as_secs()
+            ))
+        })
 }
 
 /// Writes the files, then the closing lines, then the conversation itself.
@@ -163,6 +189,26 @@ fn leave_outputs(
     outcome: &Outcome,
     started: Instant,
 ) -> anyhow::Result<()> {
+    let workbook = write_files(out, outcome)?;
+    transcript.line("");
+    transcript.line(format!(
+        "— Done in {:.1} s. Left in {}: —",
+        started.elapsed().as_secs_f64(),
+        shown_path(out.path())
+    ));
+    for (file, what) in files_left(&workbook, outcome) {
+        transcript.line(format!("  {file:<40} {what}"));
+    }
+    transcript.line("The worker's /metrics after the journey (non-zero counters):");
+    for line in metrics_summary(&outcome.metrics) {
+        transcript.line(format!("  {line}"));
+    }
+    out.write(output::CONVERSATION, transcript.text().as_bytes())?;
+    Ok(())
+}
+
+/// Every file but the conversation; the workbook's file name.
+fn write_files(out: &OutDir, outcome: &Outcome) -> anyhow::Result<String> {
     let (name, bytes) = &outcome.workbook;
     out.write(output::REPORT, with_newline(&outcome.report).as_bytes())?;
     out.write(output::STATS, with_newline(&outcome.stats).as_bytes())?;
@@ -176,42 +222,33 @@ fn leave_outputs(
     for (name, bytes) in &outcome.charts {
         out.write(name, bytes)?;
     }
-    let workbook = workbook
+    Ok(workbook
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
 
-    transcript.line("");
-    transcript.line(format!(
-        "— Done in {:.1} s. Left in {}: —",
-        started.elapsed().as_secs_f64(),
-        shown_path(out.path())
-    ));
-    for (file, what) in [
+/// Each file the demo leaves, with what it holds.
+fn files_left(workbook: &str, outcome: &Outcome) -> Vec<(String, String)> {
+    let named = |file: &str, what: &str| (file.to_owned(), what.to_owned());
+    let mut files = vec![
+        named(output::CONVERSATION, "this conversation"),
+        named(output::REPORT, "the report of step 4"),
+        named(output::STATS, "the group's /stats of step 6"),
         (
-            output::CONVERSATION.to_owned(),
-            "this conversation".to_owned(),
+            workbook.to_owned(),
+            format!(
+                "the workbook of step 7 ({})",
+                human_size(outcome.workbook.1.len())
+            ),
         ),
-        (output::REPORT.to_owned(), "the report of step 4".to_owned()),
-        (
-            output::STATS.to_owned(),
-            "the group's /stats of step 6".to_owned(),
+        named(
+            output::ALERTS,
+            "the alert of step 8 and its “back to normal”",
         ),
-        (
-            workbook,
-            format!("the workbook of step 7 ({})", human_size(bytes.len())),
-        ),
-        (
-            output::ALERTS.to_owned(),
-            "the alert of step 8 and its “back to normal”".to_owned(),
-        ),
-        (
-            output::METRICS.to_owned(),
-            "the worker's /metrics at the end".to_owned(),
-        ),
-    ]
-    .into_iter()
-    .chain(outcome.charts.iter().map(|(name, bytes)| {
+        named(output::METRICS, "the worker's /metrics at the end"),
+    ];
+    files.extend(outcome.charts.iter().map(|(name, bytes)| {
         (
             name.clone(),
             format!(
@@ -219,37 +256,37 @@ fn leave_outputs(
                 human_size(bytes.len())
             ),
         )
-    })) {
-        transcript.line(format!("  {file:<40} {what}"));
-    }
-    transcript.line("The worker's /metrics after the journey (non-zero counters):");
-    let m = &outcome.metrics;
-    for metric in [
+    }));
+    files
+}
+
+/// The counters worth a look after the journey, as lines.
+fn metrics_summary(metrics: &str) -> Vec<String> {
+    let mut lines: Vec<String> = [
         "avito_reports_reports_sent_total",
         "avito_reports_reports_failed_total",
         "avito_reports_telegram_messages_sent_total",
         "avito_reports_updates_handled_total",
-    ] {
-        for series in scrape::nonzero_series(m, metric) {
-            transcript.line(format!("  {series}"));
-        }
-    }
-    transcript.line(format!(
-        "  avito_reports_avito_requests_total (all operations and statuses) {}",
-        scrape::sum(m, "avito_reports_avito_requests_total")
+    ]
+    .into_iter()
+    .flat_map(|metric| scrape::nonzero_series(metrics, metric))
+    .map(str::to_owned)
+    .collect();
+    lines.push(format!(
+        "avito_reports_avito_requests_total (all operations and statuses) {}",
+        scrape::sum(metrics, "avito_reports_avito_requests_total")
     ));
-    out.write(output::CONVERSATION, transcript.text().as_bytes())?;
-    Ok(())
+    lines
 }
 
-/// The worker's settings: the emulators, a SQLite file in `dir`, quick polling and retries.
-/// Built from these values only, never from the environment or a `.env` file.
-fn settings(
+/// The worker's configuration: the emulators, a SQLite file in `dir`, quick polling and
+/// retries. Built from these values only, never from the environment or a `.env` file.
+fn worker_config(
     telegram: &TelegramEmulator,
     avito: &AvitoEmulator,
     dir: &Path,
     http_addr: SocketAddr,
-) -> anyhow::Result<Settings> {
+) -> anyhow::Result<Config> {
     let database = format!("sqlite://{}", dir.join("demo.sqlite").display());
     let vars: HashMap<String, String> = [
         ("BOT_TOKEN", telegram.bot_token()),
@@ -272,7 +309,7 @@ fn settings(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    Settings::from_vars(&vars).context("the demo's worker settings")
+    Config::from_vars(&vars).context("the demo's worker settings")
 }
 
 /// A loopback address nobody listens on right now (for the worker's /metrics).
@@ -333,7 +370,7 @@ mod tests {
 
     #[test]
     fn the_demo_key_is_a_valid_secret_key() {
-        crate::config::SecretKey::parse(DEMO_SECRET_KEY).expect("32 bytes of base64");
+        crate::crypto::SecretKey::parse(DEMO_SECRET_KEY).expect("32 bytes of base64");
     }
 
     #[test]

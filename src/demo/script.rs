@@ -99,115 +99,180 @@ pub struct Outcome {
     pub alerts: String,
 }
 
-/// Plays the whole journey.
+/// Plays the whole journey, one step after another.
 pub async fn play(
     s: &mut Session,
     who: &Persona,
     credentials: &Credentials,
     account: &Account<'_>,
 ) -> anyhow::Result<Outcome> {
-    let me = s.me();
+    start(s).await?;
+    let profile = add_profile(s, who, credentials).await?;
+    let hub = tour_the_hub(s, &profile).await?;
+    let (report, charts) = report_now(s, &profile, hub).await?;
+    schedule_daily(s, &profile, hub).await?;
+    let stats = stats_in_the_group(s, who, &profile).await?;
+    let workbook = export_chats(s, who, &profile).await?;
+    let alerts = wallet_alert(s, who, account, &profile).await?;
+    s.sync();
+    let metrics = s.metrics().await?;
+    Ok(Outcome {
+        report,
+        stats,
+        workbook,
+        metrics,
+        charts,
+        alerts,
+    })
+}
 
+/// The profile the seller added, as its buttons name it.
+struct Profile(String);
+
+impl Profile {
+    /// The callback data of `action` on this profile.
+    fn data(&self, action: &str) -> String {
+        format!("{action}:{}", self.0)
+    }
+}
+
+/// Step 1: `/start` and the greeting.
+async fn start(s: &mut Session) -> anyhow::Result<()> {
+    let me = s.me();
     s.step(1, "/start");
     let after = s.last_bot_id(me);
     s.say("/start").await?;
     s.reply(me, after, "the greeting", REPLY_WAIT, |_| true)
         .await?;
+    Ok(())
+}
 
+/// Step 2: `/add_profile`, answering the bot's questions; the profile it confirms.
+async fn add_profile(
+    s: &mut Session,
+    who: &Persona,
+    credentials: &Credentials,
+) -> anyhow::Result<Profile> {
+    let me = s.me();
     s.step(2, "Adding an Avito profile");
-    let after = s.last_bot_id(me);
+    let mut asked = s.last_bot_id(me);
     s.say("/add_profile").await?;
-    let asked = s
-        .reply(
-            me,
-            after,
-            "the question for the profile's name",
-            REPLY_WAIT,
-            |_| true,
-        )
-        .await?;
-    s.say(who.profile_name).await?;
-    let asked = s
-        .reply(
-            me,
-            asked.message_id,
+    for (question, answer) in [
+        ("the question for the profile's name", who.profile_name),
+        (
             "the question for the client_id",
-            REPLY_WAIT,
-            |_| true,
-        )
-        .await?;
-    s.say(&credentials.client_id).await?;
+            credentials.client_id.as_str(),
+        ),
+    ] {
+        asked = s
+            .reply(me, asked, question, REPLY_WAIT, |_| true)
+            .await?
+            .message_id;
+        s.say(answer).await?;
+    }
     let asked = s
         .reply(
             me,
-            asked.message_id,
+            asked,
             "the question for the client_secret",
             REPLY_WAIT,
             |_| true,
         )
-        .await?;
+        .await?
+        .message_id;
     s.say_secret(&credentials.client_secret).await?;
     let added = s
         .wait_in(
             me,
             "the confirmation that the profile was added",
             REPLY_WAIT,
-            |messages| {
-                let new = messages
-                    .iter()
-                    .filter(|m| m.from_bot && m.message_id > asked.message_id);
-                for m in new {
-                    if let Some(data) = button_data(m, "profile_view:") {
-                        return Some(Ok(data));
-                    }
-                    if button_data(m, "add_retry").is_some() {
-                        return Some(Err(anyhow::anyhow!(
-                            "the bot could not check the account with Avito: “{}”",
-                            m.text_or_caption()
-                        )));
-                    }
-                }
-                None
-            },
+            |messages| added_profile(messages, asked),
         )
         .await?;
-    let profile = added
+    let id = added
         .strip_prefix("profile_view:")
-        .context("the profile button's data")?
-        .to_owned();
-    let data = |action: &str| format!("{action}:{profile}");
+        .context("the profile button's data")?;
+    Ok(Profile(id.to_owned()))
+}
 
+/// The new profile's button after the secret was sent, or the bot's word that it could not
+/// check the account.
+fn added_profile(messages: &[SeenMessage], asked: i32) -> Option<anyhow::Result<String>> {
+    let new = messages
+        .iter()
+        .filter(|m| m.from_bot && m.message_id > asked);
+    for m in new {
+        if let Some(data) = button_data(m, "profile_view:") {
+            return Some(Ok(data));
+        }
+        if button_data(m, "add_retry").is_some() {
+            return Some(Err(anyhow::anyhow!(
+                "the bot could not check the account with Avito: “{}”",
+                m.text_or_caption()
+            )));
+        }
+    }
+    None
+}
+
+/// Step 3: `/profiles` and the profile's card; the hub message's id.
+async fn tour_the_hub(s: &mut Session, profile: &Profile) -> anyhow::Result<i32> {
     s.step(3, "The /profiles hub");
-    let hub = open_hub(s, &data("profile_view")).await?;
-    s.press(me, hub, &data("profile_view"), REPLY_WAIT).await?;
+    let me = s.me();
+    let hub = open_hub(s, &profile.data("profile_view")).await?;
+    s.press(me, hub, &profile.data("profile_view"), REPLY_WAIT)
+        .await?;
+    Ok(hub)
+}
 
+/// Step 4: "Report now"; the report's text and its charts.
+async fn report_now(
+    s: &mut Session,
+    profile: &Profile,
+    hub: i32,
+) -> anyhow::Result<(String, Vec<(String, Vec<u8>)>)> {
     s.step(4, "A report now");
+    let me = s.me();
     let before = report_counters(&s.metrics().await?, "now");
     let after = s.last_bot_id(me);
-    s.press(me, hub, &data("report_now"), REPLY_WAIT).await?;
+    s.press(me, hub, &profile.data("report_now"), REPLY_WAIT)
+        .await?;
     s.report_counted("now", before, me, REPORT_WAIT).await?;
     s.sync();
     let report = texts_after(&s.messages(me), after);
     if report.is_empty() {
         return Err(s.error("the report was counted as sent but no message arrived"));
     }
-    let charts = pictures_after(&s.messages(me), after);
+    Ok((report, pictures_after(&s.messages(me), after)))
+}
 
+/// Step 5: a daily report to this chat at a time that will not fire during the demo.
+async fn schedule_daily(s: &mut Session, profile: &Profile, hub: i32) -> anyhow::Result<()> {
     s.step(5, "A daily schedule");
-    s.press(me, hub, &data("profile_report"), REPLY_WAIT)
-        .await?;
-    s.press(me, hub, &data("report_set_chat"), REPLY_WAIT)
-        .await?;
-    s.press(me, hub, &data("report_chat_here"), REPLY_WAIT)
-        .await?;
-    s.press(me, hub, &data("report_set_time"), REPLY_WAIT)
-        .await?;
+    let me = s.me();
+    for action in [
+        "profile_report",
+        "report_set_chat",
+        "report_chat_here",
+        "report_set_time",
+    ] {
+        s.press(me, hub, &profile.data(action), REPLY_WAIT).await?;
+    }
     let time = report_time(Utc::now(), chrono_tz::Europe::Moscow);
-    let time_set = format!("time_set:{profile}:{}", time.replace(':', ""));
+    let time_set = format!("time_set:{}:{}", profile.0, time.replace(':', ""));
     s.press(me, hub, &time_set, REPLY_WAIT).await?;
     // Back to the card: its "next report" line shows the schedule at work.
-    s.press(me, hub, &data("profile_view"), REPLY_WAIT).await?;
+    s.press(me, hub, &profile.data("profile_view"), REPLY_WAIT)
+        .await?;
+    Ok(())
+}
 
+/// Step 6: the bot in the team's group, the profile reporting there, and `/stats`; its text.
+async fn stats_in_the_group(
+    s: &mut Session,
+    who: &Persona,
+    profile: &Profile,
+) -> anyhow::Result<String> {
     s.step(6, "/stats in the team group");
     s.transcript.narrate(&format!(
         "{} adds the bot to her team's group «{}»",
@@ -219,7 +284,7 @@ pub async fn play(
     let after = s.last_bot_id(team);
     s.say_in(&group, &format!("/profiles@{BOT_USERNAME}"))
         .await?;
-    let view = data("profile_view");
+    let view = profile.data("profile_view");
     let group_hub = s
         .reply(team, after, "the hub in the group", REPLY_WAIT, |m| {
             button_data(m, &view).is_some()
@@ -232,7 +297,8 @@ pub async fn play(
         "report_set_chat",
         "report_chat_here",
     ] {
-        s.press(team, group_hub, &data(action), REPLY_WAIT).await?;
+        s.press(team, group_hub, &profile.data(action), REPLY_WAIT)
+            .await?;
     }
     let before = report_counters(&s.metrics().await?, "stats");
     let after = s.last_bot_id(team);
@@ -243,61 +309,73 @@ pub async fn play(
     if stats.is_empty() {
         return Err(s.error("/stats was counted as sent but no message arrived"));
     }
+    Ok(stats)
+}
 
+/// Step 7: the chats exported to Excel; the workbook's name and bytes.
+async fn export_chats(
+    s: &mut Session,
+    who: &Persona,
+    profile: &Profile,
+) -> anyhow::Result<(String, Vec<u8>)> {
     s.step(7, "Chats to Excel");
-    let hub = open_hub(s, &data("profile_view")).await?;
-    s.press(me, hub, &data("profile_view"), REPLY_WAIT).await?;
+    let me = s.me();
+    let hub = open_hub(s, &profile.data("profile_view")).await?;
+    s.press(me, hub, &profile.data("profile_view"), REPLY_WAIT)
+        .await?;
     let after = s.last_bot_id(me);
-    s.press(me, hub, &data("export_messenger"), REPLY_WAIT)
+    s.press(me, hub, &profile.data("export_messenger"), REPLY_WAIT)
         .await?;
     let done = locale_prefix(i18n::text(who.lang, X::Done));
     let failed = locale_prefix(i18n::text(who.lang, X::Failed));
-    let workbook = s
-        .wait_in(me, "the exported workbook", EXPORT_WAIT, |messages| {
-            let new: Vec<&SeenMessage> = messages
-                .iter()
-                .filter(|m| m.from_bot && m.message_id > after)
-                .collect();
-            if let Some(m) = new
-                .iter()
-                .find(|m| m.text_or_caption().starts_with(&failed))
-            {
-                return Some(Err(anyhow::anyhow!(
-                    "the export failed: “{}”",
-                    m.text_or_caption()
-                )));
-            }
-            let finished = new.iter().any(|m| m.text_or_caption().starts_with(&done));
-            let document = new.iter().find_map(|m| m.document.as_ref());
-            match (finished, document) {
-                (true, Some(doc)) => Some(Ok((
-                    doc.file_name
-                        .clone()
-                        .unwrap_or_else(|| "avito-chats.xlsx".to_owned()),
-                    doc.bytes.clone(),
-                ))),
-                _ => None,
-            }
-        })
-        .await?;
+    s.wait_in(me, "the exported workbook", EXPORT_WAIT, |messages| {
+        exported_workbook(messages, after, &done, &failed)
+    })
+    .await
+}
 
+/// The workbook once the bot said the export is done, or its word that it failed.
+fn exported_workbook(
+    messages: &[SeenMessage],
+    after: i32,
+    done: &str,
+    failed: &str,
+) -> Option<anyhow::Result<(String, Vec<u8>)>> {
+    let new: Vec<&SeenMessage> = messages
+        .iter()
+        .filter(|m| m.from_bot && m.message_id > after)
+        .collect();
+    if let Some(m) = new.iter().find(|m| m.text_or_caption().starts_with(failed)) {
+        return Some(Err(anyhow::anyhow!(
+            "the export failed: “{}”",
+            m.text_or_caption()
+        )));
+    }
+    let finished = new.iter().any(|m| m.text_or_caption().starts_with(done));
+    let document = new.iter().find_map(|m| m.document.as_ref());
+    match (finished, document) {
+        (true, Some(doc)) => Some(Ok((
+            doc.file_name
+                .clone()
+                .unwrap_or_else(|| "avito-chats.xlsx".to_owned()),
+            doc.bytes.clone(),
+        ))),
+        _ => None,
+    }
+}
+
+/// Step 8: the low-wallet alert on, the wallet down and up again; the alert and its "back to
+/// normal" as the group got them.
+async fn wallet_alert(
+    s: &mut Session,
+    who: &Persona,
+    account: &Account<'_>,
+    profile: &Profile,
+) -> anyhow::Result<String> {
     s.step(8, "An alert: the wallet runs low, then is topped up");
     account.set_wallet(WALLET_TOPPED_UP)?;
-    let hub = open_hub(s, &data("profile_view")).await?;
-    for action in ["profile_view", "alerts"] {
-        s.press(me, hub, &data(action), REPLY_WAIT).await?;
-    }
-    s.press(
-        me,
-        hub,
-        &format!("alert_toggle:{profile}:{}", AlertRule::WalletLow.slug()),
-        REPLY_WAIT,
-    )
-    .await?;
-    // Quiet hours would hold the alert when the demo runs at night: default → shorter → none.
-    for _ in 0..2 {
-        s.press(me, hub, &data("alert_quiet"), REPLY_WAIT).await?;
-    }
+    watch_the_wallet(s, profile).await?;
+    let team = who.group_id;
     let after = s.last_bot_id(team);
     let roubles = |r: f64| crate::report::format::integer(r as i64, who.lang);
     s.transcript.narrate(&format!(
@@ -332,22 +410,28 @@ pub async fn play(
             },
         )
         .await?;
-    let alerts = [alert, back]
+    Ok([alert, back]
         .iter()
         .map(|m| m.text_or_caption().trim_end().to_owned())
         .collect::<Vec<_>>()
-        .join("\n\n");
+        .join("\n\n"))
+}
 
-    s.sync();
-    let metrics = s.metrics().await?;
-    Ok(Outcome {
-        report,
-        stats,
-        workbook,
-        metrics,
-        charts,
-        alerts,
-    })
+/// The hub's alerts screen: the low-wallet rule on, and no quiet hours (they would hold the
+/// alert when the demo runs at night: default → shorter → none).
+async fn watch_the_wallet(s: &mut Session, profile: &Profile) -> anyhow::Result<()> {
+    let me = s.me();
+    let hub = open_hub(s, &profile.data("profile_view")).await?;
+    for action in ["profile_view", "alerts"] {
+        s.press(me, hub, &profile.data(action), REPLY_WAIT).await?;
+    }
+    let toggle = format!("alert_toggle:{}:{}", profile.0, AlertRule::WalletLow.slug());
+    s.press(me, hub, &toggle, REPLY_WAIT).await?;
+    for _ in 0..2 {
+        s.press(me, hub, &profile.data("alert_quiet"), REPLY_WAIT)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `/profiles` in the private chat; the new hub message's id.

@@ -3,11 +3,13 @@
 //! every inline button.
 
 pub mod callback;
+mod token;
 
 use teloxide::prelude::*;
 use teloxide::types::ParseMode;
 use teloxide::{ApiError, RequestError};
 
+pub use self::token::{BadToken, BotToken};
 use crate::metrics;
 
 /// The bot every handler and job sends through: Telegram's flood limits (overall, per chat,
@@ -16,13 +18,13 @@ pub type TgBot = teloxide::adaptors::Throttle<Bot>;
 
 /// Wraps the raw bot in the process-wide limiter: per chat 1 message/s, 20/min per group, and this
 /// process' share of the overall 30/s (`TELEGRAM_MESSAGES_PER_SEC`).
-pub fn throttled(bot: Bot, jobs: &crate::config::JobSettings) -> TgBot {
+pub fn throttled(bot: Bot, messages_per_sec: u32) -> TgBot {
     let limits = teloxide::adaptors::throttle::Limits {
         messages_per_sec_chat: 1,
         // Telegram limits groups (20/min), not private chats; 1/s already bounds those.
         messages_per_min_chat: 60,
         messages_per_min_channel_or_supergroup: 20,
-        messages_per_sec_overall: jobs.telegram_messages_per_sec,
+        messages_per_sec_overall: messages_per_sec,
     };
     teloxide::adaptors::Throttle::new_spawn(bot, limits)
 }

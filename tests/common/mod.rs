@@ -12,7 +12,7 @@ pub mod proxy;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use avito_reports::config::DatabaseUrl;
+use avito_reports::db::DatabaseUrl;
 use sea_orm::{ConnectionTrait, Database};
 
 pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -546,7 +546,7 @@ pub async fn stop_stack(
 /// The secret box of [`TEST_SECRET_KEY`], for seeding encrypted rows the worker can read.
 pub fn test_secrets() -> avito_reports::crypto::SecretBox {
     avito_reports::crypto::SecretBox::new(
-        &avito_reports::config::SecretKey::parse(TEST_SECRET_KEY).expect("test key"),
+        &avito_reports::crypto::SecretKey::parse(TEST_SECRET_KEY).expect("test key"),
     )
 }
 
@@ -626,7 +626,7 @@ pub async fn seed(
 pub async fn add_profile(
     emu: &sandbox::telegram::TelegramEmulator,
     worker: &Worker,
-    db_url: &avito_reports::config::DatabaseUrl,
+    db_url: &avito_reports::db::DatabaseUrl,
     user: &sandbox::telegram::SimUser,
     name: &str,
     n: u32,
