@@ -26,6 +26,8 @@ use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sea_orm::DatabaseConnection;
 
 const WINDOW: Duration = Duration::from_millis(1500);
+/// Longer than sqlx's default SQLite busy timeout (5 s).
+const LONG_WRITE: Duration = Duration::from_secs(6);
 
 async fn emulator() -> AvitoEmulator {
     AvitoEmulator::start(AvitoConfig {
@@ -137,7 +139,10 @@ async fn two_processes_take_turns_at_an_accounts_once_a_minute_budget() {
         let (first, second) = tokio::join!(a.analytics(id, &q1), b.analytics(id, &q2));
         first.expect("first");
         second.expect("second");
-        assert_eq!(emu.request_count("itemAnalytics") - emu.rate_limited_count(), 2);
+        assert_eq!(
+            emu.request_count("itemAnalytics") - emu.rate_limited_count(),
+            2
+        );
         if shared {
             assert_eq!(emu.rate_limited_count(), 0, "the budget is shared");
             assert!(started.elapsed() >= WINDOW, "{:?}", started.elapsed());
@@ -152,12 +157,25 @@ async fn two_processes_take_turns_at_an_accounts_once_a_minute_budget() {
 /// with alert checks, profiles and exports at once): none fails on a lock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_never_fails_a_write_on_a_lock() {
-    let test_db = TestDatabase::fresh(Engine::Sqlite)
-        .await
-        .expect("sqlite");
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
     let first = db::connect(&test_db.url).await.expect("connect");
     db::migrate(&first).await.expect("migrate");
     let second = db::connect(&test_db.url).await.expect("connect");
+    // A long write (a big export's batch, a checkpoint) holds the lock longer than SQLite's
+    // usual 5 s busy timeout while the others want to write.
+    let pool = first.get_sqlite_connection_pool().clone();
+    let mut long = pool.acquire().await.expect("a connection");
+    sea_orm::sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *long)
+        .await
+        .expect("the long writer takes the lock");
+    let long_writer = tokio::spawn(async move {
+        tokio::time::sleep(LONG_WRITE).await;
+        sea_orm::sqlx::query("COMMIT")
+            .execute(&mut *long)
+            .await
+            .expect("commit");
+    });
     let mut tasks = Vec::new();
     for writer in 0..24_i64 {
         let conn = if writer % 2 == 0 {
@@ -165,8 +183,11 @@ async fn sqlite_never_fails_a_write_on_a_lock() {
         } else {
             second.clone()
         };
-        tasks.push(tokio::spawn(async move { write_a_lot(&conn, writer).await }));
+        tasks.push(tokio::spawn(
+            async move { write_a_lot(&conn, writer).await },
+        ));
     }
+    long_writer.await.expect("the long writer");
     let mut failures = Vec::new();
     for task in tasks {
         if let Err(e) = task.await.expect("join") {
