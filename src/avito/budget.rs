@@ -5,7 +5,7 @@
 //! `limit` of them. A call takes the next free instant: now while fewer than `limit` calls fall
 //! in the last window, else one window after the oldest. Reserving a future instant (instead of
 //! checking, sleeping and checking again) makes taking a slot one step, which a database can
-//! do atomically for every process at once (`crate::db` keeps it on PostgreSQL).
+//! do atomically for every process at once (the database layer keeps it on PostgreSQL).
 //!
 //! That is a sliding-window log: never more than a fixed-window server allows, whatever its
 //! window alignment, and still a burst of `limit` at once.
