@@ -17,7 +17,7 @@ use crate::bot;
 use crate::config::{Config, Settings, WorkerSettings};
 use crate::context::{AppState, JobContext};
 use crate::crypto::{self, KeyOrigin, SecretBox};
-use crate::db::{self, token_store::DbTokenStore};
+use crate::db::{self, shared_avito::SharedAvito, token_store::DbTokenStore};
 use crate::jobs::{self, JobQueue};
 use crate::ops::{self, PollingHealth, Probes, http::HttpServer};
 use crate::retry::{self, Backoff};
@@ -381,7 +381,8 @@ async fn poll_until(
 }
 
 /// The process' one Avito client (shared pacing and coalescing), keeping tokens in the
-/// database, encrypted.
+/// database, encrypted; on PostgreSQL its request budgets and once-a-window answers are the
+/// ones every process on the database shares.
 fn avito_client(
     config: &Config,
     db: &DatabaseConnection,
@@ -391,7 +392,8 @@ fn avito_client(
     let client = config
         .avito_client()
         .observed_by(Arc::new(crate::metrics::AvitoRequests));
-    AvitoClient::with_token_store(client, Arc::new(store)).context("building the Avito client")
+    AvitoClient::with_stores(client, Arc::new(store), SharedAvito::for_engine(db))
+        .context("building the Avito client")
 }
 
 /// A `/metrics` scrape hook that counts the jobs waiting in each queue.

@@ -14,7 +14,7 @@ use sea_orm::{
     PaginatorTrait,
 };
 
-const OUR_TABLES: [&str; 9] = [
+const OUR_TABLES: [&str; 11] = [
     "users",
     "avito_profiles",
     "report_tasks",
@@ -24,6 +24,8 @@ const OUR_TABLES: [&str; 9] = [
     "admin_alerts",
     "alert_rules",
     "alert_episodes",
+    "avito_budgets",
+    "avito_answers",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -70,7 +72,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 13);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 14);
     // The planner's once-a-second question is indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 

@@ -146,3 +146,19 @@ pub enum AlertEpisodes {
     Detail,
     Held,
 }
+
+#[derive(DeriveIden)]
+pub enum AvitoBudgets {
+    Table,
+    BudgetKey,
+    Slots,
+}
+
+#[derive(DeriveIden)]
+pub enum AvitoAnswers {
+    Table,
+    KeyHash,
+    RequestKey,
+    Body,
+    ExpiresAt,
+}

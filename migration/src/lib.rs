@@ -18,6 +18,7 @@ mod m20261203_000010_delivery_progress;
 mod m20261203_000011_alerts;
 mod m20261203_000012_report_charts;
 mod m20261204_000013_stats_exports;
+mod m20261205_000014_shared_avito;
 
 pub mod idents;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_alerts::Migration),
             Box::new(m20261203_000012_report_charts::Migration),
             Box::new(m20261204_000013_stats_exports::Migration),
+            Box::new(m20261205_000014_shared_avito::Migration),
         ]
     }
 }

@@ -11,6 +11,8 @@
 //! # Ok(()) }
 //! ```
 
+mod answers;
+mod budget;
 mod cache;
 mod credentials;
 mod error;
@@ -32,6 +34,11 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
+pub use answers::{AnswerStore, AnswersUnavailable, Shared};
+pub use budget::{
+    BudgetKey, BudgetStore, BudgetUnavailable, Limit, MemoryBudgets, Moment, Reservation, Slot,
+    exhaust, release, reserve,
+};
 pub use credentials::Credentials;
 pub use error::{AvitoError, AvitoResult};
 pub use operation::Operation;
@@ -133,6 +140,16 @@ impl AvitoClient {
 
     /// A client that persists tokens through `store`.
     pub fn with_token_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> AvitoResult<Self> {
+        Self::with_stores(config, store, None)
+    }
+
+    /// A client that persists tokens through `store` and, given `shared`, takes request slots
+    /// and once-a-window answers from what every process on one database shares.
+    pub fn with_stores(
+        config: ClientConfig,
+        store: Arc<dyn TokenStore>,
+        shared: Option<Shared>,
+    ) -> AvitoResult<Self> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("avito-reports/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -157,8 +174,12 @@ impl AvitoClient {
                 observer: config.observer,
                 http,
                 base_url,
-                pacer: Pacer::new(config.rate_window),
+                pacer: Pacer::new(
+                    config.rate_window,
+                    shared.as_ref().map(|s| s.budgets.clone()),
+                ),
                 cache: ResponseCache::default(),
+                answers: shared.map(|s| s.answers),
                 retry: config.retry,
                 x_source: config.x_source,
             }),

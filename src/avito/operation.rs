@@ -76,6 +76,12 @@ impl Operation {
         }
     }
 
+    /// Answers shared by every process on one database: the once-a-window operations, whose
+    /// second call in a window anywhere would be a 429.
+    pub fn shares_answers(self) -> bool {
+        self.per_minute_limit() == Some(1)
+    }
+
     /// How long a successful answer may be reused for an identical request. The 1/min
     /// operations are reused for a few minutes, so a `/stats` and a scheduled report of the
     /// same profile and period in one minute make one call. The rating and review pages are

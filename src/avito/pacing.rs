@@ -1,27 +1,34 @@
 //! Client-side pacing at the documented per-minute limits, per (account, operation), so the
-//! client never causes a 429 by itself.
-//!
-//! A sliding-window log: at most N calls in any window. That is never more than a fixed-window
-//! server allows, whatever its window alignment, and still lets a burst of N go at once.
+//! client never causes a 429 by itself: each call takes a slot of its budget
+//! ([`super::budget`]), kept in this process or, given a shared store, by every process at
+//! once. A shared store that fails is not a reason to fail a request: this process then paces
+//! in memory and says so in the log.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
+use super::budget::{BudgetKey, BudgetStore, Limit, MemoryBudgets, Slot};
 use super::operation::Operation;
 
 pub struct Pacer {
     window: Duration,
-    calls: Mutex<HashMap<(String, Operation), VecDeque<Instant>>>,
+    shared: Option<Arc<dyn BudgetStore>>,
+    local: MemoryBudgets,
+}
+
+/// A slot taken from a budget, and which store it came from (to give it back there).
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    pub slot: Slot,
+    shared: bool,
 }
 
 impl Pacer {
-    pub fn new(window: Duration) -> Self {
+    pub fn new(window: Duration, shared: Option<Arc<dyn BudgetStore>>) -> Self {
         Self {
             window,
-            calls: Mutex::new(HashMap::new()),
+            shared,
+            local: MemoryBudgets::default(),
         }
     }
 
@@ -29,55 +36,85 @@ impl Pacer {
         self.window
     }
 
+    fn limit(&self, op: Operation) -> Option<Limit> {
+        op.per_minute_limit().map(|calls| Limit {
+            calls,
+            window: self.window,
+        })
+    }
+
+    /// Takes the next slot of `account`'s budget for `op` without waiting for it; `None` for
+    /// operations without a documented limit.
+    pub async fn reserve(&self, account: &str, op: Operation) -> Option<Taken> {
+        let limit = self.limit(op)?;
+        let key = BudgetKey::new(account, op);
+        if let Some(shared) = &self.shared {
+            match shared.reserve(&key, limit).await {
+                Ok(slot) => return Some(Taken { slot, shared: true }),
+                Err(e) => {
+                    tracing::warn!(error = %e, operation = %op, "pacing in this process only")
+                }
+            }
+        }
+        Some(Taken {
+            slot: self.local.take(&key, limit),
+            shared: false,
+        })
+    }
+
     /// Waits until a call of `op` for `account` fits the limit, and records it.
     pub async fn acquire(&self, account: &str, op: Operation) {
-        let Some(limit) = op.per_minute_limit() else {
-            return;
-        };
-        loop {
-            let wait = {
-                let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-                let log = calls.entry((account.to_owned(), op)).or_default();
-                let now = Instant::now();
-                while log
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.window)
-                {
-                    log.pop_front();
+        if let Some(taken) = self.reserve(account, op).await {
+            wait_for(op, taken.slot.wait).await;
+        }
+    }
+
+    /// Gives back a slot that went unused.
+    pub async fn release(&self, account: &str, op: Operation, taken: Taken) {
+        let key = BudgetKey::new(account, op);
+        match &self.shared {
+            Some(shared) if taken.shared => {
+                if let Err(e) = shared.release(&key, taken.slot).await {
+                    tracing::warn!(error = %e, operation = %op, "cannot give back a request slot");
                 }
-                if log.len() < limit as usize {
-                    log.push_back(now);
-                    return;
-                }
-                match log.front() {
-                    Some(oldest) => (*oldest + self.window).saturating_duration_since(now),
-                    None => Duration::ZERO,
-                }
-            };
-            tracing::debug!(operation = %op, wait = ?wait, "pacing Avito requests");
-            tokio::time::sleep(wait).await;
+            }
+            _ => self.local.give_back(&key, taken.slot),
         }
     }
 
     /// The server says the window is spent (a 429, or `X-RateLimit-Remaining: 0`): treat the
     /// whole window from now as used.
-    pub fn exhausted(&self, account: &str, op: Operation) {
-        let limit = op.per_minute_limit().unwrap_or(1) as usize;
-        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        let log = calls.entry((account.to_owned(), op)).or_default();
-        let now = Instant::now();
-        log.clear();
-        log.extend(std::iter::repeat_n(now, limit));
+    pub async fn exhausted(&self, account: &str, op: Operation) {
+        let Some(limit) = self.limit(op) else {
+            return;
+        };
+        let key = BudgetKey::new(account, op);
+        // Held here too: if the shared store fails at the next call, this process still knows.
+        self.local.spent(&key, limit);
+        if let Some(shared) = &self.shared
+            && let Err(e) = shared.exhaust(&key, limit).await
+        {
+            tracing::warn!(error = %e, operation = %op, "cannot share a spent request window");
+        }
+    }
+}
+
+/// Sleeps out a slot's wait.
+pub async fn wait_for(op: Operation, wait: Duration) {
+    if !wait.is_zero() {
+        tracing::debug!(operation = %op, wait = ?wait, "pacing Avito requests");
+        tokio::time::sleep(wait).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::time::Instant;
 
     #[tokio::test(start_paused = true)]
     async fn one_per_window_operations_wait_a_full_window() {
-        let pacer = Pacer::new(Duration::from_secs(60));
+        let pacer = Pacer::new(Duration::from_secs(60), None);
         let start = Instant::now();
         pacer.acquire("a", Operation::ItemAnalytics).await;
         pacer.acquire("a", Operation::ItemAnalytics).await;
@@ -91,7 +128,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_burst_up_to_the_limit_goes_at_once() {
-        let pacer = Pacer::new(Duration::from_secs(60));
+        let pacer = Pacer::new(Duration::from_secs(60), None);
         let start = Instant::now();
         for _ in 0..25 {
             pacer.acquire("a", Operation::GetItemsInfo).await;
@@ -103,13 +140,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn unlimited_operations_never_wait_and_exhaustion_blocks_a_window() {
-        let pacer = Pacer::new(Duration::from_secs(60));
+        let pacer = Pacer::new(Duration::from_secs(60), None);
         let start = Instant::now();
         for _ in 0..1000 {
             pacer.acquire("a", Operation::GetMessagesV3).await;
         }
         assert_eq!(start.elapsed(), Duration::ZERO);
-        pacer.exhausted("a", Operation::GetItemsInfo);
+        pacer.exhausted("a", Operation::GetItemsInfo).await;
         pacer.acquire("a", Operation::GetItemsInfo).await;
         assert_eq!(start.elapsed(), Duration::from_secs(60));
     }

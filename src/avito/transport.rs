@@ -12,6 +12,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+use super::answers::{self, AnswerStore};
 use super::cache::ResponseCache;
 use super::credentials::Credentials;
 use super::error::{AvitoError, AvitoResult};
@@ -102,6 +103,8 @@ pub struct Transport {
     pub tokens: TokenManager,
     pub pacer: Pacer,
     pub cache: ResponseCache,
+    /// Answers of the once-a-window operations shared with other processes, if any.
+    pub answers: Option<Arc<dyn AnswerStore>>,
     pub retry: RetryPolicy,
     /// Value of the `X-Source` header CPA operations require.
     pub x_source: String,
@@ -128,12 +131,79 @@ impl Transport {
         // callers (higher-ranked lifetime inference).
         let this = Arc::clone(self);
         let creds = creds.clone();
-        self.cache
-            .get_or_fetch(key, ttl, move || {
-                let fetch: BoxedFetch = Box::pin(this.send_with_retries(creds, req));
-                fetch
-            })
-            .await
+        match self.answers.clone().filter(|_| req.op.shares_answers()) {
+            // The shared store keeps the answer for its time; in memory, only coalesce.
+            Some(answers) => {
+                let shared_key = key.clone();
+                self.cache
+                    .get_or_fetch(key, Duration::ZERO, move || {
+                        let fetch: BoxedFetch =
+                            Box::pin(this.fetch_shared(creds, req, shared_key, ttl, answers));
+                        fetch
+                    })
+                    .await
+            }
+            None => {
+                self.cache
+                    .get_or_fetch(key, ttl, move || {
+                        let fetch: BoxedFetch = Box::pin(this.send_with_retries(creds, req, false));
+                        fetch
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// A once-a-window answer: another process's if stored (or stored while this one waits
+    /// for its slot), else fetched in this process's slot and stored for the others.
+    async fn fetch_shared(
+        self: Arc<Self>,
+        creds: Credentials,
+        req: Request,
+        key: String,
+        keep_for: Duration,
+        answers: Arc<dyn AnswerStore>,
+    ) -> AvitoResult<Value> {
+        if let Some(answer) = load(answers.as_ref(), &key).await {
+            return Ok(answer);
+        }
+        let (account, op) = (creds.client_id(), req.op);
+        if let Some(taken) = self.pacer.reserve(account, op).await
+            && let Some(answer) = self
+                .stored_within(answers.as_ref(), &key, taken.slot.wait)
+                .await
+        {
+            self.pacer.release(account, op, taken).await;
+            return Ok(answer);
+        }
+        let value = Arc::clone(&self)
+            .send_with_retries(creds.clone(), req, true)
+            .await?;
+        if let Err(e) = answers.save(&key, &value, keep_for).await {
+            tracing::warn!(error = %e, operation = %op, "cannot share an Avito answer");
+        }
+        Ok(value)
+    }
+
+    /// The answer another process stores before `wait` is over, looked for now and then.
+    async fn stored_within(
+        &self,
+        answers: &dyn AnswerStore,
+        key: &str,
+        wait: Duration,
+    ) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let every = answers::poll_every(self.pacer.window());
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            tokio::time::sleep(left.min(every)).await;
+            if let Some(answer) = load(answers, key).await {
+                return Some(answer);
+            }
+        }
     }
 
     /// Drops the cached answers of `account`'s `GET path` requests (any query), so the next
@@ -147,13 +217,17 @@ impl Transport {
         self: Arc<Self>,
         creds: Credentials,
         req: Request,
+        // The first attempt's slot is taken and waited for already.
+        mut paced: bool,
     ) -> AvitoResult<Value> {
         let (creds, req) = (&creds, &req);
         let mut transient_failures = 0;
         let mut rate_limit_waits = 0;
         let mut refreshed = false;
         loop {
-            self.pacer.acquire(creds.client_id(), req.op).await;
+            if !std::mem::take(&mut paced) {
+                self.pacer.acquire(creds.client_id(), req.op).await;
+            }
             let token = self.tokens.token(creds).await?;
             match self.send_once(creds, req, &token.token).await {
                 Outcome::Done(value) => return Ok(value),
@@ -227,7 +301,7 @@ impl Transport {
         if status == StatusCode::TOO_MANY_REQUESTS
             || header_u32(&headers, "x-ratelimit-remaining") == Some(0)
         {
-            self.pacer.exhausted(creds.client_id(), op);
+            self.pacer.exhausted(creds.client_id(), op).await;
         }
         let body = match response.bytes().await {
             Ok(b) => b,
@@ -275,6 +349,14 @@ impl Transport {
             Outcome::Retry(Some(Duration::ZERO), failure)
         }
     }
+}
+
+/// A stored answer, or none when the store cannot say (the request then goes to Avito).
+async fn load(answers: &dyn AnswerStore, key: &str) -> Option<Value> {
+    answers.load(key).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot read the shared Avito answers");
+        None
+    })
 }
 
 fn unknown(op: Operation, detail: String) -> Outcome {

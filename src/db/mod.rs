@@ -11,6 +11,7 @@ pub mod dialogue_storage;
 pub mod entities;
 pub mod exports;
 pub mod profiles;
+pub mod shared_avito;
 pub mod slots;
 pub mod tasks;
 pub mod token_store;
@@ -53,6 +54,17 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
         .acquire_timeout(Duration::from_secs(10))
         .max_connections(10)
         .min_connections(1);
+    if matches!(url.kind(), DatabaseKind::Sqlite { .. }) {
+        options.map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                // A write waits its turn behind the other writers (another job, another
+                // process) instead of failing with "database is locked".
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // Safe with WAL (see `migrate`): a crash loses no committed transaction's
+                // integrity, only possibly the last ones, and commits need no sync each.
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
+    }
     Database::connect(options)
         .await
         .map_err(|source| DbError::Connect {
@@ -123,7 +135,20 @@ const MIGRATION_RACE: Backoff = Backoff::new(5, Duration::from_millis(300), Dura
 /// own timeouts bound a stuck one.
 const MIGRATION_ATTEMPT_LIMIT: Duration = Duration::MAX;
 
+/// How long a SQLite write waits for the lock another writer holds before failing: longer than
+/// any of our write transactions, so concurrent jobs queue instead of failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn migrate_unlocked(db: &DatabaseConnection) -> Result<(), DbError> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL: readers never block the writer nor it them, so only writers take turns (under
+        // the busy timeout). Kept in the file, so set once here, where racing processes try
+        // again; the switch needs a lock the busy timeout cannot wait for. (apalis' setup sets
+        // it too; ours must not depend on that.) An in-memory database answers "memory".
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(DbError::Migrate)?;
+    }
     Migrator::up(db, None).await.map_err(DbError::Migrate)?;
     setup_job_queue(db).await
 }

@@ -1,0 +1,176 @@
+//! The Avito request budgets and once-a-window answers every process on one PostgreSQL
+//! database shares, so an account's documented limits hold across `run` and the `worker`s.
+//!
+//! Time is the database's `clock_timestamp()`: one clock for every process, whatever their
+//! hosts' clocks say, and read after the budget's row lock is held (`now()` would be the
+//! transaction's start, before a wait for the lock). A process is told how long to wait, not
+//! when, so its own clock never meets the database's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value,
+};
+
+use crate::avito::{
+    AnswerStore, AnswersUnavailable, BudgetKey, BudgetStore, BudgetUnavailable, Limit, Moment,
+    Shared, Slot, exhaust, release, reserve,
+};
+
+/// The database's clock, in microseconds since the Unix epoch.
+const NOW_US: &str = "(extract(epoch from clock_timestamp()) * 1000000)::bigint";
+
+/// Budgets and answers kept in PostgreSQL.
+pub struct SharedAvito {
+    db: DatabaseConnection,
+}
+
+impl SharedAvito {
+    /// What the processes on `db` share: on PostgreSQL the database's budgets and answers;
+    /// on SQLite (one process) nothing, the client keeps both in memory.
+    pub fn for_engine(db: &DatabaseConnection) -> Option<Shared> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return None;
+        }
+        let shared = Arc::new(Self { db: db.clone() });
+        Some(Shared {
+            budgets: shared.clone(),
+            answers: shared,
+        })
+    }
+
+    /// One atomic step on `key`'s budget: its row is locked, `step` decides from the recorded
+    /// instants and the database's now, and what it records replaces them.
+    async fn update<T>(
+        &self,
+        key: &BudgetKey,
+        step: impl FnOnce(&[Moment], Moment) -> (Vec<Moment>, T),
+    ) -> Result<T, DbErr> {
+        let txn = self.db.begin().await?;
+        // Creates the row or locks it (the upsert's update), then reads the clock.
+        let sql = format!(
+            "INSERT INTO avito_budgets (budget_key, slots) VALUES ($1, '[]') \
+             ON CONFLICT (budget_key) DO UPDATE SET slots = avito_budgets.slots \
+             RETURNING slots, {NOW_US} AS now_us"
+        );
+        let row = txn
+            .query_one_raw(statement(&sql, [key.to_string().into()]))
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("budget {key}")))?;
+        let slots: String = row.try_get("", "slots")?;
+        let now: i64 = row.try_get("", "now_us")?;
+        let recorded: Vec<Moment> = serde_json::from_str::<Vec<u64>>(&slots)
+            // An unreadable log holds nothing back; the server's 429 would correct it.
+            .unwrap_or_default()
+            .into_iter()
+            .map(Duration::from_micros)
+            .collect();
+        let (recorded, out) = step(&recorded, moment(now));
+        let slots: Vec<u64> = recorded.iter().map(|t| micros(*t)).collect();
+        let slots = serde_json::to_string(&slots).map_err(|e| DbErr::Custom(e.to_string()))?;
+        txn.execute_raw(statement(
+            "UPDATE avito_budgets SET slots = $2 WHERE budget_key = $1",
+            [key.to_string().into(), slots.into()],
+        ))
+        .await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+}
+
+fn statement<const N: usize>(sql: &str, values: [Value; N]) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+fn moment(micros: i64) -> Moment {
+    Duration::from_micros(u64::try_from(micros).unwrap_or_default())
+}
+
+fn micros(moment: Moment) -> u64 {
+    u64::try_from(moment.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn budget_error(e: DbErr) -> BudgetUnavailable {
+    BudgetUnavailable(e.to_string())
+}
+
+fn answers_error(e: DbErr) -> AnswersUnavailable {
+    AnswersUnavailable(e.to_string())
+}
+
+#[async_trait::async_trait]
+impl BudgetStore for SharedAvito {
+    async fn reserve(&self, key: &BudgetKey, limit: Limit) -> Result<Slot, BudgetUnavailable> {
+        self.update(key, |log, now| {
+            let r = reserve(log, limit, now);
+            (r.recorded, r.slot)
+        })
+        .await
+        .map_err(budget_error)
+    }
+
+    async fn release(&self, key: &BudgetKey, slot: Slot) -> Result<(), BudgetUnavailable> {
+        self.update(key, |log, _| (release(log, slot.at), ()))
+            .await
+            .map_err(budget_error)
+    }
+
+    async fn exhaust(&self, key: &BudgetKey, limit: Limit) -> Result<(), BudgetUnavailable> {
+        self.update(key, |log, now| (exhaust(log, limit, now), ()))
+            .await
+            .map_err(budget_error)
+    }
+}
+
+#[async_trait::async_trait]
+impl AnswerStore for SharedAvito {
+    async fn load(&self, key: &str) -> Result<Option<serde_json::Value>, AnswersUnavailable> {
+        let sql = format!(
+            "SELECT body FROM avito_answers \
+             WHERE key_hash = md5($1) AND request_key = $1 AND expires_at > {NOW_US}"
+        );
+        let row = self
+            .db
+            .query_one_raw(statement(&sql, [key.into()]))
+            .await
+            .map_err(answers_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let body: String = row.try_get("", "body").map_err(answers_error)?;
+        Ok(serde_json::from_str(&body).ok())
+    }
+
+    async fn save(
+        &self,
+        key: &str,
+        answer: &serde_json::Value,
+        keep_for: Duration,
+    ) -> Result<(), AnswersUnavailable> {
+        let keep_for = i64::try_from(keep_for.as_micros()).unwrap_or(i64::MAX);
+        let sql = format!(
+            "INSERT INTO avito_answers (key_hash, request_key, body, expires_at) \
+             VALUES (md5($1), $1, $2, {NOW_US} + $3) \
+             ON CONFLICT (key_hash) DO UPDATE SET request_key = EXCLUDED.request_key, \
+             body = EXCLUDED.body, expires_at = EXCLUDED.expires_at"
+        );
+        self.db
+            .execute_raw(statement(
+                &sql,
+                [key.into(), answer.to_string().into(), keep_for.into()],
+            ))
+            .await
+            .map_err(answers_error)?;
+        // Answers are saved about once a window per account and operation: a cheap moment to
+        // drop the expired ones.
+        self.db
+            .execute_raw(statement(
+                &format!("DELETE FROM avito_answers WHERE expires_at <= {NOW_US}"),
+                [],
+            ))
+            .await
+            .map_err(answers_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,252 @@
+//! Avito limits hold across processes, and SQLite never fails a job on a lock.
+//!
+//! Two `AvitoClient`s on one PostgreSQL database stand for two processes (`run` and a
+//! `worker`): their calls of an account's once-a-minute operation share one budget and one
+//! answer, so the emulator (enforcing the limits) answers no 429. On SQLite, many concurrent
+//! writers from two pools see no "database is locked".
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use avito_reports::avito::query::{AnalyticsQuery, DateRange, Grouping};
+use avito_reports::avito::{
+    AvitoClient, ClientConfig, Credentials, NoTokenStore, RetryPolicy, Shared,
+};
+use avito_reports::db::{
+    self, alerts, exports, profiles, shared_avito::SharedAvito, tasks::TaskDefaults, users,
+};
+use avito_reports::domain::alerts::AlertRule;
+use avito_reports::domain::{AccountId, ChatId, UserId};
+use avito_reports::retry::Backoff;
+use chrono::Duration as Days;
+use common::{Engine, TestDatabase};
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
+use sea_orm::DatabaseConnection;
+
+const WINDOW: Duration = Duration::from_millis(1500);
+/// Longer than sqlx's default SQLite busy timeout (5 s).
+const LONG_WRITE: Duration = Duration::from_secs(6);
+
+async fn emulator() -> AvitoEmulator {
+    AvitoEmulator::start(AvitoConfig {
+        accounts: vec![AccountSpec {
+            items: 10,
+            chats: 1,
+            messages_per_chat: 1,
+            ..AccountSpec::generated(1)
+        }],
+        rate_window: WINDOW,
+        ..AvitoConfig::default()
+    })
+    .await
+    .expect("emulator")
+}
+
+/// A "process": its own client (own memory) over its own pool of the database.
+async fn process(emu: &AvitoEmulator, shared: bool, url: &db::DatabaseUrl) -> AvitoClient {
+    let mut config = ClientConfig::new(emu.base_url().parse().expect("url"));
+    config.rate_window = WINDOW;
+    let quick = Backoff::new(3, Duration::from_millis(10), Duration::from_millis(50));
+    config.retry = RetryPolicy {
+        transient: quick,
+        rate_limit_waits: 3,
+        request_timeout: Duration::from_secs(5),
+    };
+    config.token_retry = quick;
+    let conn = db::connect(url).await.expect("connect");
+    let sharing: Option<Shared> = if shared {
+        Some(SharedAvito::for_engine(&conn).expect("PostgreSQL shares"))
+    } else {
+        None
+    };
+    AvitoClient::with_stores(config, Arc::new(NoTokenStore), sharing).expect("client")
+}
+
+fn analytics_of(emu: &AvitoEmulator, days_back: i64) -> AnalyticsQuery {
+    let day = emu.data().today() - Days::days(days_back);
+    AnalyticsQuery {
+        range: DateRange::unchecked(day, day),
+        metrics: vec!["views".into()],
+        grouping: Grouping::Totals,
+        category_ids: vec![],
+    }
+}
+
+async fn postgres() -> Option<TestDatabase> {
+    let test_db = TestDatabase::fresh(Engine::Postgres).await?;
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    conn.close().await.ok();
+    Some(test_db)
+}
+
+/// Both processes ask for the same analytics at once: one request reaches Avito, the other
+/// process takes its answer from the database.
+#[tokio::test]
+async fn two_processes_share_one_once_a_minute_answer() {
+    let Some(test_db) = postgres().await else {
+        return;
+    };
+    let emu = emulator().await;
+    let (a, b) = (
+        process(&emu, true, &test_db.url).await,
+        process(&emu, true, &test_db.url).await,
+    );
+    let creds = Credentials::new("client-1", "secret-1").expect("creds");
+    let (a, b) = (a.account(creds.clone()), b.account(creds));
+    let query = analytics_of(&emu, 1);
+    let id = AccountId(1_000_001);
+    let started = Instant::now();
+    let (first, second) = tokio::join!(a.analytics(id, &query), b.analytics(id, &query));
+    let (first, second) = (first.expect("first"), second.expect("second"));
+    assert_eq!(first.groups.len(), second.groups.len());
+    assert_eq!(
+        first.groups.first().and_then(|g| g.metric("views")),
+        second.groups.first().and_then(|g| g.metric("views"))
+    );
+    assert_eq!(emu.request_count("itemAnalytics"), 1, "one answer shared");
+    assert_eq!(emu.rate_limited_count(), 0);
+    assert!(
+        started.elapsed() < WINDOW,
+        "the second took the stored answer before its own slot: {:?}",
+        started.elapsed()
+    );
+    // A later identical call in either process is answered from the database too.
+    b.analytics(id, &query).await.expect("again");
+    assert_eq!(emu.request_count("itemAnalytics"), 1);
+}
+
+/// Different analytics of one account from both processes at once: two requests, one window
+/// apart, no 429. Without the shared budget the same calls meet a 429.
+#[tokio::test]
+async fn two_processes_take_turns_at_an_accounts_once_a_minute_budget() {
+    let Some(test_db) = postgres().await else {
+        return;
+    };
+    for shared in [true, false] {
+        let emu = emulator().await;
+        let (a, b) = (
+            process(&emu, shared, &test_db.url).await,
+            process(&emu, shared, &test_db.url).await,
+        );
+        let creds = Credentials::new("client-1", "secret-1").expect("creds");
+        let (a, b) = (a.account(creds.clone()), b.account(creds));
+        let id = AccountId(1_000_001);
+        let (q1, q2) = (analytics_of(&emu, 1), analytics_of(&emu, 2));
+        let started = Instant::now();
+        let (first, second) = tokio::join!(a.analytics(id, &q1), b.analytics(id, &q2));
+        first.expect("first");
+        second.expect("second");
+        assert_eq!(
+            emu.request_count("itemAnalytics") - emu.rate_limited_count(),
+            2
+        );
+        if shared {
+            assert_eq!(emu.rate_limited_count(), 0, "the budget is shared");
+            assert!(started.elapsed() >= WINDOW, "{:?}", started.elapsed());
+        } else {
+            assert!(emu.rate_limited_count() > 0, "the control meets a 429");
+        }
+        emu.shutdown().await;
+    }
+}
+
+/// Many concurrent writers from two pools of one SQLite file (a `run` and a `worker`, each
+/// with alert checks, profiles and exports at once): none fails on a lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_never_fails_a_write_on_a_lock() {
+    let test_db = TestDatabase::fresh(Engine::Sqlite).await.expect("sqlite");
+    let first = db::connect(&test_db.url).await.expect("connect");
+    db::migrate(&first).await.expect("migrate");
+    let second = db::connect(&test_db.url).await.expect("connect");
+    // A long write (a big export's batch, a checkpoint) holds the lock longer than SQLite's
+    // usual 5 s busy timeout while the others want to write.
+    let pool = first.get_sqlite_connection_pool().clone();
+    let mut long = pool.acquire().await.expect("a connection");
+    sea_orm::sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *long)
+        .await
+        .expect("the long writer takes the lock");
+    let long_writer = tokio::spawn(async move {
+        tokio::time::sleep(LONG_WRITE).await;
+        sea_orm::sqlx::query("COMMIT")
+            .execute(&mut *long)
+            .await
+            .expect("commit");
+    });
+    let mut tasks = Vec::new();
+    for writer in 0..24_i64 {
+        let conn = if writer % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        tasks.push(tokio::spawn(
+            async move { write_a_lot(&conn, writer).await },
+        ));
+    }
+    long_writer.await.expect("the long writer");
+    let mut failures = Vec::new();
+    for task in tasks {
+        if let Err(e) = task.await.expect("join") {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "writes failed: {failures:#?}");
+}
+
+/// What one busy job does to the database: users, a profile with its task (a transaction),
+/// alert episodes opened and closed, export requests (a transaction that reads and writes).
+async fn write_a_lot(conn: &DatabaseConnection, writer: i64) -> Result<(), String> {
+    let owner = UserId(100 + writer);
+    let err = |what: &str, e: db::DbError| format!("writer {writer}, {what}: {e}");
+    for round in 0..8 {
+        users::upsert(
+            conn,
+            &users::TelegramUser {
+                id: owner,
+                username: None,
+                first_name: format!("User {writer} {round}"),
+                language_code: Some("en".into()),
+            },
+        )
+        .await
+        .map_err(|e| err("user", e))?;
+        let (profile, _) = profiles::create_with_task(
+            conn,
+            profiles::NewProfile {
+                owner_id: owner,
+                name: format!("Shop {round}"),
+                client_id: format!("client-{writer}-{round}"),
+                client_secret_enc: "v1:x".into(),
+                avito_user_id: Some(AccountId(1_000_000 + writer)),
+                avito_account_name: None,
+            },
+            &TaskDefaults::default(),
+        )
+        .await
+        .map_err(|e| err("profile", e))?;
+        alerts::rules_of(conn, profile.id)
+            .await
+            .map_err(|e| err("rules", e))?;
+        for rule in AlertRule::ALL {
+            if let Some(episode) = alerts::try_open(conn, profile.id, *rule, "low", false)
+                .await
+                .map_err(|e| err("open", e))?
+            {
+                alerts::close(conn, &episode, false)
+                    .await
+                    .map_err(|e| err("close", e))?;
+            }
+        }
+        exports::request(conn, profile.id, ChatId(owner.0), None)
+            .await
+            .map_err(|e| err("export", e))?;
+        profiles::all_of(conn, owner)
+            .await
+            .map_err(|e| err("read", e))?;
+    }
+    Ok(())
+}
