@@ -5,8 +5,8 @@ use crate::avito::{AvitoClient, AvitoError, AvitoResult};
 use super::build;
 pub use super::build::totals;
 use super::fetch::fetch_profile;
+use super::input::{ProfileSource, ReportOptions};
 use super::model::{CombinedReport, ProfileReport, Section};
-use super::service::{ProfileSource, ReportOptions};
 
 /// Profiles fetched at once for a combined report. Each profile's own requests are paced per
 /// account, so this bounds sockets and memory, not Avito's limits.

@@ -8,9 +8,9 @@ use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping, avi
 use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult, Operation};
 use crate::domain::AccountId;
 
+use super::input::ProfileSource;
 use super::metrics::{Metric, MetricSet};
 use super::period::{Period, earliest_day};
-use super::service::ProfileSource;
 
 /// stats v2 slugs one report asks for.
 pub const ANALYTICS_METRICS: &[&str] = &[

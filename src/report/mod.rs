@@ -6,6 +6,7 @@ pub mod charts;
 pub mod engine;
 pub mod fetch;
 pub mod format;
+pub mod input;
 pub mod model;
 pub use crate::domain::metric as metrics;
 pub use crate::domain::period;
@@ -13,12 +14,9 @@ pub mod render;
 pub mod service;
 pub mod split;
 
+pub use format::html_escape;
+pub use input::{ProfileSource, ReportOptions};
 pub use metrics::{Metric, MetricSet, Unit};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use render::Markup;
-pub use service::{ProfileSource, ReportOptions, ReportService};
-
-/// Escapes text for Telegram's HTML parse mode.
-pub fn html_escape(text: &str) -> String {
-    teloxide::utils::html::escape(text)
-}
+pub use service::ReportService;

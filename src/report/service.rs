@@ -2,64 +2,16 @@
 //! as Telegram HTML messages. Failures never escape as errors: a profile that cannot be
 //! reported gets a section saying what went wrong.
 
-use chrono_tz::Tz;
-
-use crate::avito::{AvitoClient, Credentials};
-use crate::domain::{AccountId, ProfileId};
-use crate::i18n::Lang;
+use crate::avito::AvitoClient;
+use crate::domain::ProfileId;
 
 use super::charts::{self, NamedChart, RenderedChart};
+use super::engine;
 use super::model::{Failure, Section};
 use super::render::{self, Markup};
 use super::split::{TELEGRAM_LIMIT, split_message};
-use super::{MetricSet, Period, engine};
-
-/// A profile to report on, with its decrypted credentials.
-#[derive(Debug, Clone)]
-pub struct ProfileSource {
-    pub profile_id: ProfileId,
-    pub name: String,
-    pub credentials: Credentials,
-    /// Known after the profile was validated; fetched from Avito when missing.
-    pub avito_user_id: Option<AccountId>,
-}
-
-/// A profile's stored secret could not be turned into credentials.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the profile's stored secret cannot be read: {0}")]
-pub struct SecretUnreadable(String);
-
-impl ProfileSource {
-    /// The stored profile as the engine takes it, with its secret decrypted.
-    pub fn from_profile(
-        profile: &crate::db::entities::avito_profile::Model,
-        secrets: &crate::crypto::SecretBox,
-    ) -> Result<Self, SecretUnreadable> {
-        let secret = secrets
-            .decrypt(&profile.client_secret_enc)
-            .map_err(|e| SecretUnreadable(e.to_string()))?;
-        let credentials = Credentials::new(&profile.client_id, &secret)
-            .map_err(|e| SecretUnreadable(e.to_string()))?;
-        Ok(Self {
-            profile_id: profile.id,
-            name: profile.name.clone(),
-            credentials,
-            avito_user_id: profile.avito_user_id,
-        })
-    }
-}
-
-/// What a report covers and how it is written.
-#[derive(Debug, Clone)]
-pub struct ReportOptions {
-    pub period: Period,
-    pub metrics: MetricSet,
-    pub tz: Tz,
-    pub lang: Lang,
-    /// For a person waiting: sources that have not answered by then are n/a with the
-    /// reason, and the report goes out with the rest. `None` waits for every source.
-    pub deadline: Option<std::time::Duration>,
-}
+// The inputs live in `input`; re-exported for the paths callers already use.
+pub use super::input::{ProfileSource, ReportOptions, SecretUnreadable};
 
 /// A report with what could not be fetched for it.
 #[derive(Debug, Clone)]
