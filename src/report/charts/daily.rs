@@ -8,10 +8,9 @@ use super::layout::{
     self, AXIS, BAND, CAP, FAINT, GRID, INK, LABEL_SIZE, LegendItem, MARGIN, MUTED, Swatch, TEXT,
     TICK_GAP, TICK_SIZE, Ticks, WHITE,
 };
-use super::{
-    ChartError, DailyChart, DailyMetric, HEIGHT, Png, WIDTH, Word, axis_days, segments,
-    slot_values, title_or, word,
-};
+use super::model::{ChartError, DailyChart, DailyMetric, HEIGHT, Png, WIDTH};
+use super::series::{axis_days, segments, slot_values};
+use super::words::{Word, title_or, word};
 
 pub(super) fn color(metric: DailyMetric) -> Rgb {
     match metric {

@@ -3,9 +3,8 @@
 
 use super::canvas::{Align, Canvas, Rgb, Weight};
 use super::layout::{self, AXIS, CAP, FAINT, INK, LABEL_SIZE, MARGIN, MUTED, TEXT, ZEBRA};
-use super::{
-    ChartError, ChartValue, HEIGHT, Png, ProfilesChart, WIDTH, Word, more, title_or, word,
-};
+use super::model::{ChartError, ChartValue, HEIGHT, Png, ProfilesChart, WIDTH};
+use super::words::{Word, more, title_or, word};
 use crate::i18n::Lang;
 
 /// Rows drawn at most; the rest are counted in a last line.

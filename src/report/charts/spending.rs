@@ -4,10 +4,9 @@ use super::canvas::{Align, Canvas, Dash, Rgb, Weight};
 use super::layout::{
     self, AXIS, BAND, CAP, GRID, INK, LegendItem, MARGIN, MUTED, Swatch, TICK_GAP, TICK_SIZE, WHITE,
 };
-use super::{
-    ChartError, HEIGHT, Png, SpendingChart, WIDTH, Word, axis_days, segments, slot_values,
-    title_or, word,
-};
+use super::model::{ChartError, HEIGHT, Png, SpendingChart, WIDTH};
+use super::series::{axis_days, segments, slot_values};
+use super::words::{Word, title_or, word};
 
 /// Spending types beyond this many are summed as "Other".
 pub(super) const MAX_KINDS: usize = 6;
