@@ -26,6 +26,7 @@ mod encode;
 mod from_report;
 mod layout;
 mod model;
+mod plot;
 mod profiles;
 mod series;
 mod spending;

@@ -51,3 +51,8 @@ pub(super) fn segments(values: &[Option<f64>]) -> Vec<Vec<(usize, f64)>> {
     }
     out
 }
+
+/// The slot of the marked day, when it is on the axis.
+pub(super) fn marked_slot(days: &[NaiveDate], marked: Option<NaiveDate>) -> Option<usize> {
+    marked.and_then(|d| days.iter().position(|&x| x == d))
+}
