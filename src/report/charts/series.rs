@@ -56,3 +56,23 @@ pub(super) fn segments(values: &[Option<f64>]) -> Vec<Vec<(usize, f64)>> {
 pub(super) fn marked_slot(days: &[NaiveDate], marked: Option<NaiveDate>) -> Option<usize> {
     marked.and_then(|d| days.iter().position(|&x| x == d))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marked_day_is_found_on_the_axis_or_not_at_all() {
+        let from = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+        let days = axis_days(from, from + chrono::Duration::days(4)).expect("days");
+        assert_eq!(
+            marked_slot(&days, Some(from + chrono::Duration::days(4))),
+            Some(4)
+        );
+        assert_eq!(
+            marked_slot(&days, Some(from - chrono::Duration::days(1))),
+            None
+        );
+        assert_eq!(marked_slot(&days, None), None);
+    }
+}

@@ -274,3 +274,26 @@ fn draw_cost_per_contact(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(values: Vec<Option<f64>>) -> Layer {
+        Layer {
+            label: String::new(),
+            color: OTHER,
+            values,
+        }
+    }
+
+    #[test]
+    fn a_day_totals_its_known_layers_and_a_day_none_knows_has_no_total() {
+        let layers = [
+            layer(vec![Some(1.0), None, None]),
+            layer(vec![Some(2.5), Some(4.0), None]),
+        ];
+        assert_eq!(totals(&layers, 3), vec![Some(3.5), Some(4.0), None]);
+        assert_eq!(totals(&[], 2), vec![None, None]);
+    }
+}
