@@ -2,7 +2,9 @@
 //! by day over the previous and the current period gives totals, series and comparison; the
 //! other sources are asked concurrently, each only when a selected metric needs it.
 
-use crate::avito::model::{Analytics, CallsStats, ItemStatus, WalletBalance};
+use std::collections::HashMap;
+
+use crate::avito::model::{Analytics, CallsStats, ItemStats, ItemStatus, WalletBalance};
 use crate::avito::money::Kopecks;
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping, avito_today};
 use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult, Operation};
@@ -279,13 +281,17 @@ async fn within<T>(
     };
     tokio::time::timeout_at(at, fetch)
         .await
-        .unwrap_or_else(|_| {
-            Err(AvitoError::Unavailable {
-                operation,
-                attempts: 1,
-                detail: format!("no answer within {} s", total.as_secs()),
-            })
-        })
+        .unwrap_or_else(|_| Err(too_late(operation, total)))
+}
+
+/// Why a source that did not answer within `wait` is n/a: unavailable, so a later try may
+/// succeed, once (the deadline is no retry).
+pub fn too_late(operation: Operation, wait: std::time::Duration) -> AvitoError {
+    AvitoError::Unavailable {
+        operation,
+        attempts: 1,
+        detail: format!("no answer within {} s", wait.as_secs()),
+    }
 }
 
 /// [`within`] for a source that needs the account id: without one it fails as the id's
@@ -331,26 +337,10 @@ async fn top_items(
     let scanned: Vec<_> = items.into_iter().take(TOP_ITEMS_SCAN).collect();
     let ids: Vec<i64> = scanned.iter().map(|i| i.id).collect();
     let range = DateRange::unchecked(period.from, period.to);
-    // One point per item and month is enough to rank; it keeps the answers small.
-    let grouping = if period.days() > 31 {
-        TimeGrouping::Month
-    } else {
-        TimeGrouping::Day
-    };
-    let stats = account.item_stats(user_id, &ids, range, grouping).await?;
-    let mut counters: std::collections::HashMap<i64, (i64, i64)> = Default::default();
-    for s in stats {
-        let entry = counters.entry(s.item_id).or_default();
-        for point in s.stats {
-            // A negative point would hide in the sum; -1 marks the item implausible.
-            let add = |sum: i64, n: Option<i64>| match n.unwrap_or(0) {
-                n if sum < 0 || n < 0 => -1,
-                n => sum.saturating_add(n),
-            };
-            entry.0 = add(entry.0, point.uniq_views.or(point.views));
-            entry.1 = add(entry.1, point.uniq_contacts.or(point.contacts));
-        }
-    }
+    let stats = account
+        .item_stats(user_id, &ids, range, ranking_grouping(period))
+        .await?;
+    let counters = counters(stats);
     let scanned_count = scanned.len();
     let items = scanned
         .into_iter()
@@ -366,9 +356,38 @@ async fn top_items(
     })
 }
 
+/// One point per item and month is enough to rank a long period; it keeps the answers small.
+pub fn ranking_grouping(period: Period) -> TimeGrouping {
+    if period.days() > 31 {
+        TimeGrouping::Month
+    } else {
+        TimeGrouping::Day
+    }
+}
+
+/// Each item's unique views and contacts summed over its points (the plain counts where
+/// the unique ones are missing); -1 marks an item with a negative point as implausible.
+pub fn counters(stats: Vec<ItemStats>) -> HashMap<i64, (i64, i64)> {
+    let mut counters: HashMap<i64, (i64, i64)> = HashMap::new();
+    for s in stats {
+        let entry = counters.entry(s.item_id).or_default();
+        for point in s.stats {
+            // A negative point would hide in the sum; -1 marks the item implausible.
+            let add = |sum: i64, n: Option<i64>| match n.unwrap_or(0) {
+                n if sum < 0 || n < 0 => -1,
+                n => sum.saturating_add(n),
+            };
+            entry.0 = add(entry.0, point.uniq_views.or(point.views));
+            entry.1 = add(entry.1, point.uniq_contacts.or(point.contacts));
+        }
+    }
+    counters
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::avito::model::ItemStatsPoint;
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, day).expect("date")
@@ -454,5 +473,71 @@ mod tests {
         let plan = plan(period, &metrics, true, d(12, 6));
         assert_eq!(plan.sources, sources(&metrics, true));
         assert_eq!(plan.days, days(period, d(12, 6)));
+    }
+
+    fn point(
+        uniq: (Option<i64>, Option<i64>),
+        plain: (Option<i64>, Option<i64>),
+    ) -> ItemStatsPoint {
+        ItemStatsPoint {
+            date: d(11, 1),
+            uniq_views: uniq.0,
+            uniq_contacts: uniq.1,
+            uniq_favorites: None,
+            views: plain.0,
+            contacts: plain.1,
+            favorites: None,
+        }
+    }
+
+    #[test]
+    fn items_are_ranked_on_their_unique_counts_summed() {
+        let stats = vec![
+            ItemStats {
+                item_id: 1,
+                stats: vec![
+                    point((Some(10), Some(2)), (Some(99), Some(99))),
+                    point((None, None), (Some(5), Some(1))),
+                    point((None, None), (None, None)),
+                ],
+            },
+            ItemStats {
+                item_id: 2,
+                stats: vec![
+                    point((Some(-3), Some(1)), (None, None)),
+                    point((Some(4), Some(1)), (None, None)),
+                ],
+            },
+        ];
+        let counters = counters(stats);
+        assert_eq!(counters[&1], (15, 3));
+        assert_eq!(
+            counters[&2],
+            (-1, 2),
+            "a negative point marks the item implausible"
+        );
+    }
+
+    #[test]
+    fn a_long_period_is_ranked_by_month() {
+        assert_eq!(
+            ranking_grouping(Period::new(d(11, 1), d(11, 30))),
+            TimeGrouping::Day
+        );
+        assert_eq!(
+            ranking_grouping(Period::new(d(9, 1), d(11, 30))),
+            TimeGrouping::Month
+        );
+    }
+
+    #[test]
+    fn a_source_too_late_is_unavailable_with_the_wait() {
+        let e = too_late(
+            Operation::GetUserBalance,
+            std::time::Duration::from_secs(20),
+        );
+        let failure = crate::report::model::Failure::from(&e);
+        assert!(failure.is_transient());
+        assert!(e.to_string().contains("no answer within 20 s"), "{e}");
     }
 }
