@@ -1,5 +1,10 @@
 //! The report engine: metrics, periods, fetching for one or many profiles, aggregation and
 //! rendering. It never sends messages itself.
+//!
+//! Files import only downwards. Leaves: `model`, `input`, `format`, `split`. Making a report:
+//! `fetch` (a pure plan of the sources, then the requests) → `build` → `engine`. Showing it:
+//! `render` → `charts`. `service` stands on both (its decisions pure, beside the calls), and
+//! this file only re-exports.
 
 mod build;
 pub mod charts;

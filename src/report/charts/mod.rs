@@ -18,6 +18,10 @@
 //!
 //! Dates are calendar days as the report counts them, i.e. already in the task's time zone.
 //! Text is drawn in DejaVu Sans, compiled in (`assets/fonts`): no system font is read.
+//!
+//! Files import only downwards: `model`, `words`, `series`, `encode` → `canvas` → `layout` →
+//! `plot` (the layers the day charts share) → `daily`, `spending`, `profiles` (each `render`
+//! a short sequence of layers) → `draw` → `from_report` → this file, which only re-exports.
 
 mod canvas;
 mod daily;
