@@ -5,8 +5,8 @@ use crate::avito::{AvitoClient, AvitoError, AvitoResult};
 use super::build;
 pub use super::build::totals;
 use super::fetch::fetch_profile;
+use super::input::{ProfileSource, ReportOptions};
 use super::model::{CombinedReport, ProfileReport, Section};
-use super::service::{ProfileSource, ReportOptions};
 
 /// Profiles fetched at once for a combined report. Each profile's own requests are paced per
 /// account, so this bounds sockets and memory, not Avito's limits.
@@ -78,6 +78,12 @@ pub async fn combined_report_with(
         ));
     }
     let sections: Vec<Section> = futures::future::join_all(pending).await;
+    combine(sections, options)
+}
+
+/// The combined report of `sections`: totals over the profiles that reported, partial when
+/// a value or a profile is missing, compared with the period the reports were compared with.
+pub fn combine(sections: Vec<Section>, options: &ReportOptions) -> CombinedReport {
     let reports: Vec<&ProfileReport> = sections
         .iter()
         .filter_map(|s| match s {
@@ -87,14 +93,15 @@ pub async fn combined_report_with(
         .collect();
     let (total, partial_values) = build::totals(&reports, &options.metrics);
     let any_failed = reports.len() < sections.len();
-    let previous = reports.iter().find_map(|r| r.previous);
+    // With no report to say otherwise, the failure sections name the usual previous period.
+    let previous = if reports.is_empty() {
+        Some(options.period.previous())
+    } else {
+        reports.iter().find_map(|r| r.previous)
+    };
     CombinedReport {
         period: options.period,
-        previous: if reports.is_empty() {
-            Some(options.period.previous())
-        } else {
-            previous
-        },
+        previous,
         time_zone: options.tz.name().to_owned(),
         sections,
         total,
@@ -139,5 +146,107 @@ pub fn failed(
         }],
         total: Vec::new(),
         partial: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avito::Credentials;
+    use crate::domain::ProfileId;
+    use crate::i18n::Lang;
+    use crate::report::model::{Failure, MetricLine, Value};
+    use crate::report::{Metric, MetricSet, Period};
+    use chrono::NaiveDate;
+
+    fn options() -> ReportOptions {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).expect("date");
+        ReportOptions {
+            period: Period::new(d(1), d(30)),
+            metrics: MetricSet::from_iter([Metric::Views]),
+            tz: chrono_tz::Europe::Moscow,
+            lang: Lang::Ru,
+            deadline: None,
+        }
+    }
+
+    fn ok(views: i64, previous: Option<Period>) -> Section {
+        Section::Ok {
+            report: ProfileReport {
+                profile: "Shop".into(),
+                account_id: None,
+                period: options().period,
+                previous,
+                time_zone: "Europe/Moscow".into(),
+                lines: vec![MetricLine::new(Metric::Views, Value::Count(views), None)],
+                top_items: Vec::new(),
+                notes: Vec::new(),
+                daily: None,
+            },
+        }
+    }
+
+    fn down() -> Section {
+        Section::Failed {
+            profile: "Down".into(),
+            error: Failure::Unavailable("no answer".into()),
+        }
+    }
+
+    fn views(report: &CombinedReport) -> Option<&Value> {
+        report
+            .total
+            .iter()
+            .find(|l| l.metric == Metric::Views)
+            .map(|l| &l.value)
+    }
+
+    #[test]
+    fn the_total_sums_the_profiles_that_reported() {
+        let combined = combine(vec![ok(5, None), ok(7, None)], &options());
+        assert_eq!(views(&combined), Some(&Value::Count(12)));
+        assert!(!combined.partial);
+        assert_eq!(combined.sections.len(), 2);
+        assert_eq!(combined.time_zone, "Europe/Moscow");
+    }
+
+    #[test]
+    fn a_profile_left_out_makes_the_total_partial() {
+        let combined = combine(vec![ok(5, None), down()], &options());
+        assert_eq!(views(&combined), Some(&Value::Count(5)));
+        assert!(combined.partial);
+    }
+
+    #[test]
+    fn the_previous_period_is_the_reports_or_the_usual_one_when_none_reported() {
+        let period = options().period;
+        let compared = Some(period.previous());
+        assert_eq!(
+            combine(vec![ok(1, None), ok(2, compared)], &options()).previous,
+            compared
+        );
+        assert_eq!(combine(vec![ok(1, None)], &options()).previous, None);
+        let none = combine(vec![down()], &options());
+        assert_eq!(none.previous, compared);
+        assert!(none.partial);
+    }
+
+    #[test]
+    fn a_profile_that_could_not_be_fetched_is_a_failed_section() {
+        let source = ProfileSource {
+            profile_id: ProfileId(3),
+            name: "Shop".into(),
+            credentials: Credentials::new("client", "secret").expect("credentials"),
+            avito_user_id: None,
+        };
+        let report = failed(&source, &AvitoError::InvalidCredentials, &options());
+        assert_eq!(
+            report.sections,
+            vec![Section::Failed {
+                profile: "Shop".into(),
+                error: Failure::Credentials,
+            }]
+        );
+        assert!(report.partial && report.total.is_empty());
     }
 }

@@ -85,6 +85,11 @@ pub fn date(d: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// Escapes text for Telegram's HTML parse mode.
+pub fn html_escape(text: &str) -> String {
+    teloxide::utils::html::escape(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

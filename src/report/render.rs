@@ -82,21 +82,21 @@ pub enum Markup {
 impl Markup {
     fn esc(self, s: &str) -> String {
         match self {
-            Markup::Html => super::html_escape(s),
+            Markup::Html => format::html_escape(s),
             Markup::Text => s.to_owned(),
         }
     }
 
     fn bold(self, s: &str) -> String {
         match self {
-            Markup::Html => format!("<b>{}</b>", super::html_escape(s)),
+            Markup::Html => format!("<b>{}</b>", format::html_escape(s)),
             Markup::Text => s.to_owned(),
         }
     }
 
     fn italic(self, s: &str) -> String {
         match self {
-            Markup::Html => format!("<i>{}</i>", super::html_escape(s)),
+            Markup::Html => format!("<i>{}</i>", format::html_escape(s)),
             Markup::Text => s.to_owned(),
         }
     }
@@ -108,8 +108,8 @@ impl Markup {
             {
                 format!(
                     "<a href=\"{}\">{}</a>",
-                    super::html_escape(url),
-                    super::html_escape(text)
+                    format::html_escape(url),
+                    format::html_escape(text)
                 )
             }
             _ => self.esc(text),

@@ -2,64 +2,17 @@
 //! as Telegram HTML messages. Failures never escape as errors: a profile that cannot be
 //! reported gets a section saying what went wrong.
 
-use chrono_tz::Tz;
-
-use crate::avito::{AvitoClient, Credentials};
-use crate::domain::{AccountId, ProfileId};
+use crate::avito::{AvitoClient, AvitoError, AvitoResult};
+use crate::domain::ProfileId;
 use crate::i18n::Lang;
 
 use super::charts::{self, NamedChart, RenderedChart};
-use super::model::{Failure, Section};
+use super::engine;
+use super::model::{CombinedReport, Failure, ProfileReport, Section};
 use super::render::{self, Markup};
 use super::split::{TELEGRAM_LIMIT, split_message};
-use super::{MetricSet, Period, engine};
-
-/// A profile to report on, with its decrypted credentials.
-#[derive(Debug, Clone)]
-pub struct ProfileSource {
-    pub profile_id: ProfileId,
-    pub name: String,
-    pub credentials: Credentials,
-    /// Known after the profile was validated; fetched from Avito when missing.
-    pub avito_user_id: Option<AccountId>,
-}
-
-/// A profile's stored secret could not be turned into credentials.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the profile's stored secret cannot be read: {0}")]
-pub struct SecretUnreadable(String);
-
-impl ProfileSource {
-    /// The stored profile as the engine takes it, with its secret decrypted.
-    pub fn from_profile(
-        profile: &crate::db::entities::avito_profile::Model,
-        secrets: &crate::crypto::SecretBox,
-    ) -> Result<Self, SecretUnreadable> {
-        let secret = secrets
-            .decrypt(&profile.client_secret_enc)
-            .map_err(|e| SecretUnreadable(e.to_string()))?;
-        let credentials = Credentials::new(&profile.client_id, &secret)
-            .map_err(|e| SecretUnreadable(e.to_string()))?;
-        Ok(Self {
-            profile_id: profile.id,
-            name: profile.name.clone(),
-            credentials,
-            avito_user_id: profile.avito_user_id,
-        })
-    }
-}
-
-/// What a report covers and how it is written.
-#[derive(Debug, Clone)]
-pub struct ReportOptions {
-    pub period: Period,
-    pub metrics: MetricSet,
-    pub tz: Tz,
-    pub lang: Lang,
-    /// For a person waiting: sources that have not answered by then are n/a with the
-    /// reason, and the report goes out with the rest. `None` waits for every source.
-    pub deadline: Option<std::time::Duration>,
-}
+// The inputs live in `input`; re-exported for the paths callers already use.
+pub use super::input::{ProfileSource, ReportOptions, SecretUnreadable};
 
 /// A report with what could not be fetched for it.
 #[derive(Debug, Clone)]
@@ -97,18 +50,7 @@ impl ReportService {
         options: &ReportOptions,
     ) -> crate::avito::AvitoResult<CheckedReport> {
         let report = engine::profile_report(&self.client, source, options).await?;
-        let failures: Vec<Failure> = report.fetch_failures().into_iter().cloned().collect();
-        if failures.contains(&Failure::Credentials) {
-            return Err(crate::avito::AvitoError::InvalidCredentials);
-        }
-        let all_failed = !report.lines.is_empty() && failures.len() == report.lines.len();
-        let text = render::profile(&report, options.lang, Markup::Html);
-        Ok(CheckedReport {
-            chunks: split_message(&text, TELEGRAM_LIMIT),
-            charts: charts::profile_charts(&report, options.lang),
-            failures,
-            all_failed,
-        })
+        checked(&report, options.lang)
     }
 
     /// One combined report over `sources` (a section each and a total; a single source gives
@@ -121,48 +63,99 @@ impl ReportService {
         options: &ReportOptions,
         with_charts: bool,
     ) -> MadeReport {
-        let (text, charts, keys_refused) = if let [source] = sources {
-            match engine::profile_report(&self.client, source, options).await {
-                Ok(report) => (
-                    render::profile(&report, options.lang, Markup::Html),
-                    charts::profile_charts(&report, options.lang),
-                    Vec::new(),
-                ),
-                // The section form says what went wrong, without fetching again.
-                Err(e) => (
-                    render::combined(
-                        &engine::failed(source, &e, options),
-                        options.lang,
-                        Markup::Html,
-                    ),
-                    Vec::new(),
-                    refused_ids(std::slice::from_ref(source), |_| {
-                        matches!(e, crate::avito::AvitoError::InvalidCredentials)
-                    }),
-                ),
-            }
+        let made = if let [source] = sources {
+            let report = engine::profile_report(&self.client, source, options).await;
+            made_single(source, report, options)
         } else {
             let combined = engine::combined_report(&self.client, sources, options).await;
-            let refused = refused_ids(sources, |i| {
-                matches!(
-                    combined.sections.get(i),
-                    Some(Section::Failed {
-                        error: Failure::Credentials,
-                        ..
-                    })
-                )
-            });
-            (
-                render::combined(&combined, options.lang, Markup::Html),
-                charts::combined_charts(&combined, options.lang),
-                refused,
-            )
+            made_combined(sources, &combined, options)
         };
-        MadeReport {
-            chunks: split_message(&text, TELEGRAM_LIMIT),
-            charts: if with_charts { charts } else { Vec::new() },
-            keys_refused,
+        if with_charts {
+            made
+        } else {
+            MadeReport {
+                charts: Vec::new(),
+                ..made
+            }
         }
+    }
+}
+
+/// A fetched report for the scheduler: refused keys fail it as a whole (the owner is told
+/// instead of getting a failure section); other failures go with it, typed, so that a retry
+/// is decided on what failed.
+pub fn checked(report: &ProfileReport, lang: Lang) -> AvitoResult<CheckedReport> {
+    let failures: Vec<Failure> = report.fetch_failures().into_iter().cloned().collect();
+    if failures.contains(&Failure::Credentials) {
+        return Err(AvitoError::InvalidCredentials);
+    }
+    let all_failed = !report.lines.is_empty() && failures.len() == report.lines.len();
+    let text = render::profile(report, lang, Markup::Html);
+    Ok(CheckedReport {
+        chunks: split_message(&text, TELEGRAM_LIMIT),
+        charts: charts::profile_charts(report, lang),
+        failures,
+        all_failed,
+    })
+}
+
+/// A single profile's report for a person waiting; when it could not be made, its section
+/// says what went wrong (without fetching again).
+pub fn made_single(
+    source: &ProfileSource,
+    report: AvitoResult<ProfileReport>,
+    options: &ReportOptions,
+) -> MadeReport {
+    match report {
+        Ok(report) => MadeReport {
+            chunks: split_message(
+                &render::profile(&report, options.lang, Markup::Html),
+                TELEGRAM_LIMIT,
+            ),
+            charts: charts::profile_charts(&report, options.lang),
+            keys_refused: Vec::new(),
+        },
+        Err(e) => {
+            let failed = engine::failed(source, &e, options);
+            let keys_refused = if matches!(e, AvitoError::InvalidCredentials) {
+                vec![source.profile_id]
+            } else {
+                Vec::new()
+            };
+            MadeReport {
+                chunks: split_message(
+                    &render::combined(&failed, options.lang, Markup::Html),
+                    TELEGRAM_LIMIT,
+                ),
+                charts: Vec::new(),
+                keys_refused,
+            }
+        }
+    }
+}
+
+/// A combined report for a person waiting, with the profiles whose keys Avito refused.
+pub fn made_combined(
+    sources: &[ProfileSource],
+    combined: &CombinedReport,
+    options: &ReportOptions,
+) -> MadeReport {
+    let refused = |i: usize| {
+        matches!(
+            combined.sections.get(i),
+            Some(Section::Failed {
+                error: Failure::Credentials,
+                ..
+            })
+        )
+    };
+    MadeReport {
+        chunks: split_message(
+            &render::combined(combined, options.lang, Markup::Html),
+            TELEGRAM_LIMIT,
+        ),
+        charts: charts::combined_charts(combined, options.lang),
+        keys_refused: refused_ids(sources, refused),
     }
 }
 
@@ -212,6 +205,136 @@ pub async fn chart_pictures(charts: Vec<NamedChart>) -> Vec<(String, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::avito::{Credentials, Operation};
+    use crate::report::model::{MetricLine, Missing, Value};
+    use crate::report::{Metric, MetricSet, Period};
+    use chrono::NaiveDate;
+
+    fn options() -> ReportOptions {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+        ReportOptions {
+            period: Period::new(day, day),
+            metrics: MetricSet::from_iter([Metric::Views, Metric::Calls]),
+            tz: chrono_tz::Europe::Moscow,
+            lang: Lang::En,
+            deadline: None,
+        }
+    }
+
+    fn source(id: i64, name: &str) -> ProfileSource {
+        ProfileSource {
+            profile_id: ProfileId(id),
+            name: name.to_owned(),
+            credentials: Credentials::new("client", "secret").expect("credentials"),
+            avito_user_id: None,
+        }
+    }
+
+    fn report(values: Vec<(Metric, Value)>) -> ProfileReport {
+        let period = options().period;
+        ProfileReport {
+            profile: "Shop".into(),
+            account_id: None,
+            period,
+            previous: Some(period.previous()),
+            time_zone: "Europe/Moscow".into(),
+            lines: values
+                .into_iter()
+                .map(|(m, v)| MetricLine::new(m, v, None))
+                .collect(),
+            top_items: Vec::new(),
+            notes: Vec::new(),
+            daily: None,
+        }
+    }
+
+    fn failed(f: Failure) -> Value {
+        Value::Missing(Missing::Failed(f))
+    }
+
+    fn unavailable() -> AvitoError {
+        AvitoError::Unavailable {
+            operation: Operation::ItemAnalytics,
+            attempts: 3,
+            detail: "timeout".into(),
+        }
+    }
+
+    #[test]
+    fn a_report_whose_every_metric_failed_is_all_failed() {
+        let down = Failure::Unavailable("down".into());
+        let all = report(vec![
+            (Metric::Views, failed(down.clone())),
+            (Metric::Calls, failed(down.clone())),
+        ]);
+        let checked = checked(&all, Lang::En).expect("made");
+        assert!(checked.all_failed);
+        assert_eq!(checked.failures, vec![down.clone(), down.clone()]);
+        let some = report(vec![
+            (Metric::Views, Value::Count(5)),
+            (Metric::Calls, failed(down.clone())),
+        ]);
+        let checked = super::checked(&some, Lang::En).expect("made");
+        assert!(!checked.all_failed);
+        assert_eq!(checked.failures, vec![down]);
+        assert!(!checked.chunks.is_empty());
+        let empty = super::checked(&report(vec![]), Lang::En).expect("made");
+        assert!(!empty.all_failed, "no metric is no failure");
+    }
+
+    #[test]
+    fn refused_keys_fail_a_checked_report_as_a_whole() {
+        let refused = report(vec![
+            (Metric::Views, Value::Count(5)),
+            (Metric::Calls, failed(Failure::Credentials)),
+        ]);
+        assert!(matches!(
+            checked(&refused, Lang::En),
+            Err(AvitoError::InvalidCredentials)
+        ));
+    }
+
+    #[test]
+    fn a_single_profile_that_failed_gets_a_section_saying_why() {
+        let shop = source(7, "Shop");
+        let made = made_single(&shop, Err(AvitoError::InvalidCredentials), &options());
+        assert_eq!(made.keys_refused, vec![ProfileId(7)]);
+        assert!(made.charts.is_empty());
+        assert!(made.chunks.concat().contains("Shop"));
+        let made = made_single(&shop, Err(unavailable()), &options());
+        assert!(made.keys_refused.is_empty(), "only refused keys are named");
+        assert!(!made.chunks.is_empty());
+        let made = made_single(
+            &shop,
+            Ok(report(vec![(Metric::Views, Value::Count(5))])),
+            &options(),
+        );
+        assert!(made.keys_refused.is_empty());
+        assert!(!made.chunks.is_empty());
+    }
+
+    #[test]
+    fn a_combined_report_names_the_profiles_whose_keys_were_refused() {
+        let sources = [source(1, "One"), source(2, "Two"), source(3, "Three")];
+        let sections = vec![
+            Section::Ok {
+                report: report(vec![(Metric::Views, Value::Count(5))]),
+            },
+            Section::Failed {
+                profile: "Two".into(),
+                error: Failure::Credentials,
+            },
+            Section::Failed {
+                profile: "Three".into(),
+                error: Failure::Unavailable("down".into()),
+            },
+        ];
+        let combined = engine::combine(sections, &options());
+        let made = made_combined(&sources, &combined, &options());
+        assert_eq!(made.keys_refused, vec![ProfileId(2)]);
+        let text = made.chunks.concat();
+        assert!(text.contains("Two") && text.contains("Three"));
+    }
 
     /// Handlers and jobs run in `Send + 'static` futures: the service's must be `Send`.
     #[allow(dead_code)]

@@ -7,7 +7,8 @@ use tiny_skia::{
     Transform,
 };
 
-use super::{ChartError, Png, encode};
+use super::encode;
+use super::model::{ChartError, Png};
 
 static REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");

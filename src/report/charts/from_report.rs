@@ -6,10 +6,12 @@
 
 use chrono::NaiveDate;
 
-use super::{
+use super::draw;
+use super::model::{
     Chart, DailyChart, DailyMetric, DailySeries, Day, Png, ProfileBar, ProfilesChart,
-    SpendingChart, SpendingKind, Word, word,
+    SpendingChart, SpendingKind,
 };
+use super::words::{Word, word};
 use crate::avito::money::Kopecks;
 use crate::i18n::Lang;
 use crate::report::metrics::Metric;
@@ -241,7 +243,7 @@ fn capitalized(s: &str) -> String {
 pub fn render_all(charts: &[NamedChart]) -> Vec<RenderedChart> {
     charts
         .iter()
-        .filter_map(|c| match super::render(&c.chart) {
+        .filter_map(|c| match draw::render(&c.chart) {
             Ok(png) => Some(RenderedChart {
                 file_name: format!("{}.png", c.name),
                 png,

@@ -3,9 +3,8 @@
 
 use super::canvas::{Align, Canvas, Rgb, Weight};
 use super::layout::{self, AXIS, CAP, FAINT, INK, LABEL_SIZE, MARGIN, MUTED, TEXT, ZEBRA};
-use super::{
-    ChartError, ChartValue, HEIGHT, Png, ProfilesChart, WIDTH, Word, more, title_or, word,
-};
+use super::model::{ChartError, ChartValue, HEIGHT, Png, ProfileBar, ProfilesChart, WIDTH};
+use super::words::{Word, more, title_or, word};
 use crate::i18n::Lang;
 
 /// Rows drawn at most; the rest are counted in a last line.
@@ -86,127 +85,199 @@ pub(super) fn columns(chart: &ProfilesChart) -> Vec<(Column, Vec<Option<f64>>)> 
 }
 
 pub(super) fn render(chart: &ProfilesChart) -> Result<Png, ChartError> {
-    let lang = chart.lang;
     let columns = columns(chart);
     if chart.profiles.is_empty() || columns.is_empty() {
         return Err(ChartError::NothingToDraw);
     }
-    let total = chart.profiles.len();
-    let (shown, hidden) = if total > MAX_ROWS {
-        (MAX_ROWS - 1, total - (MAX_ROWS - 1))
-    } else {
-        (total, 0)
-    };
-    let rows = shown + usize::from(hidden > 0);
-
+    let (shown, hidden) = shown_rows(chart.profiles.len());
     let mut c = Canvas::new(WIDTH, HEIGHT)?;
-    let title = title_or(&chart.title, Word::Profiles, lang);
-    let subtitle = layout::period(chart.from, chart.to, lang);
+    let title = title_or(&chart.title, Word::Profiles, chart.lang);
+    let subtitle = layout::period(chart.from, chart.to, chart.lang);
     let body_top = layout::header(&mut c, &title, &subtitle, &[]) + 12.0;
-
-    let head_baseline = body_top + 26.0;
-    let rows_top = body_top + 44.0;
-    let rows_bottom = HEIGHT as f32 - 28.0;
-    let row_h = ((rows_bottom - rows_top) / rows as f32).min(64.0);
-    let size = (row_h * 0.46).clamp(15.0, 24.0);
-    let right = WIDTH as f32 - MARGIN;
-
+    let rows = Rows::new(body_top, shown + usize::from(hidden > 0));
     let names_w = chart.profiles[..shown]
         .iter()
-        .map(|p| c.text_width(&p.name, size, Weight::Regular))
+        .map(|p| c.text_width(&p.name, rows.size, Weight::Regular))
         .fold(0.0, f32::max)
         .min(300.0);
-    let cols_left = MARGIN + names_w + 32.0;
-    let gap = 40.0;
-    let k = columns.len() as f32;
-    let col_w = (right - cols_left - gap * (k - 1.0)) / k;
-
-    for r in (0..rows).step_by(2) {
-        let y = rows_top + r as f32 * row_h;
-        c.rect(MARGIN - 14.0, y, right - MARGIN + 28.0, row_h, ZEBRA, 1.0);
-    }
-    let center = |r: usize| rows_top + (r as f32 + 0.5) * row_h;
-    let text_baseline = |r: usize| center(r) + size * CAP / 2.0;
-
-    for (r, p) in chart.profiles[..shown].iter().enumerate() {
-        let name = c.fit(&p.name, size, Weight::Regular, names_w);
-        c.text(
-            &name,
-            MARGIN,
-            text_baseline(r),
-            size,
-            Weight::Regular,
-            INK,
-            Align::Left,
-        );
-    }
+    draw_zebra(&mut c, &rows);
+    draw_names(&mut c, &rows, &chart.profiles[..shown], names_w);
     if hidden > 0 {
+        let label = more(hidden, chart.lang);
+        let baseline = rows.baseline(shown);
         c.text(
-            &more(hidden, lang),
+            &label,
             MARGIN,
-            text_baseline(shown),
-            size,
+            baseline,
+            rows.size,
             Weight::Regular,
             MUTED,
             Align::Left,
         );
     }
-
-    let bar_h = (row_h * 0.56).min(32.0);
+    let cols_left = MARGIN + names_w + 32.0;
+    let k = columns.len() as f32;
+    let col_w = (RIGHT - cols_left - COLUMN_GAP * (k - 1.0)) / k;
     for (ci, (column, values)) in columns.iter().enumerate() {
-        let x0 = cols_left + ci as f32 * (col_w + gap);
-        let hue = column.color();
-        c.text(
-            word(column.word(), lang),
-            x0,
-            head_baseline,
-            LABEL_SIZE,
-            Weight::Bold,
-            hue,
-            Align::Left,
+        let x0 = cols_left + ci as f32 * (col_w + COLUMN_GAP);
+        draw_column(
+            &mut c,
+            &rows,
+            *column,
+            &values[..shown],
+            (x0, col_w),
+            chart.lang,
         );
-        let values = &values[..shown];
-        let labels: Vec<Option<String>> = values
-            .iter()
-            .map(|v| v.map(|v| column.label(v, lang)))
-            .collect();
-        let widest = labels
-            .iter()
-            .flatten()
-            .map(|l| c.text_width(l, size, Weight::Regular))
-            .fold(0.0, f32::max);
-        let max = values.iter().flatten().copied().fold(0.0, f64::max);
-        let max_len = (col_w - widest - 12.0).max(8.0);
-        c.rect(x0, rows_top, 2.0, rows as f32 * row_h, AXIS, 1.0);
-        for (r, (v, label)) in values.iter().zip(&labels).enumerate() {
-            let (Some(v), Some(label)) = (v, label) else {
-                c.text(
-                    "—",
-                    x0 + 12.0,
-                    text_baseline(r),
-                    size,
-                    Weight::Regular,
-                    FAINT,
-                    Align::Left,
-                );
-                continue;
-            };
-            let len = if max > 0.0 {
-                (v.max(0.0) / max) as f32 * max_len
-            } else {
-                0.0
-            };
-            c.hbar(x0 + 2.0, center(r) - bar_h / 2.0, len, bar_h, 5.0, hue);
-            c.text(
-                label,
-                x0 + 2.0 + len + 10.0,
-                text_baseline(r),
-                size,
-                Weight::Regular,
-                TEXT,
-                Align::Left,
-            );
-        }
     }
     c.finish()
+}
+
+const RIGHT: f32 = WIDTH as f32 - MARGIN;
+const COLUMN_GAP: f32 = 40.0;
+
+/// The profiles drawn with a row each, and those counted in a last line instead.
+pub(super) fn shown_rows(total: usize) -> (usize, usize) {
+    if total > MAX_ROWS {
+        (MAX_ROWS - 1, total - (MAX_ROWS - 1))
+    } else {
+        (total, 0)
+    }
+}
+
+/// The rows under the columns' heads.
+struct Rows {
+    head_baseline: f32,
+    top: f32,
+    h: f32,
+    count: usize,
+    /// The size of the rows' text.
+    size: f32,
+}
+
+impl Rows {
+    fn new(body_top: f32, count: usize) -> Rows {
+        let top = body_top + 44.0;
+        let bottom = HEIGHT as f32 - 28.0;
+        let h = ((bottom - top) / count as f32).min(64.0);
+        Rows {
+            head_baseline: body_top + 26.0,
+            top,
+            h,
+            count,
+            size: (h * 0.46).clamp(15.0, 24.0),
+        }
+    }
+
+    fn center(&self, r: usize) -> f32 {
+        self.top + (r as f32 + 0.5) * self.h
+    }
+
+    fn baseline(&self, r: usize) -> f32 {
+        self.center(r) + self.size * CAP / 2.0
+    }
+}
+
+/// Every other row shaded, from the first.
+fn draw_zebra(c: &mut Canvas, rows: &Rows) {
+    for r in (0..rows.count).step_by(2) {
+        let y = rows.top + r as f32 * rows.h;
+        c.rect(MARGIN - 14.0, y, RIGHT - MARGIN + 28.0, rows.h, ZEBRA, 1.0);
+    }
+}
+
+/// The profiles' names, shortened to `width`.
+fn draw_names(c: &mut Canvas, rows: &Rows, profiles: &[ProfileBar], width: f32) {
+    for (r, p) in profiles.iter().enumerate() {
+        let name = c.fit(&p.name, rows.size, Weight::Regular, width);
+        let baseline = rows.baseline(r);
+        c.text(
+            &name,
+            MARGIN,
+            baseline,
+            rows.size,
+            Weight::Regular,
+            INK,
+            Align::Left,
+        );
+    }
+}
+
+/// One metric's column at `(x0, width)`: its head, an axis, a bar and its value per row
+/// ("—" for a missing one), on the column's own scale.
+fn draw_column(
+    c: &mut Canvas,
+    rows: &Rows,
+    column: Column,
+    values: &[Option<f64>],
+    (x0, width): (f32, f32),
+    lang: Lang,
+) {
+    let hue = column.color();
+    let head = word(column.word(), lang);
+    c.text(
+        head,
+        x0,
+        rows.head_baseline,
+        LABEL_SIZE,
+        Weight::Bold,
+        hue,
+        Align::Left,
+    );
+    let labels: Vec<Option<String>> = values
+        .iter()
+        .map(|v| v.map(|v| column.label(v, lang)))
+        .collect();
+    let widest = labels
+        .iter()
+        .flatten()
+        .map(|l| c.text_width(l, rows.size, Weight::Regular))
+        .fold(0.0, f32::max);
+    let max = values.iter().flatten().copied().fold(0.0, f64::max);
+    let max_len = (width - widest - 12.0).max(8.0);
+    c.rect(x0, rows.top, 2.0, rows.count as f32 * rows.h, AXIS, 1.0);
+    let bar_h = (rows.h * 0.56).min(32.0);
+    for (r, (v, label)) in values.iter().zip(&labels).enumerate() {
+        let baseline = rows.baseline(r);
+        let (Some(v), Some(label)) = (v, label) else {
+            c.text(
+                "—",
+                x0 + 12.0,
+                baseline,
+                rows.size,
+                Weight::Regular,
+                FAINT,
+                Align::Left,
+            );
+            continue;
+        };
+        let len = if max > 0.0 {
+            (v.max(0.0) / max) as f32 * max_len
+        } else {
+            0.0
+        };
+        c.hbar(x0 + 2.0, rows.center(r) - bar_h / 2.0, len, bar_h, 5.0, hue);
+        let x = x0 + 2.0 + len + 10.0;
+        c.text(
+            label,
+            x,
+            baseline,
+            rows.size,
+            Weight::Regular,
+            TEXT,
+            Align::Left,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beyond_the_row_limit_the_last_row_counts_the_rest() {
+        assert_eq!(shown_rows(1), (1, 0));
+        assert_eq!(shown_rows(MAX_ROWS), (MAX_ROWS, 0));
+        assert_eq!(shown_rows(MAX_ROWS + 1), (MAX_ROWS - 1, 2));
+        assert_eq!(shown_rows(30), (MAX_ROWS - 1, 30 - MAX_ROWS + 1));
+    }
 }
