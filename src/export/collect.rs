@@ -20,7 +20,7 @@ use futures::{TryStreamExt, stream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::ExportError;
+use super::error::ExportError;
 use crate::avito::model::{Chat, ChatType, ItemStatus, Message};
 use crate::avito::{Account, AvitoError, AvitoResult, ChatsQuery};
 use crate::domain::AccountId;
