@@ -10,10 +10,15 @@
 //! [`stats`] is the other export, "Statistics to Excel": per-day totals with native charts
 //! and per-item rows over a period, on the same job, table and status message.
 
+pub mod adapters;
+pub mod chats;
 pub mod collect;
 pub mod error;
 pub mod job;
+pub mod plan;
+pub mod ports;
 pub mod render;
+pub mod runner;
 pub mod stats;
 pub mod texts;
 pub mod workbook;

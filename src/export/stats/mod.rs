@@ -15,6 +15,7 @@
 
 pub mod job;
 pub mod model;
+pub mod plan;
 pub mod workbook;
 
 use std::collections::{BTreeMap, HashMap};
