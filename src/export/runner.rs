@@ -205,3 +205,187 @@ async fn show(target: &Target, reading: Reading) -> [u64; 4] {
     }
     reading.key
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::export::plan::Cause;
+
+    /// What the fake ports were asked, in order.
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<String>>);
+
+    impl Seen {
+        fn push(&self, s: String) {
+            self.0.lock().expect("seen").push(s);
+        }
+        fn all(&self) -> Vec<String> {
+            self.0.lock().expect("seen").clone()
+        }
+    }
+
+    #[async_trait]
+    impl ExportStore for Seen {
+        async fn set_progress_message(&self, _: ExportId, m: i32) -> anyhow::Result<()> {
+            self.push(format!("message {m}"));
+            Ok(())
+        }
+        async fn abandon(&self, _: ExportId, e: &str) -> anyhow::Result<()> {
+            self.push(format!("abandon {e}"));
+            Ok(())
+        }
+        async fn progress(&self, _: ExportId, _: Counters) -> anyhow::Result<()> {
+            self.push("progress".into());
+            Ok(())
+        }
+        async fn finish(&self, _: ExportId, _: Counters, e: Option<String>) -> anyhow::Result<()> {
+            self.push(format!("finish {e:?}"));
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl ExportChat for Seen {
+        async fn post(&self, _: ChatId, text: String) -> anyhow::Result<i32> {
+            self.push(format!("post {text}"));
+            Ok(5)
+        }
+        async fn edit(
+            &self,
+            _: ChatId,
+            m: i32,
+            t: String,
+            b: Option<Button>,
+        ) -> anyhow::Result<()> {
+            self.push(format!("edit {m} {t} {:?}", b.map(|b| b.data)));
+            Ok(())
+        }
+        async fn send(&self, _: ChatId, doc: &Document) -> anyhow::Result<()> {
+            if doc.what == "refused" {
+                anyhow::bail!("too big");
+            }
+            self.push(format!("send {}", doc.file_name));
+            Ok(())
+        }
+    }
+
+    /// Writes one file, or fails with `fail`; remembers its directory.
+    struct Fake {
+        fail: Option<Failure>,
+        what: &'static str,
+        dir: Mutex<Option<PathBuf>>,
+    }
+
+    #[async_trait]
+    impl Work for Fake {
+        type Progress = ();
+        type Summary = u32;
+        fn lang(&self) -> Lang {
+            Lang::En
+        }
+        fn temp_prefix(&self) -> String {
+            "avito-reports-runner-test-".into()
+        }
+        fn reading(&self, _: &()) -> Reading {
+            Reading {
+                text: "working".into(),
+                counters: Counters::default(),
+                key: [0; 4],
+            }
+        }
+        async fn produce(&self, dir: &Path, _: Arc<()>) -> Result<(u32, Vec<Document>), Failure> {
+            *self.dir.lock().expect("dir") = Some(dir.to_path_buf());
+            if let Some(f) = &self.fail {
+                return Err(f.clone());
+            }
+            let path = dir.join("a.xlsx");
+            std::fs::write(&path, b"x").map_err(|e| plan::internal(Lang::En, e.to_string()))?;
+            let doc = Document {
+                path,
+                file_name: "a.xlsx".into(),
+                caption: String::new(),
+                what: self.what.into(),
+            };
+            Ok((3, vec![doc]))
+        }
+        fn done_text(&self, n: &u32, _: &()) -> String {
+            format!("done {n}")
+        }
+        fn failed_text(&self, reason: &str) -> String {
+            format!("failed {reason}")
+        }
+        fn again(&self) -> Button {
+            Button {
+                label: "again".into(),
+                data: "again".into(),
+            }
+        }
+    }
+
+    async fn run_fake(
+        fail: Option<Failure>,
+        what: &'static str,
+    ) -> (Finished, Vec<String>, PathBuf) {
+        let seen = Arc::new(Seen::default());
+        let target = Target {
+            export_id: ExportId(1),
+            chat: ChatId(2),
+            message: None,
+            store: seen.clone(),
+            talk: seen.clone(),
+        };
+        let work = Arc::new(Fake {
+            fail,
+            what,
+            dir: Mutex::new(None),
+        });
+        let finished = run(target, work.clone()).await.expect("runs");
+        let dir = work.dir.lock().expect("dir").clone().expect("produced");
+        (finished, seen.all(), dir)
+    }
+
+    #[tokio::test]
+    async fn a_sent_export_posts_a_lost_status_sends_the_file_and_leaves_no_directory() {
+        let (finished, seen, dir) = run_fake(None, "the workbook").await;
+        assert_eq!(finished, Finished::Done);
+        assert_eq!(
+            seen,
+            [
+                "post working",
+                "send a.xlsx",
+                "finish None",
+                "edit 5 done 3 None"
+            ]
+        );
+        assert!(!dir.exists(), "the temporary directory is gone");
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_recorded_then_told_with_a_restart_and_leaves_no_directory() {
+        let (finished, seen, dir) = run_fake(None, "refused").await;
+        assert_eq!(
+            finished,
+            Finished::Failed {
+                detail: "sending refused: too big".into(),
+                cause: Cause::Telegram
+            }
+        );
+        assert_eq!(seen[1], "finish Some(\"sending refused: too big\")");
+        assert!(seen[2].starts_with("edit 5 failed ") && seen[2].ends_with("Some(\"again\")"));
+        assert!(!dir.exists());
+        let keys =
+            plan::avito_failure(Lang::En, "x", &crate::avito::AvitoError::InvalidCredentials);
+        let (finished, _, dir) = run_fake(Some(keys), "the workbook").await;
+        assert!(matches!(
+            finished,
+            Finished::Failed {
+                cause: Cause::KeysRefused,
+                ..
+            }
+        ));
+        assert!(!dir.exists());
+    }
+}
