@@ -7,6 +7,11 @@
 //! a few chats at a time, whatever the size of the account. The bot job ([`job`]) and the CLI
 //! (`cli::export`) both call it.
 //!
+//! The bot's jobs of both exports run on one [`runner`] over narrow [`ports`] (the row, the
+//! chat), implemented in [`adapters`]; what they decide is pure, in [`plan`] (requests,
+//! failures, what follows) and [`chats`] / `stats::plan` (texts, names, files). Retries are
+//! the Avito client's alone.
+//!
 //! [`stats`] is the other export, "Statistics to Excel": per-day totals with native charts
 //! and per-item rows over a period, on the same job, table and status message.
 
