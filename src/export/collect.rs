@@ -7,11 +7,10 @@
 //! with a `since` date a listing that reaches older chats is complete for the export.
 //!
 //! Messages are fetched for a few chats at a time (bounded concurrency) while the listing goes
-//! on; chats are handed on in listing order. A failed listing or chat is retried a few times
-//! (on top of the client's own retries) before the export fails.
+//! on; chats are handed on in listing order. Retries are the Avito client's alone (it decides
+//! them from the typed error): a request that still fails fails the export, which names it.
 
 use std::collections::{HashSet, VecDeque};
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -20,7 +19,7 @@ use futures::{TryStreamExt, stream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::ExportError;
+use super::error::ExportError;
 use crate::avito::model::{Chat, ChatType, ItemStatus, Message};
 use crate::avito::{Account, AvitoError, AvitoResult, ChatsQuery};
 use crate::domain::AccountId;
@@ -39,8 +38,6 @@ pub struct CollectOptions {
     pub since: Option<i64>,
     /// Chats whose messages are fetched at once.
     pub concurrency: usize,
-    /// Attempts per listing or chat (each request already retried by the client).
-    pub retry: crate::retry::Backoff,
 }
 
 impl Default for CollectOptions {
@@ -48,7 +45,6 @@ impl Default for CollectOptions {
         Self {
             since: None,
             concurrency: 4,
-            retry: crate::retry::Backoff::new(3, Duration::from_secs(2), Duration::from_secs(8)),
         }
     }
 }
@@ -186,12 +182,7 @@ impl Planner {
     async fn run(&mut self, listing: Listing) -> Result<Vec<Chat>, ExportError> {
         let query = listing.query();
         let (account, user_id) = (&self.account, self.user_id);
-        let page = retry(
-            &self.opts,
-            || listing.describe(),
-            || async { account.chats(user_id, &query).await },
-        )
-        .await?;
+        let page = step(|| listing.describe(), account.chats(user_id, &query).await)?;
         // Newest first: a listing that reached chats older than `since` has every newer one.
         let complete = !page.truncated
             || self.opts.since.is_some_and(|since| {
@@ -232,22 +223,16 @@ impl Planner {
             }
             Listing::Type(ChatType::U2i) => {
                 let account = &self.account;
-                let items = retry(
-                    &self.opts,
-                    || "the item list".to_owned(),
-                    || async {
-                        account
-                            .items(&[
-                                ItemStatus::Active,
-                                ItemStatus::Old,
-                                ItemStatus::Removed,
-                                ItemStatus::Blocked,
-                                ItemStatus::Rejected,
-                            ])
-                            .await
-                    },
-                )
-                .await?;
+                let listed = account
+                    .items(&[
+                        ItemStatus::Active,
+                        ItemStatus::Old,
+                        ItemStatus::Removed,
+                        ItemStatus::Blocked,
+                        ItemStatus::Rejected,
+                    ])
+                    .await;
+                let items = step(|| "the item list".to_owned(), listed)?;
                 let mut ids: Vec<i64> = items.iter().map(|i| i.id).collect();
                 ids.sort_unstable();
                 ids.dedup();
@@ -270,41 +255,18 @@ impl Planner {
     }
 }
 
-/// Retries `call` on errors that may pass (Avito unavailable, rate limited, a garbled answer).
-async fn retry<T, F, Fut>(
-    opts: &CollectOptions,
-    what: impl Fn() -> String,
-    mut call: F,
-) -> Result<T, ExportError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = AvitoResult<T>>,
-{
-    let mut attempt = 1;
-    loop {
-        match call().await {
-            Ok(v) => return Ok(v),
-            Err(e) if opts.retry.allows_another(attempt) && may_pass(&e) => {
-                let pause = opts.retry.delay(attempt);
-                tracing::warn!(what = %what(), error = %e, attempt, ?pause, "export step failed, retrying");
-                tokio::time::sleep(pause).await;
-                attempt += 1;
-            }
-            Err(AvitoError::Forbidden { operation, .. }) if operation.is_messenger() => {
-                return Err(ExportError::NoMessengerAccess);
-            }
-            Err(source) => {
-                return Err(ExportError::Avito {
-                    what: what(),
-                    source,
-                });
-            }
+/// The result of one step, its error typed for the export: the client has already retried
+/// what may pass, so a failure here is final for this export.
+fn step<T>(what: impl Fn() -> String, result: AvitoResult<T>) -> Result<T, ExportError> {
+    result.map_err(|e| match e {
+        AvitoError::Forbidden { operation, .. } if operation.is_messenger() => {
+            ExportError::NoMessengerAccess
         }
-    }
-}
-
-fn may_pass(e: &AvitoError) -> bool {
-    e.is_transient() || matches!(e, AvitoError::Unexpected { .. })
+        source => ExportError::Avito {
+            what: what(),
+            source,
+        },
+    })
 }
 
 /// Lists every chat and fetches its messages, sending each finished chat to `out` in listing
@@ -344,7 +306,7 @@ pub async fn collect(
     .map_ok(|chats| stream::iter(chats.into_iter().map(Ok)))
     .try_flatten();
     let fetched = chats
-        .map_ok(|chat| fetch_chat(account, user_id, opts, chat))
+        .map_ok(|chat| fetch_chat(account, user_id, chat))
         .try_buffered(opts.concurrency.max(1));
     let mut fetched = std::pin::pin!(fetched);
     let mut truncated_chats = Vec::new();
@@ -371,16 +333,13 @@ pub async fn collect(
 async fn fetch_chat(
     account: &Account,
     user_id: AccountId,
-    opts: &CollectOptions,
     chat: Chat,
 ) -> Result<ChatData, ExportError> {
     let id = chat.id.clone();
-    let page = retry(
-        opts,
+    let page = step(
         || format!("messages of chat {id}"),
-        || async { account.messages(user_id, &id).await },
-    )
-    .await?;
+        account.messages(user_id, &id).await,
+    )?;
     let mut messages = page.items;
     // The API gives newest first; a conversation reads oldest first.
     messages.reverse();

@@ -7,12 +7,23 @@
 //! a few chats at a time, whatever the size of the account. The bot job ([`job`]) and the CLI
 //! (`cli::export`) both call it.
 //!
+//! The bot's jobs of both exports run on one [`runner`] over narrow [`ports`] (the row, the
+//! chat), implemented in [`adapters`]; what they decide is pure, in [`plan`] (requests,
+//! failures, what follows) and [`chats`] / `stats::plan` (texts, names, files). Retries are
+//! the Avito client's alone.
+//!
 //! [`stats`] is the other export, "Statistics to Excel": per-day totals with native charts
 //! and per-item rows over a period, on the same job, table and status message.
 
+pub mod adapters;
+pub mod chats;
 pub mod collect;
+pub mod error;
 pub mod job;
+pub mod plan;
+pub mod ports;
 pub mod render;
+pub mod runner;
 pub mod stats;
 pub mod texts;
 pub mod workbook;
@@ -24,11 +35,12 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
-use crate::avito::{Account, AvitoError};
+use crate::avito::Account;
 use crate::domain::AccountId;
 use crate::i18n::Lang;
 
 pub use collect::{CollectOptions, Gaps, Progress, Snapshot};
+pub use error::ExportError;
 pub use render::RenderCtx;
 pub use workbook::{PartFile, TELEGRAM_UPLOAD_LIMIT, WriteError};
 
@@ -60,22 +72,6 @@ impl ExportOptions {
             collect: CollectOptions::default(),
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error("Avito failed on {what}: {source}")]
-    Avito { what: String, source: AvitoError },
-    /// Avito refused the Messenger to valid keys: a subscription or account-role matter the
-    /// owner must settle with Avito, not a failure to retry.
-    #[error(
-        "this Avito account has no access to the Messenger API: Avito opens it with the «Максимальный» subscription for goods or «Расширенный» for services, and an employee's keys do not see the company's chats"
-    )]
-    NoMessengerAccess,
-    #[error(transparent)]
-    Write(#[from] WriteError),
-    #[error("the workbook writer stopped unexpectedly")]
-    WriterGone,
 }
 
 /// A finished export.

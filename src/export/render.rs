@@ -181,40 +181,9 @@ fn content_text(lang: Lang, kind: &str, c: &MessageContent) -> String {
                 c.image.as_ref().and_then(largest_image).unwrap_or(""),
             )],
         ),
-        "link" => {
-            let l = c.link.as_ref().unwrap_or(&null);
-            let (text, url) = (s(l, "text"), s(l, "url"));
-            let shown = if text == url {
-                join(&[url], "")
-            } else {
-                join(&[text, url], " — ")
-            };
-            xf(lang, X::MsgLink, &[("text", &shown)])
-        }
-        "item" => {
-            let i = c.item.as_ref().unwrap_or(&null);
-            let head = join(&[s(i, "title"), s(i, "price_string")], ", ");
-            let shown = join(
-                &[
-                    Some(head.as_str()).filter(|h| !h.is_empty()),
-                    s(i, "item_url"),
-                ],
-                " — ",
-            );
-            xf(lang, X::MsgItem, &[("text", &shown)])
-        }
-        "location" => {
-            let l = c.location.as_ref().unwrap_or(&null);
-            let coords = match (
-                l.get("lat").and_then(Value::as_f64),
-                l.get("lon").and_then(Value::as_f64),
-            ) {
-                (Some(lat), Some(lon)) => Some(format!("({lat:.6}, {lon:.6})")),
-                _ => None,
-            };
-            let shown = join(&[s(l, "title"), s(l, "text"), coords.as_deref()], ", ");
-            xf(lang, X::MsgLocation, &[("text", &shown)])
-        }
+        "link" => link_text(lang, c.link.as_ref().unwrap_or(&null)),
+        "item" => item_text(lang, c.item.as_ref().unwrap_or(&null)),
+        "location" => location_text(lang, c.location.as_ref().unwrap_or(&null)),
         "call" => {
             let status = c.call.as_ref().and_then(|v| s(v, "status"));
             match status {
@@ -250,6 +219,40 @@ fn content_text(lang: Lang, kind: &str, c: &MessageContent) -> String {
             ),
         },
     }
+}
+
+fn link_text(lang: Lang, l: &Value) -> String {
+    let (text, url) = (s(l, "text"), s(l, "url"));
+    let shown = if text == url {
+        join(&[url], "")
+    } else {
+        join(&[text, url], " — ")
+    };
+    xf(lang, X::MsgLink, &[("text", &shown)])
+}
+
+fn item_text(lang: Lang, i: &Value) -> String {
+    let head = join(&[s(i, "title"), s(i, "price_string")], ", ");
+    let shown = join(
+        &[
+            Some(head.as_str()).filter(|h| !h.is_empty()),
+            s(i, "item_url"),
+        ],
+        " — ",
+    );
+    xf(lang, X::MsgItem, &[("text", &shown)])
+}
+
+fn location_text(lang: Lang, l: &Value) -> String {
+    let coords = match (
+        l.get("lat").and_then(Value::as_f64),
+        l.get("lon").and_then(Value::as_f64),
+    ) {
+        (Some(lat), Some(lon)) => Some(format!("({lat:.6}, {lon:.6})")),
+        _ => None,
+    };
+    let shown = join(&[s(l, "title"), s(l, "text"), coords.as_deref()], ", ");
+    xf(lang, X::MsgLocation, &[("text", &shown)])
 }
 
 /// A short form of the quoted message: its text, or its type.

@@ -14,29 +14,28 @@
 //! [`export_stats`] does both. The bot job (`export::job`) and `cli::stats_export` call it.
 
 pub mod job;
+pub mod model;
+pub mod plan;
 pub mod workbook;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 
 use crate::avito::model::{Analytics, ItemStatsPoint, ItemStatus};
-use crate::avito::money::{Kopecks, Roubles};
+use crate::avito::money::Kopecks;
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping};
 use crate::avito::{Account, AvitoError, plausible};
 use crate::domain::{AccountId, Period};
-use crate::i18n::Lang;
 
+pub use model::{
+    DayTotals, ITEMS_PER_PAGE, ItemDay, MAX_ITEM_ROWS, Stage, StatsData, StatsOptions,
+    StatsProgress, StatsSnapshot, StatsSummary,
+};
 pub use workbook::WriteError;
-
-/// Item ids per stats v1 request: the API takes at most 200.
-pub const ITEMS_PER_PAGE: usize = 200;
-/// Rows of the Items sheet at most: Excel's limit (1,048,576) less the header, rounded down.
-pub const MAX_ITEM_ROWS: usize = 1_000_000;
 
 /// Stats v2 metrics the per-day totals need. `allSpending` is money and bonuses, in kopecks,
 /// as the reports count spending.
@@ -51,15 +50,6 @@ const ITEM_STATUSES: &[ItemStatus] = &[
     ItemStatus::Rejected,
 ];
 
-/// What to export and how.
-#[derive(Debug, Clone)]
-pub struct StatsOptions {
-    pub period: Period,
-    pub lang: Lang,
-    /// The profile's (or account's) name, for the Summary sheet's title.
-    pub name: String,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StatsError {
     #[error("Avito failed on {what}: {source}")]
@@ -71,133 +61,6 @@ pub enum StatsError {
     Write(#[from] WriteError),
     #[error("the workbook writer stopped unexpectedly")]
     WriterGone,
-}
-
-/// One day of the totals; `None`: Avito gave no (believable) figure.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DayTotals {
-    pub date: NaiveDate,
-    pub views: Option<i64>,
-    pub contacts: Option<i64>,
-    pub favorites: Option<i64>,
-    pub spending: Option<Roubles>,
-}
-
-/// One item on one day, as stats v1 gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemDay {
-    pub item_id: i64,
-    pub date: NaiveDate,
-    pub views: Option<i64>,
-    pub contacts: Option<i64>,
-    pub favorites: Option<i64>,
-}
-
-/// Everything the workbook shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatsData {
-    pub period: Period,
-    /// Every day of the period, in order.
-    pub days: Vec<DayTotals>,
-    /// Item titles by id, where the listing gave one.
-    pub titles: HashMap<i64, String>,
-    /// By item (in listing order), then by date.
-    pub item_days: Vec<ItemDay>,
-    /// Items that have at least one row.
-    pub items_with_stats: usize,
-    /// The Items sheet was cut at [`MAX_ITEM_ROWS`].
-    pub truncated: bool,
-}
-
-/// Where a statistics export is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Waiting for, or asking, the per-day totals.
-    Totals,
-    /// Listing the items.
-    Listing,
-    /// Asking the item statistics page by page.
-    Items,
-    /// Writing the workbook.
-    Writing,
-}
-
-/// Progress of one statistics export, shared with whoever shows it.
-pub struct StatsProgress {
-    started: Instant,
-    stage: AtomicU8,
-    items: AtomicU64,
-    pages_known: AtomicU64,
-    pages_done: AtomicU64,
-    rows: AtomicU64,
-}
-
-impl Default for StatsProgress {
-    fn default() -> Self {
-        Self {
-            started: Instant::now(),
-            stage: AtomicU8::new(0),
-            items: AtomicU64::new(0),
-            pages_known: AtomicU64::new(0),
-            pages_done: AtomicU64::new(0),
-            rows: AtomicU64::new(0),
-        }
-    }
-}
-
-/// A reading of [`StatsProgress`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatsSnapshot {
-    pub stage: Stage,
-    pub items: u64,
-    pub pages_known: u64,
-    pub pages_done: u64,
-    pub rows: u64,
-    pub elapsed: Duration,
-}
-
-impl From<StatsSnapshot> for crate::db::exports::Counters {
-    /// The row's counters: pages for chats, item rows for messages.
-    fn from(s: StatsSnapshot) -> Self {
-        Self {
-            chats_known: s.pages_known,
-            chats_done: s.pages_done,
-            messages: s.rows,
-        }
-    }
-}
-
-impl StatsProgress {
-    fn set_stage(&self, stage: Stage) {
-        self.stage.store(stage as u8, Ordering::Relaxed);
-    }
-
-    pub fn snapshot(&self) -> StatsSnapshot {
-        let stage = match self.stage.load(Ordering::Relaxed) {
-            0 => Stage::Totals,
-            1 => Stage::Listing,
-            2 => Stage::Items,
-            _ => Stage::Writing,
-        };
-        StatsSnapshot {
-            stage,
-            items: self.items.load(Ordering::Relaxed),
-            pages_known: self.pages_known.load(Ordering::Relaxed),
-            pages_done: self.pages_done.load(Ordering::Relaxed),
-            rows: self.rows.load(Ordering::Relaxed),
-            elapsed: self.started.elapsed(),
-        }
-    }
-}
-
-/// A finished statistics export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatsSummary {
-    pub days: usize,
-    pub items: usize,
-    pub rows: usize,
-    pub truncated: bool,
-    pub size: u64,
 }
 
 /// Fetches the statistics of `period` and writes them to `out`. On error no file is left at
@@ -267,11 +130,36 @@ pub async fn collect(
     progress.pages_known.store(pages as u64, Ordering::Relaxed);
     progress.set_stage(Stage::Items);
 
-    let order: HashMap<i64, usize> = items.iter().enumerate().map(|(i, it)| (it.id, i)).collect();
     let titles: HashMap<i64, String> = items
         .iter()
         .filter_map(|it| Some((it.id, it.title.clone()?)))
         .collect();
+    let rows = item_rows(account, user_id, period, &items, progress).await?;
+    let truncated = rows.len() > MAX_ITEM_ROWS;
+    let item_days: Vec<ItemDay> = rows.into_values().take(MAX_ITEM_ROWS).collect();
+    let mut with_stats: Vec<i64> = item_days.iter().map(|r| r.item_id).collect();
+    with_stats.dedup();
+    Ok(StatsData {
+        period,
+        days,
+        titles,
+        items_with_stats: with_stats.len(),
+        item_days,
+        truncated,
+    })
+}
+
+/// The per-item rows of `period`, page by page of item ids, by item (in listing order) then
+/// date.
+async fn item_rows(
+    account: &Account,
+    user_id: AccountId,
+    period: Period,
+    items: &[crate::avito::model::Item],
+    progress: &StatsProgress,
+) -> Result<BTreeMap<(usize, i64, NaiveDate), ItemDay>, StatsError> {
+    let range = DateRange::unchecked(period.from, period.to);
+    let order: HashMap<i64, usize> = items.iter().enumerate().map(|(i, it)| (it.id, i)).collect();
     let ids: Vec<i64> = items.iter().map(|it| it.id).collect();
     // By item then date; a BTreeMap also drops an item Avito repeats in a later page.
     let mut rows: BTreeMap<(usize, i64, NaiveDate), ItemDay> = BTreeMap::new();
@@ -299,18 +187,7 @@ pub async fn collect(
         progress.pages_done.fetch_add(1, Ordering::Relaxed);
         progress.rows.store(rows.len() as u64, Ordering::Relaxed);
     }
-    let truncated = rows.len() > MAX_ITEM_ROWS;
-    let item_days: Vec<ItemDay> = rows.into_values().take(MAX_ITEM_ROWS).collect();
-    let mut with_stats: Vec<i64> = item_days.iter().map(|r| r.item_id).collect();
-    with_stats.dedup();
-    Ok(StatsData {
-        period,
-        days,
-        titles,
-        items_with_stats: with_stats.len(),
-        item_days,
-        truncated,
-    })
+    Ok(rows)
 }
 
 /// A count Avito gave, if believable.
@@ -363,6 +240,7 @@ fn daily_totals(period: Period, analytics: &Analytics) -> Vec<DayTotals> {
 mod tests {
     use super::*;
     use crate::avito::model::AnalyticsGroup;
+    use crate::avito::money::Roubles;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")

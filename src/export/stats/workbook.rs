@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
-use super::{StatsData, StatsOptions};
+use super::model::{DayTotals, MAX_ITEM_ROWS, StatsData, StatsOptions};
 use crate::export::texts::{X, x, xf};
 
 #[derive(Debug, thiserror::Error)]
@@ -254,7 +254,7 @@ fn write_summary(
     }
     sheet.write_string_with_format(4, 0, x(lang, X::StatsTotal), &f.header)?;
     // A total only of figures Avito gave: none at all leaves it empty, not zero.
-    let sum = |pick: fn(&super::DayTotals) -> Option<i64>| -> Option<i64> {
+    let sum = |pick: fn(&DayTotals) -> Option<i64>| -> Option<i64> {
         data.days
             .iter()
             .filter_map(pick)
@@ -283,7 +283,7 @@ fn write_summary(
             xf(
                 lang,
                 X::StatsNoteRows,
-                &[("limit", &super::MAX_ITEM_ROWS.to_string())],
+                &[("limit", &MAX_ITEM_ROWS.to_string())],
             ),
             &f.note,
         )?;
