@@ -9,6 +9,7 @@
 //! A check that cannot ask Avito changes nothing and tells the operator, de-duplicated.
 
 pub mod check;
+pub mod episode;
 pub mod job;
 pub mod plan;
 pub mod texts;
