@@ -1,75 +1,26 @@
 //! The scheduled delivery job: one slot of one task, as planned under one schedule version.
+//! What to do is decided in [`super::slot`] (pure); this file loads, claims and carries out.
 
 use chrono::{DateTime, Duration, Utc};
 use tracing::Instrument;
 
-use super::{JobContext, JobError, notify};
-use crate::avito::AvitoError;
+use super::notify;
+use super::slot::{self, After, Sending, SlotBudget, Start, Trouble, Verdict};
+use crate::context::JobContext;
 use crate::db::entities::{avito_profile, report_task};
-use crate::db::slots::{self, Claim, SlotRun, status};
+use crate::db::slots::{self, Claim, Resume, SlotRun, status};
 use crate::db::tasks::RunKind;
 use crate::db::{profiles, tasks};
-use crate::domain::{RunId, clock};
+use crate::domain::{ChatId, RunId, clock};
 use crate::i18n::Lang;
 use crate::metrics;
-use crate::queue::DeliverReport;
-use crate::report::model::Failure;
+use crate::queue::{DeliverReport, JobError};
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
 use crate::telegram::{Progress, destination_lost, send_marked, send_pictures};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
-/// What one attempt needs at least: building the report and sending it.
-const ATTEMPT_ROOM: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// The time a scheduled slot has from its first attempt to the owner's report or failure
-/// notice (`REPORT_SLOT_BUDGET_SEC`): retries are planned only while another attempt fits,
-/// and each attempt's sources are cut off in time for it to send what arrived.
-struct SlotBudget {
-    started: DateTime<Utc>,
-    ends: DateTime<Utc>,
-}
-
-impl SlotBudget {
-    fn of(ctx: &JobContext, job: &DeliverReport, slot: DateTime<Utc>, now: DateTime<Utc>) -> Self {
-        let started = job
-            .first_attempt_at
-            .and_then(|t| DateTime::from_timestamp(t, 0))
-            .unwrap_or_else(|| slot.max(now));
-        let budget = Duration::from_std(ctx.state.settings.jobs.report_slot_budget)
-            .unwrap_or(Duration::minutes(5));
-        Self {
-            started,
-            ends: started + budget,
-        }
-    }
-
-    /// How long this attempt's sources may take: the budget left, less the room to send.
-    fn attempt_deadline(&self, now: DateTime<Utc>) -> std::time::Duration {
-        let room = Duration::from_std(ATTEMPT_ROOM).unwrap_or(Duration::seconds(20));
-        (self.ends - room - now)
-            .to_std()
-            .unwrap_or_default()
-            .max(ATTEMPT_ROOM)
-    }
-
-    /// The wait before another attempt, when attempts remain and one still fits the budget.
-    fn next_retry(&self, ctx: &JobContext, job: &DeliverReport) -> Option<std::time::Duration> {
-        let jobs = &ctx.state.settings.jobs;
-        let policy = crate::retry::Backoff::new(
-            jobs.report_attempts,
-            jobs.report_retry_backoff,
-            REPORT_RETRY_MAX,
-        );
-        if !policy.allows_another(job.attempt + 1) {
-            return None;
-        }
-        let delay = policy.delay(job.attempt + 1);
-        let next = clock::now() + Duration::from_std(delay + ATTEMPT_ROOM).ok()?;
-        (next <= self.ends).then_some(delay)
-    }
-}
 
 /// Most slots recorded skipped in one go after a long downtime (older ones are not listed).
 const MAX_SKIPPED_RECORDED: usize = 400;
@@ -128,15 +79,72 @@ struct Due {
     task: report_task::Model,
     schedule: Schedule,
     slot: DateTime<Utc>,
+    chat_id: ChatId,
 }
 
 async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError> {
     let db = &ctx.state.db;
-    let Some(slot) = job.slot_time() else {
+    let Some(due) = load(ctx, job).await? else {
         return Ok(Outcome::Stale);
     };
-    let Some(task) = tasks::by_id(db, job.task_id).await? else {
+    let now = clock::now();
+    let jobs = &ctx.state.settings.jobs;
+    let budget = SlotBudget::of(job.first_attempt_at, due.slot, now, jobs.report_slot_budget);
+    let planned = job.attempt == 0 && !job.rerun;
+    let next_slot = due.schedule.next_after(due.slot);
+    if let Some(skip) = slot::lateness(planned, due.slot, next_slot, now, jobs.missed_report_grace)
+    {
+        slots::record_skipped(db, &due.task, due.slot, skip.reason()).await?;
+        plan_next(ctx, &due).await?;
+        return Ok(Outcome::Skipped);
+    }
+    let Some(profile) = profiles::find(db, due.task.profile_id).await? else {
         return Ok(Outcome::Stale);
+    };
+    let lang = notify::user_lang(ctx, profile.owner_id).await;
+    let period = period_of(&due);
+    let (run_id, attempt, resume) = match claim(ctx, job, &due, &profile, &period).await? {
+        Claimed::Yes(run_id, attempt, resume) => (run_id, attempt, resume),
+        Claimed::No(outcome) => return Ok(outcome),
+    };
+    tracing::debug!(run_id = run_id.0, attempt, "slot claimed");
+    // Renewed while this delivery works (sending may wait in the rate limiter), so that a
+    // copy of the job handed to another worker leaves the slot alone.
+    let _renewal = Renewal::start(ctx, run_id, attempt, claim_lease(ctx));
+    let current = Attempt {
+        due: &due,
+        job,
+        budget: &budget,
+        profile: &profile,
+        run_id,
+        lang,
+    };
+    let sending = match slot::start(resume) {
+        Start::Resume(sending) => {
+            tracing::info!(
+                sent = sending.from,
+                of = sending.chunks.len(),
+                uncertain = sending.marked,
+                "resuming a delivery"
+            );
+            sending
+        }
+        Start::Build => match build(ctx, &current, period).await? {
+            Ok(sending) => sending,
+            Err(after) => return conclude(ctx, &current, after).await,
+        },
+    };
+    send(ctx, &current, &sending).await
+}
+
+/// The task of `job`, when it is still to be delivered as planned (on, same schedule version,
+/// a destination and a usable schedule).
+async fn load(ctx: &JobContext, job: &DeliverReport) -> Result<Option<Due>, JobError> {
+    let Some(slot) = job.slot_time() else {
+        return Ok(None);
+    };
+    let Some(task) = tasks::by_id(&ctx.state.db, job.task_id).await? else {
+        return Ok(None);
     };
     let span = tracing::Span::current();
     span.record("profile_id", task.profile_id.0);
@@ -148,201 +156,181 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         task.is_active,
         task.schedule_version == job.version,
     ) else {
-        return Ok(Outcome::Stale);
+        return Ok(None);
     };
     let schedule = match schedule::of_task(&task) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "task has an unusable schedule; not delivering");
-            return Ok(Outcome::Stale);
+            return Ok(None);
         }
     };
-    let due = Due {
+    Ok(Some(Due {
         task,
         schedule,
         slot,
-    };
+        chat_id,
+    }))
+}
 
-    // Only the planned attempt judges lateness: retries are late on purpose.
-    let now = clock::now();
-    let budget = SlotBudget::of(ctx, job, slot, now);
-    if job.attempt == 0 && !job.rerun {
-        let superseded = due.schedule.next_after(slot).is_some_and(|n| n <= now);
-        let grace = Duration::from_std(ctx.state.settings.jobs.missed_report_grace)
-            .unwrap_or(Duration::hours(3));
-        if superseded || now - slot > grace {
-            let reason = if superseded {
-                "a later slot was also due"
-            } else {
-                "missed while the bot was down"
-            };
-            slots::record_skipped(db, &due.task, slot, reason).await?;
-            plan_next(ctx, &due).await?;
-            return Ok(Outcome::Skipped);
-        }
-    }
+/// Whether this job holds the slot now.
+enum Claimed {
+    Yes(RunId, i32, Option<Resume>),
+    /// Done, held by another copy, or busy (looked at again later).
+    No(Outcome),
+}
 
-    let Some(profile) = profiles::find(db, due.task.profile_id).await? else {
-        return Ok(Outcome::Stale);
-    };
-    let lang = notify::user_lang(ctx, profile.owner_id).await;
-    let period = period_of(&due);
+/// Claims the slot's run row: this job delivers it, or it is done, lost, or busy.
+async fn claim(
+    ctx: &JobContext,
+    job: &DeliverReport,
+    due: &Due,
+    profile: &avito_profile::Model,
+    period: &Result<Period, crate::domain::DamagedSetting>,
+) -> Result<Claimed, JobError> {
     // The slot is recorded even when the period setting is damaged (it then fails with the
     // reason): the row needs dates, and the slot's own day is what it covered.
-    let recorded = period.clone().unwrap_or_else(|_| since_last_slot(&due));
+    let recorded = period.clone().unwrap_or_else(|_| since_last_slot(due));
     let run = SlotRun {
         task_id: due.task.id,
         profile_id: profile.id,
-        slot,
-        chat_id,
+        slot: due.slot,
+        chat_id: due.chat_id,
         period_start: recorded.from,
         period_end: recorded.to,
     };
-    let lease = claim_lease(ctx);
-    let (run_id, attempt, resume) = match slots::claim(db, &run, job.rerun, lease).await? {
+    let claim = slots::claim(&ctx.state.db, &run, job.rerun, claim_lease(ctx)).await?;
+    Ok(match claim {
         Claim::Claimed {
             run_id,
             attempt,
             resume,
-        } => (run_id, attempt, resume),
+        } => Claimed::Yes(run_id, attempt, resume),
         Claim::Done { .. } => {
             if !job.rerun {
-                plan_next(ctx, &due).await?;
+                plan_next(ctx, due).await?;
             }
-            return Ok(Outcome::AlreadyDone);
+            Claimed::No(Outcome::AlreadyDone)
         }
-        Claim::Lost => return Ok(Outcome::Lost),
+        Claim::Lost => Claimed::No(Outcome::Lost),
         Claim::Busy { until } => {
             let again = DeliverReport {
                 recheck: job.recheck + 1,
                 ..job.clone()
             };
-            ctx.state
-                .jobs
-                .schedule_delivery(again, until + Duration::seconds(1))
-                .await?;
-            return Ok(Outcome::Busy);
+            let at = until + Duration::seconds(1);
+            ctx.state.jobs.schedule_delivery(again, at).await?;
+            Claimed::No(Outcome::Busy)
         }
-    };
-    tracing::debug!(run_id = run_id.0, attempt, "slot claimed");
-    // Renewed while this delivery works (sending may wait in the rate limiter), so that a
-    // copy of the job handed to another worker leaves the slot alone.
-    let _renewal = Renewal::start(ctx, run_id, attempt, lease);
-    let current = Attempt {
-        due: &due,
-        job,
-        budget: &budget,
-        profile: &profile,
+    })
+}
+
+/// Makes the report and freezes its messages on the run (a later attempt resumes them);
+/// its pictures go now, once. `Err`: how the slot goes on instead.
+async fn build(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    period: Result<Period, crate::domain::DamagedSetting>,
+) -> Result<Result<Sending, After>, JobError> {
+    let Attempt {
+        due,
+        profile,
         run_id,
-        lang,
+        ..
+    } = *attempt;
+    let (source, options) = match report_inputs(ctx, attempt, period) {
+        Ok(inputs) => inputs,
+        Err(e) => return Ok(Err(slot::after(Trouble::Unusable(e), None))),
     };
-
-    // A run that got as far as sending keeps its messages: a later attempt (a retry, or
-    // after a crash) sends the rest of them, and marks the one whose outcome is unknown.
-    let (chunks, start, uncertain) = if let Some(resume) = resume {
-        tracing::info!(
-            sent = resume.sent,
-            of = resume.chunks.len(),
-            uncertain = resume.uncertain,
-            "resuming a delivery"
-        );
-        (resume.chunks, resume.sent, resume.uncertain)
-    } else {
-        let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)
-            .map_err(|e| e.to_string())
-            .and_then(|source| {
-                // A damaged setting is the owner's to set again, never a default.
-                let metrics = due.task.metrics.get().map_err(|e| e.to_string())?;
-                let period = period.map_err(|e| e.to_string())?;
-                Ok((source, metrics.clone(), period))
-            });
-        let chunks = match source {
-            Ok((source, metrics, period)) => {
-                let options = ReportOptions {
-                    period,
-                    metrics,
-                    tz: due.schedule.tz,
-                    lang,
-                    // Sources still silent when the slot's budget runs short are n/a: the
-                    // owner gets what arrived, or the failure notice, in time.
-                    deadline: Some(budget.attempt_deadline(clock::now())),
-                };
-                ReportService::new(ctx.state.avito.clone())
-                    .profile_report_checked(&source, &options)
-                    .await
-            }
-            Err(e) => {
-                slots::finish(db, run_id, status::FAILED, Some(e.clone())).await?;
-                notify::report_failed(ctx, &profile, &due.task, slot, lang, &e).await;
-                finish_slot(ctx, &due, job).await?;
-                return Ok(Outcome::Failed);
-            }
-        };
-        let (chunks, charts) = match chunks {
-            Ok(checked) => {
-                // Every source answered, so Avito took the keys: a refused-keys mark goes.
-                if checked.failures.is_empty()
-                    && profile.status == crate::domain::ProfileStatus::AuthFailed
-                {
-                    crate::keys::worked(ctx, profile.id).await;
-                }
-                let another_fits = budget.next_retry(ctx, job).is_some();
-                match verdict(&checked.failures, checked.all_failed, another_fits) {
-                    Verdict::Send => (checked.chunks, checked.charts),
-                    Verdict::Retry(reason) => return retry_or_fail(ctx, &current, reason).await,
-                    Verdict::Fail(reason) => return fail(ctx, &current, reason).await,
-                }
-            }
-            Err(AvitoError::InvalidCredentials) => {
-                let reason = AvitoError::InvalidCredentials.to_string();
-                slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
-                crate::keys::refused(ctx, &profile).await?;
-                finish_slot(ctx, &due, job).await?;
-                return Ok(Outcome::Failed);
-            }
-            Err(e) if e.is_transient() => {
-                return retry_or_fail(ctx, &current, e.to_string()).await;
-            }
-            Err(e) => return fail(ctx, &current, e.to_string()).await,
-        };
-        slots::freeze_chunks(db, run_id, &chunks).await?;
-        // The pictures go once, before the text, on the attempt that made the report: a
-        // resumed delivery sends only the rest of its text (the guarantee is the text's).
-        if due.task.charts {
-            let pictures = crate::report::service::chart_pictures(charts).await;
-            if let Err(e) = send_pictures(&ctx.bot, chat_id.into(), &pictures).await {
-                tracing::warn!(run_id = run_id.0, error = %e, "the report's charts were not sent; its text goes alone");
-            }
+    let checked = match ReportService::new(ctx.state.avito.clone())
+        .profile_report_checked(&source, &options)
+        .await
+    {
+        Ok(checked) => checked,
+        Err(e) => {
+            let next = next_retry(ctx, attempt);
+            return Ok(Err(slot::after(Trouble::of_avito(&e), next)));
         }
-        (chunks, 0, false)
     };
+    // Every source answered, so Avito took the keys: a refused-keys mark goes.
+    if checked.failures.is_empty() && profile.status == crate::domain::ProfileStatus::AuthFailed {
+        crate::keys::worked(ctx, profile.id).await;
+    }
+    let next = next_retry(ctx, attempt);
+    match slot::verdict(&checked.failures, checked.all_failed, next.is_some()) {
+        Verdict::Send => {}
+        Verdict::Retry(reason) => return Ok(Err(slot::after(Trouble::Passing(reason), next))),
+        Verdict::Fail(reason) => return Ok(Err(slot::after(Trouble::Lasting(reason), next))),
+    }
+    slots::freeze_chunks(&ctx.state.db, run_id, &checked.chunks).await?;
+    // The pictures go once, before the text, on the attempt that made the report: a
+    // resumed delivery sends only the rest of its text (the guarantee is the text's).
+    if due.task.charts {
+        let pictures = crate::report::service::chart_pictures(checked.charts).await;
+        if let Err(e) = send_pictures(&ctx.bot, due.chat_id.into(), &pictures).await {
+            tracing::warn!(run_id = run_id.0, error = %e, "the report's charts were not sent; its text goes alone");
+        }
+    }
+    Ok(Ok(slot::fresh(checked.chunks)))
+}
 
-    let mut progress = RunProgress { db, run_id };
-    let sent = send_marked(
-        &ctx.bot,
-        chat_id.into(),
-        &chunks,
-        (start, uncertain),
+/// What the report is made of: the profile's source and the task's options. A damaged
+/// setting is the owner's to set again, never a default.
+fn report_inputs(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    period: Result<Period, crate::domain::DamagedSetting>,
+) -> Result<(ProfileSource, ReportOptions), String> {
+    let Attempt {
+        due,
+        budget,
+        profile,
         lang,
-        &mut progress,
-    )
-    .await?;
-    match sent {
+        ..
+    } = *attempt;
+    let source =
+        ProfileSource::from_profile(profile, &ctx.state.secrets).map_err(|e| e.to_string())?;
+    let metrics = due.task.metrics.get().map_err(|e| e.to_string())?.clone();
+    let period = period.map_err(|e| e.to_string())?;
+    let options = ReportOptions {
+        period,
+        metrics,
+        tz: due.schedule.tz,
+        lang,
+        // Sources still silent when the slot's budget runs short are n/a: the owner gets
+        // what arrived, or the failure notice, in time.
+        deadline: Some(budget.attempt_deadline(clock::now())),
+    };
+    Ok((source, options))
+}
+
+/// Sends the messages (see [`send_marked`]) and records the outcome.
+async fn send(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    sending: &Sending,
+) -> Result<Outcome, JobError> {
+    let Attempt {
+        due, run_id, lang, ..
+    } = *attempt;
+    let db = &ctx.state.db;
+    let mut progress = RunProgress { db, run_id };
+    let at = (sending.from, sending.marked);
+    let chat = due.chat_id.into();
+    let sent = send_marked(&ctx.bot, chat, &sending.chunks, at, lang, &mut progress).await?;
+    let trouble = match sent {
         Ok(()) => {
             slots::finish(db, run_id, status::SENT, None).await?;
             metrics::report_sent(RunKind::Scheduled);
-            finish_slot(ctx, &due, job).await?;
-            Ok(Outcome::Sent)
+            finish_slot(ctx, due, attempt.job).await?;
+            return Ok(Outcome::Sent);
         }
-        Err(e) if destination_lost(&e) => {
-            slots::finish(db, run_id, status::FAILED, Some(e.to_string())).await?;
-            metrics::report_failed(RunKind::Scheduled);
-            tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
-            notify::destination_lost(ctx, &profile, &due.task, lang).await;
-            Ok(Outcome::Deactivated)
-        }
-        Err(e) => retry_or_fail(ctx, &current, e.to_string()).await,
-    }
+        Err(e) if destination_lost(&e) => Trouble::DestinationLost(e.to_string()),
+        // Telegram's own retries are behind `send_marked`; what is left may pass later.
+        Err(e) => Trouble::Passing(e.to_string()),
+    };
+    let after = slot::after(trouble, next_retry(ctx, attempt));
+    conclude(ctx, attempt, after).await
 }
 
 /// A delivery's progress, kept in its run row (see [`send_marked`]).
@@ -376,33 +364,70 @@ struct Attempt<'a> {
     lang: Lang,
 }
 
-/// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff
-/// while attempts remain, else the run is recorded failed and the owner told once.
-async fn retry_or_fail(
+/// The wait before another attempt, when attempts remain and one still fits the budget.
+fn next_retry(ctx: &JobContext, attempt: &Attempt<'_>) -> Option<std::time::Duration> {
+    let jobs = &ctx.state.settings.jobs;
+    let policy = crate::retry::Backoff::new(
+        jobs.report_attempts,
+        jobs.report_retry_backoff,
+        REPORT_RETRY_MAX,
+    );
+    let failures = attempt.job.attempt + 1;
+    let backoff = policy
+        .allows_another(failures)
+        .then(|| policy.delay(failures));
+    attempt.budget.next_retry(backoff, clock::now())
+}
+
+/// Carries out how the slot goes on after a trouble.
+async fn conclude(
     ctx: &JobContext,
     attempt: &Attempt<'_>,
-    reason: String,
+    after: After,
 ) -> Result<Outcome, JobError> {
     let Attempt {
+        due,
         job,
         budget,
+        profile,
         run_id,
-        ..
+        lang,
     } = *attempt;
-    if let Some(backoff) = budget.next_retry(ctx, job) {
-        let db = &ctx.state.db;
-        slots::note_retry(db, run_id, reason.clone()).await?;
-        let retry = DeliverReport {
-            attempt: job.attempt + 1,
-            first_attempt_at: Some(budget.started.timestamp()),
-            ..job.clone()
-        };
-        let at = clock::now() + Duration::from_std(backoff).unwrap_or(Duration::minutes(1));
-        ctx.state.jobs.schedule_delivery(retry, at).await?;
-        tracing::warn!(%reason, retry_in = ?backoff, "delivery failed; retrying");
-        return Ok(Outcome::Retrying);
+    let db = &ctx.state.db;
+    match after {
+        After::Retry { wait, reason } => {
+            slots::note_retry(db, run_id, reason.clone()).await?;
+            let retry = DeliverReport {
+                attempt: job.attempt + 1,
+                first_attempt_at: Some(budget.started.timestamp()),
+                ..job.clone()
+            };
+            let at = clock::now() + Duration::from_std(wait).unwrap_or(Duration::minutes(1));
+            ctx.state.jobs.schedule_delivery(retry, at).await?;
+            tracing::warn!(%reason, retry_in = ?wait, "delivery failed; retrying");
+            Ok(Outcome::Retrying)
+        }
+        After::Fail(reason) => fail(ctx, attempt, reason).await,
+        After::FailUnusable(reason) => {
+            slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+            notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
+            finish_slot(ctx, due, job).await?;
+            Ok(Outcome::Failed)
+        }
+        After::KeysRefused(reason) => {
+            slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+            crate::keys::refused(ctx, profile).await?;
+            finish_slot(ctx, due, job).await?;
+            Ok(Outcome::Failed)
+        }
+        After::Deactivate(reason) => {
+            slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+            metrics::report_failed(RunKind::Scheduled);
+            tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
+            notify::destination_lost(ctx, profile, &due.task, lang).await;
+            Ok(Outcome::Deactivated)
+        }
     }
-    fail(ctx, attempt, reason).await
 }
 
 /// The slot ends failed: recorded, the owner told the reason once, the operator alerted.
@@ -427,31 +452,6 @@ async fn fail(
         .await;
     finish_slot(ctx, due, job).await?;
     Ok(Outcome::Failed)
-}
-
-/// What an attempt does with the report it made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Verdict {
-    /// Send it: complete, or with n/a and the reason where a source failed for good, or
-    /// with what arrived when no other attempt fits.
-    Send,
-    /// A source may answer later (Avito unavailable, rate limited) and another attempt fits
-    /// the slot's budget.
-    Retry(String),
-    /// Nothing could be fetched: the owner hears why instead of a report of n/a.
-    Fail(String),
-}
-
-/// Decided on the typed failures: only a transient one is worth another attempt; a refused
-/// request (400, 404, …) gives the same answer again, so the slot does not wait for it.
-fn verdict(failures: &[Failure], all_failed: bool, another_fits: bool) -> Verdict {
-    if another_fits && let Some(transient) = failures.iter().find(|f| f.is_transient()) {
-        return Verdict::Retry(transient.to_string());
-    }
-    match failures.first() {
-        Some(first) if all_failed => Verdict::Fail(first.to_string()),
-        _ => Verdict::Send,
-    }
 }
 
 /// After a slot was dealt with: plan the next one (re-runs of old slots plan nothing).
@@ -543,55 +543,4 @@ fn since_last_slot(due: &Due) -> Period {
         .previous_before(due.slot)
         .unwrap_or(due.slot - Duration::days(1));
     Period::since_slot(previous, due.slot, due.schedule.tz)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn unavailable() -> Failure {
-        Failure::Unavailable("Avito is unavailable for itemAnalytics after 4 attempts".into())
-    }
-
-    fn refused() -> Failure {
-        Failure::Other("Avito rejected itemAnalytics (HTTP 400): bad field".into())
-    }
-
-    #[test]
-    fn a_complete_report_is_sent() {
-        assert_eq!(verdict(&[], false, true), Verdict::Send);
-    }
-
-    #[test]
-    fn a_transient_failure_is_retried_while_another_attempt_fits() {
-        let failures = [refused(), unavailable()];
-        assert_eq!(
-            verdict(&failures, false, true),
-            Verdict::Retry(unavailable().to_string())
-        );
-        assert_eq!(
-            verdict(&failures, false, false),
-            Verdict::Send,
-            "the last attempt sends what it has"
-        );
-        assert_eq!(
-            verdict(&[unavailable()], true, false),
-            Verdict::Fail(unavailable().to_string()),
-            "nothing to send after the last attempt"
-        );
-    }
-
-    #[test]
-    fn a_permanent_failure_ends_the_slot_at_once() {
-        assert_eq!(
-            verdict(&[refused()], false, true),
-            Verdict::Send,
-            "n/a with the reason, no retry"
-        );
-        assert_eq!(
-            verdict(&[refused(), refused()], true, true),
-            Verdict::Fail(refused().to_string()),
-            "nothing could be fetched: the owner hears why, at once"
-        );
-    }
 }
