@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use tracing::Instrument;
 
 use super::notify;
+use super::ports::{BotSender, DbSlots, Reports, RunProgress, Sender, SlotStore};
 use super::slot::{self, After, Sending, SlotBudget, Start, Trouble, Verdict};
 use crate::context::JobContext;
 use crate::db::entities::{avito_profile, report_task};
@@ -17,7 +18,6 @@ use crate::metrics;
 use crate::queue::{DeliverReport, JobError};
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
-use crate::telegram::{Progress, destination_lost, send_marked, send_pictures};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -225,8 +225,8 @@ async fn claim(
     })
 }
 
-/// Makes the report and freezes its messages on the run (a later attempt resumes them);
-/// its pictures go now, once. `Err`: how the slot goes on instead.
+/// Makes the report (see [`make`]) from the task's inputs. `Err`: how the slot goes on
+/// instead.
 async fn build(
     ctx: &JobContext,
     attempt: &Attempt<'_>,
@@ -242,36 +242,98 @@ async fn build(
         Ok(inputs) => inputs,
         Err(e) => return Ok(Err(slot::after(Trouble::Unusable(e), None))),
     };
-    let checked = match ReportService::new(ctx.state.avito.clone())
-        .profile_report_checked(&source, &options)
-        .await
-    {
-        Ok(checked) => checked,
-        Err(e) => {
-            let next = next_retry(ctx, attempt);
-            return Ok(Err(slot::after(Trouble::of_avito(&e), next)));
-        }
+    let reports = ReportService::new(ctx.state.avito.clone());
+    let ports = Ports {
+        store: &DbSlots(&ctx.state.db),
+        sender: &BotSender(&ctx.bot),
+        reports: &reports,
     };
+    let order = Order {
+        run: run_id,
+        chat: due.chat_id,
+        charts: due.task.charts,
+        budget: *attempt.budget,
+        backoff: backoff(ctx, attempt.job),
+    };
+    let made = make(&ports, &order, &source, &options).await?;
     // Every source answered, so Avito took the keys: a refused-keys mark goes.
-    if checked.failures.is_empty() && profile.status == crate::domain::ProfileStatus::AuthFailed {
+    if made.every_source_answered && profile.status == crate::domain::ProfileStatus::AuthFailed {
         crate::keys::worked(ctx, profile.id).await;
     }
-    let next = next_retry(ctx, attempt);
-    match slot::verdict(&checked.failures, checked.all_failed, next.is_some()) {
-        Verdict::Send => {}
-        Verdict::Retry(reason) => return Ok(Err(slot::after(Trouble::Passing(reason), next))),
-        Verdict::Fail(reason) => return Ok(Err(slot::after(Trouble::Lasting(reason), next))),
+    Ok(made.next)
+}
+
+/// The doors a delivery goes through.
+struct Ports<'a, S, T, R> {
+    store: &'a S,
+    sender: &'a T,
+    reports: &'a R,
+}
+
+/// What making a slot's report needs besides its inputs.
+struct Order {
+    run: RunId,
+    chat: ChatId,
+    /// The task sends pictures.
+    charts: bool,
+    budget: SlotBudget,
+    /// The wait before another attempt, when attempts remain (whether it fits is decided
+    /// when the report is made).
+    backoff: Option<std::time::Duration>,
+}
+
+/// What making the report came to.
+struct Made {
+    /// The messages to send, or how the slot goes on instead.
+    next: Result<Sending, After>,
+    every_source_answered: bool,
+}
+
+/// Makes the report, decides on its failures ([`slot::verdict`]), freezes its messages on
+/// the run (a later attempt resumes them) and sends its pictures, once.
+async fn make<S: SlotStore, T: Sender, R: Reports>(
+    ports: &Ports<'_, S, T, R>,
+    order: &Order,
+    source: &ProfileSource,
+    options: &ReportOptions,
+) -> Result<Made, crate::db::DbError> {
+    let next_retry = || order.budget.next_retry(order.backoff, clock::now());
+    let checked = match ports.reports.report(source, options).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            let next = slot::after(Trouble::of_avito(&e), next_retry());
+            return Ok(Made {
+                next: Err(next),
+                every_source_answered: false,
+            });
+        }
+    };
+    let every_source_answered = checked.failures.is_empty();
+    let next = next_retry();
+    let trouble = match slot::verdict(&checked.failures, checked.all_failed, next.is_some()) {
+        Verdict::Send => None,
+        Verdict::Retry(reason) => Some(Trouble::Passing(reason)),
+        Verdict::Fail(reason) => Some(Trouble::Lasting(reason)),
+    };
+    if let Some(trouble) = trouble {
+        return Ok(Made {
+            next: Err(slot::after(trouble, next)),
+            every_source_answered,
+        });
     }
-    slots::freeze_chunks(&ctx.state.db, run_id, &checked.chunks).await?;
+    ports.store.freeze(order.run, &checked.chunks).await?;
     // The pictures go once, before the text, on the attempt that made the report: a
     // resumed delivery sends only the rest of its text (the guarantee is the text's).
-    if due.task.charts {
-        let pictures = crate::report::service::chart_pictures(checked.charts).await;
-        if let Err(e) = send_pictures(&ctx.bot, due.chat_id.into(), &pictures).await {
-            tracing::warn!(run_id = run_id.0, error = %e, "the report's charts were not sent; its text goes alone");
+    if order.charts {
+        let pictures = ports.reports.pictures(checked.charts).await;
+        if let Err(e) = ports.sender.pictures(order.chat, &pictures).await {
+            tracing::warn!(run_id = order.run.0, error = %e, "the report's charts were not sent; its text goes alone");
         }
     }
-    Ok(Ok(slot::fresh(checked.chunks)))
+    Ok(Made {
+        next: Ok(slot::fresh(checked.chunks)),
+        every_source_answered,
+    })
 }
 
 /// What the report is made of: the profile's source and the task's options. A damaged
@@ -304,7 +366,7 @@ fn report_inputs(
     Ok((source, options))
 }
 
-/// Sends the messages (see [`send_marked`]) and records the outcome.
+/// Sends the messages (see [`transmit`]) and carries out what follows.
 async fn send(
     ctx: &JobContext,
     attempt: &Attempt<'_>,
@@ -313,44 +375,38 @@ async fn send(
     let Attempt {
         due, run_id, lang, ..
     } = *attempt;
-    let db = &ctx.state.db;
-    let mut progress = RunProgress { db, run_id };
-    let at = (sending.from, sending.marked);
-    let chat = due.chat_id.into();
-    let sent = send_marked(&ctx.bot, chat, &sending.chunks, at, lang, &mut progress).await?;
-    let trouble = match sent {
+    let store = DbSlots(&ctx.state.db);
+    let sender = BotSender(&ctx.bot);
+    match transmit(&store, &sender, run_id, due.chat_id, sending, lang).await? {
         Ok(()) => {
-            slots::finish(db, run_id, status::SENT, None).await?;
             metrics::report_sent(RunKind::Scheduled);
             finish_slot(ctx, due, attempt.job).await?;
-            return Ok(Outcome::Sent);
+            Ok(Outcome::Sent)
         }
-        Err(e) if destination_lost(&e) => Trouble::DestinationLost(e.to_string()),
-        // Telegram's own retries are behind `send_marked`; what is left may pass later.
-        Err(e) => Trouble::Passing(e.to_string()),
-    };
-    let after = slot::after(trouble, next_retry(ctx, attempt));
-    conclude(ctx, attempt, after).await
+        Err(trouble) => {
+            let next = attempt
+                .budget
+                .next_retry(backoff(ctx, attempt.job), clock::now());
+            conclude(ctx, attempt, slot::after(trouble, next)).await
+        }
+    }
 }
 
-/// A delivery's progress, kept in its run row (see [`send_marked`]).
-struct RunProgress<'a> {
-    db: &'a sea_orm::DatabaseConnection,
-    run_id: RunId,
-}
-
-#[async_trait::async_trait]
-impl Progress for RunProgress<'_> {
-    type Error = crate::db::DbError;
-    async fn sending(&mut self, index: usize) -> Result<(), Self::Error> {
-        slots::record_progress(self.db, self.run_id, index, true).await
+/// Sends `sending` with its progress kept in the run, which is recorded sent when all went.
+async fn transmit<S: SlotStore, T: Sender>(
+    store: &S,
+    sender: &T,
+    run: RunId,
+    chat: ChatId,
+    sending: &Sending,
+    lang: Lang,
+) -> Result<Result<(), Trouble>, crate::db::DbError> {
+    let mut progress = RunProgress { store, run };
+    let sent = sender.send(chat, sending, lang, &mut progress).await?;
+    if sent.is_ok() {
+        store.finish(run, status::SENT, None).await?;
     }
-    async fn accepted(&mut self, count: usize) -> Result<(), Self::Error> {
-        slots::record_progress(self.db, self.run_id, count, false).await
-    }
-    async fn refused(&mut self, index: usize) -> Result<(), Self::Error> {
-        slots::record_progress(self.db, self.run_id, index, false).await
-    }
+    Ok(sent)
 }
 
 /// One attempt at a claimed slot, as the failure paths need it.
@@ -364,19 +420,18 @@ struct Attempt<'a> {
     lang: Lang,
 }
 
-/// The wait before another attempt, when attempts remain and one still fits the budget.
-fn next_retry(ctx: &JobContext, attempt: &Attempt<'_>) -> Option<std::time::Duration> {
+/// The wait before another attempt of `job`, when attempts remain (its jitter drawn now).
+fn backoff(ctx: &JobContext, job: &DeliverReport) -> Option<std::time::Duration> {
     let jobs = &ctx.state.settings.jobs;
     let policy = crate::retry::Backoff::new(
         jobs.report_attempts,
         jobs.report_retry_backoff,
         REPORT_RETRY_MAX,
     );
-    let failures = attempt.job.attempt + 1;
-    let backoff = policy
+    let failures = job.attempt + 1;
+    policy
         .allows_another(failures)
-        .then(|| policy.delay(failures));
-    attempt.budget.next_retry(backoff, clock::now())
+        .then(|| policy.delay(failures))
 }
 
 /// Carries out how the slot goes on after a trouble.
@@ -543,4 +598,269 @@ fn since_last_slot(due: &Due) -> Period {
         .previous_before(due.slot)
         .unwrap_or(due.slot - Duration::days(1));
     Period::since_slot(previous, due.slot, due.schedule.tz)
+}
+
+/// The steps over fakes of their ports: what is recorded and sent, without a database or
+/// an emulator.
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::avito::{AvitoError, AvitoResult, Credentials};
+    use crate::report::charts::NamedChart;
+    use crate::report::model::Failure;
+    use crate::report::service::CheckedReport;
+    use crate::telegram::Progress;
+
+    /// Records what the steps did, in order.
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+
+    impl Log {
+        fn push(&self, event: String) {
+            self.0.lock().expect("log").push(event);
+        }
+        fn events(&self) -> Vec<String> {
+            self.0.lock().expect("log").clone()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl SlotStore for Log {
+        async fn freeze(&self, _: RunId, chunks: &[String]) -> Result<(), crate::db::DbError> {
+            self.push(format!("freeze {}", chunks.len()));
+            Ok(())
+        }
+        async fn progress(
+            &self,
+            _: RunId,
+            count: usize,
+            sending: bool,
+        ) -> Result<(), crate::db::DbError> {
+            self.push(format!("progress {count} {sending}"));
+            Ok(())
+        }
+        async fn finish(
+            &self,
+            _: RunId,
+            outcome: crate::domain::RunStatus,
+            _: Option<String>,
+        ) -> Result<(), crate::db::DbError> {
+            self.push(format!("finish {outcome:?}"));
+            Ok(())
+        }
+    }
+
+    /// Telegram accepting `accepts` messages, then failing with `then` (if any is left).
+    struct FakeSender<'a> {
+        log: &'a Log,
+        accepts: usize,
+        then: Trouble,
+    }
+
+    #[async_trait::async_trait]
+    impl Sender for FakeSender<'_> {
+        async fn send<P: Progress<Error = crate::db::DbError>>(
+            &self,
+            _: ChatId,
+            sending: &Sending,
+            _: Lang,
+            progress: &mut P,
+        ) -> Result<Result<(), Trouble>, crate::db::DbError> {
+            for i in sending.from..sending.chunks.len() {
+                progress.sending(i).await?;
+                if i >= self.accepts {
+                    return Ok(Err(self.then.clone()));
+                }
+                let mark = if sending.marked && i == sending.from {
+                    "🔁 "
+                } else {
+                    ""
+                };
+                self.log.push(format!("sent {mark}{}", sending.chunks[i]));
+                progress.accepted(i + 1).await?;
+            }
+            Ok(Ok(()))
+        }
+        async fn pictures(&self, _: ChatId, pictures: &[(String, Vec<u8>)]) -> Result<(), String> {
+            self.log.push(format!("pictures {}", pictures.len()));
+            Ok(())
+        }
+    }
+
+    /// Avito answering the same every time.
+    struct FakeReports(fn() -> AvitoResult<CheckedReport>);
+
+    #[async_trait::async_trait]
+    impl Reports for FakeReports {
+        async fn report(&self, _: &ProfileSource, _: &ReportOptions) -> AvitoResult<CheckedReport> {
+            (self.0)()
+        }
+        async fn pictures(&self, charts: Vec<NamedChart>) -> Vec<(String, Vec<u8>)> {
+            charts
+                .iter()
+                .map(|_| ("chart.png".into(), Vec::new()))
+                .collect()
+        }
+    }
+
+    fn chunks(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("part {i}")).collect()
+    }
+
+    fn complete() -> AvitoResult<CheckedReport> {
+        Ok(CheckedReport {
+            chunks: chunks(2),
+            charts: Vec::new(),
+            failures: Vec::new(),
+            all_failed: false,
+        })
+    }
+
+    fn nothing_fetched() -> AvitoResult<CheckedReport> {
+        Ok(CheckedReport {
+            chunks: chunks(1),
+            charts: Vec::new(),
+            failures: vec![Failure::Unavailable("Avito is unavailable".into())],
+            all_failed: true,
+        })
+    }
+
+    fn keys_refused() -> AvitoResult<CheckedReport> {
+        Err(AvitoError::InvalidCredentials)
+    }
+
+    fn inputs() -> (ProfileSource, ReportOptions) {
+        let slot = Utc
+            .with_ymd_and_hms(2026, 12, 3, 9, 0, 0)
+            .single()
+            .expect("slot");
+        let tz = chrono_tz::Europe::Moscow;
+        let source = ProfileSource {
+            profile_id: crate::domain::ProfileId(1),
+            name: "Shop".into(),
+            credentials: Credentials::new("id", "secret").expect("credentials"),
+            avito_user_id: None,
+        };
+        let options = ReportOptions {
+            period: Period::since_slot(slot - Duration::days(1), slot, tz),
+            metrics: Default::default(),
+            tz,
+            lang: Lang::En,
+            deadline: None,
+        };
+        (source, options)
+    }
+
+    /// An order whose budget fits another attempt when `fits`.
+    fn order(fits: bool) -> Order {
+        let now = clock::now();
+        let budget = std::time::Duration::from_secs(if fits { 3600 } else { 1 });
+        Order {
+            run: RunId(7),
+            chat: ChatId(-100),
+            charts: true,
+            budget: SlotBudget::of(None, now, now, budget),
+            backoff: Some(std::time::Duration::from_secs(60)),
+        }
+    }
+
+    async fn made(answer: fn() -> AvitoResult<CheckedReport>, fits: bool) -> (Made, Vec<String>) {
+        let log = Log::default();
+        let sender = FakeSender {
+            log: &log,
+            accepts: usize::MAX,
+            then: Trouble::Passing("never".into()),
+        };
+        let ports = Ports {
+            store: &log,
+            sender: &sender,
+            reports: &FakeReports(answer),
+        };
+        let (source, options) = inputs();
+        let made = make(&ports, &order(fits), &source, &options)
+            .await
+            .expect("store");
+        (made, log.events())
+    }
+
+    #[tokio::test]
+    async fn a_report_made_is_frozen_before_its_pictures_and_text_go() {
+        let (made, events) = made(complete, true).await;
+        assert_eq!(made.next, Ok(slot::fresh(chunks(2))));
+        assert!(made.every_source_answered);
+        assert_eq!(events, ["freeze 2", "pictures 0"]);
+    }
+
+    #[tokio::test]
+    async fn nothing_fetched_retries_while_it_fits_and_else_fails_at_once() {
+        let (made, events) = made(nothing_fetched, true).await;
+        assert!(matches!(made.next, Err(After::Retry { .. })));
+        assert!(
+            events.is_empty(),
+            "nothing frozen: the retry makes it again"
+        );
+        let (made, _) = made(nothing_fetched, false).await;
+        assert!(matches!(made.next, Err(After::Fail(_))));
+    }
+
+    #[tokio::test]
+    async fn refused_keys_end_the_slot_without_a_retry() {
+        let (made, events) = made(keys_refused, true).await;
+        assert!(matches!(made.next, Err(After::KeysRefused(_))));
+        assert!(events.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_resumed_delivery_sends_the_rest_marked_and_ends_sent() {
+        let log = Log::default();
+        let sender = FakeSender {
+            log: &log,
+            accepts: usize::MAX,
+            then: Trouble::Passing("never".into()),
+        };
+        let Start::Resume(sending) = slot::start(Some(crate::db::slots::Resume {
+            chunks: chunks(3),
+            sent: 1,
+            uncertain: true,
+        })) else {
+            panic!("a frozen run resumes");
+        };
+        let sent = transmit(&log, &sender, RunId(7), ChatId(1), &sending, Lang::En).await;
+        assert_eq!(sent.expect("store"), Ok(()));
+        assert_eq!(
+            log.events(),
+            [
+                "progress 1 true",
+                "sent 🔁 part 1",
+                "progress 2 false",
+                "progress 2 true",
+                "sent part 2",
+                "progress 3 false",
+                "finish Sent",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_send_that_fails_keeps_its_progress_and_is_not_recorded_sent() {
+        let log = Log::default();
+        let sender = FakeSender {
+            log: &log,
+            accepts: 1,
+            then: Trouble::DestinationLost("blocked".into()),
+        };
+        let sending = slot::fresh(chunks(3));
+        let sent = transmit(&log, &sender, RunId(7), ChatId(1), &sending, Lang::En).await;
+        assert_eq!(
+            sent.expect("store"),
+            Err(Trouble::DestinationLost("blocked".into()))
+        );
+        let events = log.events();
+        assert_eq!(events.last().map(String::as_str), Some("progress 1 true"));
+        assert!(!events.iter().any(|e| e.starts_with("finish")));
+    }
 }

@@ -8,6 +8,7 @@
 mod deliver;
 mod notify;
 mod planner;
+mod ports;
 mod slot;
 pub mod texts;
 mod workers;
