@@ -768,7 +768,10 @@ mod tests {
         }
     }
 
-    async fn made(answer: fn() -> AvitoResult<CheckedReport>, fits: bool) -> (Made, Vec<String>) {
+    async fn make_with(
+        answer: fn() -> AvitoResult<CheckedReport>,
+        fits: bool,
+    ) -> (Made, Vec<String>) {
         let log = Log::default();
         let sender = FakeSender {
             log: &log,
@@ -789,7 +792,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_report_made_is_frozen_before_its_pictures_and_text_go() {
-        let (made, events) = made(complete, true).await;
+        let (made, events) = make_with(complete, true).await;
         assert_eq!(made.next, Ok(slot::fresh(chunks(2))));
         assert!(made.every_source_answered);
         assert_eq!(events, ["freeze 2", "pictures 0"]);
@@ -797,19 +800,19 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_fetched_retries_while_it_fits_and_else_fails_at_once() {
-        let (made, events) = made(nothing_fetched, true).await;
+        let (made, events) = make_with(nothing_fetched, true).await;
         assert!(matches!(made.next, Err(After::Retry { .. })));
         assert!(
             events.is_empty(),
             "nothing frozen: the retry makes it again"
         );
-        let (made, _) = made(nothing_fetched, false).await;
+        let (made, _) = make_with(nothing_fetched, false).await;
         assert!(matches!(made.next, Err(After::Fail(_))));
     }
 
     #[tokio::test]
     async fn refused_keys_end_the_slot_without_a_retry() {
-        let (made, events) = made(keys_refused, true).await;
+        let (made, events) = make_with(keys_refused, true).await;
         assert!(matches!(made.next, Err(After::KeysRefused(_))));
         assert!(events.is_empty());
     }
