@@ -54,99 +54,139 @@ pub async fn observe(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Observation {
-    let (rule, param) = (watch.rule, watch.param);
-    let work = DaySpan::from_minutes(watch.work_from, watch.work_to);
-    let need_id = || user_id.ok_or_else(|| "the profile has no Avito account id".to_owned());
-    let outcome: Result<Observation, Unasked> = async {
-        Ok(match rule {
-            AlertRule::WalletLow => {
-                let balance = account
-                    .wallet_balance(need_id()?)
-                    .await
-                    .map_err(told)?
-                    .real()
-                    .map(|r| r.to_kopecks());
-                match balance {
-                    Some(b) if plausible::signed_roubles(b.0 as f64 / 100.0) => low(b, param),
-                    _ => {
-                        return Err(Unasked::Because(
-                            "Avito gave no usable wallet balance".to_owned(),
-                        ));
-                    }
-                }
-            }
-            AlertRule::CpaLow => low(account.cpa_balance().await.map_err(told)?, param),
-            AlertRule::SpendSpike => {
-                let moscow = chrono_tz::Europe::Moscow;
-                let local = now.with_timezone(&moscow).naive_local();
-                let from = (local.date() - Duration::days(7))
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or(local);
-                let ops = account
-                    .operations_history(from, local)
-                    .await
-                    .map_err(told)?;
-                spend_spike(&ops, local, param)
-            }
-            AlertRule::DemandDrop => {
-                let today = now.with_timezone(&chrono_tz::Europe::Moscow).date_naive();
-                let range =
-                    DateRange::unchecked(today - Duration::days(8), today - Duration::days(1));
-                let query = AnalyticsQuery {
-                    range,
-                    metrics: vec!["views".into(), "contacts".into()],
-                    grouping: Grouping::Day,
-                    category_ids: Vec::new(),
-                };
-                let analytics = account.analytics(need_id()?, &query).await.map_err(told)?;
-                demand_drop(&analytics, today - Duration::days(1), param)
-            }
-            AlertRule::Unanswered => {
-                if !work.contains(&now.with_timezone(&tz)) {
-                    return Ok(Observation::OffHours);
-                }
-                let id = need_id()?;
-                // Chats that waited up to a day before the rule was switched on count, and none
-                // older than a week; older ones are history, and not even listed (usually one
-                // page of the chats list instead of every page).
-                let since = (watch.watching_since - 86_400).max(now.timestamp() - 7 * 86_400);
-                let query = ChatsQuery {
-                    updated_since: Some(since),
-                    ..ChatsQuery::default()
-                };
-                let chats = account.chats(id, &query).await.map_err(told)?;
-                unanswered(&chats.items, id, now, param, since)
-            }
-            AlertRule::MissedCalls => {
-                let day = now.with_timezone(&chrono_tz::Europe::Moscow).date_naive();
-                let stats = account
-                    .calls_stats(need_id()?, DateRange::unchecked(day, day), &[])
-                    .await
-                    .map_err(told)?;
-                Observation::Calls {
-                    day,
-                    missed: missed_calls(&stats, day),
-                }
-            }
-        })
-    }
-    .await;
+    let asked = Asked {
+        account,
+        user_id,
+        now,
+    };
+    let param = watch.param;
+    let outcome = match watch.rule {
+        AlertRule::WalletLow => asked.wallet(param).await,
+        AlertRule::CpaLow => asked.cpa(param).await,
+        AlertRule::SpendSpike => asked.spending(param).await,
+        AlertRule::DemandDrop => asked.demand(param).await,
+        AlertRule::Unanswered => asked.chats(watch, tz).await,
+        AlertRule::MissedCalls => asked.calls().await,
+    };
     outcome.unwrap_or_else(|unasked| match unasked {
         Unasked::KeysRefused => Observation::KeysRefused,
         Unasked::Because(reason) => Observation::Unknown(reason),
     })
 }
 
+/// One check's questions to Avito, one per rule; each decides on the answer.
+struct Asked<'a> {
+    account: &'a Account,
+    user_id: Option<AccountId>,
+    now: DateTime<Utc>,
+}
+
+impl Asked<'_> {
+    fn user_id(&self) -> Result<AccountId, Unasked> {
+        self.user_id
+            .ok_or_else(|| Unasked::Because("the profile has no Avito account id".to_owned()))
+    }
+
+    async fn wallet(&self, threshold: i64) -> Result<Observation, Unasked> {
+        let balance = self
+            .account
+            .wallet_balance(self.user_id()?)
+            .await
+            .map_err(told)?
+            .real()
+            .map(|r| r.to_kopecks());
+        match balance {
+            Some(b) if plausible::signed_roubles(b.0 as f64 / 100.0) => Ok(low(b, threshold)),
+            _ => Err(Unasked::Because(
+                "Avito gave no usable wallet balance".to_owned(),
+            )),
+        }
+    }
+
+    async fn cpa(&self, threshold: i64) -> Result<Observation, Unasked> {
+        let balance = self.account.cpa_balance().await.map_err(told)?;
+        Ok(low(balance, threshold))
+    }
+
+    /// The past week's wallet operations, Moscow time, against today's.
+    async fn spending(&self, factor_percent: i64) -> Result<Observation, Unasked> {
+        let local = self
+            .now
+            .with_timezone(&chrono_tz::Europe::Moscow)
+            .naive_local();
+        let from = (local.date() - Duration::days(7))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or(local);
+        let ops = self
+            .account
+            .operations_history(from, local)
+            .await
+            .map_err(told)?;
+        Ok(spend_spike(&ops, local, factor_percent))
+    }
+
+    /// Yesterday's views and contacts (Moscow days) against the week before.
+    async fn demand(&self, percent: i64) -> Result<Observation, Unasked> {
+        let today = self
+            .now
+            .with_timezone(&chrono_tz::Europe::Moscow)
+            .date_naive();
+        let range = DateRange::unchecked(today - Duration::days(8), today - Duration::days(1));
+        let query = AnalyticsQuery {
+            range,
+            metrics: vec!["views".into(), "contacts".into()],
+            grouping: Grouping::Day,
+            category_ids: Vec::new(),
+        };
+        let analytics = self
+            .account
+            .analytics(self.user_id()?, &query)
+            .await
+            .map_err(told)?;
+        Ok(demand_drop(&analytics, today - Duration::days(1), percent))
+    }
+
+    /// Chats waiting for an answer, in the rule's working hours only.
+    async fn chats(&self, watch: &alert_rule::Model, tz: Tz) -> Result<Observation, Unasked> {
+        let work = DaySpan::from_minutes(watch.work_from, watch.work_to);
+        if !work.contains(&self.now.with_timezone(&tz)) {
+            return Ok(Observation::OffHours);
+        }
+        let id = self.user_id()?;
+        // Chats that waited up to a day before the rule was switched on count, and none older
+        // than a week; older ones are history, and not even listed (usually one page of the
+        // chats list instead of every page).
+        let since = (watch.watching_since - 86_400).max(self.now.timestamp() - 7 * 86_400);
+        let query = ChatsQuery {
+            updated_since: Some(since),
+            ..ChatsQuery::default()
+        };
+        let chats = self.account.chats(id, &query).await.map_err(told)?;
+        Ok(unanswered(&chats.items, id, self.now, watch.param, since))
+    }
+
+    /// Today's missed calls (Moscow day).
+    async fn calls(&self) -> Result<Observation, Unasked> {
+        let day = self
+            .now
+            .with_timezone(&chrono_tz::Europe::Moscow)
+            .date_naive();
+        let stats = self
+            .account
+            .calls_stats(self.user_id()?, DateRange::unchecked(day, day), &[])
+            .await
+            .map_err(told)?;
+        Ok(Observation::Calls {
+            day,
+            missed: missed_calls(&stats, day),
+        })
+    }
+}
+
 /// Why Avito could not be asked.
 enum Unasked {
     KeysRefused,
     Because(String),
-}
-
-impl From<String> for Unasked {
-    fn from(reason: String) -> Self {
-        Unasked::Because(reason)
-    }
 }
 
 fn told(e: AvitoError) -> Unasked {

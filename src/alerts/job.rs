@@ -2,13 +2,14 @@
 //! (profile, rule, window), so processes sharing the queue run it once; what it decides goes
 //! through compare-and-swaps on the episode, so even two copies send each notice once.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::check::{self, Observation};
+use super::episode::{self, Episode, Plan, Seen, Tell};
 use super::texts;
 use crate::context::JobContext;
 use crate::db::alerts::{self as store};
-use crate::db::entities::{alert_rule, avito_profile};
+use crate::db::entities::{alert_episode, alert_rule, avito_profile};
 use crate::db::{profiles, tasks, users};
 use crate::domain::alerts::{AlertRule, DaySpan, Finding, NoticeKind};
 use crate::domain::{ChatId, ProfileId, clock};
@@ -30,7 +31,7 @@ struct Audience {
 #[tracing::instrument(skip(ctx, profile_id), fields(profile_id = profile_id.0, rule = %rule))]
 pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> anyhow::Result<()> {
     let db = &ctx.state.db;
-    // Deleted, or switched off since the check was planned: nothing to do.
+    // Deleted since the check was planned: nothing to do.
     let Some(profile) = profiles::find(db, profile_id).await? else {
         return Ok(());
     };
@@ -38,14 +39,20 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
     if profile.status == crate::domain::ProfileStatus::AuthFailed {
         return Ok(());
     }
-    let Some(rule_row) = store::rule(db, profile_id, rule)
-        .await?
-        .filter(|r| r.enabled)
-    else {
+    let Some(rule_row) = store::rule(db, profile_id, rule).await? else {
         return Ok(());
     };
     let now = clock::now();
     let audience = audience(ctx, &profile, now).await?;
+    let watch = Watch {
+        profile: &profile,
+        rule: &rule_row,
+        audience: &audience,
+    };
+    // Switched off since the check was planned: Avito is not asked.
+    if !rule_row.enabled {
+        return step(ctx, &watch, Seen::Unknown, None, now).await;
+    }
     flush_held_recoveries(ctx, &profile, rule, &audience).await?;
 
     let source = match ProfileSource::from_profile(&profile, &ctx.state.secrets) {
@@ -60,43 +67,66 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
         check::observe(&account, profile.avito_user_id, &rule_row, audience.tz, now).await;
     tracing::debug!(?observation, "alert checked");
     match observation {
-        Observation::Unknown(reason) => {
-            // Not "all is well", not an alert: the operator hears, once an hour at most.
-            tracing::warn!(%reason, "alert check could not ask Avito");
-            // The operator's own language when they use the bot, else the bot's default.
-            let admin = match ctx.state.settings.admin_chat_id {
-                Some(admin) => users::find(db, admin.private_user()).await?,
-                None => None,
-            };
-            let lang = Lang::from_code(admin.and_then(|u| u.language_code).as_deref());
-            let text = texts::admin_check_failed(lang, &profile, &reason);
-            ctx.alerts
-                .raise(AlertCause::AlertChecks { profile_id }, text)
-                .await;
-        }
+        Observation::Unknown(reason) => unasked(ctx, &profile, &reason).await?,
         Observation::KeysRefused => {
             crate::keys::refused(ctx, &profile).await?;
         }
         Observation::OffHours => {}
-        Observation::Normal => recovered(ctx, &profile, rule, &audience).await?,
-        Observation::Abnormal(finding) => {
-            abnormal(ctx, &profile, &rule_row, finding, &audience, now).await?
-        }
-        Observation::Calls { day, missed } => {
-            let told = if rule_row.seen_day == Some(day) {
-                rule_row.seen_count
-            } else {
-                0
-            };
-            // Quiet hours: the count waits, and the next check after them tells it all.
-            if missed > told
-                && !audience.quiet
-                && store::advance_seen(db, &rule_row, day, missed).await?
-            {
-                let text = texts::missed_calls(audience.lang, &profile.name, missed - told, missed);
-                say(ctx, &audience, text).await;
-            }
-        }
+        Observation::Normal => step(ctx, &watch, Seen::Ok, None, now).await?,
+        Observation::Abnormal(finding) => step(ctx, &watch, Seen::Bad, Some(&finding), now).await?,
+        Observation::Calls { day, missed } => calls(ctx, &watch, day, missed).await?,
+    }
+    Ok(())
+}
+
+/// What a check works on: the profile, its rule, and where its notices go.
+struct Watch<'a> {
+    profile: &'a avito_profile::Model,
+    rule: &'a alert_rule::Model,
+    audience: &'a Audience,
+}
+
+/// Avito could not be asked: not "all is well", not an alert; the operator hears, once an
+/// hour at most.
+async fn unasked(
+    ctx: &JobContext,
+    profile: &avito_profile::Model,
+    reason: &str,
+) -> anyhow::Result<()> {
+    tracing::warn!(%reason, "alert check could not ask Avito");
+    // The operator's own language when they use the bot, else the bot's default.
+    let admin = match ctx.state.settings.admin_chat_id {
+        Some(admin) => users::find(&ctx.state.db, admin.private_user()).await?,
+        None => None,
+    };
+    let lang = Lang::from_code(admin.and_then(|u| u.language_code).as_deref());
+    let text = texts::admin_check_failed(lang, profile, reason);
+    let cause = AlertCause::AlertChecks {
+        profile_id: profile.id,
+    };
+    ctx.alerts.raise(cause, text).await;
+    Ok(())
+}
+
+/// Missed calls: tells what is new since the count last told, once (compare-and-swap).
+async fn calls(
+    ctx: &JobContext,
+    watch: &Watch<'_>,
+    day: NaiveDate,
+    missed: i64,
+) -> anyhow::Result<()> {
+    let Watch {
+        profile,
+        rule,
+        audience,
+    } = *watch;
+    let told = (rule.seen_day, rule.seen_count);
+    let Some(new) = episode::new_calls(told, day, missed, audience.quiet) else {
+        return Ok(());
+    };
+    if store::advance_seen(&ctx.state.db, rule, day, missed).await? {
+        let text = texts::missed_calls(audience.lang, &profile.name, new, missed);
+        say(ctx, audience, text).await;
     }
     Ok(())
 }
@@ -130,81 +160,101 @@ async fn audience(
     })
 }
 
-/// The condition holds: open an episode (and tell), or remind when due, or tell what quiet
-/// hours held.
-async fn abnormal(
+/// Moves the rule's episode by what the check saw: loads it, decides ([`episode::decide`]),
+/// and carries the plan out. `finding` is what a bad check found.
+async fn step(
     ctx: &JobContext,
-    profile: &avito_profile::Model,
-    rule: &alert_rule::Model,
-    finding: Finding,
-    audience: &Audience,
+    watch: &Watch<'_>,
+    seen: Seen,
+    finding: Option<&Finding>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let db = &ctx.state.db;
-    let detail = serde_json::to_string(&finding)?;
-    let Some(episode) = store::open_episode(db, profile.id, rule.rule).await? else {
-        if store::try_open(db, profile.id, rule.rule, &detail, audience.quiet)
-            .await?
-            .is_some()
-            && !audience.quiet
-        {
-            notify(
-                ctx,
-                audience,
-                NoticeKind::Fire,
-                rule.rule,
-                profile,
-                &finding,
-            )
-            .await;
-        }
-        return Ok(());
+    let Watch {
+        profile,
+        rule,
+        audience,
+    } = *watch;
+    let open = store::open_episode(&ctx.state.db, profile.id, rule.rule).await?;
+    let state = Episode {
+        open: open.as_ref().map(|e| episode::Open {
+            last_sent_at: e.last_sent_at,
+            held: e.held,
+        }),
+        quiet: audience.quiet,
+        remind_every: episode::remind_every(
+            rule.remind_minutes,
+            ctx.state.knobs.alert_check_speedup,
+        ),
     };
-    // Sped up (sandbox, demo, tests), reminders come as much sooner as checks do.
-    let speedup = i64::from(ctx.state.knobs.alert_check_speedup.max(1));
-    let remind_every = (i64::from(rule.remind_minutes.max(1)) * 60 / speedup).max(1);
-    let due = episode
-        .last_sent_at
-        .is_none_or(|sent| now.timestamp() - sent >= remind_every);
-    let kind = match episode.held {
-        // Never told (opened in quiet hours): its first notice.
-        Some(NoticeKind::Fire) => NoticeKind::Fire,
-        _ if due => NoticeKind::Remind,
+    let plan = episode::decide(state, seen, rule.enabled, now.timestamp());
+    tracing::debug!(?plan, "alert episode");
+    match (open, finding) {
+        (None, Some(finding)) => opening(ctx, watch, plan, finding).await,
+        (Some(open), finding) => going_on(ctx, watch, plan, &open, finding).await,
+        (None, None) => Ok(()),
+    }
+}
+
+/// Carries out a plan for a rule without an open episode: opens one, told or held.
+async fn opening(
+    ctx: &JobContext,
+    watch: &Watch<'_>,
+    plan: Plan,
+    finding: &Finding,
+) -> anyhow::Result<()> {
+    let Watch { profile, rule, .. } = *watch;
+    let held = match plan {
+        Plan::Fire => false,
+        Plan::HoldOpening => true,
         _ => return Ok(()),
     };
-    if audience.quiet {
-        if episode.held.is_none() {
-            store::hold(db, episode.id, kind).await?;
-        }
-        return Ok(());
-    }
-    if store::claim_notice(db, &episode, &detail, kind == NoticeKind::Remind).await? {
-        notify(ctx, audience, kind, rule.rule, profile, &finding).await;
+    let detail = serde_json::to_string(finding)?;
+    let opened = store::try_open(&ctx.state.db, profile.id, rule.rule, &detail, held).await?;
+    if opened.is_some() && !held {
+        notify(ctx, watch, NoticeKind::Fire, finding).await;
     }
     Ok(())
 }
 
-/// The condition no longer holds: close the open episode, and say so unless its start was
-/// never told.
-async fn recovered(
+/// Carries out a plan for the open episode: a notice claimed, held, or the episode closed.
+async fn going_on(
     ctx: &JobContext,
-    profile: &avito_profile::Model,
-    rule: AlertRule,
-    audience: &Audience,
+    watch: &Watch<'_>,
+    plan: Plan,
+    open: &alert_episode::Model,
+    finding: Option<&Finding>,
 ) -> anyhow::Result<()> {
     let db = &ctx.state.db;
-    let Some(episode) = store::open_episode(db, profile.id, rule).await? else {
-        return Ok(());
-    };
-    let told = episode.last_sent_at.is_some();
-    let hold = told && audience.quiet;
-    if store::close(db, &episode, hold).await? && told && !hold {
-        say(
-            ctx,
-            audience,
-            texts::back_to_normal(audience.lang, rule, &profile.name),
-        )
-        .await;
+    let Watch {
+        profile,
+        rule,
+        audience,
+    } = *watch;
+    match (plan, finding) {
+        (Plan::FireHeld | Plan::Remind, Some(finding)) => {
+            let remind = plan == Plan::Remind;
+            let detail = serde_json::to_string(finding)?;
+            if store::claim_notice(db, open, &detail, remind).await? {
+                let kind = if remind {
+                    NoticeKind::Remind
+                } else {
+                    NoticeKind::Fire
+                };
+                notify(ctx, watch, kind, finding).await;
+            }
+        }
+        (Plan::Hold(kind), _) => store::hold(db, open.id, kind).await?,
+        (Plan::Recover(tell), _) => {
+            let held = tell == Tell::AfterQuiet;
+            if store::close(db, open, held).await? && tell == Tell::Now {
+                let text = texts::back_to_normal(audience.lang, rule.rule, &profile.name);
+                say(ctx, audience, text).await;
+            }
+        }
+        (Plan::Close, _) => {
+            store::close(db, open, false).await?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -232,15 +282,13 @@ async fn flush_held_recoveries(
     Ok(())
 }
 
-async fn notify(
-    ctx: &JobContext,
-    audience: &Audience,
-    kind: NoticeKind,
-    rule: AlertRule,
-    profile: &avito_profile::Model,
-    finding: &Finding,
-) {
-    let text = texts::notice(audience.lang, kind, rule, &profile.name, finding);
+async fn notify(ctx: &JobContext, watch: &Watch<'_>, kind: NoticeKind, finding: &Finding) {
+    let Watch {
+        profile,
+        rule,
+        audience,
+    } = *watch;
+    let text = texts::notice(audience.lang, kind, rule.rule, &profile.name, finding);
     tracing::info!(kind = %kind, chat = audience.chat.0, "alert notice");
     say(ctx, audience, text).await;
 }

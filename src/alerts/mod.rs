@@ -4,11 +4,13 @@
 //! Each enabled rule of a profile is checked as a queued job per check window ([`plan`]),
 //! keyed by (profile, rule, window) so processes sharing the queue run it once. A check asks
 //! Avito through the shared client (its pacing and answer cache), decides
-//! ([`check`]), and moves the rule's episode: opened (the alert fires once), reminded at most
-//! every `remind_minutes`, closed ("back to normal"). Quiet hours hold notices until they end.
+//! ([`check`]), and moves the rule's episode as [`episode::decide`] plans it: opened (the
+//! alert fires once), reminded at most every `remind_minutes`, closed ("back to normal"), or
+//! closed silently once the rule is switched off. Quiet hours hold notices until they end.
 //! A check that cannot ask Avito changes nothing and tells the operator, de-duplicated.
 
 pub mod check;
+pub mod episode;
 pub mod job;
 pub mod plan;
 pub mod texts;

@@ -1,7 +1,9 @@
 //! What alerts say, in the owner's language (`locales/<lang>/alerts.toml`).
 
 use crate::avito::money::Kopecks;
-use crate::domain::alerts::{AlertRule, DemandMetric, Finding, NoticeKind};
+use crate::domain::alerts::{
+    AlertRule, DemandDrop, DemandMetric, Finding, NoticeKind, WaitingChat,
+};
 use crate::i18n::{self, Lang};
 use crate::report::format::{decimal, integer, money};
 use crate::report::html_escape;
@@ -55,106 +57,115 @@ pub fn chat_link(chat_id: &str) -> String {
 
 /// What a finding of `rule` says, without the profile's name.
 pub fn finding(lang: Lang, rule: AlertRule, f: &Finding) -> String {
-    let m = |k: i64| money(Kopecks(k), lang);
     match f {
         // One shape for both balances; the rule tells which one ran low.
-        Finding::Balance { balance, threshold } => i18n::format(
-            lang,
-            if rule == AlertRule::CpaLow {
+        Finding::Balance { balance, threshold } => {
+            let key = if rule == AlertRule::CpaLow {
                 A::CpaLow
             } else {
                 A::WalletLow
-            },
-            &[("balance", &m(*balance)), ("threshold", &m(*threshold))],
-        ),
+            };
+            let m = |k: i64| money(Kopecks(k), lang);
+            i18n::format(
+                lang,
+                key,
+                &[("balance", &m(*balance)), ("threshold", &m(*threshold))],
+            )
+        }
         Finding::SpendSpike {
             today,
             average,
             hour,
             factor_percent,
-        } => i18n::format(
-            lang,
-            A::SpendSpike,
-            &[
-                ("today", &m(*today)),
-                ("hour", &format!("{hour:02}")),
-                (
-                    "times",
-                    &decimal(*today as f64 / (*average).max(1) as f64, 1, lang),
-                ),
-                ("average", &m(*average)),
-                ("factor", &decimal(*factor_percent as f64 / 100.0, 1, lang)),
-            ],
-        ),
-        Finding::DemandDrop { drops, percent } => {
-            let drops = drops
-                .iter()
-                .map(|d| {
-                    let key = match d.metric {
-                        DemandMetric::Views => A::DropViews,
-                        DemandMetric::Contacts => A::DropContacts,
-                    };
-                    i18n::format(
-                        lang,
-                        key,
-                        &[
-                            ("value", &integer(d.yesterday, lang)),
-                            ("average", &decimal(d.average, 1, lang)),
-                        ],
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            i18n::format(
-                lang,
-                A::DemandDrop,
-                &[("drops", &drops), ("percent", &percent.to_string())],
-            )
-        }
-        Finding::Unanswered { chats, minutes } => {
-            let lines = chats
-                .iter()
-                .take(10)
-                .map(|c| {
-                    i18n::format(
-                        lang,
-                        A::ChatLine,
-                        &[
-                            (
-                                "title",
-                                &html_escape(
-                                    c.item_title
-                                        .as_deref()
-                                        .unwrap_or(i18n::text(lang, A::ChatUnknownItem)),
-                                ),
-                            ),
-                            (
-                                "who",
-                                &html_escape(
-                                    c.counterpart
-                                        .as_deref()
-                                        .unwrap_or(i18n::text(lang, A::ChatUnknownWho)),
-                                ),
-                            ),
-                            ("waited", &c.waiting_minutes.to_string()),
-                            ("link", &chat_link(&c.chat_id)),
-                        ],
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            i18n::format(
-                lang,
-                A::Unanswered,
-                &[
-                    ("count", &chats.len().to_string()),
-                    ("minutes", &minutes.to_string()),
-                    ("chats", &lines),
-                ],
-            )
-        }
+        } => spend_spike(lang, *today, *average, *hour, *factor_percent),
+        Finding::DemandDrop { drops, percent } => demand_drop(lang, drops, *percent),
+        Finding::Unanswered { chats, minutes } => unanswered(lang, chats, *minutes),
         Finding::MissedCalls { .. } => String::new(),
     }
+}
+
+fn spend_spike(lang: Lang, today: i64, average: i64, hour: u32, factor_percent: i64) -> String {
+    let m = |k: i64| money(Kopecks(k), lang);
+    i18n::format(
+        lang,
+        A::SpendSpike,
+        &[
+            ("today", &m(today)),
+            ("hour", &format!("{hour:02}")),
+            (
+                "times",
+                &decimal(today as f64 / average.max(1) as f64, 1, lang),
+            ),
+            ("average", &m(average)),
+            ("factor", &decimal(factor_percent as f64 / 100.0, 1, lang)),
+        ],
+    )
+}
+
+fn demand_drop(lang: Lang, drops: &[DemandDrop], percent: i64) -> String {
+    let drops = drops
+        .iter()
+        .map(|d| {
+            let key = match d.metric {
+                DemandMetric::Views => A::DropViews,
+                DemandMetric::Contacts => A::DropContacts,
+            };
+            i18n::format(
+                lang,
+                key,
+                &[
+                    ("value", &integer(d.yesterday, lang)),
+                    ("average", &decimal(d.average, 1, lang)),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    i18n::format(
+        lang,
+        A::DemandDrop,
+        &[("drops", &drops), ("percent", &percent.to_string())],
+    )
+}
+
+/// The chats waiting for an answer, ten at most listed.
+fn unanswered(lang: Lang, chats: &[WaitingChat], minutes: i64) -> String {
+    let lines = chats
+        .iter()
+        .take(10)
+        .map(|c| chat_line(lang, c))
+        .collect::<Vec<_>>()
+        .join("\n");
+    i18n::format(
+        lang,
+        A::Unanswered,
+        &[
+            ("count", &chats.len().to_string()),
+            ("minutes", &minutes.to_string()),
+            ("chats", &lines),
+        ],
+    )
+}
+
+fn chat_line(lang: Lang, c: &WaitingChat) -> String {
+    let title = c
+        .item_title
+        .as_deref()
+        .unwrap_or(i18n::text(lang, A::ChatUnknownItem));
+    let who = c
+        .counterpart
+        .as_deref()
+        .unwrap_or(i18n::text(lang, A::ChatUnknownWho));
+    i18n::format(
+        lang,
+        A::ChatLine,
+        &[
+            ("title", &html_escape(title)),
+            ("who", &html_escape(who)),
+            ("waited", &c.waiting_minutes.to_string()),
+            ("link", &chat_link(&c.chat_id)),
+        ],
+    )
 }
 
 /// The first notice of an episode of `rule` of profile `name` (`Fire`), or a reminder that it
@@ -213,7 +224,6 @@ pub fn missed_calls(lang: Lang, name: &str, new: i64, today: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::alerts::WaitingChat;
 
     #[test]
     fn alerts_texts_exist_in_every_language_with_the_same_placeholders() {

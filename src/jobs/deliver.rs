@@ -1,75 +1,26 @@
 //! The scheduled delivery job: one slot of one task, as planned under one schedule version.
+//! What to do is decided in [`super::slot`] (pure); this file loads, claims and carries out.
 
 use chrono::{DateTime, Duration, Utc};
 use tracing::Instrument;
 
-use super::{JobContext, JobError, notify};
-use crate::avito::AvitoError;
+use super::notify;
+use super::ports::{BotSender, DbSlots, Reports, RunProgress, Sender, SlotStore};
+use super::slot::{self, After, Sending, SlotBudget, Start, Trouble, Verdict};
+use crate::context::JobContext;
 use crate::db::entities::{avito_profile, report_task};
-use crate::db::slots::{self, Claim, SlotRun, status};
+use crate::db::slots::{self, Claim, Resume, SlotRun, status};
 use crate::db::tasks::RunKind;
 use crate::db::{profiles, tasks};
-use crate::domain::{RunId, clock};
+use crate::domain::{ChatId, RunId, clock};
 use crate::i18n::Lang;
 use crate::metrics;
-use crate::queue::DeliverReport;
-use crate::report::model::Failure;
+use crate::queue::{DeliverReport, JobError};
 use crate::report::{Period, PeriodKind, ProfileSource, ReportOptions, ReportService};
 use crate::schedule::{self, Schedule};
-use crate::telegram::{Progress, destination_lost, send_marked, send_pictures};
 
 /// The longest wait between two attempts of a scheduled report.
 const REPORT_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
-/// What one attempt needs at least: building the report and sending it.
-const ATTEMPT_ROOM: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// The time a scheduled slot has from its first attempt to the owner's report or failure
-/// notice (`REPORT_SLOT_BUDGET_SEC`): retries are planned only while another attempt fits,
-/// and each attempt's sources are cut off in time for it to send what arrived.
-struct SlotBudget {
-    started: DateTime<Utc>,
-    ends: DateTime<Utc>,
-}
-
-impl SlotBudget {
-    fn of(ctx: &JobContext, job: &DeliverReport, slot: DateTime<Utc>, now: DateTime<Utc>) -> Self {
-        let started = job
-            .first_attempt_at
-            .and_then(|t| DateTime::from_timestamp(t, 0))
-            .unwrap_or_else(|| slot.max(now));
-        let budget = Duration::from_std(ctx.state.settings.jobs.report_slot_budget)
-            .unwrap_or(Duration::minutes(5));
-        Self {
-            started,
-            ends: started + budget,
-        }
-    }
-
-    /// How long this attempt's sources may take: the budget left, less the room to send.
-    fn attempt_deadline(&self, now: DateTime<Utc>) -> std::time::Duration {
-        let room = Duration::from_std(ATTEMPT_ROOM).unwrap_or(Duration::seconds(20));
-        (self.ends - room - now)
-            .to_std()
-            .unwrap_or_default()
-            .max(ATTEMPT_ROOM)
-    }
-
-    /// The wait before another attempt, when attempts remain and one still fits the budget.
-    fn next_retry(&self, ctx: &JobContext, job: &DeliverReport) -> Option<std::time::Duration> {
-        let jobs = &ctx.state.settings.jobs;
-        let policy = crate::retry::Backoff::new(
-            jobs.report_attempts,
-            jobs.report_retry_backoff,
-            REPORT_RETRY_MAX,
-        );
-        if !policy.allows_another(job.attempt + 1) {
-            return None;
-        }
-        let delay = policy.delay(job.attempt + 1);
-        let next = clock::now() + Duration::from_std(delay + ATTEMPT_ROOM).ok()?;
-        (next <= self.ends).then_some(delay)
-    }
-}
 
 /// Most slots recorded skipped in one go after a long downtime (older ones are not listed).
 const MAX_SKIPPED_RECORDED: usize = 400;
@@ -128,15 +79,72 @@ struct Due {
     task: report_task::Model,
     schedule: Schedule,
     slot: DateTime<Utc>,
+    chat_id: ChatId,
 }
 
 async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError> {
     let db = &ctx.state.db;
-    let Some(slot) = job.slot_time() else {
+    let Some(due) = load(ctx, job).await? else {
         return Ok(Outcome::Stale);
     };
-    let Some(task) = tasks::by_id(db, job.task_id).await? else {
+    let now = clock::now();
+    let jobs = &ctx.state.settings.jobs;
+    let budget = SlotBudget::of(job.first_attempt_at, due.slot, now, jobs.report_slot_budget);
+    let planned = job.attempt == 0 && !job.rerun;
+    let next_slot = due.schedule.next_after(due.slot);
+    if let Some(skip) = slot::lateness(planned, due.slot, next_slot, now, jobs.missed_report_grace)
+    {
+        slots::record_skipped(db, &due.task, due.slot, skip.reason()).await?;
+        plan_next(ctx, &due).await?;
+        return Ok(Outcome::Skipped);
+    }
+    let Some(profile) = profiles::find(db, due.task.profile_id).await? else {
         return Ok(Outcome::Stale);
+    };
+    let lang = notify::user_lang(ctx, profile.owner_id).await;
+    let period = period_of(&due);
+    let (run_id, attempt, resume) = match claim(ctx, job, &due, &profile, &period).await? {
+        Claimed::Yes(run_id, attempt, resume) => (run_id, attempt, resume),
+        Claimed::No(outcome) => return Ok(outcome),
+    };
+    tracing::debug!(run_id = run_id.0, attempt, "slot claimed");
+    // Renewed while this delivery works (sending may wait in the rate limiter), so that a
+    // copy of the job handed to another worker leaves the slot alone.
+    let _renewal = Renewal::start(ctx, run_id, attempt, claim_lease(ctx));
+    let current = Attempt {
+        due: &due,
+        job,
+        budget: &budget,
+        profile: &profile,
+        run_id,
+        lang,
+    };
+    let sending = match slot::start(resume) {
+        Start::Resume(sending) => {
+            tracing::info!(
+                sent = sending.from,
+                of = sending.chunks.len(),
+                uncertain = sending.marked,
+                "resuming a delivery"
+            );
+            sending
+        }
+        Start::Build => match build(ctx, &current, period).await? {
+            Ok(sending) => sending,
+            Err(after) => return conclude(ctx, &current, after).await,
+        },
+    };
+    send(ctx, &current, &sending).await
+}
+
+/// The task of `job`, when it is still to be delivered as planned (on, same schedule version,
+/// a destination and a usable schedule).
+async fn load(ctx: &JobContext, job: &DeliverReport) -> Result<Option<Due>, JobError> {
+    let Some(slot) = job.slot_time() else {
+        return Ok(None);
+    };
+    let Some(task) = tasks::by_id(&ctx.state.db, job.task_id).await? else {
+        return Ok(None);
     };
     let span = tracing::Span::current();
     span.record("profile_id", task.profile_id.0);
@@ -148,221 +156,257 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
         task.is_active,
         task.schedule_version == job.version,
     ) else {
-        return Ok(Outcome::Stale);
+        return Ok(None);
     };
     let schedule = match schedule::of_task(&task) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "task has an unusable schedule; not delivering");
-            return Ok(Outcome::Stale);
+            return Ok(None);
         }
     };
-    let due = Due {
+    Ok(Some(Due {
         task,
         schedule,
         slot,
-    };
+        chat_id,
+    }))
+}
 
-    // Only the planned attempt judges lateness: retries are late on purpose.
-    let now = clock::now();
-    let budget = SlotBudget::of(ctx, job, slot, now);
-    if job.attempt == 0 && !job.rerun {
-        let superseded = due.schedule.next_after(slot).is_some_and(|n| n <= now);
-        let grace = Duration::from_std(ctx.state.settings.jobs.missed_report_grace)
-            .unwrap_or(Duration::hours(3));
-        if superseded || now - slot > grace {
-            let reason = if superseded {
-                "a later slot was also due"
-            } else {
-                "missed while the bot was down"
-            };
-            slots::record_skipped(db, &due.task, slot, reason).await?;
-            plan_next(ctx, &due).await?;
-            return Ok(Outcome::Skipped);
-        }
-    }
+/// Whether this job holds the slot now.
+enum Claimed {
+    Yes(RunId, i32, Option<Resume>),
+    /// Done, held by another copy, or busy (looked at again later).
+    No(Outcome),
+}
 
-    let Some(profile) = profiles::find(db, due.task.profile_id).await? else {
-        return Ok(Outcome::Stale);
-    };
-    let lang = notify::user_lang(ctx, profile.owner_id).await;
-    let period = period_of(&due);
+/// Claims the slot's run row: this job delivers it, or it is done, lost, or busy.
+async fn claim(
+    ctx: &JobContext,
+    job: &DeliverReport,
+    due: &Due,
+    profile: &avito_profile::Model,
+    period: &Result<Period, crate::domain::DamagedSetting>,
+) -> Result<Claimed, JobError> {
     // The slot is recorded even when the period setting is damaged (it then fails with the
     // reason): the row needs dates, and the slot's own day is what it covered.
-    let recorded = period.clone().unwrap_or_else(|_| since_last_slot(&due));
+    let recorded = period.clone().unwrap_or_else(|_| since_last_slot(due));
     let run = SlotRun {
         task_id: due.task.id,
         profile_id: profile.id,
-        slot,
-        chat_id,
+        slot: due.slot,
+        chat_id: due.chat_id,
         period_start: recorded.from,
         period_end: recorded.to,
     };
-    let lease = claim_lease(ctx);
-    let (run_id, attempt, resume) = match slots::claim(db, &run, job.rerun, lease).await? {
+    let claim = slots::claim(&ctx.state.db, &run, job.rerun, claim_lease(ctx)).await?;
+    Ok(match claim {
         Claim::Claimed {
             run_id,
             attempt,
             resume,
-        } => (run_id, attempt, resume),
+        } => Claimed::Yes(run_id, attempt, resume),
         Claim::Done { .. } => {
             if !job.rerun {
-                plan_next(ctx, &due).await?;
+                plan_next(ctx, due).await?;
             }
-            return Ok(Outcome::AlreadyDone);
+            Claimed::No(Outcome::AlreadyDone)
         }
-        Claim::Lost => return Ok(Outcome::Lost),
+        Claim::Lost => Claimed::No(Outcome::Lost),
         Claim::Busy { until } => {
             let again = DeliverReport {
                 recheck: job.recheck + 1,
                 ..job.clone()
             };
-            ctx.state
-                .jobs
-                .schedule_delivery(again, until + Duration::seconds(1))
-                .await?;
-            return Ok(Outcome::Busy);
+            let at = until + Duration::seconds(1);
+            ctx.state.jobs.schedule_delivery(again, at).await?;
+            Claimed::No(Outcome::Busy)
         }
-    };
-    tracing::debug!(run_id = run_id.0, attempt, "slot claimed");
-    // Renewed while this delivery works (sending may wait in the rate limiter), so that a
-    // copy of the job handed to another worker leaves the slot alone.
-    let _renewal = Renewal::start(ctx, run_id, attempt, lease);
-    let current = Attempt {
-        due: &due,
-        job,
-        budget: &budget,
-        profile: &profile,
+    })
+}
+
+/// Makes the report (see [`make`]) from the task's inputs. `Err`: how the slot goes on
+/// instead.
+async fn build(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    period: Result<Period, crate::domain::DamagedSetting>,
+) -> Result<Result<Sending, After>, JobError> {
+    let Attempt {
+        due,
+        profile,
         run_id,
-        lang,
+        ..
+    } = *attempt;
+    let (source, options) = match report_inputs(ctx, attempt, period) {
+        Ok(inputs) => inputs,
+        Err(e) => return Ok(Err(slot::after(Trouble::Unusable(e), None))),
     };
+    let reports = ReportService::new(ctx.state.avito.clone());
+    let ports = Ports {
+        store: &DbSlots(&ctx.state.db),
+        sender: &BotSender(&ctx.bot),
+        reports: &reports,
+    };
+    let order = Order {
+        run: run_id,
+        chat: due.chat_id,
+        charts: due.task.charts,
+        budget: *attempt.budget,
+        backoff: backoff(ctx, attempt.job),
+    };
+    let made = make(&ports, &order, &source, &options).await?;
+    // Every source answered, so Avito took the keys: a refused-keys mark goes.
+    if made.every_source_answered && profile.status == crate::domain::ProfileStatus::AuthFailed {
+        crate::keys::worked(ctx, profile.id).await;
+    }
+    Ok(made.next)
+}
 
-    // A run that got as far as sending keeps its messages: a later attempt (a retry, or
-    // after a crash) sends the rest of them, and marks the one whose outcome is unknown.
-    let (chunks, start, uncertain) = if let Some(resume) = resume {
-        tracing::info!(
-            sent = resume.sent,
-            of = resume.chunks.len(),
-            uncertain = resume.uncertain,
-            "resuming a delivery"
-        );
-        (resume.chunks, resume.sent, resume.uncertain)
-    } else {
-        let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)
-            .map_err(|e| e.to_string())
-            .and_then(|source| {
-                // A damaged setting is the owner's to set again, never a default.
-                let metrics = due.task.metrics.get().map_err(|e| e.to_string())?;
-                let period = period.map_err(|e| e.to_string())?;
-                Ok((source, metrics.clone(), period))
+/// The doors a delivery goes through.
+struct Ports<'a, S, T, R> {
+    store: &'a S,
+    sender: &'a T,
+    reports: &'a R,
+}
+
+/// What making a slot's report needs besides its inputs.
+struct Order {
+    run: RunId,
+    chat: ChatId,
+    /// The task sends pictures.
+    charts: bool,
+    budget: SlotBudget,
+    /// The wait before another attempt, when attempts remain (whether it fits is decided
+    /// when the report is made).
+    backoff: Option<std::time::Duration>,
+}
+
+/// What making the report came to.
+struct Made {
+    /// The messages to send, or how the slot goes on instead.
+    next: Result<Sending, After>,
+    every_source_answered: bool,
+}
+
+/// Makes the report, decides on its failures ([`slot::verdict`]), freezes its messages on
+/// the run (a later attempt resumes them) and sends its pictures, once.
+async fn make<S: SlotStore, T: Sender, R: Reports>(
+    ports: &Ports<'_, S, T, R>,
+    order: &Order,
+    source: &ProfileSource,
+    options: &ReportOptions,
+) -> Result<Made, crate::db::DbError> {
+    let next_retry = || order.budget.next_retry(order.backoff, clock::now());
+    let checked = match ports.reports.report(source, options).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            let next = slot::after(Trouble::of_avito(&e), next_retry());
+            return Ok(Made {
+                next: Err(next),
+                every_source_answered: false,
             });
-        let chunks = match source {
-            Ok((source, metrics, period)) => {
-                let options = ReportOptions {
-                    period,
-                    metrics,
-                    tz: due.schedule.tz,
-                    lang,
-                    // Sources still silent when the slot's budget runs short are n/a: the
-                    // owner gets what arrived, or the failure notice, in time.
-                    deadline: Some(budget.attempt_deadline(clock::now())),
-                };
-                ReportService::new(ctx.state.avito.clone())
-                    .profile_report_checked(&source, &options)
-                    .await
-            }
-            Err(e) => {
-                slots::finish(db, run_id, status::FAILED, Some(e.clone())).await?;
-                notify::report_failed(ctx, &profile, &due.task, slot, lang, &e).await;
-                finish_slot(ctx, &due, job).await?;
-                return Ok(Outcome::Failed);
-            }
-        };
-        let (chunks, charts) = match chunks {
-            Ok(checked) => {
-                // Every source answered, so Avito took the keys: a refused-keys mark goes.
-                if checked.failures.is_empty()
-                    && profile.status == crate::domain::ProfileStatus::AuthFailed
-                {
-                    crate::keys::worked(ctx, profile.id).await;
-                }
-                let another_fits = budget.next_retry(ctx, job).is_some();
-                match verdict(&checked.failures, checked.all_failed, another_fits) {
-                    Verdict::Send => (checked.chunks, checked.charts),
-                    Verdict::Retry(reason) => return retry_or_fail(ctx, &current, reason).await,
-                    Verdict::Fail(reason) => return fail(ctx, &current, reason).await,
-                }
-            }
-            Err(AvitoError::InvalidCredentials) => {
-                let reason = AvitoError::InvalidCredentials.to_string();
-                slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
-                crate::keys::refused(ctx, &profile).await?;
-                finish_slot(ctx, &due, job).await?;
-                return Ok(Outcome::Failed);
-            }
-            Err(e) if e.is_transient() => {
-                return retry_or_fail(ctx, &current, e.to_string()).await;
-            }
-            Err(e) => return fail(ctx, &current, e.to_string()).await,
-        };
-        slots::freeze_chunks(db, run_id, &chunks).await?;
-        // The pictures go once, before the text, on the attempt that made the report: a
-        // resumed delivery sends only the rest of its text (the guarantee is the text's).
-        if due.task.charts {
-            let pictures = crate::report::service::chart_pictures(charts).await;
-            if let Err(e) = send_pictures(&ctx.bot, chat_id.into(), &pictures).await {
-                tracing::warn!(run_id = run_id.0, error = %e, "the report's charts were not sent; its text goes alone");
-            }
         }
-        (chunks, 0, false)
     };
+    let every_source_answered = checked.failures.is_empty();
+    let next = next_retry();
+    let trouble = match slot::verdict(&checked.failures, checked.all_failed, next.is_some()) {
+        Verdict::Send => None,
+        Verdict::Retry(reason) => Some(Trouble::Passing(reason)),
+        Verdict::Fail(reason) => Some(Trouble::Lasting(reason)),
+    };
+    if let Some(trouble) = trouble {
+        return Ok(Made {
+            next: Err(slot::after(trouble, next)),
+            every_source_answered,
+        });
+    }
+    ports.store.freeze(order.run, &checked.chunks).await?;
+    // The pictures go once, before the text, on the attempt that made the report: a
+    // resumed delivery sends only the rest of its text (the guarantee is the text's).
+    if order.charts {
+        let pictures = ports.reports.pictures(checked.charts).await;
+        if let Err(e) = ports.sender.pictures(order.chat, &pictures).await {
+            tracing::warn!(run_id = order.run.0, error = %e, "the report's charts were not sent; its text goes alone");
+        }
+    }
+    Ok(Made {
+        next: Ok(slot::fresh(checked.chunks)),
+        every_source_answered,
+    })
+}
 
-    let mut progress = RunProgress { db, run_id };
-    let sent = send_marked(
-        &ctx.bot,
-        chat_id.into(),
-        &chunks,
-        (start, uncertain),
+/// What the report is made of: the profile's source and the task's options. A damaged
+/// setting is the owner's to set again, never a default.
+fn report_inputs(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    period: Result<Period, crate::domain::DamagedSetting>,
+) -> Result<(ProfileSource, ReportOptions), String> {
+    let Attempt {
+        due,
+        budget,
+        profile,
         lang,
-        &mut progress,
-    )
-    .await?;
-    match sent {
+        ..
+    } = *attempt;
+    let source =
+        ProfileSource::from_profile(profile, &ctx.state.secrets).map_err(|e| e.to_string())?;
+    let metrics = due.task.metrics.get().map_err(|e| e.to_string())?.clone();
+    let period = period.map_err(|e| e.to_string())?;
+    let options = ReportOptions {
+        period,
+        metrics,
+        tz: due.schedule.tz,
+        lang,
+        // Sources still silent when the slot's budget runs short are n/a: the owner gets
+        // what arrived, or the failure notice, in time.
+        deadline: Some(budget.attempt_deadline(clock::now())),
+    };
+    Ok((source, options))
+}
+
+/// Sends the messages (see [`transmit`]) and carries out what follows.
+async fn send(
+    ctx: &JobContext,
+    attempt: &Attempt<'_>,
+    sending: &Sending,
+) -> Result<Outcome, JobError> {
+    let Attempt {
+        due, run_id, lang, ..
+    } = *attempt;
+    let store = DbSlots(&ctx.state.db);
+    let sender = BotSender(&ctx.bot);
+    match transmit(&store, &sender, run_id, due.chat_id, sending, lang).await? {
         Ok(()) => {
-            slots::finish(db, run_id, status::SENT, None).await?;
             metrics::report_sent(RunKind::Scheduled);
-            finish_slot(ctx, &due, job).await?;
+            finish_slot(ctx, due, attempt.job).await?;
             Ok(Outcome::Sent)
         }
-        Err(e) if destination_lost(&e) => {
-            slots::finish(db, run_id, status::FAILED, Some(e.to_string())).await?;
-            metrics::report_failed(RunKind::Scheduled);
-            tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
-            notify::destination_lost(ctx, &profile, &due.task, lang).await;
-            Ok(Outcome::Deactivated)
+        Err(trouble) => {
+            let next = attempt
+                .budget
+                .next_retry(backoff(ctx, attempt.job), clock::now());
+            conclude(ctx, attempt, slot::after(trouble, next)).await
         }
-        Err(e) => retry_or_fail(ctx, &current, e.to_string()).await,
     }
 }
 
-/// A delivery's progress, kept in its run row (see [`send_marked`]).
-struct RunProgress<'a> {
-    db: &'a sea_orm::DatabaseConnection,
-    run_id: RunId,
-}
-
-#[async_trait::async_trait]
-impl Progress for RunProgress<'_> {
-    type Error = crate::db::DbError;
-    async fn sending(&mut self, index: usize) -> Result<(), Self::Error> {
-        slots::record_progress(self.db, self.run_id, index, true).await
+/// Sends `sending` with its progress kept in the run, which is recorded sent when all went.
+async fn transmit<S: SlotStore, T: Sender>(
+    store: &S,
+    sender: &T,
+    run: RunId,
+    chat: ChatId,
+    sending: &Sending,
+    lang: Lang,
+) -> Result<Result<(), Trouble>, crate::db::DbError> {
+    let mut progress = RunProgress { store, run };
+    let sent = sender.send(chat, sending, lang, &mut progress).await?;
+    if sent.is_ok() {
+        store.finish(run, status::SENT, None).await?;
     }
-    async fn accepted(&mut self, count: usize) -> Result<(), Self::Error> {
-        slots::record_progress(self.db, self.run_id, count, false).await
-    }
-    async fn refused(&mut self, index: usize) -> Result<(), Self::Error> {
-        slots::record_progress(self.db, self.run_id, index, false).await
-    }
+    Ok(sent)
 }
 
 /// One attempt at a claimed slot, as the failure paths need it.
@@ -376,33 +420,69 @@ struct Attempt<'a> {
     lang: Lang,
 }
 
-/// A failure that may pass (Avito or Telegram unavailable): another attempt after a backoff
-/// while attempts remain, else the run is recorded failed and the owner told once.
-async fn retry_or_fail(
+/// The wait before another attempt of `job`, when attempts remain (its jitter drawn now).
+fn backoff(ctx: &JobContext, job: &DeliverReport) -> Option<std::time::Duration> {
+    let jobs = &ctx.state.settings.jobs;
+    let policy = crate::retry::Backoff::new(
+        jobs.report_attempts,
+        jobs.report_retry_backoff,
+        REPORT_RETRY_MAX,
+    );
+    let failures = job.attempt + 1;
+    policy
+        .allows_another(failures)
+        .then(|| policy.delay(failures))
+}
+
+/// Carries out how the slot goes on after a trouble.
+async fn conclude(
     ctx: &JobContext,
     attempt: &Attempt<'_>,
-    reason: String,
+    after: After,
 ) -> Result<Outcome, JobError> {
     let Attempt {
+        due,
         job,
         budget,
+        profile,
         run_id,
-        ..
+        lang,
     } = *attempt;
-    if let Some(backoff) = budget.next_retry(ctx, job) {
-        let db = &ctx.state.db;
-        slots::note_retry(db, run_id, reason.clone()).await?;
-        let retry = DeliverReport {
-            attempt: job.attempt + 1,
-            first_attempt_at: Some(budget.started.timestamp()),
-            ..job.clone()
-        };
-        let at = clock::now() + Duration::from_std(backoff).unwrap_or(Duration::minutes(1));
-        ctx.state.jobs.schedule_delivery(retry, at).await?;
-        tracing::warn!(%reason, retry_in = ?backoff, "delivery failed; retrying");
-        return Ok(Outcome::Retrying);
+    let db = &ctx.state.db;
+    match after {
+        After::Retry { wait, reason } => {
+            slots::note_retry(db, run_id, reason.clone()).await?;
+            let retry = DeliverReport {
+                attempt: job.attempt + 1,
+                first_attempt_at: Some(budget.started.timestamp()),
+                ..job.clone()
+            };
+            let at = clock::now() + Duration::from_std(wait).unwrap_or(Duration::minutes(1));
+            ctx.state.jobs.schedule_delivery(retry, at).await?;
+            tracing::warn!(%reason, retry_in = ?wait, "delivery failed; retrying");
+            Ok(Outcome::Retrying)
+        }
+        After::Fail(reason) => fail(ctx, attempt, reason).await,
+        After::FailUnusable(reason) => {
+            slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+            notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
+            finish_slot(ctx, due, job).await?;
+            Ok(Outcome::Failed)
+        }
+        After::KeysRefused(reason) => {
+            slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+            crate::keys::refused(ctx, profile).await?;
+            finish_slot(ctx, due, job).await?;
+            Ok(Outcome::Failed)
+        }
+        After::Deactivate(reason) => {
+            slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+            metrics::report_failed(RunKind::Scheduled);
+            tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
+            notify::destination_lost(ctx, profile, &due.task, lang).await;
+            Ok(Outcome::Deactivated)
+        }
     }
-    fail(ctx, attempt, reason).await
 }
 
 /// The slot ends failed: recorded, the owner told the reason once, the operator alerted.
@@ -427,31 +507,6 @@ async fn fail(
         .await;
     finish_slot(ctx, due, job).await?;
     Ok(Outcome::Failed)
-}
-
-/// What an attempt does with the report it made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Verdict {
-    /// Send it: complete, or with n/a and the reason where a source failed for good, or
-    /// with what arrived when no other attempt fits.
-    Send,
-    /// A source may answer later (Avito unavailable, rate limited) and another attempt fits
-    /// the slot's budget.
-    Retry(String),
-    /// Nothing could be fetched: the owner hears why instead of a report of n/a.
-    Fail(String),
-}
-
-/// Decided on the typed failures: only a transient one is worth another attempt; a refused
-/// request (400, 404, …) gives the same answer again, so the slot does not wait for it.
-fn verdict(failures: &[Failure], all_failed: bool, another_fits: bool) -> Verdict {
-    if another_fits && let Some(transient) = failures.iter().find(|f| f.is_transient()) {
-        return Verdict::Retry(transient.to_string());
-    }
-    match failures.first() {
-        Some(first) if all_failed => Verdict::Fail(first.to_string()),
-        _ => Verdict::Send,
-    }
 }
 
 /// After a slot was dealt with: plan the next one (re-runs of old slots plan nothing).
@@ -545,53 +600,270 @@ fn since_last_slot(due: &Due) -> Period {
     Period::since_slot(previous, due.slot, due.schedule.tz)
 }
 
+/// The steps over fakes of their ports: what is recorded and sent, without a database or
+/// an emulator.
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use chrono::TimeZone;
+
     use super::*;
+    use crate::avito::{AvitoError, AvitoResult, Credentials};
+    use crate::report::charts::NamedChart;
+    use crate::report::model::Failure;
+    use crate::report::service::CheckedReport;
+    use crate::telegram::Progress;
 
-    fn unavailable() -> Failure {
-        Failure::Unavailable("Avito is unavailable for itemAnalytics after 4 attempts".into())
+    /// Records what the steps did, in order.
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+
+    impl Log {
+        fn push(&self, event: String) {
+            self.0.lock().expect("log").push(event);
+        }
+        fn events(&self) -> Vec<String> {
+            self.0.lock().expect("log").clone()
+        }
     }
 
-    fn refused() -> Failure {
-        Failure::Other("Avito rejected itemAnalytics (HTTP 400): bad field".into())
+    #[async_trait::async_trait]
+    impl SlotStore for Log {
+        async fn freeze(&self, _: RunId, chunks: &[String]) -> Result<(), crate::db::DbError> {
+            self.push(format!("freeze {}", chunks.len()));
+            Ok(())
+        }
+        async fn progress(
+            &self,
+            _: RunId,
+            count: usize,
+            sending: bool,
+        ) -> Result<(), crate::db::DbError> {
+            self.push(format!("progress {count} {sending}"));
+            Ok(())
+        }
+        async fn finish(
+            &self,
+            _: RunId,
+            outcome: crate::domain::RunStatus,
+            _: Option<String>,
+        ) -> Result<(), crate::db::DbError> {
+            self.push(format!("finish {outcome:?}"));
+            Ok(())
+        }
     }
 
-    #[test]
-    fn a_complete_report_is_sent() {
-        assert_eq!(verdict(&[], false, true), Verdict::Send);
+    /// Telegram accepting `accepts` messages, then failing with `then` (if any is left).
+    struct FakeSender<'a> {
+        log: &'a Log,
+        accepts: usize,
+        then: Trouble,
     }
 
-    #[test]
-    fn a_transient_failure_is_retried_while_another_attempt_fits() {
-        let failures = [refused(), unavailable()];
-        assert_eq!(
-            verdict(&failures, false, true),
-            Verdict::Retry(unavailable().to_string())
+    #[async_trait::async_trait]
+    impl Sender for FakeSender<'_> {
+        async fn send<P: Progress<Error = crate::db::DbError>>(
+            &self,
+            _: ChatId,
+            sending: &Sending,
+            _: Lang,
+            progress: &mut P,
+        ) -> Result<Result<(), Trouble>, crate::db::DbError> {
+            for i in sending.from..sending.chunks.len() {
+                progress.sending(i).await?;
+                if i >= self.accepts {
+                    return Ok(Err(self.then.clone()));
+                }
+                let mark = if sending.marked && i == sending.from {
+                    "🔁 "
+                } else {
+                    ""
+                };
+                self.log.push(format!("sent {mark}{}", sending.chunks[i]));
+                progress.accepted(i + 1).await?;
+            }
+            Ok(Ok(()))
+        }
+        async fn pictures(&self, _: ChatId, pictures: &[(String, Vec<u8>)]) -> Result<(), String> {
+            self.log.push(format!("pictures {}", pictures.len()));
+            Ok(())
+        }
+    }
+
+    /// Avito answering the same every time.
+    struct FakeReports(fn() -> AvitoResult<CheckedReport>);
+
+    #[async_trait::async_trait]
+    impl Reports for FakeReports {
+        async fn report(&self, _: &ProfileSource, _: &ReportOptions) -> AvitoResult<CheckedReport> {
+            (self.0)()
+        }
+        async fn pictures(&self, charts: Vec<NamedChart>) -> Vec<(String, Vec<u8>)> {
+            charts
+                .iter()
+                .map(|_| ("chart.png".into(), Vec::new()))
+                .collect()
+        }
+    }
+
+    fn chunks(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("part {i}")).collect()
+    }
+
+    fn complete() -> AvitoResult<CheckedReport> {
+        Ok(CheckedReport {
+            chunks: chunks(2),
+            charts: Vec::new(),
+            failures: Vec::new(),
+            all_failed: false,
+        })
+    }
+
+    fn nothing_fetched() -> AvitoResult<CheckedReport> {
+        Ok(CheckedReport {
+            chunks: chunks(1),
+            charts: Vec::new(),
+            failures: vec![Failure::Unavailable("Avito is unavailable".into())],
+            all_failed: true,
+        })
+    }
+
+    fn keys_refused() -> AvitoResult<CheckedReport> {
+        Err(AvitoError::InvalidCredentials)
+    }
+
+    fn inputs() -> (ProfileSource, ReportOptions) {
+        let slot = Utc
+            .with_ymd_and_hms(2026, 12, 3, 9, 0, 0)
+            .single()
+            .expect("slot");
+        let tz = chrono_tz::Europe::Moscow;
+        let source = ProfileSource {
+            profile_id: crate::domain::ProfileId(1),
+            name: "Shop".into(),
+            credentials: Credentials::new("id", "secret").expect("credentials"),
+            avito_user_id: None,
+        };
+        let options = ReportOptions {
+            period: Period::since_slot(slot - Duration::days(1), slot, tz),
+            metrics: Default::default(),
+            tz,
+            lang: Lang::En,
+            deadline: None,
+        };
+        (source, options)
+    }
+
+    /// An order whose budget fits another attempt when `fits`.
+    fn order(fits: bool) -> Order {
+        let now = clock::now();
+        let budget = std::time::Duration::from_secs(if fits { 3600 } else { 1 });
+        Order {
+            run: RunId(7),
+            chat: ChatId(-100),
+            charts: true,
+            budget: SlotBudget::of(None, now, now, budget),
+            backoff: Some(std::time::Duration::from_secs(60)),
+        }
+    }
+
+    async fn make_with(
+        answer: fn() -> AvitoResult<CheckedReport>,
+        fits: bool,
+    ) -> (Made, Vec<String>) {
+        let log = Log::default();
+        let sender = FakeSender {
+            log: &log,
+            accepts: usize::MAX,
+            then: Trouble::Passing("never".into()),
+        };
+        let ports = Ports {
+            store: &log,
+            sender: &sender,
+            reports: &FakeReports(answer),
+        };
+        let (source, options) = inputs();
+        let made = make(&ports, &order(fits), &source, &options)
+            .await
+            .expect("store");
+        (made, log.events())
+    }
+
+    #[tokio::test]
+    async fn a_report_made_is_frozen_before_its_pictures_and_text_go() {
+        let (made, events) = make_with(complete, true).await;
+        assert_eq!(made.next, Ok(slot::fresh(chunks(2))));
+        assert!(made.every_source_answered);
+        assert_eq!(events, ["freeze 2", "pictures 0"]);
+    }
+
+    #[tokio::test]
+    async fn nothing_fetched_retries_while_it_fits_and_else_fails_at_once() {
+        let (made, events) = make_with(nothing_fetched, true).await;
+        assert!(matches!(made.next, Err(After::Retry { .. })));
+        assert!(
+            events.is_empty(),
+            "nothing frozen: the retry makes it again"
         );
+        let (made, _) = make_with(nothing_fetched, false).await;
+        assert!(matches!(made.next, Err(After::Fail(_))));
+    }
+
+    #[tokio::test]
+    async fn refused_keys_end_the_slot_without_a_retry() {
+        let (made, events) = make_with(keys_refused, true).await;
+        assert!(matches!(made.next, Err(After::KeysRefused(_))));
+        assert!(events.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_resumed_delivery_sends_the_rest_marked_and_ends_sent() {
+        let log = Log::default();
+        let sender = FakeSender {
+            log: &log,
+            accepts: usize::MAX,
+            then: Trouble::Passing("never".into()),
+        };
+        let Start::Resume(sending) = slot::start(Some(crate::db::slots::Resume {
+            chunks: chunks(3),
+            sent: 1,
+            uncertain: true,
+        })) else {
+            panic!("a frozen run resumes");
+        };
+        let sent = transmit(&log, &sender, RunId(7), ChatId(1), &sending, Lang::En).await;
+        assert_eq!(sent.expect("store"), Ok(()));
         assert_eq!(
-            verdict(&failures, false, false),
-            Verdict::Send,
-            "the last attempt sends what it has"
-        );
-        assert_eq!(
-            verdict(&[unavailable()], true, false),
-            Verdict::Fail(unavailable().to_string()),
-            "nothing to send after the last attempt"
+            log.events(),
+            [
+                "progress 1 true",
+                "sent 🔁 part 1",
+                "progress 2 false",
+                "progress 2 true",
+                "sent part 2",
+                "progress 3 false",
+                "finish Sent",
+            ]
         );
     }
 
-    #[test]
-    fn a_permanent_failure_ends_the_slot_at_once() {
+    #[tokio::test]
+    async fn a_send_that_fails_keeps_its_progress_and_is_not_recorded_sent() {
+        let log = Log::default();
+        let sender = FakeSender {
+            log: &log,
+            accepts: 1,
+            then: Trouble::DestinationLost("blocked".into()),
+        };
+        let sending = slot::fresh(chunks(3));
+        let sent = transmit(&log, &sender, RunId(7), ChatId(1), &sending, Lang::En).await;
         assert_eq!(
-            verdict(&[refused()], false, true),
-            Verdict::Send,
-            "n/a with the reason, no retry"
+            sent.expect("store"),
+            Err(Trouble::DestinationLost("blocked".into()))
         );
-        assert_eq!(
-            verdict(&[refused(), refused()], true, true),
-            Verdict::Fail(refused().to_string()),
-            "nothing could be fetched: the owner hears why, at once"
-        );
+        let events = log.events();
+        assert_eq!(events.last().map(String::as_str), Some("progress 1 true"));
+        assert!(!events.iter().any(|e| e.starts_with("finish")));
     }
 }

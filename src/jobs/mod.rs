@@ -8,6 +8,8 @@
 mod deliver;
 mod notify;
 mod planner;
+mod ports;
+mod slot;
 pub mod texts;
 mod workers;
 
