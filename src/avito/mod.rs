@@ -14,11 +14,13 @@
 mod answers;
 mod budget;
 mod cache;
+mod client;
 mod credentials;
 mod error;
 pub mod lenient;
 pub mod model;
 pub mod money;
+mod observe;
 mod operation;
 mod ops;
 mod pacing;
@@ -28,191 +30,16 @@ pub mod ratings;
 mod token;
 mod transport;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use serde_json::Value;
-use url::Url;
-
 pub use answers::{AnswerStore, AnswersUnavailable, Shared};
 pub use budget::{
     BudgetKey, BudgetStore, BudgetUnavailable, Limit, MemoryBudgets, Moment, Reservation, Slot,
     exhaust, release, reserve,
 };
+pub use client::{Account, AvitoClient, ClientConfig};
 pub use credentials::Credentials;
 pub use error::{AvitoError, AvitoResult};
+pub use observe::{Observed, Observer, Unobserved};
 pub use operation::Operation;
 pub use ops::{ChatsQuery, REVIEWS_PAGE};
 pub use token::{AccessToken, NoTokenStore, TokenStore, usable_token};
 pub use transport::RetryPolicy;
-
-use cache::ResponseCache;
-use pacing::Pacer;
-use token::TokenManager;
-use transport::{Request, Transport};
-
-/// Told of every request the client sends, with its status (`None`: no answer came) and
-/// duration. The client records nothing itself: the application hands it its metrics.
-pub trait Observer: Send + Sync {
-    fn request(&self, operation: Operation, status: Option<u16>, elapsed: Duration);
-}
-
-/// An observer that ignores everything (commands without a metrics endpoint).
-pub struct Unobserved;
-
-impl Observer for Unobserved {
-    fn request(&self, _: Operation, _: Option<u16>, _: Duration) {}
-}
-
-/// The client's [`Observer`], shared by its parts.
-#[derive(Clone)]
-pub struct Observed(Arc<dyn Observer>);
-
-impl Observed {
-    pub fn new(observer: Arc<dyn Observer>) -> Self {
-        Self(observer)
-    }
-
-    pub(crate) fn request(&self, operation: Operation, status: Option<u16>, elapsed: Duration) {
-        self.0.request(operation, status, elapsed);
-    }
-}
-
-impl std::fmt::Debug for Observed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Observed")
-    }
-}
-
-/// How the client talks to Avito.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    pub base_url: Url,
-    pub retry: RetryPolicy,
-    /// Token requests while Avito is briefly unavailable.
-    pub token_retry: crate::retry::Backoff,
-    /// The rate-limit window (a minute on the real API; tests shorten it together with the
-    /// emulator's).
-    pub rate_window: Duration,
-    /// `X-Source` header value for the CPA operations.
-    pub x_source: String,
-    /// Who hears of each request (metrics).
-    pub observer: Observed,
-}
-
-impl ClientConfig {
-    pub fn new(base_url: Url) -> Self {
-        Self {
-            base_url,
-            retry: RetryPolicy::default(),
-            token_retry: crate::retry::Backoff::new(
-                4,
-                Duration::from_millis(500),
-                Duration::from_secs(8),
-            ),
-            rate_window: Duration::from_secs(60),
-            x_source: "avito-reports".to_owned(),
-            observer: Observed::new(Arc::new(Unobserved)),
-        }
-    }
-
-    /// The config with `observer` told of every request.
-    pub fn observed_by(self, observer: Arc<dyn Observer>) -> Self {
-        Self {
-            observer: Observed::new(observer),
-            ..self
-        }
-    }
-}
-
-/// The client; cheap to clone, shared by every account in the process so that pacing and
-/// coalescing see all requests.
-#[derive(Clone)]
-pub struct AvitoClient {
-    transport: Arc<Transport>,
-}
-
-impl AvitoClient {
-    /// A client that keeps tokens in memory only.
-    pub fn new(config: ClientConfig) -> AvitoResult<Self> {
-        Self::with_token_store(config, Arc::new(NoTokenStore))
-    }
-
-    /// A client that persists tokens through `store`.
-    pub fn with_token_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> AvitoResult<Self> {
-        Self::with_stores(config, store, None)
-    }
-
-    /// A client that persists tokens through `store` and, given `shared`, takes request slots
-    /// and once-a-window answers from what every process on one database shares.
-    pub fn with_stores(
-        config: ClientConfig,
-        store: Arc<dyn TokenStore>,
-        shared: Option<Shared>,
-    ) -> AvitoResult<Self> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("avito-reports/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            // Never follow redirects with credentials or tokens attached.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                AvitoError::InvalidRequest(format!("cannot build the HTTP client: {e}"))
-            })?;
-        let base_url = config.base_url.as_str().trim_end_matches('/').to_owned();
-        let token_url = format!("{base_url}/token");
-        Ok(Self {
-            transport: Arc::new(Transport {
-                tokens: TokenManager::new(
-                    http.clone(),
-                    token_url,
-                    store,
-                    config.token_retry,
-                    config.retry.request_timeout,
-                    config.observer.clone(),
-                ),
-                observer: config.observer,
-                http,
-                base_url,
-                pacer: Pacer::new(
-                    config.rate_window,
-                    shared.as_ref().map(|s| s.budgets.clone()),
-                ),
-                cache: ResponseCache::default(),
-                answers: shared.map(|s| s.answers),
-                retry: config.retry,
-                x_source: config.x_source,
-            }),
-        })
-    }
-
-    /// Operations on the account of `creds`.
-    pub fn account(&self, creds: Credentials) -> Account {
-        Account {
-            transport: self.transport.clone(),
-            creds,
-        }
-    }
-}
-
-/// One Avito account (client credentials), bound to the shared client.
-#[derive(Clone)]
-pub struct Account {
-    transport: Arc<Transport>,
-    creds: Credentials,
-}
-
-impl Account {
-    pub fn credentials(&self) -> &Credentials {
-        &self.creds
-    }
-
-    /// A token for this account, fetched if needed: checks the credentials.
-    pub async fn access_token(&self) -> AvitoResult<AccessToken> {
-        self.transport.tokens.token(&self.creds).await
-    }
-
-    async fn call(&self, req: Request) -> AvitoResult<Arc<Value>> {
-        self.transport.call(&self.creds, req).await
-    }
-}

@@ -78,7 +78,7 @@ pub struct TokenManager {
     retry: Backoff,
     /// One token request's longest wait (`AVITO_REQUEST_TIMEOUT_SEC`, like every request).
     timeout: Duration,
-    observer: super::Observed,
+    observer: super::observe::Observed,
     slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
 }
 
@@ -89,7 +89,7 @@ impl TokenManager {
         store: Arc<dyn TokenStore>,
         retry: Backoff,
         timeout: Duration,
-        observer: super::Observed,
+        observer: super::observe::Observed,
     ) -> Self {
         Self {
             observer,

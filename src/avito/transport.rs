@@ -97,7 +97,7 @@ impl Default for RetryPolicy {
 }
 
 pub struct Transport {
-    pub observer: super::Observed,
+    pub observer: super::observe::Observed,
     pub http: reqwest::Client,
     pub base_url: String,
     pub tokens: TokenManager,

@@ -515,7 +515,8 @@ mod tests {
         let Some(Told::Again { failures, lasted }) = told.last() else {
             panic!("{told:?}");
         };
-        assert!(*failures > 300 && *lasted > secs(150.0), "{told:?}");
+        // The last warning falls in the last interval of up to 30 s plus its jitter.
+        assert!(*failures > 240 && *lasted > secs(120.0), "{told:?}");
         let ended = log.succeeded(start + secs(180.0));
         assert_eq!(ended, Some((360, secs(180.0))));
         assert_eq!(log.succeeded(start + secs(181.0)), None, "told once");

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::{parse, parse_list, unwrap};
-use crate::avito::Account;
+use super::json::{parse, parse_list, unwrap};
+use crate::avito::client::Account;
 use crate::avito::error::{AvitoError, AvitoResult};
 use crate::avito::model::{AccountSelf, Item, ItemInfo, ItemStatus, WalletBalance};
 use crate::avito::money::Kopecks;

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::{parse, parse_list, segment, unwrap};
-use crate::avito::Account;
+use super::json::{parse, parse_list, segment, unwrap};
+use crate::avito::client::Account;
 use crate::avito::error::AvitoResult;
 use crate::avito::model::{Chat, ChatType, Message, Paged};
 use crate::avito::operation::Operation;

@@ -3,8 +3,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::parse;
-use crate::avito::Account;
+use super::json::parse;
+use crate::avito::client::Account;
 use crate::avito::error::{AvitoError, AvitoResult};
 use crate::avito::operation::Operation;
 use crate::avito::ratings::{AnswerCreated, RatingInfo, Review, ReviewsPage};

@@ -3,8 +3,8 @@
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
-use super::{parse, parse_list, unwrap};
-use crate::avito::Account;
+use super::json::{parse, parse_list, unwrap};
+use crate::avito::client::Account;
 use crate::avito::error::{AvitoError, AvitoResult};
 use crate::avito::model::{
     Analytics, AnalyticsGroup, CallsStats, ItemStats, Spendings, WalletOperation,
