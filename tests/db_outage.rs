@@ -76,6 +76,8 @@ async fn job_workers_back_off_through_a_database_outage_and_resume_after_it() {
     let outage = cut_at.elapsed();
     wait_ready(&worker, http).await;
     wait_for_lines(&worker, RUNNING_AGAIN, WORKERS.len()).await;
+    // The planner tries again on its own pause, which may end after the workers are back.
+    wait_for_lines(&worker, "planning works again", 1).await;
 
     let restarts = restarts(http).await;
     let log = worker.log();

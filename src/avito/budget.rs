@@ -74,16 +74,26 @@ fn live(recorded: &[Moment], window: Duration, now: Moment) -> Vec<Moment> {
     live
 }
 
+/// How much later than one window a full budget books its next slot: a tenth of the window
+/// (6 s of Avito's minute), so one request's delay on the way never brings it within a window
+/// of the next one's arrival.
+pub fn transit_margin(window: Duration) -> Duration {
+    window / 10
+}
+
 /// The next free slot of a budget whose log is `recorded`, at `now`.
 pub fn reserve(recorded: &[Moment], limit: Limit, now: Moment) -> Reservation {
     let calls = limit.calls.max(1) as usize;
-    let mut log = live(recorded, limit.window, now);
+    // A call stays in the log for as long as it holds back the next one.
+    let mut log = live(recorded, limit.window + transit_margin(limit.window), now);
     let at = if log.len() < calls {
         now
     } else {
-        // Full: the call goes one window after the oldest of the last `calls`.
+        // Full: the call goes one window after the oldest of the last `calls`, plus a margin:
+        // Avito counts arrivals, we book departures, and a request may spend longer on the
+        // way (a token fetch, a busy machine, the network) than the one after it.
         let oldest = log[log.len() - calls];
-        (oldest + limit.window).max(now)
+        (oldest + limit.window + transit_margin(limit.window)).max(now)
     };
     log.push(at);
     let keep_from = log.len().saturating_sub(calls);
@@ -224,23 +234,23 @@ mod tests {
     }
 
     #[test]
-    fn a_one_per_window_budget_gives_one_window_after_the_last() {
+    fn a_one_per_window_budget_gives_one_window_and_its_margin_after_the_last() {
         let r = reserve(&[s(100)], per_minute(1), s(130));
         assert_eq!(
             r.slot,
             Slot {
-                at: s(160),
-                wait: s(30)
+                at: s(166),
+                wait: s(36)
             }
         );
-        assert_eq!(r.recorded, vec![s(160)]);
+        assert_eq!(r.recorded, vec![s(166)]);
         // The next process in the same instant queues behind the reserved one.
         let next = reserve(&r.recorded, per_minute(1), s(130));
         assert_eq!(
             next.slot,
             Slot {
-                at: s(220),
-                wait: s(90)
+                at: s(232),
+                wait: s(102)
             }
         );
     }
@@ -265,8 +275,8 @@ mod tests {
         assert_eq!(
             r.slot,
             Slot {
-                at: s(65),
-                wait: s(60)
+                at: s(71),
+                wait: s(66)
             }
         );
         assert_eq!(
@@ -279,15 +289,15 @@ mod tests {
     #[test]
     fn a_log_out_of_order_is_read_sorted() {
         let r = reserve(&[s(50), s(20)], per_minute(2), s(60));
-        assert_eq!(r.slot.at, s(80));
-        assert_eq!(r.recorded, vec![s(50), s(80)]);
+        assert_eq!(r.slot.at, s(86));
+        assert_eq!(r.recorded, vec![s(50), s(86)]);
     }
 
     #[test]
     fn a_released_slot_is_free_for_the_next_call() {
         let first = reserve(&[], per_minute(1), s(0));
         let second = reserve(&first.recorded, per_minute(1), s(0));
-        assert_eq!(second.slot.at, s(60));
+        assert_eq!(second.slot.at, s(66));
         let log = release(&second.recorded, second.slot.at);
         assert!(log.is_empty());
         // A slot that is no longer in the log changes nothing.
@@ -298,17 +308,17 @@ mod tests {
     fn exhaustion_holds_a_window_from_now_and_keeps_later_reservations() {
         let log = exhaust(&[s(10)], per_minute(2), s(30));
         assert_eq!(log, vec![s(30), s(30)]);
-        assert_eq!(reserve(&log, per_minute(2), s(31)).slot.at, s(90));
+        assert_eq!(reserve(&log, per_minute(2), s(31)).slot.at, s(96));
         // A slot reserved beyond now by another process stays taken.
         let log = exhaust(&[s(40), s(100)], per_minute(2), s(50));
         assert_eq!(log, vec![s(50), s(100)]);
-        assert_eq!(reserve(&log, per_minute(2), s(50)).slot.at, s(110));
+        assert_eq!(reserve(&log, per_minute(2), s(50)).slot.at, s(116));
     }
 
     #[test]
     fn a_zero_limit_is_read_as_one() {
         let r = reserve(&[s(0)], per_minute(0), s(1));
-        assert_eq!(r.slot.at, s(60));
+        assert_eq!(r.slot.at, s(66));
     }
 
     #[test]
