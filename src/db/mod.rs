@@ -42,6 +42,10 @@ pub enum DbError {
     QueueSetup(String),
     #[error(transparent)]
     Query(#[from] DbErr),
+    /// A write of a claimed run found its claim taken over by another delivery (see
+    /// `slots::Fenced`): this delivery stops, the other one owns the run.
+    #[error("the delivery's claim was taken over by another delivery")]
+    ClaimLost,
 }
 
 /// Opens a pool. One attempt; the caller decides about retries.

@@ -231,17 +231,39 @@ pub async fn claim(
     })
 }
 
-/// Renews a held claim (see [`claim`]); false when another delivery took it over.
-pub async fn renew(db: &DatabaseConnection, run_id: RunId, attempt: i32) -> Result<bool, DbError> {
+/// A held claim: its run and the attempt number its compare-and-swap set. Every write of
+/// the claimed run carries it (see [`Fenced`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimToken {
+    pub run: RunId,
+    pub attempt: i32,
+}
+
+/// Whether a write of a claimed run applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Fenced {
+    Applied,
+    /// Another delivery took the claim over (or the run ended): nothing was written.
+    ClaimLost,
+}
+
+impl Fenced {
+    /// `Err(DbError::ClaimLost)` when nothing was written, for `?` to stop the delivery.
+    pub fn applied(self) -> Result<(), DbError> {
+        match self {
+            Fenced::Applied => Ok(()),
+            Fenced::ClaimLost => Err(DbError::ClaimLost),
+        }
+    }
+}
+
+/// Renews a held claim (see [`claim`]); `ClaimLost` when another delivery took it over.
+pub async fn renew(db: &DatabaseConnection, token: ClaimToken) -> Result<Fenced, DbError> {
     use report_run::Column as C;
-    let done = report_run::Entity::update_many()
-        .col_expr(C::StartedAt, Expr::value(clock::now()))
-        .filter(C::Id.eq(run_id))
-        .filter(C::Attempts.eq(attempt))
-        .filter(C::Status.eq(status::PENDING))
-        .exec(db)
-        .await?;
-    Ok(done.rows_affected == 1)
+    let update =
+        report_run::Entity::update_many().col_expr(C::StartedAt, Expr::value(clock::now()));
+    fenced(db, update, token).await
 }
 
 /// The run row of a task's slot.
@@ -262,75 +284,83 @@ pub async fn slot_row(
 /// the rest of these.
 pub async fn freeze_chunks(
     db: &DatabaseConnection,
-    run_id: RunId,
+    token: ClaimToken,
     chunks: &[String],
-) -> Result<(), DbError> {
+) -> Result<Fenced, DbError> {
+    use report_run::Column as C;
     let json = serde_json::to_string(chunks).unwrap_or_else(|_| "[]".to_owned());
-    report_run::Entity::update(report_run::ActiveModel {
-        id: Set(run_id),
-        chunks: Set(Some(json)),
-        chunks_sent: Set(0),
-        sending: Set(false),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
+    let update = report_run::Entity::update_many()
+        .col_expr(C::Chunks, Expr::value(json))
+        .col_expr(C::ChunksSent, Expr::value(0))
+        .col_expr(C::Sending, Expr::value(false));
+    fenced(db, update, token).await
 }
 
 /// Records that chunk number `chunks_sent` is being sent (`sending`), or that Telegram has
 /// accepted `chunks_sent` chunks (`!sending`).
 pub async fn record_progress(
     db: &DatabaseConnection,
-    run_id: RunId,
+    token: ClaimToken,
     chunks_sent: usize,
     sending: bool,
-) -> Result<(), DbError> {
-    report_run::Entity::update(report_run::ActiveModel {
-        id: Set(run_id),
-        chunks_sent: Set(i32::try_from(chunks_sent).unwrap_or(i32::MAX)),
-        sending: Set(sending),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
+) -> Result<Fenced, DbError> {
+    use report_run::Column as C;
+    let update = report_run::Entity::update_many()
+        .col_expr(
+            C::ChunksSent,
+            Expr::value(i32::try_from(chunks_sent).unwrap_or(i32::MAX)),
+        )
+        .col_expr(C::Sending, Expr::value(sending));
+    fenced(db, update, token).await
 }
 
 /// Records the outcome of a claimed run: `error: None` is sent.
 pub async fn finish(
     db: &DatabaseConnection,
-    run_id: RunId,
+    token: ClaimToken,
     outcome: crate::domain::RunStatus,
     error: Option<String>,
-) -> Result<(), DbError> {
-    report_run::Entity::update(report_run::ActiveModel {
-        id: Set(run_id),
-        status: Set(outcome),
-        error: Set(error),
-        finished_at: Set(Some(clock::now())),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
+) -> Result<Fenced, DbError> {
+    use report_run::Column as C;
+    let update = report_run::Entity::update_many()
+        .col_expr(C::Status, Expr::value(outcome))
+        .col_expr(C::Error, Expr::value(error))
+        .col_expr(C::FinishedAt, Expr::value(clock::now()));
+    fenced(db, update, token).await
 }
 
 /// Keeps a claimed run pending with the reason of its latest failure, for the hub to show
 /// while a retry waits.
 pub async fn note_retry(
     db: &DatabaseConnection,
-    run_id: RunId,
+    token: ClaimToken,
     error: String,
-) -> Result<(), DbError> {
-    report_run::Entity::update(report_run::ActiveModel {
-        id: Set(run_id),
-        error: Set(Some(error)),
-        ..Default::default()
+) -> Result<Fenced, DbError> {
+    use report_run::Column as C;
+    let update = report_run::Entity::update_many().col_expr(C::Error, Expr::value(error));
+    fenced(db, update, token).await
+}
+
+/// Applies `update` to the claimed run only while the claim is this delivery's: its row
+/// still pending under the attempt the claim set. A delivery paused past its lease (a GC
+/// pause, a suspended VM) must not write over the run of the one that took over.
+async fn fenced(
+    db: &DatabaseConnection,
+    update: sea_orm::UpdateMany<report_run::Entity>,
+    token: ClaimToken,
+) -> Result<Fenced, DbError> {
+    use report_run::Column as C;
+    let done = update
+        .filter(C::Id.eq(token.run))
+        .filter(C::Attempts.eq(token.attempt))
+        .filter(C::Status.eq(status::PENDING))
+        .exec(db)
+        .await?;
+    Ok(if done.rows_affected == 1 {
+        Fenced::Applied
+    } else {
+        Fenced::ClaimLost
     })
-    .exec(db)
-    .await?;
-    Ok(())
 }
 
 /// Records a slot that will not be delivered (missed during downtime, or superseded by a

@@ -1,6 +1,9 @@
 //! The scheduled delivery job: one slot of one task, as planned under one schedule version.
 //! What to do is decided in [`super::slot`] (pure); this file loads, claims and carries out.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use tracing::Instrument;
 
@@ -8,11 +11,12 @@ use super::notify;
 use super::ports::{BotSender, DbSlots, Reports, RunProgress, Sender, SlotStore};
 use super::slot::{self, After, Sending, SlotBudget, Start, Trouble, Verdict};
 use crate::context::JobContext;
+use crate::db::DbError;
 use crate::db::entities::{avito_profile, report_task};
-use crate::db::slots::{self, Claim, Resume, SlotRun, status};
+use crate::db::slots::{self, Claim, ClaimToken, Fenced, Resume, SlotRun, status};
 use crate::db::tasks::RunKind;
 use crate::db::{profiles, tasks};
-use crate::domain::{ChatId, RunId, clock};
+use crate::domain::{ChatId, clock};
 use crate::i18n::Lang;
 use crate::metrics;
 use crate::queue::{DeliverReport, JobError};
@@ -103,22 +107,51 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
     };
     let lang = notify::user_lang(ctx, profile.owner_id).await;
     let period = period_of(&due);
-    let (run_id, attempt, resume) = match claim(ctx, job, &due, &profile, &period).await? {
-        Claimed::Yes(run_id, attempt, resume) => (run_id, attempt, resume),
+    let (token, resume) = match claim(ctx, job, &due, &profile, &period).await? {
+        Claimed::Yes(token, resume) => (token, resume),
         Claimed::No(outcome) => return Ok(outcome),
     };
-    tracing::debug!(run_id = run_id.0, attempt, "slot claimed");
+    tracing::debug!(
+        run_id = token.run.0,
+        attempt = token.attempt,
+        "slot claimed"
+    );
+    // Raised when the claim is found taken over: by the renewal, or by a fenced write.
+    let lost = Arc::new(AtomicBool::new(false));
     // Renewed while this delivery works (sending may wait in the rate limiter), so that a
     // copy of the job handed to another worker leaves the slot alone.
-    let _renewal = Renewal::start(ctx, run_id, attempt, claim_lease(ctx));
+    let _renewal = Renewal::start(ctx, token, claim_lease(ctx), lost.clone());
     let current = Attempt {
         due: &due,
         job,
         budget: &budget,
         profile: &profile,
-        run_id,
+        token,
+        lost: &lost,
         lang,
     };
+    match carry_out(ctx, &current, resume, period).await {
+        // A delivery paused past its lease (a GC pause, a suspended VM) was taken over: it
+        // stopped before its next send and recorded nothing; the other one owns the run.
+        Err(JobError::Db(DbError::ClaimLost)) => {
+            tracing::warn!(
+                run_id = token.run.0,
+                attempt = token.attempt,
+                "the claim was taken over by another delivery; stopping"
+            );
+            Ok(Outcome::Lost)
+        }
+        done => done,
+    }
+}
+
+/// Builds or resumes the claimed slot's messages and sends them.
+async fn carry_out(
+    ctx: &JobContext,
+    current: &Attempt<'_>,
+    resume: Option<Resume>,
+    period: Result<Period, crate::domain::DamagedSetting>,
+) -> Result<Outcome, JobError> {
     let sending = match slot::start(resume) {
         Start::Resume(sending) => {
             tracing::info!(
@@ -129,12 +162,12 @@ async fn run(ctx: &JobContext, job: &DeliverReport) -> Result<Outcome, JobError>
             );
             sending
         }
-        Start::Build => match build(ctx, &current, period).await? {
+        Start::Build => match build(ctx, current, period).await? {
             Ok(sending) => sending,
-            Err(after) => return conclude(ctx, &current, after).await,
+            Err(after) => return conclude(ctx, current, after).await,
         },
     };
-    send(ctx, &current, &sending).await
+    send(ctx, current, &sending).await
 }
 
 /// The task of `job`, when it is still to be delivered as planned (on, same schedule version,
@@ -175,7 +208,7 @@ async fn load(ctx: &JobContext, job: &DeliverReport) -> Result<Option<Due>, JobE
 
 /// Whether this job holds the slot now.
 enum Claimed {
-    Yes(RunId, i32, Option<Resume>),
+    Yes(ClaimToken, Option<Resume>),
     /// Done, held by another copy, or busy (looked at again later).
     No(Outcome),
 }
@@ -205,7 +238,13 @@ async fn claim(
             run_id,
             attempt,
             resume,
-        } => Claimed::Yes(run_id, attempt, resume),
+        } => Claimed::Yes(
+            ClaimToken {
+                run: run_id,
+                attempt,
+            },
+            resume,
+        ),
         Claim::Done { .. } => {
             if !job.rerun {
                 plan_next(ctx, due).await?;
@@ -235,7 +274,7 @@ async fn build(
     let Attempt {
         due,
         profile,
-        run_id,
+        token,
         ..
     } = *attempt;
     let (source, options) = match report_inputs(ctx, attempt, period) {
@@ -244,12 +283,12 @@ async fn build(
     };
     let reports = ReportService::new(ctx.state.avito.clone());
     let ports = Ports {
-        store: &DbSlots(&ctx.state.db),
+        store: &attempt.store(ctx),
         sender: &BotSender(&ctx.bot),
         reports: &reports,
     };
     let order = Order {
-        run: run_id,
+        run: token,
         chat: due.chat_id,
         charts: due.task.charts,
         budget: *attempt.budget,
@@ -272,7 +311,7 @@ struct Ports<'a, S, T, R> {
 
 /// What making a slot's report needs besides its inputs.
 struct Order {
-    run: RunId,
+    run: ClaimToken,
     chat: ChatId,
     /// The task sends pictures.
     charts: bool,
@@ -327,7 +366,7 @@ async fn make<S: SlotStore, T: Sender, R: Reports>(
     if order.charts {
         let pictures = ports.reports.pictures(checked.charts).await;
         if let Err(e) = ports.sender.pictures(order.chat, &pictures).await {
-            tracing::warn!(run_id = order.run.0, error = %e, "the report's charts were not sent; its text goes alone");
+            tracing::warn!(run_id = order.run.run.0, error = %e, "the report's charts were not sent; its text goes alone");
         }
     }
     Ok(Made {
@@ -373,11 +412,11 @@ async fn send(
     sending: &Sending,
 ) -> Result<Outcome, JobError> {
     let Attempt {
-        due, run_id, lang, ..
+        due, token, lang, ..
     } = *attempt;
-    let store = DbSlots(&ctx.state.db);
+    let store = attempt.store(ctx);
     let sender = BotSender(&ctx.bot);
-    match transmit(&store, &sender, run_id, due.chat_id, sending, lang).await? {
+    match transmit(&store, &sender, token, due.chat_id, sending, lang).await? {
         Ok(()) => {
             metrics::report_sent(RunKind::Scheduled);
             finish_slot(ctx, due, attempt.job).await?;
@@ -396,7 +435,7 @@ async fn send(
 async fn transmit<S: SlotStore, T: Sender>(
     store: &S,
     sender: &T,
-    run: RunId,
+    run: ClaimToken,
     chat: ChatId,
     sending: &Sending,
     lang: Lang,
@@ -416,8 +455,20 @@ struct Attempt<'a> {
     job: &'a DeliverReport,
     budget: &'a SlotBudget,
     profile: &'a avito_profile::Model,
-    run_id: RunId,
+    token: ClaimToken,
+    /// Raised once the claim is found taken over (see [`DbSlots`]).
+    lost: &'a AtomicBool,
     lang: Lang,
+}
+
+impl Attempt<'_> {
+    /// The run's record, fenced by this attempt's claim.
+    fn store<'a>(&'a self, ctx: &'a JobContext) -> DbSlots<'a> {
+        DbSlots {
+            db: &ctx.state.db,
+            lost: self.lost,
+        }
+    }
 }
 
 /// The wait before another attempt of `job`, when attempts remain (its jitter drawn now).
@@ -445,13 +496,17 @@ async fn conclude(
         job,
         budget,
         profile,
-        run_id,
+        token,
         lang,
+        ..
     } = *attempt;
     let db = &ctx.state.db;
+    let store = attempt.store(ctx);
     match after {
         After::Retry { wait, reason } => {
-            slots::note_retry(db, run_id, reason.clone()).await?;
+            slots::note_retry(db, token, reason.clone())
+                .await?
+                .applied()?;
             let retry = DeliverReport {
                 attempt: job.attempt + 1,
                 first_attempt_at: Some(budget.started.timestamp()),
@@ -464,19 +519,21 @@ async fn conclude(
         }
         After::Fail(reason) => fail(ctx, attempt, reason).await,
         After::FailUnusable(reason) => {
-            slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+            store
+                .finish(token, status::FAILED, Some(reason.clone()))
+                .await?;
             notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
             finish_slot(ctx, due, job).await?;
             Ok(Outcome::Failed)
         }
         After::KeysRefused(reason) => {
-            slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+            store.finish(token, status::FAILED, Some(reason)).await?;
             crate::keys::refused(ctx, profile).await?;
             finish_slot(ctx, due, job).await?;
             Ok(Outcome::Failed)
         }
         After::Deactivate(reason) => {
-            slots::finish(db, run_id, status::FAILED, Some(reason)).await?;
+            store.finish(token, status::FAILED, Some(reason)).await?;
             metrics::report_failed(RunKind::Scheduled);
             tasks::change_schedule(db, &due.task, tasks::ScheduleChange::Active(false)).await?;
             notify::destination_lost(ctx, profile, &due.task, lang).await;
@@ -495,12 +552,14 @@ async fn fail(
         due,
         job,
         profile,
-        run_id,
+        token,
         lang,
         ..
     } = *attempt;
-    let db = &ctx.state.db;
-    slots::finish(db, run_id, status::FAILED, Some(reason.clone())).await?;
+    let store = attempt.store(ctx);
+    store
+        .finish(token, status::FAILED, Some(reason.clone()))
+        .await?;
     metrics::report_failed(RunKind::Scheduled);
     notify::report_failed(ctx, profile, &due.task, due.slot, lang, &reason).await;
     notify::admin_delivery_failed(ctx, profile, &due.task, due.slot, job.attempt + 1, &reason)
@@ -552,11 +611,12 @@ fn claim_lease(ctx: &JobContext) -> Duration {
         .unwrap_or(Duration::seconds(90))
 }
 
-/// Renews a claim every third of its lease until dropped.
+/// Renews a claim every third of its lease until dropped; raises `lost` when it finds the
+/// claim taken over, so the delivery stops before its next send.
 struct Renewal(tokio::task::JoinHandle<()>);
 
 impl Renewal {
-    fn start(ctx: &JobContext, run_id: RunId, attempt: i32, lease: Duration) -> Self {
+    fn start(ctx: &JobContext, token: ClaimToken, lease: Duration, lost: Arc<AtomicBool>) -> Self {
         let db = ctx.state.db.clone();
         let every = (lease / 3)
             .to_std()
@@ -564,11 +624,15 @@ impl Renewal {
         Renewal(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                match slots::renew(&db, run_id, attempt).await {
-                    Ok(true) => {}
-                    Ok(false) => return,
+                match slots::renew(&db, token).await {
+                    Ok(Fenced::Applied) => {}
+                    Ok(Fenced::ClaimLost) => {
+                        tracing::warn!(run_id = token.run.0, "the claim was taken over");
+                        lost.store(true, Ordering::Release);
+                        return;
+                    }
                     Err(e) => {
-                        tracing::warn!(run_id = run_id.0, error = %e, "could not renew the claim")
+                        tracing::warn!(run_id = token.run.0, error = %e, "could not renew the claim")
                     }
                 }
             }
@@ -610,6 +674,7 @@ mod tests {
 
     use super::*;
     use crate::avito::{AvitoError, AvitoResult, Credentials};
+    use crate::domain::RunId;
     use crate::report::charts::NamedChart;
     use crate::report::model::Failure;
     use crate::report::service::CheckedReport;
@@ -630,13 +695,13 @@ mod tests {
 
     #[async_trait::async_trait]
     impl SlotStore for Log {
-        async fn freeze(&self, _: RunId, chunks: &[String]) -> Result<(), crate::db::DbError> {
+        async fn freeze(&self, _: ClaimToken, chunks: &[String]) -> Result<(), crate::db::DbError> {
             self.push(format!("freeze {}", chunks.len()));
             Ok(())
         }
         async fn progress(
             &self,
-            _: RunId,
+            _: ClaimToken,
             count: usize,
             sending: bool,
         ) -> Result<(), crate::db::DbError> {
@@ -645,7 +710,7 @@ mod tests {
         }
         async fn finish(
             &self,
-            _: RunId,
+            _: ClaimToken,
             outcome: crate::domain::RunStatus,
             _: Option<String>,
         ) -> Result<(), crate::db::DbError> {
@@ -707,6 +772,113 @@ mod tests {
         }
     }
 
+    fn token() -> ClaimToken {
+        ClaimToken {
+            run: RunId(7),
+            attempt: 1,
+        }
+    }
+
+    /// A run whose claim another delivery takes over after `writes` writes: each later
+    /// write applies nothing.
+    struct TakenOver<'a> {
+        log: &'a Log,
+        writes: Mutex<usize>,
+    }
+
+    impl TakenOver<'_> {
+        fn write(&self, event: String) -> Result<(), crate::db::DbError> {
+            let mut left = self.writes.lock().expect("writes");
+            if *left == 0 {
+                self.log.push(format!("lost at {event}"));
+                return Err(crate::db::DbError::ClaimLost);
+            }
+            *left -= 1;
+            self.log.push(event);
+            Ok(())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl SlotStore for TakenOver<'_> {
+        async fn freeze(&self, _: ClaimToken, chunks: &[String]) -> Result<(), crate::db::DbError> {
+            self.write(format!("freeze {}", chunks.len()))
+        }
+        async fn progress(
+            &self,
+            _: ClaimToken,
+            count: usize,
+            sending: bool,
+        ) -> Result<(), crate::db::DbError> {
+            self.write(format!("progress {count} {sending}"))
+        }
+        async fn finish(
+            &self,
+            _: ClaimToken,
+            outcome: crate::domain::RunStatus,
+            _: Option<String>,
+        ) -> Result<(), crate::db::DbError> {
+            self.write(format!("finish {outcome:?}"))
+        }
+    }
+
+    /// Sends 3 messages over a store whose claim is lost after `writes` writes.
+    async fn transmit_losing(writes: usize) -> (Result<(), crate::db::DbError>, Vec<String>) {
+        let log = Log::default();
+        let store = TakenOver {
+            log: &log,
+            writes: Mutex::new(writes),
+        };
+        let sender = FakeSender {
+            log: &log,
+            accepts: usize::MAX,
+            then: Trouble::Passing("never".into()),
+        };
+        let sending = slot::fresh(chunks(3));
+        let sent = transmit(&store, &sender, token(), ChatId(1), &sending, Lang::En).await;
+        (sent.map(|_| ()), log.events())
+    }
+
+    #[tokio::test]
+    async fn a_claim_lost_before_a_send_stops_the_delivery_there_unfinished() {
+        // Taken over while part 1 waited: part 1 is not sent, nothing is finished.
+        let (sent, events) = transmit_losing(2).await;
+        assert!(matches!(sent, Err(crate::db::DbError::ClaimLost)));
+        assert_eq!(
+            events,
+            [
+                "progress 0 true",
+                "sent part 0",
+                "progress 1 false",
+                "lost at progress 1 true",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claim_lost_during_a_send_sends_no_more_and_records_nothing() {
+        // Paused inside part 1 past the lease: what Telegram took stays, part 2 never goes,
+        // and the run is left to the delivery that took it over.
+        let (sent, events) = transmit_losing(3).await;
+        assert!(matches!(sent, Err(crate::db::DbError::ClaimLost)));
+        assert_eq!(
+            events.last().map(String::as_str),
+            Some("lost at progress 2 false")
+        );
+        assert!(!events.iter().any(|e| e == "sent part 2"));
+        assert!(!events.iter().any(|e| e.contains("finish")));
+    }
+
+    #[tokio::test]
+    async fn a_claim_lost_at_the_end_is_not_recorded_sent() {
+        let (sent, events) = transmit_losing(6).await;
+        assert!(matches!(sent, Err(crate::db::DbError::ClaimLost)));
+        assert_eq!(
+            events.last().map(String::as_str),
+            Some("lost at finish Sent")
+        );
+    }
+
     fn chunks(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("part {i}")).collect()
     }
@@ -760,7 +932,7 @@ mod tests {
         let now = clock::now();
         let budget = std::time::Duration::from_secs(if fits { 3600 } else { 1 });
         Order {
-            run: RunId(7),
+            run: token(),
             chat: ChatId(-100),
             charts: true,
             budget: SlotBudget::of(None, now, now, budget),
@@ -832,7 +1004,7 @@ mod tests {
         })) else {
             panic!("a frozen run resumes");
         };
-        let sent = transmit(&log, &sender, RunId(7), ChatId(1), &sending, Lang::En).await;
+        let sent = transmit(&log, &sender, token(), ChatId(1), &sending, Lang::En).await;
         assert_eq!(sent.expect("store"), Ok(()));
         assert_eq!(
             log.events(),
@@ -857,7 +1029,7 @@ mod tests {
             then: Trouble::DestinationLost("blocked".into()),
         };
         let sending = slot::fresh(chunks(3));
-        let sent = transmit(&log, &sender, RunId(7), ChatId(1), &sending, Lang::En).await;
+        let sent = transmit(&log, &sender, token(), ChatId(1), &sending, Lang::En).await;
         assert_eq!(
             sent.expect("store"),
             Err(Trouble::DestinationLost("blocked".into()))

@@ -7,24 +7,28 @@ use sea_orm::DatabaseConnection;
 use super::slot::{Sending, Trouble};
 use crate::avito::AvitoResult;
 use crate::db::DbError;
-use crate::db::slots;
-use crate::domain::{ChatId, RunId, RunStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::db::slots::{self, ClaimToken, Fenced};
+use crate::domain::{ChatId, RunStatus};
 use crate::i18n::Lang;
 use crate::report::ReportOptions;
 use crate::report::charts::NamedChart;
 use crate::report::service::{CheckedReport, ProfileSource, ReportService};
 use crate::telegram::{Progress, TgBot, destination_lost, send_marked, send_pictures};
 
-/// Where a slot's run is recorded.
+/// Where a slot's run is recorded. Every write carries the claim's token and fails with
+/// [`DbError::ClaimLost`], writing nothing, once another delivery took the claim over: the
+/// `?` of the caller then stops the delivery before its next send.
 #[async_trait::async_trait]
 pub trait SlotStore: Send + Sync {
     /// Keeps the report's messages on the run: a later attempt sends the rest of them.
-    async fn freeze(&self, run: RunId, chunks: &[String]) -> Result<(), DbError>;
+    async fn freeze(&self, run: ClaimToken, chunks: &[String]) -> Result<(), DbError>;
     /// `count` messages accepted; `sending`: the next one's outcome is not known yet.
-    async fn progress(&self, run: RunId, count: usize, sending: bool) -> Result<(), DbError>;
+    async fn progress(&self, run: ClaimToken, count: usize, sending: bool) -> Result<(), DbError>;
     async fn finish(
         &self,
-        run: RunId,
+        run: ClaimToken,
         outcome: RunStatus,
         error: Option<String>,
     ) -> Result<(), DbError>;
@@ -61,7 +65,7 @@ pub trait Reports: Send + Sync {
 /// A delivery's progress, kept in its run (see [`send_marked`]).
 pub struct RunProgress<'a, S> {
     pub store: &'a S,
-    pub run: RunId,
+    pub run: ClaimToken,
 }
 
 #[async_trait::async_trait]
@@ -78,24 +82,48 @@ impl<S: SlotStore> Progress for RunProgress<'_, S> {
     }
 }
 
-/// The run rows of the database.
-pub struct DbSlots<'a>(pub &'a DatabaseConnection);
+/// The run rows of the database, written while `lost` is down. `lost` is shared with the
+/// claim's renewal, which raises it when it finds the claim taken over; a write that finds
+/// it so raises it too.
+pub struct DbSlots<'a> {
+    pub db: &'a DatabaseConnection,
+    pub lost: &'a AtomicBool,
+}
+
+impl DbSlots<'_> {
+    /// Carries out a fenced write unless the claim is known lost already.
+    async fn write(
+        &self,
+        write: impl Future<Output = Result<Fenced, DbError>> + Send,
+    ) -> Result<(), DbError> {
+        if self.lost.load(Ordering::Acquire) {
+            return Err(DbError::ClaimLost);
+        }
+        let fenced = write.await?;
+        if fenced == Fenced::ClaimLost {
+            self.lost.store(true, Ordering::Release);
+        }
+        fenced.applied()
+    }
+}
 
 #[async_trait::async_trait]
 impl SlotStore for DbSlots<'_> {
-    async fn freeze(&self, run: RunId, chunks: &[String]) -> Result<(), DbError> {
-        slots::freeze_chunks(self.0, run, chunks).await
+    async fn freeze(&self, run: ClaimToken, chunks: &[String]) -> Result<(), DbError> {
+        self.write(slots::freeze_chunks(self.db, run, chunks)).await
     }
-    async fn progress(&self, run: RunId, count: usize, sending: bool) -> Result<(), DbError> {
-        slots::record_progress(self.0, run, count, sending).await
+    async fn progress(&self, run: ClaimToken, count: usize, sending: bool) -> Result<(), DbError> {
+        self.write(slots::record_progress(self.db, run, count, sending))
+            .await
     }
     async fn finish(
         &self,
-        run: RunId,
+        run: ClaimToken,
         outcome: RunStatus,
         error: Option<String>,
     ) -> Result<(), DbError> {
-        slots::finish(self.0, run, outcome, error).await
+        self.write(slots::finish(self.db, run, outcome, error))
+            .await
     }
 }
 

@@ -306,6 +306,17 @@ impl Worker {
         self.log.clone()
     }
 
+    /// Sends `signal` (`STOP`, `CONT`, …) to the process: `STOP` freezes it mid-whatever
+    /// it was doing, as a long GC pause or a suspended VM would.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("running");
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal} {pid}");
+    }
+
     /// SIGKILL: the process dies at once, mid-whatever it was doing.
     pub async fn kill(mut self) {
         self.child.start_kill().expect("kill");
