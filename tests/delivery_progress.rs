@@ -6,52 +6,12 @@
 mod common;
 
 use avito_reports::db::entities::report_run;
-use avito_reports::domain::{ChatId, RunKind, RunStatus, TaskId};
+use avito_reports::domain::{RunStatus, TaskId};
 use chrono::{Duration, DurationRound, Utc};
+use common::runs::{PARTS, bot_texts, interrupted_run};
 use common::{Engine, TEST_SECRET_KEY, Worker, seed};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-
-const PARTS: [&str; 3] = ["Part one of the report", "Part two", "Part three"];
-
-/// A run of `task_id` at `slot`, claimed by a process that died after `sent` messages, with
-/// a send under way when `sending`.
-async fn crashed_run(
-    conn: &sea_orm::DatabaseConnection,
-    task_id: TaskId,
-    chat: i64,
-    slot: chrono::DateTime<Utc>,
-    sent: i32,
-    sending: bool,
-) {
-    report_run::ActiveModel {
-        task_id: Set(Some(task_id)),
-        kind: Set(RunKind::Scheduled),
-        slot: Set(Some(slot)),
-        chat_id: Set(ChatId(chat)),
-        status: Set(RunStatus::Pending),
-        attempts: Set(1),
-        // Long before any claim lease: the process that held it is gone.
-        started_at: Set(Some(Utc::now() - Duration::hours(1))),
-        created_at: Set(Utc::now() - Duration::hours(1)),
-        chunks: Set(Some(serde_json::to_string(&PARTS).expect("json"))),
-        chunks_sent: Set(sent),
-        sending: Set(sending),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .expect("the crashed run");
-}
-
-fn bot_texts(emu: &TelegramEmulator, chat: i64) -> Vec<String> {
-    emu.chat_messages(chat)
-        .into_iter()
-        // The report's text, which the guarantee is about; its charts come before it.
-        .filter(|m| m.from_bot && m.photo.is_none())
-        .map(|m| m.text.unwrap_or_default())
-        .collect()
-}
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 async fn a_taken_over_delivery_resumes_without_unmarked_repeats(engine: Engine) {
     let Some((test_db, conn)) = common::seeded_db(engine).await else {
@@ -69,12 +29,12 @@ async fn a_taken_over_delivery_resumes_without_unmarked_repeats(engine: Engine) 
     let during = emu.user(6001, "During", Some("en"));
     during.send_text("/start");
     let (_, task) = seed(&conn, during.id(), 1, during.id(), slot).await;
-    crashed_run(&conn, task.id, during.id(), slot, 1, true).await;
+    interrupted_run(&conn, task.id, during.id(), slot, 1, true).await;
     // Died after Telegram accepted every part and it was recorded, before "sent".
     let after = emu.user(6002, "After", Some("en"));
     after.send_text("/start");
     let (_, done_task) = seed(&conn, after.id(), 2, after.id(), slot).await;
-    crashed_run(&conn, done_task.id, after.id(), slot, 3, false).await;
+    interrupted_run(&conn, done_task.id, after.id(), slot, 3, false).await;
 
     let worker = Worker::start_as(
         "worker",

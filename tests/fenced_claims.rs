@@ -8,47 +8,12 @@ mod common;
 use std::time::Duration as StdDuration;
 
 use avito_reports::db::entities::report_run;
-use avito_reports::domain::{ChatId, RunKind, RunStatus, TaskId};
+use avito_reports::domain::RunStatus;
 use chrono::{Duration, DurationRound, Utc};
+use common::runs::{PARTS, bot_texts, interrupted_run};
 use common::{Engine, TEST_SECRET_KEY, Worker, seed};
 use sandbox::telegram::{Fault, TelegramConfig, TelegramEmulator};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-
-const PARTS: [&str; 3] = ["Part one of the report", "Part two", "Part three"];
-
-/// A run whose first attempt died after Telegram accepted part one (long before any lease).
-async fn run_after_part_one(
-    conn: &sea_orm::DatabaseConnection,
-    task_id: TaskId,
-    chat: i64,
-    slot: chrono::DateTime<Utc>,
-) {
-    report_run::ActiveModel {
-        task_id: Set(Some(task_id)),
-        kind: Set(RunKind::Scheduled),
-        slot: Set(Some(slot)),
-        chat_id: Set(ChatId(chat)),
-        status: Set(RunStatus::Pending),
-        attempts: Set(1),
-        started_at: Set(Some(Utc::now() - Duration::hours(1))),
-        created_at: Set(Utc::now() - Duration::hours(1)),
-        chunks: Set(Some(serde_json::to_string(&PARTS).expect("json"))),
-        chunks_sent: Set(1),
-        sending: Set(false),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .expect("the run");
-}
-
-fn bot_texts(emu: &TelegramEmulator, chat: i64) -> Vec<String> {
-    emu.chat_messages(chat)
-        .into_iter()
-        .filter(|m| m.from_bot && m.photo.is_none())
-        .map(|m| m.text.unwrap_or_default())
-        .collect()
-}
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// Copies of `part` not right after a 🔁 line.
 fn unmarked(seen: &[String], part: &str) -> usize {
@@ -73,7 +38,7 @@ async fn a_frozen_worker_taken_over_sends_no_more(engine: Engine) {
     let owner = emu.user(6201, "Frozen", Some("en"));
     owner.send_text("/start");
     let (_, task) = seed(&conn, owner.id(), 1, owner.id(), slot).await;
-    run_after_part_one(&conn, task.id, owner.id(), slot).await;
+    interrupted_run(&conn, task.id, owner.id(), slot, 1, false).await;
     // Part two is stored and its answer comes late: the first worker is inside that send
     // when it is frozen.
     emu.inject(

@@ -8,6 +8,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod proxy;
+pub mod runs;
 
 use std::path::PathBuf;
 use std::time::Duration;
