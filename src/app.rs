@@ -21,7 +21,7 @@ use crate::db::{self, shared_avito::SharedAvito, token_store::DbTokenStore};
 use crate::jobs::{self, JobQueue};
 use crate::ops::{self, PollingHealth, Probes, http::HttpServer};
 use crate::retry::{self, Backoff};
-use crate::telegram::{self, TgBot};
+use crate::telegram::TgBot;
 
 /// Long-poll timeout; below teloxide's HTTP client timeout (17 s) so a quiet poll is not an error.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -254,7 +254,12 @@ impl Running {
         let avito = avito_client(&config, &db, &secrets)?;
         let Config { settings, knobs } = config;
         let jobs = JobQueue::new(&db, &settings.jobs).context("opening the job queue")?;
-        let sender = telegram::throttled(bot.clone(), settings.jobs.telegram_messages_per_sec);
+        let shared = settings
+            .jobs
+            .shared_pacing
+            .then(|| SharedAvito::budgets(&db))
+            .flatten();
+        let sender = TgBot::new(bot.clone(), settings.jobs.telegram_messages_per_sec, shared);
         let state = AppState {
             db,
             settings: Arc::new(settings),
@@ -334,8 +339,8 @@ async fn poll_until(
     shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
 ) -> anyhow::Result<()> {
     let schema = ops::observed(bot::schema(), polling.clone());
-    let mut dispatcher = Dispatcher::builder(sender, schema)
-        .dependencies(bot::dependencies(state, me))
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema)
+        .dependencies(bot::dependencies(state, me, sender))
         .default_handler(|_| async {})
         .error_handler(LoggingErrorHandler::with_custom_text(
             "an update handler failed",
@@ -392,8 +397,13 @@ fn avito_client(
     let client = config
         .avito_client()
         .observed_by(Arc::new(crate::metrics::AvitoRequests));
-    AvitoClient::with_stores(client, Arc::new(store), SharedAvito::for_engine(db))
-        .context("building the Avito client")
+    let shared = config
+        .settings
+        .jobs
+        .shared_pacing
+        .then(|| SharedAvito::for_engine(db))
+        .flatten();
+    AvitoClient::with_stores(client, Arc::new(store), shared).context("building the Avito client")
 }
 
 /// A `/metrics` scrape hook that counts the jobs waiting in each queue.

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod app;
 pub mod avito;
 pub mod bot;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "services",
         &[
             "avito",
+            "budget",
             "crypto",
             "db",
             "metrics",
@@ -696,4 +697,38 @@ mod checker {
                 .contains(&"src/f: the order does not place high".to_owned())
         );
     }
+}
+
+/// Every message the bot sends takes its turn at Telegram's limits first: a send called on
+/// anything but `paced(…).await` would break them for every process.
+#[test]
+fn every_message_sent_is_paced() {
+    const SENDS: [&str; 5] = [
+        ".send_message(",
+        ".send_photo(",
+        ".send_document(",
+        ".send_media_group(",
+        ".copy_message(",
+    ];
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    let mut unpaced = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_start().starts_with("//") || !SENDS.iter().any(|s| line.contains(s)) {
+                continue;
+            }
+            let before = lines[i.saturating_sub(3)..=i].join("\n");
+            if !before.contains(".paced(") {
+                unpaced.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        unpaced.is_empty(),
+        "sends that do not take their turn (call them on `bot.paced(chat).await`):\n{}",
+        unpaced.join("\n")
+    );
 }

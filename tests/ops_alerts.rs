@@ -11,8 +11,6 @@ use common::{Engine, TestDatabase};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use teloxide::Bot;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 
 const ADMIN_CHAT: i64 = -100_777;
 
@@ -39,20 +37,11 @@ impl Setup {
         })
     }
 
-    /// The worker's kind of sender, with Telegram's per-chat pace lifted: these tests send
-    /// several alerts to one chat and are about which are sent, not how fast.
+    /// The worker's kind of sender.
     fn bot(&self) -> TgBot {
         let raw = Bot::new(self.telegram.bot_token())
             .set_api_url(self.telegram.base_url().parse().expect("url"));
-        Throttle::new_spawn(
-            raw,
-            Limits {
-                messages_per_sec_chat: 1000,
-                messages_per_min_chat: 60_000,
-                messages_per_min_channel_or_supergroup: 60_000,
-                messages_per_sec_overall: 1000,
-            },
-        )
+        TgBot::new(raw, 30, None)
     }
 
     fn alerts(&self) -> AdminAlerts {

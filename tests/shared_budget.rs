@@ -1,9 +1,10 @@
-//! Avito limits hold across processes, and SQLite never fails a job on a lock.
+//! Avito's and Telegram's limits hold across processes, and SQLite never fails a job on a lock.
 //!
 //! Two `AvitoClient`s on one PostgreSQL database stand for two processes (`run` and a
 //! `worker`): their calls of an account's once-a-minute operation share one budget and one
-//! answer, so the emulator (enforcing the limits) answers no 429. On SQLite, many concurrent
-//! writers from two pools see no "database is locked".
+//! answer, so the emulator (enforcing the limits) answers no 429. Two bots likewise share
+//! Telegram's pace. On SQLite, many concurrent writers from two pools see no "database is
+//! locked".
 
 mod common;
 
@@ -20,10 +21,13 @@ use avito_reports::db::{
 use avito_reports::domain::alerts::AlertRule;
 use avito_reports::domain::{AccountId, ChatId, UserId};
 use avito_reports::retry::Backoff;
+use avito_reports::telegram::TgBot;
 use chrono::Duration as Days;
 use common::{Engine, TestDatabase};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
+use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::DatabaseConnection;
+use teloxide::prelude::Requester;
 
 const WINDOW: Duration = Duration::from_millis(1500);
 /// Longer than sqlx's default SQLite busy timeout (5 s).
@@ -249,4 +253,70 @@ async fn write_a_lot(conn: &DatabaseConnection, writer: i64) -> Result<(), Strin
             .map_err(|e| err("read", e))?;
     }
     Ok(())
+}
+
+/// A "process" sending through Telegram: its own bot, pacing alone or with the database.
+async fn telegram_process(
+    telegram: &TelegramEmulator,
+    shared: bool,
+    url: &db::DatabaseUrl,
+) -> TgBot {
+    let conn = db::connect(url).await.expect("connect");
+    let raw = teloxide::Bot::new(telegram.bot_token())
+        .set_api_url(telegram.base_url().parse().expect("url"));
+    let budgets = if shared {
+        Some(SharedAvito::budgets(&conn).expect("PostgreSQL shares"))
+    } else {
+        None
+    };
+    TgBot::new(raw, 30, budgets)
+}
+
+/// Two processes each send a message to 40 chats at once, through the Telegram emulator with
+/// its limits on (30 messages a second for the bot): sharing the pace, Telegram answers no
+/// 429; pacing alone at 30/s each, the two together break the limit.
+#[tokio::test]
+async fn two_processes_share_telegrams_pace() {
+    let Some(test_db) = postgres().await else {
+        return;
+    };
+    for shared in [true, false] {
+        let telegram = TelegramEmulator::start(TelegramConfig::default())
+            .await
+            .expect("telegram");
+        let chats: Vec<i64> = (1..=40).map(|n| 500_000 + n).collect();
+        for chat in &chats {
+            telegram
+                .user(*chat, "Seller", Some("en"))
+                .send_text("/start");
+        }
+        let send_all = |bot: TgBot| {
+            let chats = chats.clone();
+            async move {
+                let mut refused = 0;
+                for chat in chats {
+                    let chat = teloxide::types::ChatId(chat);
+                    let sent = bot.paced(chat).await.send_message(chat, "Report").await;
+                    refused += usize::from(sent.is_err());
+                }
+                refused
+            }
+        };
+        let (a, b) = (
+            telegram_process(&telegram, shared, &test_db.url).await,
+            telegram_process(&telegram, shared, &test_db.url).await,
+        );
+        let (refused_a, refused_b) = tokio::join!(send_all(a), send_all(b));
+        let limited = telegram.rate_limited_count();
+        assert_eq!(limited, refused_a + refused_b, "every refusal was a 429");
+        if shared {
+            assert_eq!(limited, 0, "one pace for both processes");
+        } else {
+            assert!(
+                limited > 0,
+                "each alone at 30/s, together they break the limit"
+            );
+        }
+        telegram.shutdown().await;
+    }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::budget::BudgetStore;
+use crate::budget::BudgetStore;
 
 /// A store of answers could not be used: the request goes to Avito as if nothing were stored.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,6 @@
 //! ```
 
 mod answers;
-mod budget;
 mod cache;
 mod client;
 mod credentials;
@@ -31,10 +30,6 @@ mod token;
 mod transport;
 
 pub use answers::{AnswerStore, AnswersUnavailable, Shared};
-pub use budget::{
-    BudgetKey, BudgetStore, BudgetUnavailable, Limit, MemoryBudgets, Moment, Reservation, Slot,
-    exhaust, release, reserve,
-};
 pub use client::{Account, AvitoClient, ClientConfig};
 pub use credentials::Credentials;
 pub use error::{AvitoError, AvitoResult};

@@ -1,14 +1,14 @@
 //! Client-side pacing at the documented per-minute limits, per (account, operation), so the
 //! client never causes a 429 by itself: each call takes a slot of its budget
-//! ([`super::budget`]), kept in this process or, given a shared store, by every process at
+//! ([`crate::budget`]), kept in this process or, given a shared store, by every process at
 //! once. A shared store that fails is not a reason to fail a request: this process then paces
 //! in memory and says so in the log.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::budget::{BudgetKey, BudgetStore, Limit, MemoryBudgets, Slot};
 use super::operation::Operation;
+use crate::budget::{BudgetKey, BudgetStore, Limit, MemoryBudgets, Slot};
 
 pub struct Pacer {
     window: Duration,
@@ -37,19 +37,17 @@ impl Pacer {
     }
 
     fn limit(&self, op: Operation) -> Option<Limit> {
-        op.per_minute_limit().map(|calls| Limit {
-            calls,
-            window: self.window,
-        })
+        op.per_minute_limit()
+            .map(|calls| Limit::new(calls, self.window))
     }
 
     /// Takes the next slot of `account`'s budget for `op` without waiting for it; `None` for
     /// operations without a documented limit.
     pub async fn reserve(&self, account: &str, op: Operation) -> Option<Taken> {
         let limit = self.limit(op)?;
-        let key = BudgetKey::new(account, op);
+        let key = BudgetKey::avito(account, op.id());
         if let Some(shared) = &self.shared {
-            match shared.reserve(&key, limit).await {
+            match shared.reserve(&[(key.clone(), limit)]).await {
                 Ok(slot) => return Some(Taken { slot, shared: true }),
                 Err(e) => {
                     tracing::warn!(error = %e, operation = %op, "pacing in this process only")
@@ -71,7 +69,7 @@ impl Pacer {
 
     /// Gives back a slot that went unused.
     pub async fn release(&self, account: &str, op: Operation, taken: Taken) {
-        let key = BudgetKey::new(account, op);
+        let key = BudgetKey::avito(account, op.id());
         match &self.shared {
             Some(shared) if taken.shared => {
                 if let Err(e) = shared.release(&key, taken.slot).await {
@@ -88,7 +86,7 @@ impl Pacer {
         let Some(limit) = self.limit(op) else {
             return;
         };
-        let key = BudgetKey::new(account, op);
+        let key = BudgetKey::avito(account, op.id());
         // Held here too: if the shared store fails at the next call, this process still knows.
         self.local.spent(&key, limit);
         if let Some(shared) = &self.shared

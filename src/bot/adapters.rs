@@ -259,6 +259,7 @@ impl HubMessage for PressedMessage<'_> {
     async fn take_buttons(&self) {
         let _ = self
             .bot
+            .unpaced()
             .edit_message_reply_markup(self.chat, self.message_id)
             .reply_markup(InlineKeyboardMarkup::default())
             .await;

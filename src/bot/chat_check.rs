@@ -39,7 +39,7 @@ pub async fn can_post(
     chat: ChatId,
     is_channel: bool,
 ) -> Result<(), CannotPost> {
-    let member = match bot.get_chat_member(chat, bot_id).await {
+    let member = match bot.unpaced().get_chat_member(chat, bot_id).await {
         Ok(member) => member,
         Err(RequestError::Api(e)) => {
             tracing::info!(chat_id = chat.0, error = %e, "the bot is not in the chosen chat");

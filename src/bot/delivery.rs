@@ -202,7 +202,10 @@ pub async fn profile_report(
             deadline: Some(state.settings.report_deadline),
         };
         // A report can take a while (Avito's 1/min endpoints): show that the bot is working.
-        let _ = bot.send_chat_action(dest, ChatAction::Typing).await;
+        let _ = bot
+            .unpaced()
+            .send_chat_action(dest, ChatAction::Typing)
+            .await;
         let report = build_report(bot, state, vec![source], options, task.charts).await;
         send_report(bot, dest, lang, report).await?;
         Ok::<(), DeliveryError>(())

@@ -35,7 +35,7 @@ use crate::i18n::{self, Msg};
 use steps::{BotDialogue, Storage};
 
 pub use crate::context::AppState;
-pub use crate::telegram::{TgBot, callback, throttled};
+pub use crate::telegram::{TgBot, callback};
 
 /// What the endpoints return. The futures are boxed where they are made: dptree's generic
 /// `Send` check of an `async fn` future that holds references across awaits trips a rustc
@@ -44,9 +44,9 @@ pub use crate::telegram::{TgBot, callback, throttled};
 type Handled = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
 /// Everything [`schema`] needs injected.
-pub fn dependencies(state: AppState, me: Me) -> DependencyMap {
+pub fn dependencies(state: AppState, me: Me, bot: TgBot) -> DependencyMap {
     let storage = Storage::new(state.db.clone());
-    dptree::deps![state, me, storage]
+    dptree::deps![state, me, storage, bot]
 }
 
 /// The handler tree of the bot.
@@ -93,7 +93,9 @@ fn is_allowed(msg: &Message, state: &AppState) -> bool {
 async fn refuse(bot: TgBot, msg: Message) -> anyhow::Result<()> {
     if msg.chat.is_private() {
         let lang = who::lang_of(&msg);
-        bot.send_message(msg.chat.id, i18n::text(lang, Msg::NotAllowed))
+        bot.paced(msg.chat.id)
+            .await
+            .send_message(msg.chat.id, i18n::text(lang, Msg::NotAllowed))
             .await?;
     }
     Ok(())

@@ -23,14 +23,18 @@ pub async fn start(bot: TgBot, msg: Message, state: AppState) -> anyhow::Result<
         None => String::new(),
     };
     let text = i18n::format(lang, Msg::Greeting, &[("name", &html::escape(&name))]);
-    bot.send_message(msg.chat.id, text)
+    bot.paced(msg.chat.id)
+        .await
+        .send_message(msg.chat.id, text)
         .parse_mode(ParseMode::Html)
         .await?;
     Ok(())
 }
 
 pub async fn help(bot: TgBot, msg: Message) -> anyhow::Result<()> {
-    bot.send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::Help))
+    bot.paced(msg.chat.id)
+        .await
+        .send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::Help))
         .parse_mode(ParseMode::Html)
         .await?;
     Ok(())
@@ -40,7 +44,9 @@ pub async fn help(bot: TgBot, msg: Message) -> anyhow::Result<()> {
 /// a group, ordinary conversation is none of the bot's business).
 pub async fn unknown_input(bot: TgBot, msg: Message) -> anyhow::Result<()> {
     if msg.chat.is_private() && msg.text().is_some() {
-        bot.send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::UnknownInput))
+        bot.paced(msg.chat.id)
+            .await
+            .send_message(msg.chat.id, i18n::text(lang_of(&msg), Msg::UnknownInput))
             .await?;
     }
     Ok(())

@@ -77,7 +77,10 @@ pub async fn handle(
         },
     )
     .await?;
-    let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
+    let _ = bot
+        .unpaced()
+        .send_chat_action(chat, ChatAction::Typing)
+        .await;
     // Charts when any profile in the report has them on.
     let charts = bound.iter().any(|(_, task)| task.charts);
     let report = delivery::build_report(bot, state, sources, options, charts).await;

@@ -45,18 +45,21 @@ pub async fn send_screen(
     chat: ChatId,
     screen: Screen,
 ) -> Result<Message, RequestError> {
-    patiently(Retry::Transient, || {
-        bot.send_message(chat, screen.text.clone())
+    let screen = &screen;
+    patiently(Retry::Transient, || async move {
+        bot.paced(chat)
+            .await
+            .send_message(chat, screen.text.clone())
             .parse_mode(ParseMode::Html)
             .reply_markup(screen.keyboard.clone())
-            .into_future()
+            .await
     })
     .await
 }
 
 /// Edits the hub message in place. "Message is not modified" (the user pressed a button
-/// that leads to the screen already shown) is success. Edits are not paced by the throttle
-/// (Telegram counts them apart from sends): 429s are waited out, 5xx retried.
+/// that leads to the screen already shown) is success. Edits are not paced (Telegram counts
+/// them apart from sends): 429s are waited out, 5xx retried.
 pub async fn edit_screen(
     bot: &TgBot,
     chat: ChatId,
@@ -64,7 +67,8 @@ pub async fn edit_screen(
     screen: Screen,
 ) -> Result<(), RequestError> {
     let edited = patiently(Retry::Transient, || {
-        bot.edit_message_text(chat, message_id, screen.text.clone())
+        bot.unpaced()
+            .edit_message_text(chat, message_id, screen.text.clone())
             .parse_mode(ParseMode::Html)
             .reply_markup(screen.keyboard.clone())
             .into_future()
@@ -77,10 +81,13 @@ pub async fn edit_screen(
 }
 
 pub async fn send_html(bot: &TgBot, chat: ChatId, text: String) -> Result<Message, RequestError> {
-    patiently(Retry::Transient, || {
-        bot.send_message(chat, text.clone())
+    let text = &text;
+    patiently(Retry::Transient, || async move {
+        bot.paced(chat)
+            .await
+            .send_message(chat, text.clone())
             .parse_mode(ParseMode::Html)
-            .into_future()
+            .await
     })
     .await
 }
@@ -104,7 +111,7 @@ pub async fn answer(
     answer: Answer,
 ) -> Result<(), RequestError> {
     let call = || {
-        let request = bot.answer_callback_query(query_id.clone());
+        let request = bot.unpaced().answer_callback_query(query_id.clone());
         match &answer {
             Answer::Done | Answer::Silent => request,
             Answer::Toast(text) => request.text(text.clone()),

@@ -100,8 +100,12 @@ pub struct JobSettings {
     /// A scheduled report that cannot be completed sends what it has, or its failure notice,
     /// within this long of its slot (of its first attempt, when that came late).
     pub report_slot_budget: Duration,
-    /// This process' share of Telegram's overall sending rate (1 to 30 messages/s per bot).
+    /// Telegram's overall sending rate for the bot (1 to 30 messages/s): of every process
+    /// together when they share their pacing, else of this process alone.
     pub telegram_messages_per_sec: u32,
+    /// On PostgreSQL, Avito's request budgets and answers and Telegram's pace are kept in the
+    /// database for every process (`false`: each process paces alone, as on SQLite).
+    pub shared_pacing: bool,
     /// Unique per process; apalis rescues the jobs of a worker whose heartbeats stop.
     pub worker_name: String,
     /// How often a worker says it is alive (at least a second); its running jobs go back to
@@ -263,6 +267,7 @@ impl JobSettings {
             report_retry_backoff: vars.report_retry_backoff,
             report_slot_budget: vars.report_slot_budget,
             telegram_messages_per_sec: vars.telegram_messages_per_sec,
+            shared_pacing: vars.shared_pacing,
             worker_name: vars.worker_name.unwrap_or_else(|| unique_name(&host())),
             heartbeat_interval: vars.heartbeat_interval,
         }

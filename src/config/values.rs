@@ -130,13 +130,22 @@ pub fn concurrency(raw: &str) -> Result<u32, Invalid> {
     whole_within(raw, 1..=u32::MAX, "a whole number of jobs, at least 1")
 }
 
-/// This process' share of Telegram's 30 messages a second.
+/// The bot's rate of messages (all processes', when they share their pacing).
 pub fn messages_per_sec(raw: &str) -> Result<u32, Invalid> {
     whole_within(
         raw,
         1..=30,
-        "1 to 30 (Telegram allows a bot 30 messages/s; give each of N processes 30/N)",
+        "1 to 30 (Telegram allows a bot 30 messages/s; with SHARED_PACING=false give each of N processes 30/N)",
     )
+}
+
+/// A yes or no.
+pub fn switch(raw: &str) -> Result<bool, Invalid> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(Invalid::quoting(raw, "true or false")),
+    }
 }
 
 /// How many times as often alert rules are checked.
@@ -279,6 +288,9 @@ mod tests {
         assert!(count("-1").is_err());
         assert!(attempts("0").is_err() && attempts("3").is_ok());
         assert!(messages_per_sec("31").is_err() && messages_per_sec("30").is_ok());
+        assert_eq!(switch("Off"), Ok(false));
+        assert_eq!(switch("yes"), Ok(true));
+        assert!(switch("maybe").is_err());
         assert!(speedup("0").is_err() && speedup("86400").is_ok());
     }
 }

@@ -121,9 +121,12 @@ pub struct JobVars {
     /// How long after its slot a scheduled report goes out, complete or not.
     #[arg(long, env = "REPORT_SLOT_BUDGET_SEC", default_value = "300", value_parser = values::positive_seconds)]
     pub report_slot_budget: Duration,
-    /// This process' share of Telegram's 30 messages/s.
+    /// The bot's messages a second (this process' share with SHARED_PACING=false).
     #[arg(long, env = "TELEGRAM_MESSAGES_PER_SEC", default_value = "30", value_parser = values::messages_per_sec)]
     pub telegram_messages_per_sec: u32,
+    /// Pace Avito and Telegram together with every process on the same PostgreSQL database.
+    #[arg(long, env = "SHARED_PACING", default_value = "true", value_parser = values::switch)]
+    pub shared_pacing: bool,
     /// The name of this process' job workers; unset, `<host>-<pid>-<random>`.
     #[arg(long, env = "WORKER_NAME", value_parser = values::worker_name)]
     pub worker_name: Option<String>,

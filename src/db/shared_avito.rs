@@ -1,5 +1,6 @@
-//! The Avito request budgets and once-a-window answers every process on one PostgreSQL
-//! database shares, so an account's documented limits hold across `run` and the `worker`s.
+//! The request budgets (Avito's per account and operation, Telegram's for the bot and per
+//! chat) and Avito's once-a-window answers every process on one PostgreSQL database shares,
+//! so the documented limits hold across `run` and the `worker`s.
 //!
 //! Time is the database's `clock_timestamp()`: one clock for every process, whatever their
 //! hosts' clocks say, and read after the budget's row lock is held (`now()` would be the
@@ -13,9 +14,9 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value,
 };
 
-use crate::avito::{
-    AnswerStore, AnswersUnavailable, BudgetKey, BudgetStore, BudgetUnavailable, Limit, Moment,
-    Shared, Slot, exhaust, release, reserve,
+use crate::avito::{AnswerStore, AnswersUnavailable, Shared};
+use crate::budget::{
+    BudgetKey, BudgetStore, BudgetUnavailable, Limit, Moment, Slot, exhaust, release, reserve_all,
 };
 
 /// The database's clock, in microseconds since the Unix epoch.
@@ -40,6 +41,11 @@ impl SharedAvito {
         })
     }
 
+    /// The budgets every process on `db` shares, or none on SQLite (one process).
+    pub fn budgets(db: &DatabaseConnection) -> Option<Arc<dyn BudgetStore>> {
+        Self::for_engine(db).map(|shared| shared.budgets)
+    }
+
     /// One atomic step on `key`'s budget: its row is locked, `step` decides from the recorded
     /// instants and the database's now, and what it records replaces them.
     async fn update<T>(
@@ -47,6 +53,22 @@ impl SharedAvito {
         key: &BudgetKey,
         step: impl FnOnce(&[Moment], Moment) -> (Vec<Moment>, T),
     ) -> Result<T, DbErr> {
+        self.update_all(std::slice::from_ref(key), |logs, now| {
+            let (recorded, out) = step(logs.first().map_or(&[], Vec::as_slice), now);
+            (vec![recorded], out)
+        })
+        .await
+    }
+
+    /// One atomic step on several budgets: their rows are locked in key order (so that two
+    /// processes never wait for each other's), then `step` decides as [`Self::update`].
+    async fn update_all<T>(
+        &self,
+        keys: &[BudgetKey],
+        step: impl FnOnce(&[Vec<Moment>], Moment) -> (Vec<Vec<Moment>>, T),
+    ) -> Result<T, DbErr> {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
         let txn = self.db.begin().await?;
         // Creates the row or locks it (the upsert's update), then reads the clock.
         let sql = format!(
@@ -54,26 +76,34 @@ impl SharedAvito {
              ON CONFLICT (budget_key) DO UPDATE SET slots = avito_budgets.slots \
              RETURNING slots, {NOW_US} AS now_us"
         );
-        let row = txn
-            .query_one_raw(statement(&sql, [key.to_string().into()]))
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound(format!("budget {key}")))?;
-        let slots: String = row.try_get("", "slots")?;
-        let now: i64 = row.try_get("", "now_us")?;
-        let recorded: Vec<Moment> = serde_json::from_str::<Vec<u64>>(&slots)
-            // An unreadable log holds nothing back; the server's 429 would correct it.
-            .unwrap_or_default()
-            .into_iter()
-            .map(Duration::from_micros)
-            .collect();
-        let (recorded, out) = step(&recorded, moment(now));
-        let slots: Vec<u64> = recorded.iter().map(|t| micros(*t)).collect();
-        let slots = serde_json::to_string(&slots).map_err(|e| DbErr::Custom(e.to_string()))?;
-        txn.execute_raw(statement(
-            "UPDATE avito_budgets SET slots = $2 WHERE budget_key = $1",
-            [key.to_string().into(), slots.into()],
-        ))
-        .await?;
+        let mut logs = vec![Vec::new(); keys.len()];
+        let mut now = 0;
+        for i in &order {
+            let key = &keys[*i];
+            let row = txn
+                .query_one_raw(statement(&sql, [key.to_string().into()]))
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("budget {key}")))?;
+            let slots: String = row.try_get("", "slots")?;
+            // The clock read once every row is held.
+            now = row.try_get("", "now_us")?;
+            logs[*i] = serde_json::from_str::<Vec<u64>>(&slots)
+                // An unreadable log holds nothing back; the server's 429 would correct it.
+                .unwrap_or_default()
+                .into_iter()
+                .map(Duration::from_micros)
+                .collect();
+        }
+        let (recorded, out) = step(&logs, moment(now));
+        for (key, log) in keys.iter().zip(recorded) {
+            let slots: Vec<u64> = log.iter().map(|t| micros(*t)).collect();
+            let slots = serde_json::to_string(&slots).map_err(|e| DbErr::Custom(e.to_string()))?;
+            txn.execute_raw(statement(
+                "UPDATE avito_budgets SET slots = $2 WHERE budget_key = $1",
+                [key.to_string().into(), slots.into()],
+            ))
+            .await?;
+        }
         txn.commit().await?;
         Ok(out)
     }
@@ -101,10 +131,16 @@ fn answers_error(e: DbErr) -> AnswersUnavailable {
 
 #[async_trait::async_trait]
 impl BudgetStore for SharedAvito {
-    async fn reserve(&self, key: &BudgetKey, limit: Limit) -> Result<Slot, BudgetUnavailable> {
-        self.update(key, |log, now| {
-            let r = reserve(log, limit, now);
-            (r.recorded, r.slot)
+    async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> Result<Slot, BudgetUnavailable> {
+        let keys: Vec<BudgetKey> = budgets.iter().map(|(key, _)| key.clone()).collect();
+        self.update_all(&keys, |logs, now| {
+            let pairs: Vec<(&[Moment], Limit)> = logs
+                .iter()
+                .zip(budgets)
+                .map(|(log, (_, limit))| (log.as_slice(), *limit))
+                .collect();
+            let (slot, recorded) = reserve_all(&pairs, now);
+            (recorded, slot)
         })
         .await
         .map_err(budget_error)

@@ -53,6 +53,8 @@ impl ExportChat for TgChat {
     async fn post(&self, chat: crate::domain::ChatId, text: String) -> anyhow::Result<i32> {
         let sent = self
             .0
+            .paced(chat)
+            .await
             .send_message(ChatId::from(chat), text)
             .parse_mode(ParseMode::Html)
             .await?;
@@ -68,6 +70,7 @@ impl ExportChat for TgChat {
     ) -> anyhow::Result<()> {
         let mut edit = self
             .0
+            .unpaced()
             .edit_message_text(ChatId::from(chat), MessageId(message), text)
             .parse_mode(ParseMode::Html);
         if let Some(b) = button {
@@ -84,6 +87,8 @@ impl ExportChat for TgChat {
     async fn send(&self, chat: crate::domain::ChatId, doc: &Document) -> anyhow::Result<()> {
         let file = InputFile::file(doc.path.clone()).file_name(doc.file_name.clone());
         self.0
+            .paced(chat)
+            .await
             .send_document(ChatId::from(chat), file)
             .caption(doc.caption.clone())
             .await?;

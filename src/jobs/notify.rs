@@ -128,6 +128,8 @@ pub(super) async fn user_lang(ctx: &JobContext, user_id: UserId) -> Lang {
 async fn to_chat(ctx: &JobContext, chat: ChatId, text: String) {
     if let Err(e) = ctx
         .bot
+        .paced(chat)
+        .await
         .send_message(chat, text)
         .parse_mode(ParseMode::Html)
         .await

@@ -127,7 +127,7 @@ impl SlotStore for DbSlots<'_> {
     }
 }
 
-/// The bot, through its rate limiter.
+/// The bot, paced at Telegram's limits.
 pub struct BotSender<'a>(pub &'a TgBot);
 
 #[async_trait::async_trait]

@@ -47,11 +47,14 @@ pub async fn refused(
     let lang = users::lang_of(&ctx.state.db, profile.owner_id).await;
     let text = i18n::format(lang, K::Refused, &[("name", &name)]);
     // A notice like this is worth a retry on 5xx: a repeat of it misleads nobody.
-    let sent = patiently(Retry::Transient, || {
-        ctx.bot
-            .send_message(profile.owner_id.private_chat(), text.clone())
+    let owner = profile.owner_id.private_chat();
+    let (bot, text) = (&ctx.bot, &text);
+    let sent = patiently(Retry::Transient, || async move {
+        bot.paced(owner)
+            .await
+            .send_message(owner, text.clone())
             .parse_mode(ParseMode::Html)
-            .into_future()
+            .await
     })
     .await;
     if let Err(e) = sent {

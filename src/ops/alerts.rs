@@ -127,7 +127,7 @@ impl AdminAlerts {
             return Ok(AlertOutcome::Suppressed);
         };
         let (message, html) = compose(&text, suppressed);
-        let request = self.bot.send_message(chat, message);
+        let request = self.bot.paced(chat).await.send_message(chat, message);
         let sent = if html {
             request.parse_mode(ParseMode::Html).await
         } else {
@@ -152,7 +152,7 @@ impl AdminAlerts {
 
     /// The bot token must never reach a chat, even inside an error text a caller passed on.
     fn mask_secrets(&self, text: &str) -> String {
-        let token = self.bot.inner().token();
+        let token = self.bot.unpaced().token();
         if token.is_empty() {
             text.to_owned()
         } else {

@@ -1,9 +1,12 @@
 //! Sending to Telegram, shared by the bot, the jobs and the operator alerts: the process' one
-//! throttled bot, sending report chunks, what a refusal means, and the callback-data codec of
+//! paced bot, sending report chunks, what a refusal means, and the callback-data codec of
 //! every inline button.
 
 pub mod callback;
+pub mod pace;
 mod token;
+
+use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::ParseMode;
@@ -12,21 +15,39 @@ use teloxide::{ApiError, RequestError};
 pub use self::token::{BadToken, BotToken};
 use crate::metrics;
 
-/// The bot every handler and job sends through: Telegram's flood limits (overall, per chat,
-/// per group) are paced in one place per process, and 429 `retry_after` is waited out.
-pub type TgBot = teloxide::adaptors::Throttle<Bot>;
+/// The bot every handler and job sends through. A message goes out only when Telegram's
+/// limits allow it ([`pace`]): for the bot and per chat, across every process on PostgreSQL.
+/// Calls that send nothing new (edits, callback answers, chat actions, lookups) go straight.
+#[derive(Clone)]
+pub struct TgBot {
+    bot: Bot,
+    pace: Arc<pace::Pace>,
+}
 
-/// Wraps the raw bot in the process-wide limiter: per chat 1 message/s, 20/min per group, and this
-/// process' share of the overall 30/s (`TELEGRAM_MESSAGES_PER_SEC`).
-pub fn throttled(bot: Bot, messages_per_sec: u32) -> TgBot {
-    let limits = teloxide::adaptors::throttle::Limits {
-        messages_per_sec_chat: 1,
-        // Telegram limits groups (20/min), not private chats; 1/s already bounds those.
-        messages_per_min_chat: 60,
-        messages_per_min_channel_or_supergroup: 20,
-        messages_per_sec_overall: messages_per_sec,
-    };
-    teloxide::adaptors::Throttle::new_spawn(bot, limits)
+impl TgBot {
+    /// `messages_per_sec` is the bot's rate in all when `shared` is the deployment's budget
+    /// store, this process' share when it paces alone.
+    pub fn new(
+        bot: Bot,
+        messages_per_sec: u32,
+        shared: Option<Arc<dyn crate::budget::BudgetStore>>,
+    ) -> Self {
+        Self {
+            bot,
+            pace: Arc::new(pace::Pace::new(messages_per_sec, shared)),
+        }
+    }
+
+    /// The bot, once a message to `chat` fits Telegram's limits (it is booked: send it).
+    pub async fn paced(&self, chat: impl Into<ChatId>) -> &Bot {
+        self.pace.turn(chat.into().0).await;
+        &self.bot
+    }
+
+    /// The bot for calls that send no message.
+    pub fn unpaced(&self) -> &Bot {
+        &self.bot
+    }
 }
 
 // Our ids and teloxide's are the same numbers; they are converted where the bot talks to
@@ -101,7 +122,7 @@ pub async fn send_pictures(
     for (name, bytes) in pictures.iter().take(PICTURES_MAX) {
         patiently(Retry::RateLimitOnly, || {
             let file = InputFile::memory(bytes.clone()).file_name(name.clone());
-            bot.send_photo(chat, file).into_future()
+            async move { bot.paced(chat).await.send_photo(chat, file).await }
         })
         .await?;
     }
@@ -158,8 +179,11 @@ pub async fn send_marked<P: Progress>(
         let mut resends = 0;
         loop {
             if marked {
-                let said = patiently(Retry::Transient, || {
-                    bot.send_message(chat, marker.to_owned()).into_future()
+                let said = patiently(Retry::Transient, || async move {
+                    bot.paced(chat)
+                        .await
+                        .send_message(chat, marker.to_owned())
+                        .await
                 })
                 .await;
                 if let Err(e) = said {
@@ -167,10 +191,12 @@ pub async fn send_marked<P: Progress>(
                 }
             }
             progress.sending(i).await?;
-            let sent = patiently(Retry::RateLimitOnly, || {
-                bot.send_message(chat, chunk.clone())
+            let sent = patiently(Retry::RateLimitOnly, || async move {
+                bot.paced(chat)
+                    .await
+                    .send_message(chat, chunk.clone())
                     .parse_mode(ParseMode::Html)
-                    .into_future()
+                    .await
             })
             .await;
             match sent {

@@ -65,6 +65,7 @@ pub async fn typed_secret(ctx: &Input<'_>) -> anyhow::Result<Option<String>> {
     use teloxide::prelude::Requester;
     let deleted = ctx
         .bot
+        .unpaced()
         .delete_message(ctx.msg.chat.id, ctx.msg.id)
         .await
         .map_err(|e| tracing::warn!(error = %e, "cannot delete the message with a client secret"))

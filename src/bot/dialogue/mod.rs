@@ -48,7 +48,9 @@ pub async fn on_message(
         && msg.text().is_none()
         && !matches!(current, State::ForwardChat { .. })
     {
-        bot.send_message(msg.chat.id, t(lang, T::SendTextPlease))
+        bot.paced(msg.chat.id)
+            .await
+            .send_message(msg.chat.id, t(lang, T::SendTextPlease))
             .await?;
         return Ok(());
     }

@@ -1,0 +1,117 @@
+//! Telegram's sending limits — about 30 messages a second for the bot, one a second per chat,
+//! 20 a minute per group — as request budgets ([`crate::budget`]): every message takes one
+//! instant free in the bot's budget and its chat's, so messages go out evenly spaced instead of
+//! a second's worth at once, and on PostgreSQL every process takes them from the same budgets.
+//! A shared store that fails paces this process alone (and says so in the log).
+//!
+//! Senders reserve one message at a time, so the queue ahead of a person's reply is never
+//! longer than the sends in flight (a few dozen: under two seconds at 30/s).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::budget::{BudgetKey, BudgetStore, Limit, MemoryBudgets};
+
+/// Where the bot's messages are paced.
+pub struct Pace {
+    bot: Limit,
+    shared: Option<Arc<dyn BudgetStore>>,
+    local: MemoryBudgets,
+}
+
+/// A thirtieth of the spacing: 30 sends in a row may each be that much late on the way (a
+/// busy machine, a slow connection) before two of them arrive within Telegram's second.
+const BOT_MARGIN_SHARE: u32 = 30;
+
+/// The bot's budget at `messages_per_sec`: one message per interval, evenly spaced.
+pub fn bot_limit(messages_per_sec: u32) -> Limit {
+    let every = Duration::from_secs(1) / messages_per_sec.max(1);
+    Limit::with_margin(1, every, every / BOT_MARGIN_SHARE)
+}
+
+/// The budgets a message to `chat` is bound by: the bot's, the chat's (1/s) and, for a group
+/// (negative ids), the group's 20 a minute.
+pub fn budgets(bot: Limit, chat: i64) -> Vec<(BudgetKey, Limit)> {
+    let mut budgets = vec![
+        (BudgetKey::telegram_bot(), bot),
+        (
+            BudgetKey::telegram_chat(chat),
+            Limit::new(1, Duration::from_secs(1)),
+        ),
+    ];
+    if chat < 0 {
+        budgets.push((
+            BudgetKey::telegram_group(chat),
+            Limit::new(20, Duration::from_secs(60)),
+        ));
+    }
+    budgets
+}
+
+impl Pace {
+    /// `messages_per_sec` for the bot in all (shared) or in this process (alone).
+    pub fn new(messages_per_sec: u32, shared: Option<Arc<dyn BudgetStore>>) -> Self {
+        Self {
+            bot: bot_limit(messages_per_sec),
+            shared,
+            local: MemoryBudgets::default(),
+        }
+    }
+
+    /// Waits until a message to `chat` fits every limit, and books it.
+    pub async fn turn(&self, chat: i64) {
+        let budgets = budgets(self.bot, chat);
+        let slot = match &self.shared {
+            Some(shared) => match shared.reserve(&budgets).await {
+                Ok(slot) => slot,
+                Err(e) => {
+                    tracing::warn!(error = %e, "pacing Telegram in this process only");
+                    self.local.take_all(&budgets)
+                }
+            },
+            None => self.local.take_all(&budgets),
+        };
+        if !slot.wait.is_zero() {
+            tokio::time::sleep(slot.wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::Instant;
+
+    #[test]
+    fn a_group_message_is_bound_by_the_group_budget_too() {
+        assert_eq!(budgets(bot_limit(30), 42).len(), 2);
+        let group = budgets(bot_limit(30), -100);
+        assert_eq!(group.len(), 3);
+        assert_eq!(group[2].1.calls, 20);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_to_many_chats_go_evenly_spaced_at_the_bot_rate() {
+        let pace = Pace::new(30, None);
+        let start = Instant::now();
+        for chat in 0..31 {
+            pace.turn(chat).await;
+        }
+        // 30 intervals of a thirtieth of a second and their margins: just over a second.
+        let took = start.elapsed();
+        assert!(
+            took > Duration::from_secs(1) && took < Duration::from_millis(1050),
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_to_one_chat_go_a_second_apart() {
+        let pace = Pace::new(30, None);
+        let start = Instant::now();
+        for _ in 0..3 {
+            pace.turn(7).await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(2200));
+    }
+}
