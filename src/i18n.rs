@@ -25,6 +25,7 @@ const RU_FILES: &[(&str, &str)] = &[
     ("jobs", include_str!("../locales/ru/jobs.toml")),
     ("alerts", include_str!("../locales/ru/alerts.toml")),
     ("keys", include_str!("../locales/ru/keys.toml")),
+    ("reviews", include_str!("../locales/ru/reviews.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("core", include_str!("../locales/en/core.toml")),
@@ -34,6 +35,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("jobs", include_str!("../locales/en/jobs.toml")),
     ("alerts", include_str!("../locales/en/alerts.toml")),
     ("keys", include_str!("../locales/en/keys.toml")),
+    ("reviews", include_str!("../locales/en/reviews.toml")),
 ];
 
 impl Lang {

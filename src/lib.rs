@@ -25,6 +25,7 @@ pub mod ops;
 pub mod queue;
 pub mod report;
 pub mod retry;
+pub mod reviews;
 pub mod schedule;
 pub mod telegram;
 pub mod telemetry;

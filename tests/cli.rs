@@ -226,3 +226,87 @@ async fn report_against_a_silent_avito_answers_by_its_deadline() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `reviews` against the emulator: the rating's line, every review newest first with its
+/// answer's status, `--since` keeping the new one only, and JSON for scripts.
+#[tokio::test]
+async fn reviews_lists_the_rating_and_reviews_newest_first() {
+    use sandbox::avito::{AvitoConfig, AvitoEmulator, NewReview};
+    let emu = AvitoEmulator::start(AvitoConfig::default())
+        .await
+        .expect("emu");
+    let user = 1_000_001;
+    let fresh = emu
+        .add_review(user, NewReview::new(2, "Не перезвонили"))
+        .expect("a new review");
+    let served = emu.reviews(user);
+    let env = [
+        ("AVITO_API_URL", emu.base_url()),
+        ("AVITO_CLIENT_SECRET", "secret-1".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = run(
+        &["reviews", "--client-id", "client-1", "--lang", "en"],
+        &env,
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("⭐ Rating"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} of {} reviews", served.len(), served.len())),
+        "{stdout}"
+    );
+    // The new review comes first, with its stars and no answer yet.
+    let first = stdout.split("\n\n").nth(1).unwrap_or_default();
+    assert!(first.contains("★★☆☆☆ 2 · deal done"), "{first}");
+    assert!(
+        first.contains("Не перезвонили") && first.ends_with("↳ not answered"),
+        "{first}"
+    );
+
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Moscow)
+        .date_naive()
+        .to_string();
+    let out = run(
+        &[
+            "reviews",
+            "--client-id",
+            "client-1",
+            "--since",
+            &today,
+            "--format",
+            "json",
+        ],
+        &env,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let ids: Vec<i64> = json["reviews"]
+        .as_array()
+        .expect("reviews")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert!(ids.contains(&fresh), "{json}");
+    assert_eq!(json["total"].as_u64(), Some(served.len() as u64));
+
+    let out = run(
+        &["reviews", "--client-id", "client-1", "--since", "yesterday"],
+        &env,
+    )
+    .await;
+    assert!(!out.status.success());
+    let line = single_error_line(&out);
+    assert!(line.contains("expected YYYY-MM-DD"), "{line}");
+}

@@ -1,5 +1,5 @@
-//! The command line: `run` (default), `worker`, `migrate`, `report`, `avito`, `jobs`,
-//! `export`, `stats-export`, `sandbox`, `demo`, `healthcheck`.
+//! The command line: `run` (default), `worker`, `migrate`, `report`, `reviews`, `avito`,
+//! `jobs`, `export`, `stats-export`, `sandbox`, `demo`, `healthcheck`.
 
 use std::process::ExitCode;
 
@@ -17,12 +17,14 @@ pub mod healthcheck;
 pub mod jobs;
 mod lang;
 pub mod report;
+pub mod reviews;
 pub mod sandbox;
 pub mod stats_export;
 
 use self::{
     avito as avito_cmd, export as export_cmd, healthcheck as healthcheck_cmd, jobs as jobs_cmd,
-    report as report_cmd, sandbox as sandbox_cmd, stats_export as stats_export_cmd,
+    report as report_cmd, reviews as reviews_cmd, sandbox as sandbox_cmd,
+    stats_export as stats_export_cmd,
 };
 
 /// `avito-reports demo`.
@@ -62,6 +64,8 @@ pub enum Command {
     Migrate,
     /// Print one report, or a combined one for several profiles, without Telegram.
     Report(report_cmd::ReportArgs),
+    /// Print an account's rating and reviews (newest first, with their answers' status).
+    Reviews(reviews_cmd::ReviewsArgs),
     /// Talk to the Avito API directly (AVITO_API_URL).
     #[command(subcommand)]
     Avito(avito_cmd::AvitoCommand),
@@ -131,6 +135,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Worker => app::run_worker(config, app::shutdown_signal()).await,
         Command::Migrate => app::migrate(settings).await,
         Command::Report(args) => report_cmd::run(args, &config).await,
+        Command::Reviews(args) => reviews_cmd::run(args, &config).await,
         Command::Avito(command) => avito_cmd::run(command, &config).await,
         Command::Export(args) => export_cmd::run(args, &config).await,
         Command::StatsExport(args) => stats_export_cmd::run(args, &config).await,

@@ -76,7 +76,7 @@ pub struct ReportArgs {
 /// A bad argument, said in one line.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct ArgError(String);
+pub struct ArgError(pub(super) String);
 
 /// `--tz` as a zone.
 pub(super) fn parse_tz(raw: &str) -> Result<Tz, ArgError> {

@@ -1,0 +1,34 @@
+//! What the reviews say, in a person's language (`locales/<lang>/reviews.toml`).
+
+crate::text_keys!(pub enum R in "reviews" {
+    Rating => "rating",
+    RatingOff => "rating_off",
+    RatingNone => "rating_none",
+    Count => "count",
+    CountSince => "count_since",
+    None => "none",
+    StageDone => "stage_done",
+    StageFellThrough => "stage_fell_through",
+    StageNotAgree => "stage_not_agree",
+    StageNotCommunicate => "stage_not_communicate",
+    StageUnknown => "stage_unknown",
+    NoItem => "no_item",
+    NoSender => "no_sender",
+    AnswerModeration => "answer_moderation",
+    AnswerPublished => "answer_published",
+    AnswerRejected => "answer_rejected",
+    AnswerUnknown => "answer_unknown",
+    RejectedFor => "rejected_for",
+    Unanswered => "unanswered",
+    CannotAnswer => "cannot_answer",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reviews_texts_exist_in_every_language_with_the_same_placeholders() {
+        crate::i18n::check_area("reviews", R::ALL).expect("reviews texts complete");
+    }
+}
