@@ -580,6 +580,42 @@ async fn check_report_and_export_commands_work_on_examples_and_random_answers() 
     }
 }
 
+/// `reviews` lists the spec's example review with its answer; random answers give a listing
+/// or one line saying what went wrong, never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviews_command_lists_the_spec_example_review() {
+    let (out, server) = command(
+        AnswerMode::Examples,
+        &["reviews", "--client-id", "c", "--lang", "en"],
+    )
+    .await;
+    server.shutdown().await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("⭐ Rating"), "{}", text(&out));
+    assert!(
+        stdout.contains("↳ answer published: Спасибо за отзыв!"),
+        "{}",
+        text(&out)
+    );
+    for mode in (0..6).map(AnswerMode::random) {
+        let (out, server) =
+            command(mode, &["reviews", "--client-id", "c", "--format", "json"]).await;
+        server.shutdown().await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{mode:?}: {}", text(&out));
+        if out.status.success() {
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON output");
+        } else {
+            assert!(
+                stderr.contains("avito-reports: "),
+                "{mode:?}: {}",
+                text(&out)
+            );
+        }
+    }
+}
+
 // ---- the bot: adding a profile and using it ----
 
 async fn bot_adds_a_profile_against_the_spec(engine: Engine, mode: AnswerMode) {
