@@ -14,7 +14,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use chrono::NaiveDate;
 use common::{Engine, TestDatabase, Worker, button_data, press, say, worker_command};
 use sandbox::avito::data::AccountData;
-use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, NewReview};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -60,17 +60,18 @@ async fn stats_export(avito: &AvitoEmulator, dir: &Path, extra: &[&str]) -> Outp
         .expect("the binary runs")
 }
 
-/// The three sheets, header rows included.
+/// The four sheets, header rows included.
 struct Book {
     summary: Vec<Vec<Data>>,
     days: Vec<Vec<Data>>,
     items: Vec<Vec<Data>>,
+    reviews: Vec<Vec<Data>>,
 }
 
 fn read(path: &Path) -> Book {
     let mut wb: Xlsx<_> =
         open_workbook(path).unwrap_or_else(|e| panic!("{} opens as xlsx: {e}", path.display()));
-    assert_eq!(wb.sheet_names(), ["Summary", "Per day", "Items"]);
+    assert_eq!(wb.sheet_names(), ["Summary", "Per day", "Items", "Reviews"]);
     let mut rows = |name: &str| -> Vec<Vec<Data>> {
         wb.worksheet_range(name)
             .unwrap_or_else(|e| panic!("sheet {name:?}: {e}"))
@@ -82,6 +83,7 @@ fn read(path: &Path) -> Book {
         summary: rows("Summary"),
         days: rows("Per day"),
         items: rows("Items"),
+        reviews: rows("Reviews"),
     }
 }
 
@@ -212,6 +214,74 @@ fn assert_matches(book: &Book, acc: &AccountData, from: NaiveDate, to: NaiveDate
     }
 }
 
+/// Moscow midnight of `day`, as Unix seconds.
+fn moscow_midnight(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp()
+        - 3 * 3600
+}
+
+/// Reviews written at noon on the period's first day, the minute before it starts and the
+/// minute after it ends; returns the one inside, with its text.
+fn add_reviews(avito: &AvitoEmulator, from: NaiveDate, to: NaiveDate) -> (i64, String) {
+    let user = AccountSpec::generated(1).user_id;
+    let add = |at: i64, text: &str| {
+        let mut review = NewReview::new(2, text);
+        review.created_at = at;
+        review.sender = Some("Ivan".into());
+        avito.add_review(user, review).expect("review added")
+    };
+    let text = "Не перезвонили, товар не тот";
+    let inside = add(moscow_midnight(from) + 12 * 3600, text);
+    add(moscow_midnight(from) - 60, "before the period");
+    add(moscow_midnight(to) + 24 * 3600 + 60, "after the period");
+    (inside, text.to_owned())
+}
+
+/// The Reviews sheet holds the emulator's reviews of the period, newest first, with the one
+/// added inside the period (and not those just outside it).
+fn assert_reviews(
+    book: &Book,
+    avito: &AvitoEmulator,
+    written: &(i64, String),
+    from: NaiveDate,
+    to: NaiveDate,
+) {
+    let user = AccountSpec::generated(1).user_id;
+    let (start, end) = (moscow_midnight(from), moscow_midnight(to) + 24 * 3600);
+    let mut expected: Vec<_> = avito
+        .reviews(user)
+        .into_iter()
+        .filter(|r| r.created_at >= start && r.created_at < end)
+        .collect();
+    expected.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    let rows = &book.reviews[1..];
+    assert_eq!(rows.len(), expected.len(), "{:?}", book.reviews);
+    for (row, review) in rows.iter().zip(&expected) {
+        assert_eq!(cell(row, 1), Some(review.score as f64));
+        assert_eq!(row.get(5).map(Data::to_string), Some(review.text.clone()));
+    }
+    let ours = rows
+        .iter()
+        .find(|r| r.get(5).map(Data::to_string).as_deref() == Some(written.1.as_str()))
+        .expect("the review written in the period");
+    assert_eq!(cell(ours, 1), Some(2.0));
+    assert_eq!(
+        ours.get(2).map(Data::to_string).as_deref(),
+        Some("deal done")
+    );
+    assert_eq!(ours.get(4).map(Data::to_string).as_deref(), Some("Ivan"));
+    assert!(
+        !rows.iter().any(|r| {
+            let text = r.get(5).map(Data::to_string).unwrap_or_default();
+            text.contains("the period")
+        }),
+        "reviews outside the period are left out"
+    );
+}
+
 fn ok(out: &Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
@@ -233,6 +303,7 @@ async fn stats_export_cli_writes_per_day_totals_items_and_native_charts() {
         acc.today() - chrono::Days::new(9),
         acc.today() - chrono::Days::new(1),
     );
+    let written = add_reviews(&avito, from, to);
     let stdout = ok(&stats_export(
         &avito,
         dir.path(),
@@ -248,7 +319,9 @@ async fn stats_export_cli_writes_per_day_totals_items_and_native_charts() {
     .await);
     assert!(stdout.contains("9 days"), "{stdout}");
     let path = dir.path().join("stats.xlsx");
-    assert_matches(&read(&path), acc, from, to, true);
+    let book = read(&path);
+    assert_matches(&book, acc, from, to, true);
+    assert_reviews(&book, &avito, &written, from, to);
     assert_eq!(
         charts(&path),
         ["xl/charts/chart1.xml", "xl/charts/chart2.xml"],

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::texts::R;
 use crate::avito::ratings::{AnswerStatus, RatingInfo, Review, ReviewStage};
+use crate::domain::Period;
 use crate::i18n::{self, Lang};
 
 /// A review's stars as five signs: ★★★☆☆; `?` when Avito gave none that can be believed.
@@ -144,6 +145,24 @@ pub fn written_since(review: &Review, since: NaiveDate, tz: Tz, now: DateTime<Ut
         .checked_created_at(now)
         .plausible()
         .is_none_or(|t| t >= start.timestamp())
+}
+
+/// Whether `review` was written within `period`'s days in `tz`; one with no readable time is
+/// left out (it cannot be placed in the period).
+pub fn written_within(review: &Review, period: Period, tz: Tz, now: DateTime<Utc>) -> bool {
+    let start = |day: NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .and_then(|t| tz.from_local_datetime(&t).earliest())
+            .map(|t| t.timestamp())
+    };
+    let (Some(from), Some(until)) = (start(period.from), period.to.succ_opt().and_then(start))
+    else {
+        return false;
+    };
+    review
+        .checked_created_at(now)
+        .plausible()
+        .is_some_and(|t| t >= from && t < until)
 }
 
 /// Newest first: by time written, then by id (a later review has a larger id).
@@ -299,5 +318,26 @@ mod tests {
         let mut timeless = review(1, 5, 0);
         timeless.created_at = None;
         assert!(written_since(&timeless, day, tz, now()));
+        let period = Period { from: day, to: day };
+        assert!(written_within(
+            &review(1, 5, 1_764_979_200),
+            period,
+            tz,
+            now()
+        ));
+        assert!(!written_within(
+            &review(1, 5, 1_764_964_800),
+            period,
+            tz,
+            now()
+        ));
+        // 2025-12-06 21:00 UTC is midnight in Moscow: the next day.
+        assert!(!written_within(
+            &review(1, 5, 1_765_054_800),
+            period,
+            tz,
+            now()
+        ));
+        assert!(!written_within(&timeless, period, tz, now()));
     }
 }

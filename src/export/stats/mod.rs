@@ -8,7 +8,9 @@
 //! - the items (ids and titles) from the items listing, every status, since an item removed
 //!   since may still have counters in the period;
 //! - the per-item counters from stats v1, a page of at most 200 item ids per request (the
-//!   API's limit), so the progress counts pages of items done out of those known.
+//!   API's limit), so the progress counts pages of items done out of those known;
+//! - the reviews written in the period, from every page of the reviews (their order is not
+//!   documented).
 //!
 //! [`collect`] fetches, [`workbook::write`] writes (synchronous: run it on a blocking thread);
 //! [`export_stats`] does both. The bot job (`export::job`) and `cli::stats_export` call it.
@@ -28,8 +30,10 @@ use chrono::NaiveDate;
 use crate::avito::model::{Analytics, ItemStatsPoint, ItemStatus};
 use crate::avito::money::Kopecks;
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping};
+use crate::avito::ratings::Review;
 use crate::avito::{Account, AvitoError, plausible};
 use crate::domain::{AccountId, Period};
+use crate::reviews::view;
 
 pub use model::{
     DayTotals, ITEMS_PER_PAGE, ItemDay, MAX_ITEM_ROWS, Stage, StatsData, StatsOptions,
@@ -40,6 +44,8 @@ pub use workbook::WriteError;
 /// Stats v2 metrics the per-day totals need. `allSpending` is money and bonuses, in kopecks,
 /// as the reports count spending.
 const DAY_METRICS: &[&str] = &["views", "contacts", "favorites", "allSpending"];
+/// Avito's statistics count days in Moscow time; the period's reviews are those days'.
+const REVIEWS_TZ: chrono_tz::Tz = chrono_tz::Europe::Moscow;
 /// Every item status the listing knows: counters of the period may belong to an item that is
 /// no longer active.
 const ITEM_STATUSES: &[ItemStatus] = &[
@@ -139,6 +145,7 @@ pub async fn collect(
     let item_days: Vec<ItemDay> = rows.into_values().take(MAX_ITEM_ROWS).collect();
     let mut with_stats: Vec<i64> = item_days.iter().map(|r| r.item_id).collect();
     with_stats.dedup();
+    let reviews = period_reviews(account, period).await;
     Ok(StatsData {
         period,
         days,
@@ -146,7 +153,26 @@ pub async fn collect(
         items_with_stats: with_stats.len(),
         item_days,
         truncated,
+        reviews,
     })
+}
+
+/// The reviews written within `period`, newest first. Avito does not say in which order it
+/// lists reviews, so every page is read and filtered. A failure is the sheet's, not the
+/// export's: it is said there.
+async fn period_reviews(account: &Account, period: Period) -> Result<Vec<Review>, String> {
+    let now = crate::domain::clock::now();
+    match account.all_reviews().await {
+        Ok(mut reviews) => {
+            reviews.retain(|r| view::written_within(r, period, REVIEWS_TZ, now));
+            view::newest_first(&mut reviews);
+            Ok(reviews)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the statistics workbook goes without the reviews");
+            Err(e.to_string())
+        }
+    }
 }
 
 /// The per-item rows of `period`, page by page of item ids, by item (in listing order) then

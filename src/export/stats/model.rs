@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::avito::money::Roubles;
+use crate::avito::ratings::Review;
 use crate::domain::Period;
 use crate::i18n::Lang;
 
@@ -59,6 +60,10 @@ pub struct StatsData {
     pub items_with_stats: usize,
     /// The Items sheet was cut at [`MAX_ITEM_ROWS`].
     pub truncated: bool,
+    /// The reviews written in the period (Moscow days, as Avito counts its statistics),
+    /// newest first; or why Avito's reviews could not be read (the Reviews sheet says so, the
+    /// rest of the workbook stands).
+    pub reviews: Result<Vec<Review>, String>,
 }
 
 /// Where a statistics export is.

@@ -1,6 +1,7 @@
 //! The statistics workbook: a **Summary** sheet (the period's totals and native Excel charts
-//! of the per-day figures), a **Per day** sheet (the totals of each day) and an **Items**
-//! sheet (each item on each day). Table sheets have a bold frozen header, a filter, number
+//! of the per-day figures), a **Per day** sheet (the totals of each day), an **Items**
+//! sheet (each item on each day) and a **Reviews** sheet (the reviews written in the period,
+//! newest first, with the seller's answers and where they stand). Table sheets have a bold frozen header, a filter, number
 //! formats (thousands, ₽, dates) and fitted widths. A figure Avito did not give is an empty
 //! cell, never a zero.
 //!
@@ -13,7 +14,9 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
 use super::model::{DayTotals, MAX_ITEM_ROWS, StatsData, StatsOptions};
+use crate::avito::ratings::Review;
 use crate::export::texts::{X, x, xf};
+use crate::reviews::view;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -41,6 +44,20 @@ const DAY_COLS: [X; 5] = [
     X::StatsColFavorites,
     X::StatsColSpending,
 ];
+const REVIEW_COLS: [X; 8] = [
+    X::StatsColWritten,
+    X::StatsColStars,
+    X::StatsColStage,
+    X::ColItemTitle,
+    X::StatsColSender,
+    X::StatsColReview,
+    X::StatsColAnswer,
+    X::StatsColAnswerStatus,
+];
+/// Width of a date and time column ("2026-03-31 14:05").
+const DATETIME_WIDTH: usize = 16;
+/// Avito's statistics count days in Moscow time; so do the reviews' times.
+const MOSCOW_SECS: i64 = 3 * 3600;
 const ITEM_COLS: [X; 6] = [
     X::ColItemId,
     X::ColItemTitle,
@@ -54,9 +71,12 @@ struct Formats {
     title: Format,
     header: Format,
     date: Format,
+    datetime: Format,
+    wrap: Format,
     count: Format,
     money: Format,
     id: Format,
+    plain: Format,
     note: Format,
 }
 
@@ -66,9 +86,12 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(14),
             header: Format::new().set_bold(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            wrap: Format::new().set_text_wrap(),
             count: Format::new().set_num_format("#,##0"),
             money: Format::new().set_num_format("#,##0.00 \"₽\""),
             id: Format::new().set_num_format("0"),
+            plain: Format::new(),
             note: Format::new().set_italic(),
         }
     }
@@ -220,6 +243,8 @@ fn write_to(data: &StatsData, opts: &StatsOptions, path: &Path) -> Result<(), Wr
     )?;
     widths.apply(items)?;
 
+    write_reviews(wb.add_worksheet(), data, lang, &f)?;
+
     // Summary.
     let summary = wb.worksheet_from_index(0)?;
     write_summary(summary, data, opts, &f)?;
@@ -227,6 +252,90 @@ fn write_to(data: &StatsData, opts: &StatsOptions, path: &Path) -> Result<(), Wr
         insert_charts(summary, data, lang, days_name, last_day)?;
     }
     wb.save(path)?;
+    Ok(())
+}
+
+/// The Excel serial of a Unix time, in Moscow time.
+fn serial_time(unix: i64) -> f64 {
+    // 1970-01-01 is Excel's day 25,569.
+    const UNIX_EPOCH_SERIAL: i64 = 25_569;
+    let local = unix + MOSCOW_SECS;
+    (local.div_euclid(86_400) + UNIX_EPOCH_SERIAL) as f64
+        + local.rem_euclid(86_400) as f64 / 86_400.0
+}
+
+/// The Reviews sheet: a row per review of the period, or one line saying there are none or
+/// why they could not be read.
+fn write_reviews(
+    sheet: &mut Worksheet,
+    data: &StatsData,
+    lang: crate::i18n::Lang,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name(x(lang, X::StatsSheetReviews))?;
+    header(sheet, lang, &REVIEW_COLS, f)?;
+    let mut widths = Widths::headers(lang, &REVIEW_COLS);
+    widths.fit(0, DATETIME_WIDTH);
+    let reviews = match &data.reviews {
+        Ok(reviews) if reviews.is_empty() => {
+            sheet.write_string_with_format(1, 0, x(lang, X::StatsReviewsNone), &f.note)?;
+            return widths.apply(sheet);
+        }
+        Ok(reviews) => reviews,
+        Err(reason) => {
+            let said = xf(lang, X::StatsReviewsFailed, &[("reason", reason)]);
+            sheet.write_string_with_format(1, 0, &said, &f.note)?;
+            return widths.apply(sheet);
+        }
+    };
+    for (i, review) in reviews.iter().enumerate() {
+        write_review(sheet, i as u32 + 1, review, lang, f, &mut widths)?;
+    }
+    sheet.autofilter(0, 0, reviews.len() as u32, (REVIEW_COLS.len() - 1) as u16)?;
+    widths.apply(sheet)
+}
+
+/// Longest text a review column is widened for; longer texts wrap.
+const TEXT_WIDTH: usize = 60;
+
+fn write_review(
+    sheet: &mut Worksheet,
+    r: u32,
+    review: &Review,
+    lang: crate::i18n::Lang,
+    f: &Formats,
+    widths: &mut Widths,
+) -> Result<(), XlsxError> {
+    if let Some(t) = review.created_at {
+        sheet.write_number_with_format(r, 0, serial_time(t), &f.datetime)?;
+    }
+    if let Some(stars) = review.checked_score().plausible() {
+        sheet.write_number(r, 1, stars as f64)?;
+    }
+    let mut text = |col: u16, value: &str, format: &Format| -> Result<(), XlsxError> {
+        if !value.is_empty() {
+            sheet.write_string_with_format(r, col, value, format)?;
+            widths.fit(usize::from(col), value.chars().count().min(TEXT_WIDTH));
+        }
+        Ok(())
+    };
+    text(2, view::stage(lang, &review.stage), &f.plain)?;
+    let title = review.item.as_ref().and_then(|i| i.title.as_deref());
+    text(3, title.unwrap_or_default(), &f.plain)?;
+    text(
+        4,
+        review.sender_name.as_deref().unwrap_or_default(),
+        &f.plain,
+    )?;
+    text(5, &review.text, &f.wrap)?;
+    if let Some(answer) = &review.answer {
+        text(6, &answer.text, &f.wrap)?;
+        let mut status = view::answer_status(lang, &answer.status).to_owned();
+        if !answer.reject_reasons.is_empty() {
+            status = format!("{status}: {}", answer.reject_reasons.join("; "));
+        }
+        text(7, &status, &f.plain)?;
+    }
     Ok(())
 }
 
@@ -357,5 +466,7 @@ mod tests {
         assert_eq!(count_width(999), 3);
         assert_eq!(count_width(1_000), 5);
         assert_eq!(count_width(1_234_567), 9);
+        // 2026-03-01 00:00 UTC is 03:00 in Moscow: an eighth of the day.
+        assert_eq!(serial_time(1_772_323_200), 46_082.125);
     }
 }
