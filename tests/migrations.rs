@@ -14,7 +14,7 @@ use sea_orm::{
     PaginatorTrait,
 };
 
-const OUR_TABLES: [&str; 11] = [
+const OUR_TABLES: [&str; 12] = [
     "users",
     "avito_profiles",
     "report_tasks",
@@ -26,6 +26,7 @@ const OUR_TABLES: [&str; 11] = [
     "alert_episodes",
     "avito_budgets",
     "avito_answers",
+    "rating_snapshots",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -72,7 +73,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 14);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 15);
     // The planner's once-a-second question is indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 

@@ -55,6 +55,16 @@ pub fn money(k: Kopecks, lang: Lang) -> String {
     }
 }
 
+/// A score in stars, always with its tenths: 4 → "4,0", 4.25 → "4,3" (4,25 rounds half away).
+pub fn stars(x: f64, lang: Lang) -> String {
+    let text = decimal(x, 1, lang);
+    if text.contains(decimal_sep(lang)) {
+        text
+    } else {
+        format!("{text}{}0", decimal_sep(lang))
+    }
+}
+
 /// A number with at most `decimals` decimals, trailing zeros trimmed: 4.50 → "4,5".
 pub fn decimal(x: f64, decimals: usize, lang: Lang) -> String {
     let text = format!("{:.*}", decimals, x.abs());
