@@ -76,6 +76,7 @@ fn assert_plausible(report: &ProfileReport, context: &str) {
             Value::Count(n) => plausible::count(*n as f64),
             Value::Money(k) => plausible::signed_roubles(k.to_roubles().0),
             Value::Percent(p) => p.is_finite(),
+            Value::Stars(s) => plausible::rating_score(*s),
             Value::Missing(_) => true,
         };
         assert!(

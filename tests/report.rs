@@ -331,7 +331,14 @@ async fn the_report_command_prints_text_html_and_json_against_the_emulator() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["account_id"], 1_000_001);
-    assert!(json["lines"].as_array().is_some_and(|l| l.len() == 10));
+    assert!(json["lines"].as_array().is_some_and(|l| l.len() == 11));
+    let rating = &json["lines"][10];
+    assert_eq!(rating["metric"], "rating");
+    assert_eq!(rating["value"]["kind"], "stars");
+    assert!(
+        rating["rating"]["new_reviews"]["count"].is_i64(),
+        "{rating}"
+    );
 
     let out = run(vec![
         "--client-id",
@@ -349,6 +356,8 @@ async fn the_report_command_prints_text_html_and_json_against_the_emulator() {
     let html = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(html.contains("<b>") && html.contains("Views"), "{html}");
+    assert!(html.contains("🌟 Rating: <b>"), "{html}");
+    assert!(html.contains("new reviews in the period: "), "{html}");
 
     let out = run(vec![
         "--client-id",
@@ -365,6 +374,11 @@ async fn the_report_command_prints_text_html_and_json_against_the_emulator() {
     assert!(out.status.success());
     assert!(
         text.contains("Сводный отчёт") && text.contains("Итого"),
+        "{text}"
+    );
+    // Account 2 is a new seller: n/a with the reason, never 0.
+    assert!(
+        text.contains("🌟 Рейтинг: н/д (рейтинга пока нет)"),
         "{text}"
     );
     assert!(!text.contains("<b>"));
@@ -550,6 +564,22 @@ async fn the_charts_plot_the_accounts_numbers_day_by_day() {
 
 // ---- rendering, from fixed data ----
 
+/// "4.3 (21 reviews, 12 counted) ▲ +0.1", and 3 new reviews averaging 3.7★.
+fn rating_line() -> MetricLine {
+    use avito_reports::report::model::{NewReviews, RatingDetail};
+    let mut line = MetricLine::new(Metric::Rating, Value::Stars(4.3), Some(Value::Stars(4.2)));
+    line.rating = Some(RatingDetail {
+        reviews: Some(21),
+        counted: Some(12),
+        new_reviews: Some(NewReviews {
+            count: 3,
+            average: Some(3.7),
+            at_least: false,
+        }),
+    });
+    line
+}
+
 fn full_report() -> ProfileReport {
     let count = |n| Value::Count(n);
     let money = |k| Value::Money(Kopecks(k));
@@ -587,6 +617,7 @@ fn full_report() -> ProfileReport {
                 .with_parts(vec![(Part::WalletBonus, money(10_000))]),
             MetricLine::new(Metric::CpaBalance, money(-5_000), None),
             MetricLine::new(Metric::ActiveItems, count(120), Some(count(0))),
+            rating_line(),
         ],
         top_items: vec![
             TopItem {
@@ -690,7 +721,14 @@ fn golden_report_with_every_metric_unavailable() {
     report.lines = Metric::ALL
         .iter()
         .enumerate()
-        .map(|(i, m)| MetricLine::new(*m, Value::Missing(reasons[i % 4].clone()), None))
+        .map(|(i, m)| {
+            // The rating has reasons of its own.
+            let reason = match m {
+                Metric::Rating => Missing::RatingOff,
+                _ => reasons[i % 4].clone(),
+            };
+            MetricLine::new(*m, Value::Missing(reason), None)
+        })
         .collect();
     assert_golden(
         "all_unavailable.ru.html",
@@ -756,4 +794,171 @@ fn a_long_combined_report_splits_at_line_boundaries_with_balanced_tags() {
         }
     }
     assert_eq!(chunks.join("\n"), html);
+}
+
+// ---- the rating ----
+
+/// Account `user_id`'s reviews written within `period` (Moscow days), and their mean stars.
+fn new_reviews_in(emu: &AvitoEmulator, user_id: i64, period: Period) -> (i64, Option<f64>) {
+    let tz = chrono_tz::Europe::Moscow;
+    let start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .expect("midnight")
+            .timestamp()
+    };
+    let (from, to) = (
+        start(period.from),
+        start(period.to.succ_opt().expect("day")),
+    );
+    let stars: Vec<i64> = emu
+        .reviews(user_id)
+        .iter()
+        .filter(|r| from <= r.created_at && r.created_at < to)
+        .map(|r| r.score)
+        .collect();
+    let average = (!stars.is_empty())
+        .then(|| (stars.iter().sum::<i64>() as f64 / stars.len() as f64 * 10.0).round() / 10.0);
+    (stars.len() as i64, average)
+}
+
+fn rating_of(section: &Section) -> &MetricLine {
+    match section {
+        Section::Ok { report } => line(report, Metric::Rating),
+        Section::Failed { error, .. } => panic!("section failed: {error:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_rating_shows_its_score_counts_and_new_reviews_or_why_not() {
+    // Account 1 is rated, account 2 a new seller with no rating, account 3 switched it off.
+    let s = setup(vec![small(1), small(2), small(3)]).await;
+    let opts = options(&s.emu, PeriodKind::Last7Days);
+    let sources = vec![
+        source(1, "secret-1"),
+        source(2, "secret-2"),
+        source(3, "secret-3"),
+    ];
+    let combined = engine::combined_report(&s.client, &sources, &opts).await;
+    let rated = rating_of(&combined.sections[0]);
+    let expected = s
+        .emu
+        .rating(1_000_001)
+        .expect("account")
+        .rating
+        .expect("rated");
+    assert_eq!(rated.value, Value::Stars(expected.score));
+    assert_eq!(rated.change, None, "no snapshot: no change, never 0");
+    let detail = rated.rating.as_ref().expect("detail");
+    assert_eq!(detail.reviews, Some(expected.reviews_count));
+    assert_eq!(detail.counted, Some(expected.reviews_with_score_count));
+    let new = detail.new_reviews.as_ref().expect("new reviews");
+    let (count, average) = new_reviews_in(&s.emu, 1_000_001, opts.period);
+    assert!(
+        count > 0,
+        "the emulator's account 1 has reviews in the last week"
+    );
+    assert_eq!(
+        (new.count, new.average, new.at_least),
+        (count, average, false)
+    );
+    assert_eq!(
+        rating_of(&combined.sections[1]).value,
+        Value::Missing(Missing::NoRating)
+    );
+    assert_eq!(
+        rating_of(&combined.sections[2]).value,
+        Value::Missing(Missing::RatingOff)
+    );
+    let total = combined
+        .total
+        .iter()
+        .find(|l| l.metric == Metric::Rating)
+        .expect("total rating");
+    assert_eq!(
+        total.value,
+        Value::Stars((expected.score * 10.0).round() / 10.0)
+    );
+    let text = render::combined(&combined, Lang::Ru, Markup::Text);
+    assert!(text.contains("рейтинга пока нет"), "{text}");
+    assert!(text.contains("рейтинг отключён на Авито"), "{text}");
+    assert!(text.contains("новых отзывов за период"), "{text}");
+    assert!(s.emu.validation_failures().is_empty());
+}
+
+/// A report compares the rating with the snapshot the period began with and stores the day's
+/// first reading.
+async fn the_rating_change_comes_from_the_stored_snapshots(engine_kind: common::Engine) {
+    use avito_reports::db::ratings::{self, RatingSnapshot};
+    use sandbox::avito::data::{Rating, RatingInfo};
+    let Some((_db, conn)) = common::seeded_db(engine_kind).await else {
+        return;
+    };
+    let s = setup(vec![small(1)]).await;
+    let set = |score: f64| {
+        s.emu.set_rating(
+            1_000_001,
+            RatingInfo {
+                enabled: true,
+                rating: Some(Rating {
+                    score,
+                    reviews_count: 21,
+                    reviews_with_score_count: 12,
+                }),
+            },
+        )
+    };
+    set(4.3).expect("rating set");
+    let (profile, _) = common::seed(&conn, 77, 1, 77, chrono::Utc::now()).await;
+    let opts = options(&s.emu, PeriodKind::Last7Days);
+    let before = RatingSnapshot {
+        day: opts.period.from - chrono::Duration::days(3),
+        score: 4.2,
+        reviews_count: Some(20),
+        reviews_with_score_count: Some(11),
+        taken_at: 0,
+    };
+    ratings::record(&conn, profile.id, &before)
+        .await
+        .expect("record");
+    let src = ProfileSource {
+        profile_id: profile.id,
+        ..source(1, "secret-1")
+    };
+    let report = engine::profile_report_kept(&s.client, &src, &opts, Some(&conn))
+        .await
+        .expect("report");
+    let rating = line(&report, Metric::Rating);
+    assert_eq!(rating.previous, Some(Value::Stars(4.2)));
+    assert_eq!(
+        rating.change,
+        Some(avito_reports::report::model::Change::Up(0.1))
+    );
+    let text = render::profile(&report, Lang::En, Markup::Text);
+    assert!(
+        text.contains("🌟 Rating: 4.3 (21 reviews, 12 counted)  ▲ +0.1"),
+        "{text}"
+    );
+    // Today's reading is stored; a later one the same day leaves it.
+    set(4.5).expect("rating set");
+    engine::profile_report_kept(&s.client, &src, &opts, Some(&conn))
+        .await
+        .expect("report");
+    let today = avito_reports::domain::dates::avito_today();
+    let stored = ratings::at_or_before(&conn, profile.id, today)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!((stored.day, stored.score), (today, 4.3));
+    conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn the_rating_change_comes_from_the_stored_snapshots_on_sqlite() {
+    the_rating_change_comes_from_the_stored_snapshots(common::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_rating_change_comes_from_the_stored_snapshots_on_postgres() {
+    the_rating_change_comes_from_the_stored_snapshots(common::Engine::Postgres).await;
 }

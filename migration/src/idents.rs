@@ -162,3 +162,15 @@ pub enum AvitoAnswers {
     Body,
     ExpiresAt,
 }
+
+#[derive(DeriveIden)]
+pub enum RatingSnapshots {
+    Table,
+    Id,
+    ProfileId,
+    Day,
+    Score,
+    ReviewsCount,
+    ReviewsWithScoreCount,
+    TakenAt,
+}

@@ -19,6 +19,7 @@ mod m20261203_000011_alerts;
 mod m20261203_000012_report_charts;
 mod m20261204_000013_stats_exports;
 mod m20261205_000014_shared_avito;
+mod m20261206_000015_rating_snapshots;
 
 pub mod idents;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_report_charts::Migration),
             Box::new(m20261204_000013_stats_exports::Migration),
             Box::new(m20261205_000014_shared_avito::Migration),
+            Box::new(m20261206_000015_rating_snapshots::Migration),
         ]
     }
 }

@@ -67,6 +67,7 @@ pub async fn build_report(
     charts: bool,
 ) -> Built {
     let made = ReportService::new(state.avito.clone())
+        .with_history(state.db.clone())
         .make_html(&sources, &options, charts)
         .await;
     keys_refused(bot, state, &made.keys_refused).await;

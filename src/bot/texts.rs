@@ -176,6 +176,7 @@ crate::text_keys!(pub enum T in "hub" {
     MetricBalance => "metric_balance",
     MetricCpaBalance => "metric_cpa_balance",
     MetricActiveItems => "metric_active_items",
+    MetricRating => "metric_rating",
     ReportPreparing => "report_preparing",
     ReportSentTo => "report_sent_to",
     ReportFailed => "report_failed",

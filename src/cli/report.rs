@@ -57,7 +57,7 @@ pub struct ReportArgs {
     #[arg(long, requires = "from")]
     pub to: Option<String>,
     /// Metrics, comma-separated: views, contacts, favorites, conversion, calls, spending,
-    /// cost_per_contact, balance, cpa_balance, active_items (default: all).
+    /// cost_per_contact, balance, cpa_balance, active_items, rating (default: all).
     #[arg(long)]
     pub metrics: Option<String>,
     /// IANA time zone the period is counted in.

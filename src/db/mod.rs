@@ -11,6 +11,7 @@ pub mod dialogue_storage;
 pub mod entities;
 pub mod exports;
 pub mod profiles;
+pub mod ratings;
 pub mod shared_avito;
 pub mod slots;
 pub mod tasks;

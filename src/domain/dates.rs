@@ -81,6 +81,20 @@ pub fn avito_today() -> NaiveDate {
         .date_naive()
 }
 
+/// Unix seconds of 00:00 on `date` in `tz` (the earliest such instant around a DST change).
+pub fn start_of_day(date: NaiveDate, tz: chrono_tz::Tz) -> Option<i64> {
+    use chrono::TimeZone;
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            // A midnight that does not exist (DST gap): the first hour that does.
+            tz.from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

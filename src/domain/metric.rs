@@ -19,6 +19,9 @@ pub enum Metric {
     WalletBalance,
     CpaBalance,
     ActiveItems,
+    /// The seller's rating on Avito: the current score, its change since the period began
+    /// (from the worker's daily snapshots) and the period's new reviews.
+    Rating,
 }
 
 /// What a metric's number is.
@@ -29,11 +32,13 @@ pub enum Unit {
     Percent,
     /// Kopecks, shown as roubles.
     Money,
+    /// A score of one to five stars; compared in absolute tenths, not percent.
+    Stars,
 }
 
 impl Metric {
     /// In the order a report shows them.
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; 11] = [
         Metric::Views,
         Metric::Contacts,
         Metric::Favorites,
@@ -44,6 +49,7 @@ impl Metric {
         Metric::WalletBalance,
         Metric::CpaBalance,
         Metric::ActiveItems,
+        Metric::Rating,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -58,6 +64,7 @@ impl Metric {
             Metric::WalletBalance => "balance",
             Metric::CpaBalance => "cpa_balance",
             Metric::ActiveItems => "active_items",
+            Metric::Rating => "rating",
         }
     }
 
@@ -82,19 +89,29 @@ impl Metric {
             | Metric::CostPerContact
             | Metric::WalletBalance
             | Metric::CpaBalance => Unit::Money,
+            Metric::Rating => Unit::Stars,
             _ => Unit::Count,
         }
     }
 
     /// Whether the metric is a state at a moment (balances) rather than a sum over the period:
-    /// such metrics have no previous-period comparison.
+    /// such metrics have no previous-period comparison (the rating's change since the period
+    /// began comes from the worker's snapshots, not from a previous period).
     pub fn is_snapshot(self) -> bool {
-        matches!(self, Metric::WalletBalance | Metric::CpaBalance)
+        matches!(
+            self,
+            Metric::WalletBalance | Metric::CpaBalance | Metric::Rating
+        )
     }
 
-    /// Whether per-profile values add up to a meaningful total in a combined report.
+    /// Whether per-profile values add up to a meaningful total in a combined report. Scores
+    /// do not: a combined report's rating is the profiles' average weighted by the reviews
+    /// that make each score.
     pub fn is_summable(self) -> bool {
-        !matches!(self, Metric::Conversion | Metric::CostPerContact)
+        !matches!(
+            self,
+            Metric::Conversion | Metric::CostPerContact | Metric::Rating
+        )
     }
 }
 

@@ -37,6 +37,7 @@ use tokio::sync::mpsc;
 
 use crate::avito::Account;
 use crate::domain::AccountId;
+use crate::domain::dates::start_of_day;
 use crate::i18n::Lang;
 
 pub use collect::{CollectOptions, Gaps, Progress, Snapshot};
@@ -137,18 +138,4 @@ fn remove<'a>(paths: impl Iterator<Item = &'a PathBuf>) {
     for p in paths {
         let _ = std::fs::remove_file(p);
     }
-}
-
-/// Unix seconds of 00:00 on `date` in `tz` (the earliest such instant around a DST change).
-fn start_of_day(date: NaiveDate, tz: Tz) -> Option<i64> {
-    use chrono::TimeZone;
-    let midnight = date.and_hms_opt(0, 0, 0)?;
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            // A midnight that does not exist (DST gap): the first hour that does.
-            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.timestamp())
 }

@@ -281,7 +281,7 @@ async fn build(
         Ok(inputs) => inputs,
         Err(e) => return Ok(Err(slot::after(Trouble::Unusable(e), None))),
     };
-    let reports = ReportService::new(ctx.state.avito.clone());
+    let reports = ReportService::new(ctx.state.avito.clone()).with_history(ctx.state.db.clone());
     let ports = Ports {
         store: &attempt.store(ctx),
         sender: &BotSender(&ctx.bot),

@@ -7,11 +7,12 @@ use crate::avito::money::{Kopecks, Roubles};
 use crate::avito::{AvitoError, AvitoResult, plausible};
 
 use super::fetch::Fetched;
-use super::metrics::{Metric, MetricSet};
+use super::metrics::{Metric, MetricSet, Unit};
 use super::model::{
     DailyFigures, DayFigures, MetricLine, Missing, Note, Part, ProfileReport, TopItem, Value,
 };
 use super::period::Period;
+use super::rating::{self, RatingContext};
 
 /// How many items the top list shows.
 pub const TOP_ITEMS: usize = 5;
@@ -258,12 +259,16 @@ pub fn build(
     fetched: &Fetched,
     metrics: &MetricSet,
     time_zone: &str,
+    rating: &RatingContext,
 ) -> ProfileReport {
     let mut notes = Vec::new();
     if fetched.previous.is_none() {
         notes.push(Note::NoComparison);
     }
-    let lines = metrics.iter().map(|metric| line(metric, fetched)).collect();
+    let lines = metrics
+        .iter()
+        .map(|metric| line(metric, fetched, rating))
+        .collect();
     let top_items = match &fetched.top_items {
         Some(Ok(data)) => {
             if data.total_active > data.scanned {
@@ -385,9 +390,14 @@ fn figures_of(groups: &[AnalyticsGroup], period: Period) -> Vec<DayFigures> {
         .collect()
 }
 
-fn line(metric: Metric, fetched: &Fetched) -> MetricLine {
+fn line(metric: Metric, fetched: &Fetched, rating: &RatingContext) -> MetricLine {
     let not_fetched = || MetricLine::new(metric, Value::Missing(Missing::NotProvided), None);
     match metric {
+        Metric::Rating => match &fetched.rating {
+            Some(Ok(r)) => rating::rating_line(r, rating),
+            Some(Err(e)) => MetricLine::new(metric, Value::Missing(missing_from(e)), None),
+            None => not_fetched(),
+        },
         Metric::Calls => match &fetched.calls {
             Some(stats) => calls_line(stats, fetched.current, fetched.previous),
             None => not_fetched(),
@@ -425,8 +435,9 @@ fn line(metric: Metric, fetched: &Fetched) -> MetricLine {
 pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLine>, bool) {
     let mut partial = false;
     let mut sums: HashMap<Metric, (f64, Option<f64>)> = HashMap::new();
-    // Every metric is summed, selected or not: the ratios are recomputed from the sums.
-    for metric in Metric::ALL {
+    // Every metric is summed, selected or not: the ratios are recomputed from the sums. The
+    // rating is averaged instead (see `rating::combined_line`).
+    for metric in Metric::ALL.into_iter().filter(|m| m.unit() != Unit::Stars) {
         let mut current = 0.0;
         let mut previous = Some(0.0);
         for report in reports {
@@ -462,6 +473,17 @@ pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLin
             Metric::CostPerContact => {
                 ratio_line(metric, Metric::Spending, Metric::Contacts, 1.0, true)
             }
+            Metric::Rating => {
+                let lines = lines_of(reports, metric);
+                // A rating switched off or not there yet is an answer, not a gap.
+                partial |= lines.iter().any(|l| {
+                    matches!(
+                        l.value,
+                        Value::Missing(Missing::Failed(_) | Missing::NotProvided)
+                    )
+                });
+                rating::combined_line(&lines)
+            }
             _ => {
                 let (current, previous) = sums.get(&metric).copied().unwrap_or((0.0, None));
                 let previous = if metric.is_snapshot() { None } else { previous };
@@ -474,6 +496,14 @@ pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLin
         })
         .collect();
     (lines, partial)
+}
+
+/// Each report's line of `metric`.
+fn lines_of<'a>(reports: &[&'a ProfileReport], metric: Metric) -> Vec<&'a MetricLine> {
+    reports
+        .iter()
+        .filter_map(|r| r.lines.iter().find(|l| l.metric == metric))
+        .collect()
 }
 
 #[cfg(test)]
@@ -513,6 +543,7 @@ mod tests {
             wallet: wallet.map(Ok),
             cpa: Some(Ok(Kopecks(i64::MAX))),
             top_items: None,
+            rating: None,
         }
     }
 
@@ -548,7 +579,13 @@ mod tests {
             ],
             None,
         );
-        let report = build("p", &f, &MetricSet::all(), "Europe/Moscow");
+        let report = build(
+            "p",
+            &f,
+            &MetricSet::all(),
+            "Europe/Moscow",
+            &RatingContext::default(),
+        );
         let line = value(&report, Metric::Contacts);
         assert_eq!(line.value, Value::Count(440));
         let parts: i64 = line
@@ -581,7 +618,13 @@ mod tests {
             )],
             None,
         );
-        let report = build("p", &f, &MetricSet::all(), "Europe/Moscow");
+        let report = build(
+            "p",
+            &f,
+            &MetricSet::all(),
+            "Europe/Moscow",
+            &RatingContext::default(),
+        );
         assert!(value(&report, Metric::Contacts).parts.is_empty());
     }
 
@@ -600,7 +643,13 @@ mod tests {
                 bonus: Some(-1.0),
             }),
         );
-        let report = build("p", &f, &MetricSet::all(), "Europe/Moscow");
+        let report = build(
+            "p",
+            &f,
+            &MetricSet::all(),
+            "Europe/Moscow",
+            &RatingContext::default(),
+        );
         let implausible = Value::Missing(Missing::Implausible);
         assert_eq!(value(&report, Metric::Views).value, Value::Count(150));
         for metric in [

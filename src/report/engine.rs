@@ -1,12 +1,20 @@
 //! Building reports: one profile, or many concurrently with a bound.
 
+use sea_orm::DatabaseConnection;
+
 use crate::avito::{AvitoClient, AvitoError, AvitoResult};
+use crate::domain::{clock, dates};
 
 use super::build;
 pub use super::build::totals;
 use super::fetch::fetch_profile;
 use super::input::{ProfileSource, ReportOptions};
 use super::model::{CombinedReport, ProfileReport, Section};
+use super::rating::{self, RatingContext, ReviewWindow};
+
+/// Where the rating's daily snapshots are kept: `None` (the command line, tests) shows the
+/// rating with no change since the period began.
+pub type History<'a> = Option<&'a DatabaseConnection>;
 
 /// Profiles fetched at once for a combined report. Each profile's own requests are paced per
 /// account, so this bounds sockets and memory, not Avito's limits.
@@ -19,7 +27,18 @@ pub async fn profile_report(
     source: &ProfileSource,
     options: &ReportOptions,
 ) -> AvitoResult<ProfileReport> {
-    report_of(client, source, options, true).await
+    report_of(client, source, options, true, None).await
+}
+
+/// [`profile_report`] that records the rating's snapshot of the day and compares with the
+/// one the period began with.
+pub async fn profile_report_kept(
+    client: &AvitoClient,
+    source: &ProfileSource,
+    options: &ReportOptions,
+    history: History<'_>,
+) -> AvitoResult<ProfileReport> {
+    report_of(client, source, options, true, history).await
 }
 
 async fn report_of(
@@ -27,6 +46,7 @@ async fn report_of(
     source: &ProfileSource,
     options: &ReportOptions,
     with_top_items: bool,
+    history: History<'_>,
 ) -> AvitoResult<ProfileReport> {
     let fetched = fetch_profile(
         client,
@@ -37,12 +57,45 @@ async fn report_of(
         options.deadline,
     )
     .await?;
+    let rating = rating_context(history, source, options, &fetched).await;
     Ok(build::build(
         &source.name,
         &fetched,
         &options.metrics,
         options.tz.name(),
+        &rating,
     ))
+}
+
+/// The period's instants for its new reviews, and the snapshot it began with; records
+/// today's snapshot (the day's first stays). A database that fails costs only the change.
+async fn rating_context(
+    history: History<'_>,
+    source: &ProfileSource,
+    options: &ReportOptions,
+    fetched: &super::fetch::Fetched,
+) -> RatingContext {
+    let window = ReviewWindow::of(options.period, options.tz);
+    let (Some(db), Some(Ok(fetch))) = (history, &fetched.rating) else {
+        return RatingContext {
+            window,
+            baseline: None,
+        };
+    };
+    let profile_id = source.profile_id;
+    let baseline = crate::db::ratings::at_or_before(db, profile_id, options.period.from)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(profile_id = profile_id.0, error = %e, "rating snapshots not read");
+            None
+        });
+    let today = rating::snapshot_of(&fetch.info, dates::avito_today(), clock::now().timestamp());
+    if let Some(snapshot) = today
+        && let Err(e) = crate::db::ratings::record(db, profile_id, &snapshot).await
+    {
+        tracing::warn!(profile_id = profile_id.0, error = %e, "rating snapshot not stored");
+    }
+    RatingContext { window, baseline }
 }
 
 /// One report over `sources`: a section each (a failing profile's section says why) and a
@@ -56,12 +109,32 @@ pub async fn combined_report(
     combined_report_with(client, sources, options, sources.len() == 1).await
 }
 
+/// [`combined_report`] keeping the rating's snapshots (see [`profile_report_kept`]).
+pub async fn combined_report_kept(
+    client: &AvitoClient,
+    sources: &[ProfileSource],
+    options: &ReportOptions,
+    history: History<'_>,
+) -> CombinedReport {
+    combined_of(client, sources, options, sources.len() == 1, history).await
+}
+
 /// [`combined_report`] with the top-items choice made by the caller.
 pub async fn combined_report_with(
     client: &AvitoClient,
     sources: &[ProfileSource],
     options: &ReportOptions,
     with_top_items: bool,
+) -> CombinedReport {
+    combined_of(client, sources, options, with_top_items, None).await
+}
+
+async fn combined_of(
+    client: &AvitoClient,
+    sources: &[ProfileSource],
+    options: &ReportOptions,
+    with_top_items: bool,
+    history: History<'_>,
 ) -> CombinedReport {
     // A plain loop of `async fn` futures under a semaphore, not a stream combinator with an
     // async closure: the latter's future is not provably `Send` (rustc's higher-ranked
@@ -73,7 +146,7 @@ pub async fn combined_report_with(
             client,
             source,
             options,
-            with_top_items,
+            (with_top_items, history),
             &permits,
         ));
     }
@@ -113,12 +186,12 @@ async fn section_of(
     client: &AvitoClient,
     source: &ProfileSource,
     options: &ReportOptions,
-    with_top_items: bool,
+    (with_top_items, history): (bool, History<'_>),
     permits: &tokio::sync::Semaphore,
 ) -> Section {
     // The semaphore is never closed, so acquiring only waits.
     let _permit = permits.acquire().await.ok();
-    match report_of(client, source, options, with_top_items).await {
+    match report_of(client, source, options, with_top_items, history).await {
         Ok(report) => Section::Ok { report },
         Err(e) => {
             tracing::warn!(profile_id = source.profile_id.0, error = %e, "profile left out of the report");

@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use crate::avito::model::{Analytics, CallsStats, ItemStats, ItemStatus, WalletBalance};
 use crate::avito::money::Kopecks;
 use crate::avito::query::{AnalyticsQuery, DateRange, Grouping, TimeGrouping, avito_today};
-use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult, Operation};
+use crate::avito::{Account, AvitoClient, AvitoError, AvitoResult, Operation, REVIEWS_PAGE};
 use crate::domain::AccountId;
 use chrono::NaiveDate;
 
 use super::input::ProfileSource;
 use super::metrics::{Metric, MetricSet};
 use super::period::{Period, earliest_day};
+use super::rating::{REVIEW_PAGES, RatingFetch, ReviewScan};
 
 /// stats v2 slugs one report asks for.
 pub const ANALYTICS_METRICS: &[&str] = &[
@@ -66,6 +67,7 @@ pub struct Fetched {
     pub wallet: Option<AvitoResult<WalletBalance>>,
     pub cpa: Option<AvitoResult<Kopecks>>,
     pub top_items: Option<AvitoResult<TopItemsData>>,
+    pub rating: Option<AvitoResult<RatingFetch>>,
 }
 
 /// Items with their counters over the current period.
@@ -84,6 +86,8 @@ pub struct Sources {
     pub wallet: bool,
     pub cpa: bool,
     pub top_items: bool,
+    /// The rating and the reviews (no account id needed).
+    pub rating: bool,
 }
 
 /// The metrics stats v2 answers.
@@ -105,6 +109,7 @@ pub fn sources(metrics: &MetricSet, with_top_items: bool) -> Sources {
         wallet: metrics.contains(Metric::WalletBalance),
         cpa: metrics.contains(Metric::CpaBalance),
         top_items: with_top_items,
+        rating: metrics.contains(Metric::Rating),
     }
 }
 
@@ -211,7 +216,7 @@ async fn execute(
     let (sources, days) = (plan.sources, plan.days);
     let query = analytics_query(days.span);
     let id = &account_id;
-    let (analytics, calls, wallet, cpa, top_items) = tokio::join!(
+    let (analytics, calls, wallet, cpa, top_items, rating) = tokio::join!(
         when(
             sources.analytics,
             with_account(id, deadline, Operation::ItemAnalytics, |id| {
@@ -240,6 +245,10 @@ async fn execute(
                 top_items(account, id, days.current)
             })
         ),
+        when(
+            sources.rating,
+            within(deadline, Operation::GetRatingsInfoV1, rating(account))
+        ),
     );
     Fetched {
         account_id: account_id.ok(),
@@ -251,6 +260,7 @@ async fn execute(
         wallet,
         cpa,
         top_items,
+        rating,
     }
 }
 
@@ -322,7 +332,49 @@ impl Fetched {
             || refused(&self.wallet)
             || refused(&self.cpa)
             || refused(&self.top_items)
+            || refused(&self.rating)
     }
+}
+
+/// The rating, and the reviews when there is a score for them to go with. Reviews that cannot
+/// be listed leave the score standing (logged; the line shows no new reviews).
+async fn rating(account: &Account) -> AvitoResult<RatingFetch> {
+    let info = account.rating_info().await?;
+    let scored = info.enabled != Some(false) && info.rating.is_some();
+    let reviews = if scored {
+        match scan_reviews(account).await {
+            Ok(scan) => Some(scan),
+            Err(AvitoError::InvalidCredentials) => return Err(AvitoError::InvalidCredentials),
+            Err(e) => {
+                tracing::warn!(error = %e, "reviews not listed; the rating goes without new reviews");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Ok(RatingFetch { info, reviews })
+}
+
+/// Up to [`REVIEW_PAGES`] pages of reviews, until a short one: their order is not documented,
+/// so the period's are picked by date afterwards, not by stopping at an older one.
+async fn scan_reviews(account: &Account) -> AvitoResult<ReviewScan> {
+    let mut reviews = Vec::new();
+    for n in 0..REVIEW_PAGES {
+        let page = account.reviews_page(n * REVIEWS_PAGE, REVIEWS_PAGE).await?;
+        let short = page.received() < REVIEWS_PAGE;
+        reviews.extend(page.reviews);
+        if short {
+            return Ok(ReviewScan {
+                reviews,
+                capped: false,
+            });
+        }
+    }
+    Ok(ReviewScan {
+        reviews,
+        capped: true,
+    })
 }
 
 /// Active items with their unique views and contacts over `period` (stats v1, which has no
@@ -404,6 +456,7 @@ mod tests {
                 wallet: false,
                 cpa: false,
                 top_items: false,
+                rating: false,
             }
         );
         let views = sources(&MetricSet::from_iter([Metric::Views]), false);
@@ -426,7 +479,9 @@ mod tests {
             );
         }
         let all = sources(&MetricSet::all(), false);
-        assert!(all.analytics && all.calls && all.wallet && all.cpa);
+        assert!(all.analytics && all.calls && all.wallet && all.cpa && all.rating);
+        let rating = sources(&MetricSet::from_iter([Metric::Rating]), false);
+        assert!(rating.rating && !rating.analytics && !rating.wallet);
     }
 
     #[test]

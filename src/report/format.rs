@@ -55,6 +55,16 @@ pub fn money(k: Kopecks, lang: Lang) -> String {
     }
 }
 
+/// A score in stars, always with its tenths: 4 → "4,0", 4.34 → "4,3".
+pub fn stars(x: f64, lang: Lang) -> String {
+    let text = decimal(x, 1, lang);
+    if text.contains(decimal_sep(lang)) {
+        text
+    } else {
+        format!("{text}{}0", decimal_sep(lang))
+    }
+}
+
 /// A number with at most `decimals` decimals, trailing zeros trimmed: 4.50 → "4,5".
 pub fn decimal(x: f64, decimals: usize, lang: Lang) -> String {
     let text = format!("{:.*}", decimals, x.abs());
@@ -117,6 +127,13 @@ mod tests {
         assert_eq!(percent(12.0, Lang::En), "12%");
         assert_eq!(decimal(0.333, 1, Lang::En), "0.3");
         assert_eq!(decimal(-0.04, 1, Lang::En), "0");
+    }
+
+    #[test]
+    fn stars_keep_their_tenths() {
+        assert_eq!(stars(4.0, Lang::Ru), "4,0");
+        assert_eq!(stars(4.34, Lang::En), "4.3");
+        assert_eq!(stars(3.76, Lang::Ru), "3,8");
     }
 
     #[test]

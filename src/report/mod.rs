@@ -2,8 +2,8 @@
 //! rendering. It never sends messages itself.
 //!
 //! Files import only downwards. Leaves: `model`, `input`, `format`, `split`. Making a report:
-//! `fetch` (a pure plan of the sources, then the requests) → `build` → `engine`. Showing it:
-//! `render` → `charts`. `service` stands on both (its decisions pure, beside the calls), and
+//! `rating` (the rating's line, pure) → `fetch` (a pure plan of the sources, then the
+//! requests) → `build` → `engine`. Showing it: `render` → `charts`. `service` stands on both (its decisions pure, beside the calls), and
 //! this file only re-exports.
 
 mod build;
@@ -15,6 +15,7 @@ pub mod input;
 pub mod model;
 pub use crate::domain::metric as metrics;
 pub use crate::domain::period;
+pub mod rating;
 pub mod render;
 pub mod service;
 pub mod split;

@@ -21,6 +21,10 @@ pub enum Missing {
     Implausible,
     /// Fetching failed.
     Failed(Failure),
+    /// The seller's rating is switched off on Avito (`isEnabled: false`).
+    RatingOff,
+    /// The seller has no rating yet (too few reviews, a new account).
+    NoRating,
 }
 
 /// A metric's value.
@@ -31,6 +35,8 @@ pub enum Value {
     /// A percentage, e.g. 4.5 for 4.5 %.
     Percent(f64),
     Money(Kopecks),
+    /// A score of one to five stars.
+    Stars(f64),
     Missing(Missing),
 }
 
@@ -45,6 +51,7 @@ impl Value {
             Value::Count(n) => Some(*n as f64),
             Value::Percent(p) => Some(*p),
             Value::Money(k) => Some(k.0 as f64),
+            Value::Stars(s) => Some(*s),
             Value::Missing(_) => None,
         }
     }
@@ -55,6 +62,7 @@ impl Value {
             Unit::Count => Value::Count(number.round() as i64),
             Unit::Percent => Value::Percent(number),
             Unit::Money => Value::Money(Kopecks::from_api(number)),
+            Unit::Stars => Value::Stars(number),
         }
     }
 }
@@ -63,7 +71,7 @@ impl Value {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "direction", content = "by", rename_all = "snake_case")]
 pub enum Change {
-    /// Relative change in percent (or percentage points for percentages).
+    /// Relative change in percent (percentage points for percentages, stars for scores).
     Up(f64),
     Down(f64),
     Same,
@@ -75,7 +83,9 @@ impl Change {
     /// Compares two values of `unit`; `None` when either is missing.
     pub fn between(unit: Unit, current: &Value, previous: &Value) -> Option<Change> {
         let (cur, prev) = (current.number()?, previous.number()?);
-        let delta = if unit == Unit::Percent {
+        // Points and stars move in absolute steps; counts and money relative to the base.
+        let absolute = matches!(unit, Unit::Percent | Unit::Stars);
+        let delta = if absolute {
             cur - prev
         } else if prev == 0.0 {
             return Some(if cur == 0.0 {
@@ -88,7 +98,7 @@ impl Change {
         };
         // Rounded as shown (whole percent; tenths of a point for percentages): a change that
         // rounds to zero is no change.
-        let shown = if unit == Unit::Percent {
+        let shown = if absolute {
             (delta * 10.0).round() / 10.0
         } else {
             delta.round()
@@ -133,6 +143,30 @@ pub struct MetricLine {
     pub previous: Option<Value>,
     pub change: Option<Change>,
     pub parts: Vec<PartValue>,
+    /// The rating's figures besides its score (the rating's line only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RatingDetail>,
+}
+
+/// What the rating's line shows besides the score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatingDetail {
+    /// Active reviews; `None` when Avito left the figure out or it could not be true.
+    pub reviews: Option<i64>,
+    /// Active reviews that make the score.
+    pub counted: Option<i64>,
+    /// Reviews written within the period; `None` when the reviews could not be listed.
+    pub new_reviews: Option<NewReviews>,
+}
+
+/// The reviews written within a report's period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewReviews {
+    pub count: i64,
+    /// The average of their stars; `None` when none had a readable score.
+    pub average: Option<f64>,
+    /// The listing was cut short (see `report::rating::REVIEW_PAGES`): at least `count`.
+    pub at_least: bool,
 }
 
 /// A sub-value of a metric.
@@ -153,6 +187,7 @@ impl MetricLine {
             previous,
             change,
             parts: Vec::new(),
+            rating: None,
         }
     }
 
@@ -321,6 +356,9 @@ mod tests {
         assert_eq!(c(Unit::Count, 0.0, 0.0), Some(Change::Same));
         assert_eq!(c(Unit::Percent, 4.5, 4.2), Some(Change::Up(0.3)));
         assert_eq!(c(Unit::Money, 5000.0, 10000.0), Some(Change::Down(50.0)));
+        assert_eq!(c(Unit::Stars, 4.3, 4.2), Some(Change::Up(0.1)));
+        assert_eq!(c(Unit::Stars, 4.0, 4.04), Some(Change::Same));
+        assert_eq!(c(Unit::Stars, 3.5, 4.0), Some(Change::Down(0.5)));
         let na = Value::Missing(Missing::NotProvided);
         assert_eq!(Change::between(Unit::Count, &na, &Value::Count(1)), None);
     }

@@ -7,7 +7,8 @@ use crate::text_keys;
 use super::format::{self, MINUS};
 use super::metrics::{Metric, Unit};
 use super::model::{
-    Change, CombinedReport, Failure, MetricLine, Missing, Note, Part, ProfileReport, Section, Value,
+    Change, CombinedReport, Failure, MetricLine, Missing, NewReviews, Note, Part, ProfileReport,
+    RatingDetail, Section, Value,
 };
 use super::period::Period;
 
@@ -33,6 +34,12 @@ text_keys!(pub enum ReportText in "report" {
     MetricBalance => "metric_balance",
     MetricCpaBalance => "metric_cpa_balance",
     MetricActiveItems => "metric_active_items",
+    MetricRating => "metric_rating",
+    RatingReviews => "rating_reviews",
+    RatingCounted => "rating_counted",
+    RatingNew => "rating_new",
+    RatingNewAtLeast => "rating_new_at_least",
+    RatingNewAverage => "rating_new_average",
     PartContactsPhoneOnly => "part_contacts_phone_only",
     PartContactsChatOnly => "part_contacts_chat_only",
     PartContactsPhoneAndChat => "part_contacts_phone_and_chat",
@@ -50,6 +57,8 @@ text_keys!(pub enum ReportText in "report" {
     NaNoAccess => "na_no_access",
     NaNoBase => "na_no_base",
     NaImplausible => "na_implausible",
+    NaRatingOff => "na_rating_off",
+    NaNoRating => "na_no_rating",
     NaFailed => "na_failed",
     ChangeNew => "change_new",
     Points => "points",
@@ -129,6 +138,7 @@ fn metric_name(m: Metric) -> ReportText {
         Metric::WalletBalance => ReportText::MetricBalance,
         Metric::CpaBalance => ReportText::MetricCpaBalance,
         Metric::ActiveItems => ReportText::MetricActiveItems,
+        Metric::Rating => ReportText::MetricRating,
     }
 }
 
@@ -144,6 +154,8 @@ fn metric_icon(m: Metric) -> &'static str {
         Metric::WalletBalance => "👛",
         Metric::CpaBalance => "💳",
         Metric::ActiveItems => "📦",
+        // Favorites have ⭐ already.
+        Metric::Rating => "🌟",
     }
 }
 
@@ -174,6 +186,7 @@ fn value_text(v: &Value, lang: Lang) -> String {
         Value::Count(n) => format::integer(*n, lang),
         Value::Percent(p) => format::percent(*p, lang),
         Value::Money(k) => format::money(*k, lang),
+        Value::Stars(s) => format::stars(*s, lang),
         Value::Missing(_) => i18n::text(lang, ReportText::Na).to_owned(),
     }
 }
@@ -184,6 +197,8 @@ fn missing_reason(m: &Missing, lang: Lang) -> String {
         Missing::NoAccess => i18n::text(lang, ReportText::NaNoAccess).to_owned(),
         Missing::NoBase => i18n::text(lang, ReportText::NaNoBase).to_owned(),
         Missing::Implausible => i18n::text(lang, ReportText::NaImplausible).to_owned(),
+        Missing::RatingOff => i18n::text(lang, ReportText::NaRatingOff).to_owned(),
+        Missing::NoRating => i18n::text(lang, ReportText::NaNoRating).to_owned(),
         Missing::Failed(f) => i18n::format(
             lang,
             ReportText::NaFailed,
@@ -194,6 +209,7 @@ fn missing_reason(m: &Missing, lang: Lang) -> String {
 
 fn change_text(c: Change, unit: Unit, lang: Lang) -> String {
     let amount = |x: f64| match unit {
+        Unit::Stars => format::decimal(x, 1, lang),
         Unit::Percent => format!(
             "{}\u{a0}{}",
             format::decimal(x, 1, lang),
@@ -233,6 +249,9 @@ fn metric_lines(lines: &[MetricLine], lang: Lang, m: Markup, out: &mut Vec<Strin
             }
             value => {
                 text.push_str(&m.bold(&value_text(value, lang)));
+                if let Some(counts) = line.rating.as_ref().and_then(|d| rating_counts(d, lang)) {
+                    text.push_str(&m.esc(&format!(" ({counts})")));
+                }
                 if let Some(change) = line.change {
                     text.push_str("  ");
                     text.push_str(&m.esc(&change_text(change, line.metric.unit(), lang)));
@@ -240,6 +259,11 @@ fn metric_lines(lines: &[MetricLine], lang: Lang, m: Markup, out: &mut Vec<Strin
             }
         }
         out.push(text);
+        if let Some(new) = line.rating.as_ref().and_then(|d| d.new_reviews.as_ref())
+            && !line.value.missing()
+        {
+            out.push(format!("      {}", m.esc(&new_reviews_text(new, lang))));
+        }
         if !line.parts.is_empty() && !line.value.missing() {
             let parts: Vec<String> = line
                 .parts
@@ -255,6 +279,40 @@ fn metric_lines(lines: &[MetricLine], lang: Lang, m: Markup, out: &mut Vec<Strin
             out.push(format!("      {}", m.esc(&parts.join(" · "))));
         }
     }
+}
+
+/// "21 reviews, 12 counted", of the figures Avito gave.
+fn rating_counts(detail: &RatingDetail, lang: Lang) -> Option<String> {
+    let count = |key, n: Option<i64>| {
+        n.map(|n| i18n::format(lang, key, &[("count", &format::integer(n, lang))]))
+    };
+    let counts: Vec<String> = [
+        count(ReportText::RatingReviews, detail.reviews),
+        count(ReportText::RatingCounted, detail.counted),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!counts.is_empty()).then(|| counts.join(", "))
+}
+
+/// "new reviews in the period: 3, average 3.7★" ("at least 3" when the listing was cut short).
+fn new_reviews_text(new: &NewReviews, lang: Lang) -> String {
+    let key = if new.at_least {
+        ReportText::RatingNewAtLeast
+    } else {
+        ReportText::RatingNew
+    };
+    let mut text = i18n::format(lang, key, &[("count", &format::integer(new.count, lang))]);
+    if let Some(average) = new.average {
+        text.push_str(", ");
+        text.push_str(&i18n::format(
+            lang,
+            ReportText::RatingNewAverage,
+            &[("average", &format::stars(average, lang))],
+        ));
+    }
+    text
 }
 
 fn profile_body(report: &ProfileReport, lang: Lang, m: Markup, out: &mut Vec<String>) {

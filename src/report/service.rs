@@ -30,11 +30,24 @@ pub struct CheckedReport {
 #[derive(Clone)]
 pub struct ReportService {
     client: AvitoClient,
+    /// Where the rating's daily snapshots are kept (see `engine::History`).
+    history: Option<sea_orm::DatabaseConnection>,
 }
 
 impl ReportService {
     pub fn new(client: AvitoClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            history: None,
+        }
+    }
+
+    /// Records the rating's daily snapshots in `db` and compares with them.
+    pub fn with_history(self, db: sea_orm::DatabaseConnection) -> Self {
+        Self {
+            history: Some(db),
+            ..self
+        }
     }
 
     pub fn client(&self) -> &AvitoClient {
@@ -49,7 +62,9 @@ impl ReportService {
         source: &ProfileSource,
         options: &ReportOptions,
     ) -> crate::avito::AvitoResult<CheckedReport> {
-        let report = engine::profile_report(&self.client, source, options).await?;
+        let report =
+            engine::profile_report_kept(&self.client, source, options, self.history.as_ref())
+                .await?;
         checked(&report, options.lang)
     }
 
@@ -64,10 +79,13 @@ impl ReportService {
         with_charts: bool,
     ) -> MadeReport {
         let made = if let [source] = sources {
-            let report = engine::profile_report(&self.client, source, options).await;
+            let history = self.history.as_ref();
+            let report = engine::profile_report_kept(&self.client, source, options, history).await;
             made_single(source, report, options)
         } else {
-            let combined = engine::combined_report(&self.client, sources, options).await;
+            let history = self.history.as_ref();
+            let combined =
+                engine::combined_report_kept(&self.client, sources, options, history).await;
             made_combined(sources, &combined, options)
         };
         if with_charts {

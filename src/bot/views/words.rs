@@ -145,6 +145,7 @@ pub fn metric(lang: Lang, m: Metric) -> String {
             Metric::WalletBalance => T::MetricBalance,
             Metric::CpaBalance => T::MetricCpaBalance,
             Metric::ActiveItems => T::MetricActiveItems,
+            Metric::Rating => T::MetricRating,
         },
     )
 }

@@ -351,11 +351,13 @@ mod tests {
             wallet: None,
             cpa: None,
             top_items: None,
+            rating: None,
         }
     }
 
     fn report(fetched: &Fetched, metrics: &MetricSet) -> ProfileReport {
-        build("Ромашка", fetched, metrics, "Europe/Moscow")
+        let rating = crate::report::rating::RatingContext::default();
+        build("Ромашка", fetched, metrics, "Europe/Moscow", &rating)
     }
 
     fn line(report: &ProfileReport, metric: Metric) -> (&Value, Option<&Value>) {
