@@ -20,14 +20,14 @@ use crate::domain::{UserId, clock};
 use crate::i18n::Lang;
 use crate::report::{Metric, MetricSet, Period, ReportOptions};
 
-pub async fn handle(
-    bot: &TgBot,
+/// The profiles `/stats` covers, with their tasks: the sender's own in a private chat, the
+/// ones bound to the group in a group.
+async fn bound_profiles(
     msg: &Message,
     state: &AppState,
-    lang: Lang,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(avito_profile::Model, report_task::Model)>> {
     let chat = msg.chat.id;
-    let bound = if msg.chat.is_private() {
+    Ok(if msg.chat.is_private() {
         let owner = msg.from.as_ref().map_or(UserId(0), |u| u.id.into());
         let mut pairs = Vec::new();
         for p in profiles::all_of(&state.db, owner).await? {
@@ -43,7 +43,17 @@ pub async fn handle(
             }
         }
         pairs
-    };
+    })
+}
+
+pub async fn handle(
+    bot: &TgBot,
+    msg: &Message,
+    state: &AppState,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let chat = msg.chat.id;
+    let bound = bound_profiles(msg, state).await?;
     if bound.is_empty() {
         let key = if msg.chat.is_private() {
             T::StatsNonePrivate
