@@ -182,10 +182,16 @@ pub fn process_command(
 
 /// The first `limit` lines of the log at `path` that say ERROR, and how many there are.
 pub fn error_lines(path: &std::path::Path, limit: usize) -> (usize, Vec<String>) {
+    log_lines(path, "ERROR", limit)
+}
+
+/// The first `limit` lines of the log at `path` that hold `level` (`ERROR`, `WARN`), and how
+/// many there are.
+pub fn log_lines(path: &std::path::Path, level: &str, limit: usize) -> (usize, Vec<String>) {
     let log = std::fs::read_to_string(path).unwrap_or_default();
-    let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
-    let first = errors.iter().take(limit).map(|l| (*l).to_owned()).collect();
-    (errors.len(), first)
+    let found: Vec<&str> = log.lines().filter(|l| l.contains(level)).collect();
+    let first = found.iter().take(limit).map(|l| (*l).to_owned()).collect();
+    (found.len(), first)
 }
 
 /// The Telegram emulator on a runtime of its own: the Avito emulator's load in this process
