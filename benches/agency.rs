@@ -400,6 +400,9 @@ struct Jobs {
     in_run: usize,
     /// Failed, killed or still waiting, of the windows before the hour's end.
     not_done: usize,
+    /// Jobs of the windows that started in the hour, whatever became of them: a window with
+    /// none was never planned.
+    planned_in_hour: usize,
 }
 
 /// Counts the check jobs in the queue's table by rule: each is one check of one window (the
@@ -430,6 +433,7 @@ async fn check_jobs(
             continue; // planned after the hour: may still be on its way
         }
         let entry = jobs.entry(check.rule).or_default();
+        entry.planned_in_hour += usize::from(since_slot >= 0.0);
         if row.try_get::<String>("", "status")? != "Done" {
             entry.not_done += 1;
             continue;
@@ -455,10 +459,11 @@ fn print_checks(b: &Bench, f: &Figures) {
             ),
         };
         println!(
-            "    {:<18} {:>6.2} {when} (promised {promised:.0}), {} not done; {op}: {} requests in the hour, {} in the run",
+            "    {:<18} {:>6.2} {when} (promised {promised:.0}), {} not done, {:.2} planned in the hour; {op}: {} requests in the hour, {} in the run",
             rule.slug(),
             done as f64 / n,
             jobs.not_done,
+            jobs.planned_in_hour as f64 / n,
             f.in_hour[i],
             f.in_run[i],
         );
