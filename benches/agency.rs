@@ -10,10 +10,12 @@
 //! hour every 10th account has the same events as in `alerts` (wallet low and topped up, a
 //! buyer waiting and answered, a missed call).
 //!
-//! Reported, each next to its target: checks per profile per rule against the interval
-//! promised, reports delivered, the slot → last report spread against the bound Telegram's
-//! rate sets, duplicate reports and notices, 429s at Avito and at Telegram, CPU per check and
-//! per process, resident memory per process. Exits non-zero when a report is missing.
+//! Reported, each next to its target: checks per profile per rule (the check jobs done for the
+//! windows that started in the hour) against the interval promised, reports delivered, the
+//! slot → last report spread against the bound Telegram's rate sets, duplicate reports and
+//! notices, 429s at Avito and at Telegram, CPU per check and per process, resident memory per
+//! process. Each process logs to its own file in the run's temporary directory; their errors
+//! and warnings are summed up at the end. Exits non-zero when a report is missing.
 //!
 //! Run: `cargo bench --bench agency -- --postgres` (`--profiles 1000 --speedup 30` for a
 //! quicker run; `--per-process` gives every process `SHARED_PACING=false` and
