@@ -551,7 +551,7 @@ fn print_figures(b: &Bench, f: &Figures, processes: &[Process]) {
         if b.o.per_process {
             "per process (SHARED_PACING=false, TELEGRAM_MESSAGES_PER_SEC=10 each)"
         } else {
-            "the processes' defaults (shared budgets)"
+            "the processes' defaults (neither SHARED_PACING nor TELEGRAM_MESSAGES_PER_SEC set)"
         }
     );
     print_checks(b, f);
