@@ -17,19 +17,15 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use avito_reports::crypto::SecretBox;
 use avito_reports::crypto::SecretKey;
-use avito_reports::db::{self, alerts};
-use avito_reports::domain::alerts::AlertRule;
-use avito_reports::domain::clock;
-use chrono::{NaiveTime, TimeZone, Utc};
-use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Direction, NewMessage};
-use sandbox::telegram::{TelegramConfig, TelegramEmulator};
+use avito_reports::db;
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 
 use support::KEY;
+use support::alerts::{CHECKS, HourEvents};
 
 struct Options {
     profiles: u32,
@@ -62,148 +58,20 @@ fn options() -> anyhow::Result<Options> {
     Ok(o)
 }
 
-/// What happens to every 10th account during the hour.
-#[derive(Clone, Copy)]
-enum Event {
-    WalletDrops,
-    CallMissed,
-    BuyerWrites,
-    WalletToppedUp,
-    SellerAnswers,
-}
-
-/// The Avito operation each rule's check asks, and how many requests one check makes.
-const CHECKS: [(AlertRule, &str, usize); 6] = [
-    (AlertRule::WalletLow, "getUserBalance", 1),
-    (AlertRule::CpaLow, "balanceInfoV3", 1),
-    (AlertRule::SpendSpike, "postOperationsHistory", 2),
-    (AlertRule::DemandDrop, "itemAnalytics", 1),
-    (AlertRule::Unanswered, "getChatsV2", 1),
-    (AlertRule::MissedCalls, "postCallsStats", 1),
-];
-
-/// What a notice is, told from its English text.
-fn classify(text: &str) -> Option<(&'static str, Option<AlertRule>)> {
-    let rule = [
-        ("the wallet is low", AlertRule::WalletLow),
-        ("— wallet balance.", AlertRule::WalletLow),
-        ("the CPA balance is low", AlertRule::CpaLow),
-        ("— CPA balance.", AlertRule::CpaLow),
-        ("spending today is", AlertRule::SpendSpike),
-        ("— spending.", AlertRule::SpendSpike),
-        ("demand fell", AlertRule::DemandDrop),
-        ("— demand.", AlertRule::DemandDrop),
-        ("waiting for an answer", AlertRule::Unanswered),
-        ("— unanswered chats.", AlertRule::Unanswered),
-    ]
-    .into_iter()
-    .find(|(needle, _)| text.contains(needle))
-    .map(|(_, r)| r);
-    let kind = match text.chars().next()? {
-        '🔔' => "fire",
-        '⏰' => "remind",
-        '✅' => "recover",
-        '📞' => return Some(("missed call", Some(AlertRule::MissedCalls))),
-        _ => return None,
-    };
-    Some((kind, rule))
-}
-
-/// The Telegram emulator on a runtime of its own: the Avito emulator's load in this process
-/// must not delay the handling of Telegram requests and bunch them into bursts the worker
-/// never sent (its flood control counts them as they arrive).
-fn telegram_on_its_own_thread() -> anyhow::Result<TelegramEmulator> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = tx.send(Err(anyhow::Error::from(e)));
-                return;
-            }
-        };
-        runtime.block_on(async move {
-            let started = TelegramEmulator::start(TelegramConfig::default()).await;
-            let keep = started.as_ref().ok().cloned();
-            let _ = tx.send(started);
-            if keep.is_some() {
-                std::future::pending::<()>().await;
-            }
-        });
-    });
-    rx.recv()?
-}
-
-#[derive(Default)]
-struct Tally {
-    notices: HashMap<(&'static str, Option<AlertRule>), usize>,
-    duplicates: usize,
-    fired_while_open: usize,
-    /// The first few doubled texts, to look at.
-    examples: Vec<String>,
-}
-
-fn tally(telegram: &TelegramEmulator, chats: &[i64]) -> Tally {
-    let mut t = Tally::default();
-    for chat in chats {
-        let mut seen = std::collections::HashSet::new();
-        let mut open: HashMap<Option<AlertRule>, bool> = HashMap::new();
-        for m in telegram.chat_messages(*chat).iter().filter(|m| m.from_bot) {
-            let text = m.text_or_caption();
-            let Some(kind) = classify(text) else { continue };
-            *t.notices.entry(kind).or_default() += 1;
-            let mut example = |what: &str| {
-                if t.examples.len() < 5 {
-                    t.examples.push(format!("{what} in chat {chat}: {text}"));
-                }
-            };
-            if !seen.insert(text.to_owned()) {
-                t.duplicates += 1;
-                example("the same notice twice");
-            }
-            match kind.0 {
-                "fire" if open.insert(kind.1, true) == Some(true) => {
-                    t.fired_while_open += 1;
-                    example("a fire while open");
-                }
-                "recover" => {
-                    open.insert(kind.1, false);
-                }
-                _ => {}
-            }
-        }
-    }
-    t
-}
-
 // Two threads: the emulators must not be what holds the worker back or bunches its requests.
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let o = options()?;
     let hour = Duration::from_secs_f64(3600.0 / f64::from(o.speedup));
     let window = Duration::from_secs_f64(60.0 / f64::from(o.speedup));
-
-    // Worker and benchmark live at 10:00 Moscow today: working hours, no quiet hours, and
-    // the day's demand check (09:00) is due.
-    let moscow = chrono_tz::Europe::Moscow;
-    let today = Utc::now().with_timezone(&moscow).date_naive();
-    let ten = moscow
-        .from_local_datetime(&today.and_time(NaiveTime::from_hms_opt(10, 0, 0).expect("10:00")))
-        .single()
-        .expect("Moscow has no DST")
-        .to_utc();
-    let offset = ten - Utc::now();
-    clock::set_offset(offset);
+    let offset = support::alerts::live_at_ten()?;
 
     let dir = tempfile::tempdir()?;
     let database = support::BenchDatabase::create(dir.path(), o.postgres).await?;
     let conn = db::connect(&avito_reports::db::DatabaseUrl::parse(&database.url)?).await?;
     db::migrate(&conn).await?;
 
-    let telegram = telegram_on_its_own_thread()?;
+    let telegram = support::telegram_on_its_own_thread()?;
     let avito = AvitoEmulator::start(AvitoConfig {
         accounts: (1..=o.profiles)
             .map(|n| AccountSpec {
@@ -225,24 +93,10 @@ async fn main() -> anyhow::Result<()> {
             .user(owner, "Seller", Some("en"))
             .send_text("/start");
         let task = support::seller_with_profile(&conn, &secrets, owner, n).await?;
-        for rule in AlertRule::ALL.iter().copied() {
-            alerts::change_rule(
-                &conn,
-                task.profile_id,
-                rule,
-                alerts::RuleChange::Enabled(true),
-            )
-            .await?;
-        }
+        support::alerts::enable_every_rule(&conn, task.profile_id).await?;
         chats.push(owner);
     }
-    let moved: Vec<i64> = (1..=o.profiles)
-        .filter(|n| n % 10 == 0)
-        .map(|n| AccountSpec::generated(n).user_id)
-        .collect();
-    for user in &moved {
-        avito.set_wallet_balance(*user, 5_000.0)?;
-    }
+    let mut events = HourEvents::new(&avito, o.profiles)?;
     eprintln!(
         "seeded {} profiles with every rule on in {:.1?}",
         o.profiles,
@@ -250,64 +104,16 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let log = dir.path().join("worker.log");
-    let mut worker = support::worker_command(&telegram, &avito, &database.url, dir.path())?
-        .env("AVITO_RATE_WINDOW_SEC", window.as_secs_f64().to_string())
-        .env("ALERT_CHECK_SPEEDUP", o.speedup.to_string())
-        .env(
-            "CLOCK_OFFSET_SEC",
-            format!("{:.3}", offset.num_milliseconds() as f64 / 1000.0),
-        )
-        .spawn()?;
+    let mut command = support::worker_command(&telegram, &avito, &database.url, dir.path())?;
+    support::alerts::accelerate(&mut command, window, o.speedup, offset);
+    let mut worker = command.spawn()?;
     let pid = worker
         .id()
         .ok_or_else(|| anyhow::anyhow!("the worker has no pid"))?;
     let started = Instant::now();
 
-    // The hour's events, at fractions of it, each to every moved account.
-    let at = |share: f64| started + hour.mul_f64(share);
-    let mut waiting_chats = HashMap::new();
-    for (share, event) in [
-        (0.15, Event::WalletDrops),
-        (0.25, Event::CallMissed),
-        (0.30, Event::BuyerWrites),
-        (0.55, Event::WalletToppedUp),
-        (0.70, Event::SellerAnswers),
-    ] {
-        tokio::time::sleep_until(at(share).into()).await;
-        for user in &moved {
-            let message = |chat_id, direction, text: &str, ago: chrono::Duration| NewMessage {
-                chat_id,
-                direction,
-                text: text.into(),
-                created: (clock::now() - ago).timestamp(),
-            };
-            match event {
-                Event::WalletDrops => avito.set_wallet_balance(*user, 100.0)?,
-                Event::WalletToppedUp => avito.set_wallet_balance(*user, 5_000.0)?,
-                Event::CallMissed => {
-                    let day = clock::now().with_timezone(&moscow).date_naive();
-                    avito.add_missed_call(*user, None, day)?;
-                }
-                Event::BuyerWrites => {
-                    // Already 45 minutes unanswered: past the default 30.
-                    let ago = chrono::Duration::minutes(45);
-                    let asked = message(None, Direction::In, "Is it still available?", ago);
-                    waiting_chats.insert(*user, avito.add_message(*user, asked)?);
-                }
-                Event::SellerAnswers => {
-                    let chat = waiting_chats.get(user).cloned();
-                    let answer = message(
-                        chat,
-                        Direction::Out,
-                        "Yes, it is.",
-                        chrono::Duration::zero(),
-                    );
-                    avito.add_message(*user, answer)?;
-                }
-            }
-        }
-    }
-    tokio::time::sleep_until(at(1.0).into()).await;
+    events.play(&avito, started, hour).await?;
+    tokio::time::sleep_until((started + hour).into()).await;
     let checks: Vec<usize> = CHECKS
         .iter()
         .map(|(_, op, _)| avito.request_count(op))
@@ -315,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
     let (cpu, peak_kb, rss_kb) = support::process_usage(pid)?;
     // Notices of the last checks still in flight, and any duplicate, arrive meanwhile.
     tokio::time::sleep(hour.mul_f64(0.1).max(Duration::from_secs(5))).await;
-    let t = tally(&telegram, &chats);
+    let t = support::alerts::tally(&telegram, &chats);
 
     let n = f64::from(o.profiles);
     println!(
@@ -331,43 +137,14 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  checks per profile in the hour (Avito requests / requests per check / profiles):");
     for ((rule, op, per_check), done) in CHECKS.iter().zip(&checks) {
-        let promised = match rule {
-            AlertRule::DemandDrop => 1.0,
-            _ => 3600.0 / rule.check_every(rule.default_param()).as_secs_f64(),
-        };
         println!(
             "    {:<18} {:>6.2} (promised {:.0}; {op}: {done} requests)",
             rule.slug(),
             *done as f64 / *per_check as f64 / n,
-            promised,
+            support::alerts::promised_per_hour(*rule),
         );
     }
-    let expected = moved.len();
-    let count = |kind: &'static str, rule: AlertRule| {
-        t.notices.get(&(kind, Some(rule))).copied().unwrap_or(0)
-    };
-    println!(
-        "  moved accounts: {expected}; wallet alerts {} and recoveries {}, unanswered-chat alerts {} and recoveries {}, missed-call notices {} (each expected {expected})",
-        count("fire", AlertRule::WalletLow),
-        count("recover", AlertRule::WalletLow),
-        count("fire", AlertRule::Unanswered),
-        count("recover", AlertRule::Unanswered),
-        count("missed call", AlertRule::MissedCalls),
-    );
-    let mut all: Vec<_> = t.notices.iter().collect();
-    all.sort_by_key(|((kind, rule), _)| (*kind, rule.map(|r| r.slug())));
-    let all: Vec<String> = all
-        .iter()
-        .map(|((kind, rule), c)| format!("{kind} {}: {c}", rule.map_or("?", |r| r.slug())))
-        .collect();
-    println!("  all notices: {}", all.join(", "));
-    println!(
-        "  duplicates: {} identical notices, {} fires while already open",
-        t.duplicates, t.fired_while_open
-    );
-    for example in &t.examples {
-        println!("    {example}");
-    }
+    support::alerts::print_notices(&t, events.moved());
     println!(
         "  429s: Avito (limits broken by the client) {}, Telegram {}",
         avito.rate_limited_count(),
@@ -388,11 +165,10 @@ async fn main() -> anyhow::Result<()> {
     database.drop().await?;
     avito.shutdown().await;
     telegram.shutdown().await;
-    let worker_log = std::fs::read_to_string(&log).unwrap_or_default();
-    let errors = worker_log.lines().filter(|l| l.contains("ERROR")).count();
+    let (errors, first) = support::error_lines(&log, 10);
     if errors > 0 {
         eprintln!("the worker logged {errors} errors; the first ones:");
-        for line in worker_log.lines().filter(|l| l.contains("ERROR")).take(10) {
+        for line in first {
             eprintln!("  {line}");
         }
     }

@@ -1,8 +1,11 @@
 //! Seeding shared by the benchmarks: sellers with a profile on emulator account `n`, a fresh
-//! database per run, a process's CPU time and memory.
+//! database per run, a process's CPU time and memory, the processes under test and their logs,
+//! and the alert rules' hour ([`alerts`]).
 
 // Each benchmark uses a part of this module.
 #![allow(dead_code)]
+
+pub mod alerts;
 
 use avito_reports::crypto::SecretBox;
 use avito_reports::db::entities::report_task;
@@ -136,9 +139,31 @@ pub fn worker_command(
     database_url: &str,
     dir: &std::path::Path,
 ) -> anyhow::Result<tokio::process::Command> {
+    process_command(
+        "worker",
+        telegram,
+        avito,
+        database_url,
+        &dir.join("worker.log"),
+    )
+}
+
+/// `avito-reports <subcommand>` (`run` or `worker`) against the emulators and `database_url`,
+/// logging warnings to `log` and working in its directory, with 64 jobs at once; the caller
+/// adds settings and spawns it.
+pub fn process_command(
+    subcommand: &str,
+    telegram: &sandbox::telegram::TelegramEmulator,
+    avito: &sandbox::avito::AvitoEmulator,
+    database_url: &str,
+    log: &std::path::Path,
+) -> anyhow::Result<tokio::process::Command> {
+    let dir = log
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("{} has no directory", log.display()))?;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_avito-reports"));
     command
-        .arg("worker")
+        .arg(subcommand)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "warn")
@@ -149,7 +174,89 @@ pub fn worker_command(
         .env("SECRET_KEY", KEY)
         .env("JOBS_CONCURRENCY", "64")
         .current_dir(dir)
-        .stderr(std::fs::File::create(dir.join("worker.log"))?)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log)?)
         .kill_on_drop(true);
     Ok(command)
+}
+
+/// The first `limit` lines of the log at `path` that say ERROR, and how many there are.
+pub fn error_lines(path: &std::path::Path, limit: usize) -> (usize, Vec<String>) {
+    log_lines(path, "ERROR", limit)
+}
+
+/// The first `limit` lines of the log at `path` that hold `level` (`ERROR`, `WARN`), and how
+/// many there are.
+pub fn log_lines(path: &std::path::Path, level: &str, limit: usize) -> (usize, Vec<String>) {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let found: Vec<&str> = log.lines().filter(|l| l.contains(level)).collect();
+    let first = found.iter().take(limit).map(|l| (*l).to_owned()).collect();
+    (found.len(), first)
+}
+
+/// The Telegram emulator on a runtime of its own: the Avito emulator's load in this process
+/// must not delay the handling of Telegram requests and bunch them into bursts the workers
+/// never sent (its flood control counts them as they arrive).
+pub fn telegram_on_its_own_thread() -> anyhow::Result<sandbox::telegram::TelegramEmulator> {
+    use sandbox::telegram::{TelegramConfig, TelegramEmulator};
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(anyhow::Error::from(e)));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let started = TelegramEmulator::start(TelegramConfig::default()).await;
+            let keep = started.as_ref().ok().cloned();
+            let _ = tx.send(started);
+            if keep.is_some() {
+                std::future::pending::<()>().await;
+            }
+        });
+    });
+    rx.recv()?
+}
+
+/// Forgets the updates queued for the bot (the sellers' `/start`s of the seeding), as an
+/// operator dropping pending updates would: a polling `run` would otherwise answer every one
+/// and spend the bot's Telegram budget on it.
+pub async fn drop_pending_updates(
+    telegram: &sandbox::telegram::TelegramEmulator,
+) -> anyhow::Result<()> {
+    let url = format!(
+        "{}/bot{}/getUpdates",
+        telegram.base_url(),
+        telegram.bot_token()
+    );
+    let client = reqwest::Client::new();
+    // A negative offset keeps only the last update; confirming past it forgets that one too.
+    let last: serde_json::Value = client
+        .get(&url)
+        .query(&[("offset", "-1"), ("timeout", "0")])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    if let Some(id) = last["result"][0]["update_id"].as_i64() {
+        let next = (id + 1).to_string();
+        client
+            .get(&url)
+            .query(&[("offset", next.as_str()), ("timeout", "0")])
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    anyhow::ensure!(
+        telegram.pending_updates() == 0,
+        "{} updates still queued for the bot",
+        telegram.pending_updates()
+    );
+    Ok(())
 }
