@@ -169,16 +169,30 @@ impl JobQueue {
     /// Queues an alert check to run at once; a check of the same window already queued (or
     /// done) is left as it is.
     pub async fn enqueue_check(&self, job: CheckAlert) -> Result<(), JobError> {
-        let key = job.idempotency_key();
-        // One attempt: a failed check is the next window's to repeat.
-        let task = TaskBuilder::new(job)
-            .idempotency_key(&key)
-            .max_attempts(1)
-            .build();
+        let task = check_task(job);
         match self {
             JobQueue::Sqlite { checks, .. } => push(checks, task).await,
             JobQueue::Postgres { checks, .. } => push(checks, task).await,
         }
+    }
+
+    /// Queues many checks, a batch to a statement. A batch that meets a check already queued
+    /// (planned before a restart, or by the process that planned before this one) is queued
+    /// one by one, each duplicate counting as queued.
+    pub async fn enqueue_checks(&self, jobs: Vec<CheckAlert>) -> Result<(), JobError> {
+        for batch in jobs.chunks(CHECK_BATCH) {
+            let tasks = batch.iter().cloned().map(check_task);
+            let pushed = match self {
+                JobQueue::Sqlite { checks, .. } => push_batch(checks, tasks).await,
+                JobQueue::Postgres { checks, .. } => push_batch(checks, tasks).await,
+            };
+            if !pushed? {
+                for job in batch {
+                    self.enqueue_check(job.clone()).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Queues an export to start at once.
@@ -281,6 +295,37 @@ pub async fn prune_finished(
         .await
         .map_err(crate::db::DbError::from)?;
     Ok(done.rows_affected())
+}
+
+/// Checks queued in one statement.
+const CHECK_BATCH: usize = 500;
+
+/// A check's job: one attempt (a failed check is the next window's to repeat).
+fn check_task(job: CheckAlert) -> apalis::prelude::Task<CheckAlert> {
+    let key = job.idempotency_key();
+    TaskBuilder::new(job)
+        .idempotency_key(&key)
+        .max_attempts(1)
+        .build()
+}
+
+/// Pushes `tasks` at once; `false` when one of them was queued already (nothing is pushed
+/// then on PostgreSQL, where the statement is refused whole).
+async fn push_batch<S, Args, Kind>(
+    storage: &S,
+    tasks: impl Iterator<Item = apalis::prelude::Task<Args>> + Send,
+) -> Result<bool, JobError>
+where
+    S: TaskSink<Args, Kind> + Clone,
+    S::Error: UniqueViolation + std::fmt::Display,
+    Args: Send,
+{
+    let stream = futures::stream::iter(tasks.collect::<Vec<_>>());
+    match storage.clone().push_all(stream).await {
+        Ok(()) => Ok(true),
+        Err(TaskSinkError::PushError(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(JobError::Push(e.to_string())),
+    }
 }
 
 /// Pushes one task; a job already queued under its idempotency key counts as queued

@@ -507,7 +507,7 @@ const ORDERS: &[(&str, &[&[&str]])] = &[
         &[
             &["lang", "healthcheck", "jobs", "sandbox"],
             &["avito", "export", "report"],
-            &["stats_export"],
+            &["stats_export", "reviews"],
             &["mod"],
         ],
     ),

@@ -36,24 +36,23 @@ impl Planner {
     /// Queues every check whose window started since it was last pushed; returns how many.
     pub async fn plan(&mut self, ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let rules = store::enabled_rules(&ctx.state.db).await?;
-        let mut pushed = 0;
+        let mut due = Vec::new();
         let mut seen = HashMap::with_capacity(rules.len());
         let speedup = ctx.state.knobs.alert_check_speedup;
         for (profile_id, rule, param) in rules {
             let key = (profile_id, rule);
             let window = window(rule, param, now, speedup);
             seen.insert(key, window);
-            if self.pushed.get(&key) == Some(&window) {
-                continue;
+            if self.pushed.get(&key) != Some(&window) {
+                due.push(CheckAlert {
+                    profile_id,
+                    rule,
+                    window,
+                });
             }
-            let job = CheckAlert {
-                profile_id,
-                rule,
-                window,
-            };
-            ctx.state.jobs.enqueue_check(job).await?;
-            pushed += 1;
         }
+        let pushed = due.len();
+        ctx.state.jobs.enqueue_checks(due).await?;
         // Rules switched off or deleted are forgotten.
         self.pushed = seen;
         Ok(pushed)

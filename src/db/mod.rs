@@ -10,6 +10,7 @@ mod database_url;
 pub mod dialogue_storage;
 pub mod entities;
 pub mod exports;
+pub mod lease;
 pub mod profiles;
 pub mod ratings;
 pub mod shared_avito;

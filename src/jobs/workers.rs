@@ -47,7 +47,7 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
         if let Err(e) = planner::plan_once(&ctx).await {
             errors.push(format!("planning deliveries: {e}"));
         }
-        if let Err(e) = checks.plan(&ctx, crate::domain::clock::now()).await {
+        if let Err(e) = plan_checks(&ctx, &mut checks).await {
             errors.push(format!("planning alert checks: {e}"));
         }
         log_planning(&mut failures, errors, every);
@@ -64,6 +64,22 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
         }
     }
+}
+
+/// Queues the checks due now, when no other process is doing it: one planner for all keeps
+/// each window's jobs to one batch of inserts (each process planning them all met the
+/// others' jobs one insert at a time, and fell behind windows at a thousand profiles).
+async fn plan_checks(
+    ctx: &JobContext,
+    checks: &mut crate::alerts::plan::Planner,
+) -> anyhow::Result<()> {
+    let Some(leading) = crate::db::lease::try_lead(&ctx.state.db, "plan alert checks").await?
+    else {
+        return Ok(());
+    };
+    let planned = checks.plan(ctx, crate::domain::clock::now()).await;
+    leading.end().await?;
+    planned.map(|_| ())
 }
 
 /// One planning round's outcome in the log: the first failure, then fewer and fewer while
