@@ -167,7 +167,7 @@ pub fn written_within(review: &Review, period: Period, tz: Tz, now: DateTime<Utc
 
 /// Newest first: by time written, then by id (a later review has a larger id).
 pub fn newest_first(reviews: &mut [Review]) {
-    reviews.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    reviews.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
 }
 
 /// A review as lines of plain text.
