@@ -320,3 +320,42 @@ async fn two_processes_share_telegrams_pace() {
         telegram.shutdown().await;
     }
 }
+
+/// One process at a time plans the alert checks: a second finds the lead taken until the
+/// first ends it, or until the first's connection is gone (a process that died).
+#[tokio::test]
+async fn one_process_at_a_time_leads_the_planning() {
+    use avito_reports::db::lease::try_lead;
+    let Some(test_db) = postgres().await else {
+        return;
+    };
+    let (a, b) = (
+        db::connect(&test_db.url).await.expect("connect"),
+        db::connect(&test_db.url).await.expect("connect"),
+    );
+    let first = try_lead(&a, "plan alert checks").await.expect("asked");
+    assert!(first.is_some(), "the first process leads");
+    assert!(
+        try_lead(&b, "plan alert checks")
+            .await
+            .expect("asked")
+            .is_none(),
+        "the second waits its turn"
+    );
+    assert!(
+        try_lead(&b, "other work").await.expect("asked").is_some(),
+        "other work has its own lead"
+    );
+    first.expect("lead").end().await.expect("ended");
+    let second = try_lead(&b, "plan alert checks").await.expect("asked");
+    assert!(second.is_some(), "the lead passes on");
+    drop(second);
+    b.close().await.expect("closed");
+    assert!(
+        try_lead(&a, "plan alert checks")
+            .await
+            .expect("asked")
+            .is_some(),
+        "a process gone lets go of its lead"
+    );
+}
