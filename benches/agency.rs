@@ -19,7 +19,8 @@
 //!
 //! Run: `cargo bench --bench agency -- --postgres` (`--profiles 1000 --speedup 30` for a
 //! quicker run; `--per-process` gives every process `SHARED_PACING=false` and
-//! `TELEGRAM_MESSAGES_PER_SEC=10`, the bot's 30/s split by hand, for comparison). Without
+//! `TELEGRAM_MESSAGES_PER_SEC=10`, the bot's 30/s split by hand, for comparison; `--rate N`
+//! gives every process `TELEGRAM_MESSAGES_PER_SEC=N`). Without
 //! `--postgres` the database is a SQLite file, which only one process may use: then `run`
 //! serves alone.
 
@@ -60,6 +61,8 @@ struct Options {
     speedup: u32,
     postgres: bool,
     per_process: bool,
+    /// `TELEGRAM_MESSAGES_PER_SEC` for every process, when given.
+    rate: Option<u32>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -68,6 +71,7 @@ fn options() -> anyhow::Result<Options> {
         speedup: 10,
         postgres: false,
         per_process: false,
+        rate: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -82,6 +86,7 @@ fn options() -> anyhow::Result<Options> {
             "--speedup" => o.speedup = number("--speedup")?,
             "--postgres" => o.postgres = true,
             "--per-process" => o.per_process = true,
+            "--rate" => o.rate = Some(number("--rate")?),
             "--bench" => {}
             other => anyhow::bail!("unknown argument {other}"),
         }
@@ -203,6 +208,9 @@ impl Bench {
                 command
                     .env("SHARED_PACING", "false")
                     .env("TELEGRAM_MESSAGES_PER_SEC", "10");
+            }
+            if let Some(rate) = self.o.rate {
+                command.env("TELEGRAM_MESSAGES_PER_SEC", rate.to_string());
             }
             let child = command.spawn()?;
             let pid = child
@@ -546,14 +554,15 @@ fn print_figures(b: &Bench, f: &Figures, processes: &[Process]) {
         b.window.as_secs_f64(),
         b.hour.as_secs_f64()
     );
-    println!(
-        "  pacing: {}",
-        if b.o.per_process {
-            "per process (SHARED_PACING=false, TELEGRAM_MESSAGES_PER_SEC=10 each)"
-        } else {
-            "the processes' defaults (neither SHARED_PACING nor TELEGRAM_MESSAGES_PER_SEC set)"
-        }
-    );
+    let pacing = if b.o.per_process {
+        "per process (SHARED_PACING=false, TELEGRAM_MESSAGES_PER_SEC=10 each)".to_owned()
+    } else {
+        "shared (SHARED_PACING's default)".to_owned()
+    };
+    match b.o.rate {
+        Some(rate) => println!("  pacing: {pacing}, TELEGRAM_MESSAGES_PER_SEC={rate}"),
+        None => println!("  pacing: {pacing}"),
+    }
     print_checks(b, f);
     print_reports(b, f);
     print_processes(f, processes);

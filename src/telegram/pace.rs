@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::budget::{BudgetKey, BudgetStore, Limit, MemoryBudgets};
+use crate::budget::{BudgetKey, BudgetStore, Limit, MemoryBudgets, Slot};
 
 /// Where the bot's messages are paced.
 pub struct Pace {
@@ -22,6 +22,11 @@ pub struct Pace {
 /// A thirtieth of the spacing: 30 sends in a row may each be that much late on the way (a
 /// busy machine, a slow connection) before two of them arrive within Telegram's second.
 const BOT_MARGIN_SHARE: u32 = 30;
+
+/// How late a woken turn may be and still go: later, it is taken again.
+const LATE: Duration = Duration::from_millis(20);
+/// Turns taken at most; the last one goes however late.
+const TURNS: usize = 3;
 
 /// The bot's budget at `messages_per_sec`: one message per interval, evenly spaced.
 pub fn bot_limit(messages_per_sec: u32) -> Limit {
@@ -58,21 +63,43 @@ impl Pace {
         }
     }
 
-    /// Waits until a message to `chat` fits every limit, and books it.
+    /// Waits until a message to `chat` fits every limit, and books it. A turn woken too late
+    /// (a busy machine) is given back and taken again: sent late, it would arrive with the
+    /// messages booked after it.
     pub async fn turn(&self, chat: i64) {
         let budgets = budgets(self.bot, chat);
-        let slot = match &self.shared {
-            Some(shared) => match shared.reserve(&budgets).await {
-                Ok(slot) => slot,
-                Err(e) => {
-                    tracing::warn!(error = %e, "pacing Telegram in this process only");
-                    self.local.take_all(&budgets)
+        for turn in 1..=TURNS {
+            let (slot, shared) = self.reserve(&budgets).await;
+            let due = tokio::time::Instant::now() + slot.wait;
+            tokio::time::sleep_until(due).await;
+            if due.elapsed() <= LATE || turn == TURNS {
+                return;
+            }
+            tracing::debug!(late = ?due.elapsed(), "a Telegram turn came late; taking another");
+            self.give_back(&budgets, slot, shared).await;
+        }
+    }
+
+    async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> (Slot, bool) {
+        if let Some(shared) = &self.shared {
+            match shared.reserve(budgets).await {
+                Ok(slot) => return (slot, true),
+                Err(e) => tracing::warn!(error = %e, "pacing Telegram in this process only"),
+            }
+        }
+        (self.local.take_all(budgets), false)
+    }
+
+    async fn give_back(&self, budgets: &[(BudgetKey, Limit)], slot: Slot, shared: bool) {
+        for (key, _) in budgets {
+            match &self.shared {
+                Some(store) if shared => {
+                    if let Err(e) = store.release(key, slot).await {
+                        tracing::warn!(error = %e, "cannot give back a Telegram turn");
+                    }
                 }
-            },
-            None => self.local.take_all(&budgets),
-        };
-        if !slot.wait.is_zero() {
-            tokio::time::sleep(slot.wait).await;
+                _ => self.local.give_back(key, slot),
+            }
         }
     }
 }
@@ -113,5 +140,17 @@ mod tests {
             pace.turn(7).await;
         }
         assert_eq!(start.elapsed(), Duration::from_millis(2200));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_given_back_is_the_next_one_again() {
+        let pace = Pace::new(30, None);
+        let (first, _) = pace.reserve(&budgets(pace.bot, 1)).await;
+        let (held, shared) = pace.reserve(&budgets(pace.bot, 2)).await;
+        assert!(!shared && first.wait.is_zero() && !held.wait.is_zero());
+        // Woken late, the turn at `held` is given back: another chat's message takes it.
+        pace.give_back(&budgets(pace.bot, 2), held, shared).await;
+        let (again, _) = pace.reserve(&budgets(pace.bot, 3)).await;
+        assert_eq!(again.at, held.at);
     }
 }
