@@ -37,7 +37,7 @@ use avito_reports::db::{self, entities::report_task};
 use avito_reports::domain::alerts::AlertRule;
 use avito_reports::domain::{ChatId, clock};
 use avito_reports::queue::CheckAlert;
-use chrono::{DateTime, DurationRound, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::TelegramEmulator;
 use sea_orm::sea_query::Expr;
@@ -173,12 +173,7 @@ impl Bench {
     /// in the tasks' zone (Moscow), so that the processes have started before it.
     async fn set_slot(&self) -> anyhow::Result<DateTime<Utc>> {
         let now = clock::now();
-        let slot = now.duration_trunc(chrono::Duration::minutes(1))?
-            + chrono::Duration::minutes(if now.second() < 30 { 1 } else { 2 });
-        let time = slot
-            .with_timezone(&chrono_tz::Europe::Moscow)
-            .format("%H:%M")
-            .to_string();
+        let (slot, time) = support::next_slot(now)?;
         report_task::Entity::update_many()
             .col_expr(report_task::Column::TimeOfDay, Expr::value(time))
             .exec(&self.conn)

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use avito_reports::crypto::SecretBox;
 use avito_reports::crypto::SecretKey;
 use avito_reports::db::{self, entities::report_task};
-use chrono::{DurationRound, Timelike, Utc};
+use chrono::Utc;
 use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -55,13 +55,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
 
     // The slot: the next whole minute at least 25 s away, so seeding finishes before it.
-    let now = Utc::now();
-    let slot = now.duration_trunc(chrono::Duration::minutes(1))?
-        + chrono::Duration::minutes(if now.second() < 30 { 1 } else { 2 });
-    let time = slot
-        .with_timezone(&chrono_tz::Europe::Moscow)
-        .format("%H:%M")
-        .to_string();
+    let (slot, time) = support::next_slot(Utc::now())?;
     let secrets = SecretBox::new(&SecretKey::parse(KEY).map_err(anyhow::Error::msg)?);
     let seeding = Instant::now();
     for n in 1..=tasks {

@@ -104,6 +104,21 @@ impl BenchDatabase {
     }
 }
 
+/// The next whole minute at least 30 s after `now` (so that seeding and start-up are over by
+/// then), and its time of day in Moscow as a report task stores it.
+pub fn next_slot(
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(chrono::DateTime<chrono::Utc>, String)> {
+    use chrono::{DurationRound, Timelike};
+    let slot = now.duration_trunc(chrono::Duration::minutes(1))?
+        + chrono::Duration::minutes(if now.second() < 30 { 1 } else { 2 });
+    let time = slot
+        .with_timezone(&chrono_tz::Europe::Moscow)
+        .format("%H:%M")
+        .to_string();
+    Ok((slot, time))
+}
+
 /// CPU seconds (user + system) and peak and current resident memory (kB) of process `pid`.
 pub fn process_usage(pid: u32) -> anyhow::Result<(f64, u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
