@@ -256,7 +256,7 @@ async fn reviews_lists_the_rating_and_reviews_newest_first() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.starts_with("⭐ Rating"), "{stdout}");
+    assert!(stdout.starts_with("🌟 Rating: "), "{stdout}");
     assert!(
         stdout.contains(&format!("{} of {} reviews", served.len(), served.len())),
         "{stdout}"

@@ -593,7 +593,7 @@ async fn the_reviews_command_lists_the_spec_example_review() {
     server.shutdown().await;
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("⭐ Rating"), "{}", text(&out));
+    assert!(stdout.contains("🌟 Rating: "), "{}", text(&out));
     assert!(
         stdout.contains("↳ answer published: Спасибо за отзыв!"),
         "{}",

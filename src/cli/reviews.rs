@@ -13,6 +13,8 @@ use crate::avito::{AvitoClient, Credentials};
 use crate::config::Config;
 use crate::domain::clock;
 use crate::i18n;
+use crate::report::rating::{self, RatingContext, RatingFetch};
+use crate::report::render::{self, Markup};
 use crate::reviews::texts::R;
 use crate::reviews::view::{self, ReviewLine};
 
@@ -119,7 +121,17 @@ fn text(
         ),
         None => i18n::format(lang, R::Count, &[("shown", &shown), ("total", &total)]),
     };
-    let mut out = format!("{}\n{count}", view::rating_line(lang, rating));
+    let line = rating::rating_line(
+        &RatingFetch {
+            info: rating.clone(),
+            reviews: None,
+        },
+        &RatingContext::default(),
+    );
+    let mut out = format!(
+        "{}\n{count}",
+        render::metric_text(&line, lang, Markup::Text)
+    );
     if lines.is_empty() {
         out.push_str(&format!("\n\n{}", i18n::text(lang, R::None)));
     }

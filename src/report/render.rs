@@ -237,6 +237,14 @@ fn period_text(p: Period, lang: Lang) -> String {
     }
 }
 
+/// One metric's line (and the lines under it) as a report shows it: for a command that
+/// shows one figure, the `reviews` command's rating.
+pub fn metric_text(line: &MetricLine, lang: Lang, m: Markup) -> String {
+    let mut out = Vec::new();
+    metric_lines(std::slice::from_ref(line), lang, m, &mut out);
+    out.join("\n")
+}
+
 fn metric_lines(lines: &[MetricLine], lang: Lang, m: Markup, out: &mut Vec<String>) {
     for line in lines {
         let name = i18n::text(lang, metric_name(line.metric));

@@ -1,9 +1,6 @@
 //! What the reviews say, in a person's language (`locales/<lang>/reviews.toml`).
 
 crate::text_keys!(pub enum R in "reviews" {
-    Rating => "rating",
-    RatingOff => "rating_off",
-    RatingNone => "rating_none",
     Count => "count",
     CountSince => "count_since",
     None => "none",

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::texts::R;
-use crate::avito::ratings::{AnswerStatus, RatingInfo, Review, ReviewStage};
+use crate::avito::ratings::{AnswerStatus, Review, ReviewStage};
 use crate::domain::Period;
 use crate::i18n::{self, Lang};
 
@@ -47,36 +47,6 @@ pub fn answer_status(lang: Lang, status: &AnswerStatus) -> &'static str {
             AnswerStatus::Other(_) => R::AnswerUnknown,
         },
     )
-}
-
-/// The rating's line: the score and counts, or why there is none (never a made-up 0).
-pub fn rating_line(lang: Lang, info: &RatingInfo) -> String {
-    let rating = info.rating.as_ref();
-    let score = rating.and_then(|r| r.checked_score().plausible());
-    match (info.enabled, score) {
-        (Some(false), _) => i18n::text(lang, R::RatingOff).to_owned(),
-        (_, None) => i18n::text(lang, R::RatingNone).to_owned(),
-        (_, Some(score)) => {
-            let count = |n: Option<i64>| n.map_or_else(|| "?".to_owned(), |n| n.to_string());
-            i18n::format(
-                lang,
-                R::Rating,
-                &[
-                    ("score", &format!("{score:.1}")),
-                    (
-                        "reviews",
-                        &count(rating.and_then(|r| r.checked_reviews_count().plausible())),
-                    ),
-                    (
-                        "counted",
-                        &count(
-                            rating.and_then(|r| r.checked_reviews_with_score_count().plausible()),
-                        ),
-                    ),
-                ],
-            )
-        }
-    }
 }
 
 /// A review read for listing: the fields a person looks at, in their words.
@@ -218,7 +188,7 @@ pub fn text(line: &ReviewLine, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::avito::ratings::{Rating, ReviewAnswer, ReviewItem};
+    use crate::avito::ratings::{ReviewAnswer, ReviewItem};
 
     fn review(id: i64, score: i64, created_at: i64) -> Review {
         Review {
@@ -273,30 +243,6 @@ mod tests {
             shown.ends_with("↳ answer rejected: Sorry (refused for: Contacts in the text)"),
             "{shown}"
         );
-    }
-
-    #[test]
-    fn the_rating_line_says_why_there_is_no_score() {
-        let mut info = RatingInfo {
-            enabled: Some(true),
-            rating: Some(Rating {
-                score: Some(4.26),
-                reviews_count: Some(21),
-                reviews_with_score_count: Some(12),
-            }),
-        };
-        assert_eq!(
-            rating_line(Lang::En, &info),
-            "⭐ Rating 4.3 (21 reviews, 12 counted)"
-        );
-        info.enabled = Some(false);
-        assert_eq!(
-            rating_line(Lang::En, &info),
-            "⭐ Rating: switched off on Avito"
-        );
-        info.enabled = Some(true);
-        info.rating = None;
-        assert_eq!(rating_line(Lang::En, &info), "⭐ Rating: none yet");
     }
 
     #[test]
