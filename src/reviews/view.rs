@@ -70,8 +70,18 @@ pub struct ReviewLine {
 pub struct AnswerLine {
     pub text: String,
     /// `moderation`, `published`, `rejected` (or what Avito said).
-    pub status: String,
+    pub status: AnswerStatus,
+    /// Why moderation refused it; empty unless it was refused.
     pub reject_reasons: Vec<String>,
+}
+
+/// The reasons worth showing: a refused answer's (Avito's own example lists reasons beside a
+/// published answer, which would read as a refusal).
+pub fn refused_for(status: &AnswerStatus, reasons: &[String]) -> Vec<String> {
+    match status {
+        AnswerStatus::Rejected => reasons.to_vec(),
+        _ => Vec::new(),
+    }
 }
 
 impl ReviewLine {
@@ -95,8 +105,8 @@ impl ReviewLine {
             can_answer: review.can_answer,
             answer: review.answer.as_ref().map(|a| AnswerLine {
                 text: a.text.clone(),
-                status: a.status.as_str().to_owned(),
-                reject_reasons: a.reject_reasons.clone(),
+                status: a.status.clone(),
+                reject_reasons: refused_for(&a.status, &a.reject_reasons),
             }),
         }
     }
@@ -164,12 +174,7 @@ pub fn text(line: &ReviewLine, lang: Lang) -> String {
     }
     match &line.answer {
         Some(answer) => {
-            let status = match answer.status.as_str() {
-                "moderation" => t(R::AnswerModeration),
-                "published" => t(R::AnswerPublished),
-                "rejected" => t(R::AnswerRejected),
-                _ => t(R::AnswerUnknown),
-            };
+            let status = answer_status(lang, &answer.status);
             out.push_str(&format!("\n  ↳ {status}: {}", answer.text.trim()));
             if !answer.reject_reasons.is_empty() {
                 out.push_str(&format!(
@@ -243,6 +248,12 @@ mod tests {
             shown.ends_with("↳ answer rejected: Sorry (refused for: Contacts in the text)"),
             "{shown}"
         );
+        // Reasons beside a published answer (as in Avito's own example) are not a refusal.
+        if let Some(answer) = r.answer.as_mut() {
+            answer.status = AnswerStatus::Published;
+        }
+        let shown = text(&ReviewLine::of(&r, Lang::En, tz, now()), Lang::En);
+        assert!(shown.ends_with("↳ answer published: Sorry"), "{shown}");
     }
 
     #[test]

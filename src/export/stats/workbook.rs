@@ -331,8 +331,9 @@ fn write_review(
     if let Some(answer) = &review.answer {
         text(6, &answer.text, &f.wrap)?;
         let mut status = view::answer_status(lang, &answer.status).to_owned();
-        if !answer.reject_reasons.is_empty() {
-            status = format!("{status}: {}", answer.reject_reasons.join("; "));
+        let reasons = view::refused_for(&answer.status, &answer.reject_reasons);
+        if !reasons.is_empty() {
+            status = format!("{status}: {}", reasons.join("; "));
         }
         text(7, &status, &f.plain)?;
     }
