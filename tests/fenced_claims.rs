@@ -2,6 +2,11 @@
 //! lease (a long GC pause, a suspended VM) while sending part 2 of 3 is taken over by
 //! another; when it wakes up it writes nothing over the other's run and sends no more. The
 //! chat has each part once, or a 🔁-marked copy, never an unmarked duplicate.
+//!
+//! On PostgreSQL only: SQLite serves one process, and a process frozen in the middle of a
+//! write (a heartbeat, a renewal) keeps the file's write lock for as long as it is frozen, so
+//! no other process could take over there (runs of this test on SQLite failed that way now and
+//! then). Resuming a delivery on SQLite is `delivery_progress`'s.
 
 mod common;
 
@@ -119,11 +124,6 @@ async fn a_frozen_worker_taken_over_sends_no_more(engine: Engine) {
     let _ = second.terminate().await;
     avito.shutdown().await;
     emu.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_frozen_worker_taken_over_sends_no_more_on_sqlite() {
-    a_frozen_worker_taken_over_sends_no_more(Engine::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
