@@ -359,3 +359,45 @@ async fn one_process_at_a_time_leads_the_planning() {
         "a process gone lets go of its lead"
     );
 }
+
+/// Budgets whose calls are all long past (a chat written to once) are cleared; a budget in
+/// use stays.
+#[tokio::test]
+async fn idle_budgets_are_cleared() {
+    use avito_reports::budget::{BudgetKey, BudgetStore, Limit};
+    use avito_reports::db::shared_avito::prune_idle_budgets;
+    use sea_orm::ConnectionTrait;
+    let Some(test_db) = postgres().await else {
+        return;
+    };
+    let conn = db::connect(&test_db.url).await.expect("connect");
+    let store = SharedAvito::budgets(&conn).expect("PostgreSQL shares");
+    let limit = Limit::new(1, Duration::from_secs(1));
+    for chat in [1, 2] {
+        store
+            .reserve(&[(BudgetKey::telegram_chat(chat), limit)])
+            .await
+            .expect("reserved");
+    }
+    // Chat 1 was last written to a day ago.
+    conn.execute_unprepared(
+        "UPDATE avito_budgets SET slots = '[1000000]' WHERE budget_key = 'telegram|chat|1'",
+    )
+    .await
+    .expect("aged");
+    let gone = prune_idle_budgets(&conn, Duration::from_secs(600))
+        .await
+        .expect("pruned");
+    assert_eq!(gone, 1);
+    let left: Vec<String> = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT budget_key FROM avito_budgets",
+        ))
+        .await
+        .expect("read")
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "budget_key").ok())
+        .collect();
+    assert_eq!(left, ["telegram|chat|2"]);
+}

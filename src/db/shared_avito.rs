@@ -109,6 +109,23 @@ impl SharedAvito {
     }
 }
 
+/// Drops the budgets none of whose calls is younger than `idle` (a chat written to once, an
+/// account since deleted): they hold nothing back, and a row per chat would otherwise stay
+/// for good. Nothing to do on SQLite (its budgets are in memory). Returns how many went.
+pub async fn prune_idle_budgets(db: &DatabaseConnection, idle: Duration) -> Result<u64, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(0);
+    }
+    let idle = i64::try_from(idle.as_micros()).unwrap_or(i64::MAX);
+    let sql = format!(
+        "DELETE FROM avito_budgets WHERE NOT EXISTS (\
+         SELECT 1 FROM jsonb_array_elements_text(slots::jsonb) AS at \
+         WHERE at::bigint > {NOW_US} - $1)"
+    );
+    let done = db.execute_raw(statement(&sql, [idle.into()])).await?;
+    Ok(done.rows_affected())
+}
+
 fn statement<const N: usize>(sql: &str, values: [Value; N]) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }

@@ -34,6 +34,10 @@ pub async fn run_workers(ctx: JobContext, stop: watch::Receiver<bool>) {
     tracing::info!("job workers stopped");
 }
 
+/// A request budget none of whose calls is this recent holds nothing back (windows are a
+/// minute at most).
+const IDLE_BUDGET: Duration = Duration::from_secs(600);
+
 /// Plans unplanned tasks every few poll intervals until stopped; now and then also clears
 /// long-finished jobs out of the queue's tables. While planning fails (the database is down)
 /// it keeps trying at its own pace, but says so only now and then (see [`FailureLog`]).
@@ -57,6 +61,10 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(jobs = n, "finished jobs cleared from the queue"),
                 Err(e) => tracing::warn!(error = %e, "clearing finished jobs failed"),
+            }
+            let idle = crate::db::shared_avito::prune_idle_budgets(&ctx.state.db, IDLE_BUDGET);
+            if let Err(e) = idle.await {
+                tracing::warn!(error = %e, "clearing idle request budgets failed");
             }
         }
         tokio::select! {
