@@ -364,7 +364,7 @@ async fn one_process_at_a_time_leads_the_planning() {
 /// use stays.
 #[tokio::test]
 async fn idle_budgets_are_cleared() {
-    use avito_reports::budget::{BudgetKey, BudgetStore, Limit};
+    use avito_reports::budget::{BudgetKey, Limit};
     use avito_reports::db::shared_avito::prune_idle_budgets;
     use sea_orm::ConnectionTrait;
     let Some(test_db) = postgres().await else {
