@@ -39,19 +39,12 @@ fn options() -> anyhow::Result<Options> {
         speedup: 10,
         postgres: false,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |name: &str| -> anyhow::Result<u32> {
-            args.next()
-                .and_then(|v| v.parse().ok())
-                .filter(|v| *v > 0)
-                .ok_or_else(|| anyhow::anyhow!("{name} needs a positive whole number"))
-        };
+    let mut args = support::Args::new();
+    while let Some(arg) = args.flag() {
         match arg.as_str() {
-            "--profiles" => o.profiles = number("--profiles")?,
-            "--speedup" => o.speedup = number("--speedup")?,
+            "--profiles" => o.profiles = args.number("--profiles")?,
+            "--speedup" => o.speedup = args.number("--speedup")?,
             "--postgres" => o.postgres = true,
-            "--bench" => {}
             other => anyhow::bail!("unknown argument {other}"),
         }
     }

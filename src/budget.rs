@@ -93,13 +93,6 @@ pub struct Slot {
     pub wait: Duration,
 }
 
-/// What taking a slot decides: the slot, and the log to record instead of `recorded`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reservation {
-    pub slot: Slot,
-    pub recorded: Vec<Moment>,
-}
-
 /// Only the instants that still hold a later call back, oldest first.
 fn live(recorded: &[Moment], span: Duration, now: Moment) -> Vec<Moment> {
     let mut live: Vec<Moment> = recorded
@@ -157,15 +150,6 @@ pub fn record(recorded: &[Moment], limit: Limit, at: Moment, now: Moment) -> Vec
     log.push(at);
     log.sort();
     log
-}
-
-/// The next free slot of a budget whose log is `recorded`, at `now`.
-pub fn reserve(recorded: &[Moment], limit: Limit, now: Moment) -> Reservation {
-    let (slot, mut recorded) = reserve_all(&[(recorded, limit)], now);
-    Reservation {
-        slot,
-        recorded: recorded.pop().unwrap_or_default(),
-    }
 }
 
 /// One slot free in every budget of `logs` (each with its limit), and each log with it
@@ -335,6 +319,21 @@ impl BudgetStore for MemoryBudgets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One budget's slot, and its log with the slot booked.
+    #[derive(Debug)]
+    struct Reservation {
+        slot: Slot,
+        recorded: Vec<Moment>,
+    }
+
+    fn reserve(recorded: &[Moment], limit: Limit, now: Moment) -> Reservation {
+        let (slot, mut recorded) = reserve_all(&[(recorded, limit)], now);
+        Reservation {
+            slot,
+            recorded: recorded.pop().unwrap_or_default(),
+        }
+    }
 
     const MINUTE: Duration = Duration::from_secs(60);
 

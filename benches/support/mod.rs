@@ -104,6 +104,29 @@ impl BenchDatabase {
     }
 }
 
+/// The benchmark's command line, read flag by flag (cargo adds `--bench`, which is skipped).
+pub struct Args(std::iter::Skip<std::env::Args>);
+
+impl Args {
+    pub fn new() -> Self {
+        Self(std::env::args().skip(1))
+    }
+
+    /// The next flag, `--bench` left out.
+    pub fn flag(&mut self) -> Option<String> {
+        self.0.by_ref().find(|a| a != "--bench")
+    }
+
+    /// The positive whole number after flag `name`.
+    pub fn number(&mut self, name: &str) -> anyhow::Result<u32> {
+        self.0
+            .next()
+            .and_then(|v| v.parse().ok())
+            .filter(|v| *v > 0)
+            .ok_or_else(|| anyhow::anyhow!("{name} needs a positive whole number"))
+    }
+}
+
 /// The next whole minute at least 30 s after `now` (so that seeding and start-up are over by
 /// then), and its time of day in Moscow as a report task stores it.
 pub fn next_slot(

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::texts::R;
 use crate::avito::ratings::{AnswerStatus, Review, ReviewStage};
 use crate::domain::Period;
+use crate::domain::dates::start_of_day;
 use crate::i18n::{self, Lang};
 
 /// A review's stars as five signs: ★★★☆☆; `?` when Avito gave none that can be believed.
@@ -115,28 +116,20 @@ impl ReviewLine {
 /// Whether `review` was written on `since` (a day in `tz`) or later; one with no readable
 /// time is kept (it may be new).
 pub fn written_since(review: &Review, since: NaiveDate, tz: Tz, now: DateTime<Utc>) -> bool {
-    let Some(start) = since
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| tz.from_local_datetime(&t).earliest())
-    else {
+    let Some(start) = start_of_day(since, tz) else {
         return true;
     };
     review
         .checked_created_at(now)
         .plausible()
-        .is_none_or(|t| t >= start.timestamp())
+        .is_none_or(|t| t >= start)
 }
 
 /// Whether `review` was written within `period`'s days in `tz`; one with no readable time is
 /// left out (it cannot be placed in the period).
 pub fn written_within(review: &Review, period: Period, tz: Tz, now: DateTime<Utc>) -> bool {
-    let start = |day: NaiveDate| {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|t| tz.from_local_datetime(&t).earliest())
-            .map(|t| t.timestamp())
-    };
-    let (Some(from), Some(until)) = (start(period.from), period.to.succ_opt().and_then(start))
-    else {
+    let until = period.to.succ_opt().and_then(|d| start_of_day(d, tz));
+    let (Some(from), Some(until)) = (start_of_day(period.from, tz), until) else {
         return false;
     };
     review

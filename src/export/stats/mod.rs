@@ -44,8 +44,6 @@ pub use workbook::WriteError;
 /// Stats v2 metrics the per-day totals need. `allSpending` is money and bonuses, in kopecks,
 /// as the reports count spending.
 const DAY_METRICS: &[&str] = &["views", "contacts", "favorites", "allSpending"];
-/// Avito's statistics count days in Moscow time; the period's reviews are those days'.
-const REVIEWS_TZ: chrono_tz::Tz = chrono_tz::Europe::Moscow;
 /// Every item status the listing knows: counters of the period may belong to an item that is
 /// no longer active.
 const ITEM_STATUSES: &[ItemStatus] = &[
@@ -164,7 +162,7 @@ async fn period_reviews(account: &Account, period: Period) -> Result<Vec<Review>
     let now = crate::domain::clock::now();
     match account.all_reviews().await {
         Ok(mut reviews) => {
-            reviews.retain(|r| view::written_within(r, period, REVIEWS_TZ, now));
+            reviews.retain(|r| view::written_within(r, period, model::STATS_TZ, now));
             view::newest_first(&mut reviews);
             Ok(reviews)
         }

@@ -12,6 +12,9 @@ use crate::avito::ratings::Review;
 use crate::domain::Period;
 use crate::i18n::Lang;
 
+/// Avito's statistics count days in Moscow time: the period's reviews are those days', and
+/// their times are shown in it.
+pub const STATS_TZ: chrono_tz::Tz = chrono_tz::Europe::Moscow;
 /// Item ids per stats v1 request: the API takes at most 200.
 pub const ITEMS_PER_PAGE: usize = 200;
 /// Rows of the Items sheet at most: Excel's limit (1,048,576) less the header, rounded down.

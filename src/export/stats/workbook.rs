@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
-use super::model::{DayTotals, MAX_ITEM_ROWS, StatsData, StatsOptions};
+use super::model::{DayTotals, MAX_ITEM_ROWS, STATS_TZ, StatsData, StatsOptions};
 use crate::avito::ratings::Review;
 use crate::export::texts::{X, x, xf};
 use crate::reviews::view;
@@ -56,8 +56,6 @@ const REVIEW_COLS: [X; 8] = [
 ];
 /// Width of a date and time column ("2026-03-31 14:05").
 const DATETIME_WIDTH: usize = 16;
-/// Avito's statistics count days in Moscow time; so do the reviews' times.
-const MOSCOW_SECS: i64 = 3 * 3600;
 const ITEM_COLS: [X; 6] = [
     X::ColItemId,
     X::ColItemTitle,
@@ -255,13 +253,15 @@ fn write_to(data: &StatsData, opts: &StatsOptions, path: &Path) -> Result<(), Wr
     Ok(())
 }
 
-/// The Excel serial of a Unix time, in Moscow time.
-fn serial_time(unix: i64) -> f64 {
-    // 1970-01-01 is Excel's day 25,569.
-    const UNIX_EPOCH_SERIAL: i64 = 25_569;
-    let local = unix + MOSCOW_SECS;
-    (local.div_euclid(86_400) + UNIX_EPOCH_SERIAL) as f64
-        + local.rem_euclid(86_400) as f64 / 86_400.0
+/// The Excel serial of a Unix time, in the statistics' time zone.
+fn serial_time(unix: i64) -> Option<f64> {
+    use chrono::{TimeZone, Timelike};
+    let local = chrono::Utc
+        .timestamp_opt(unix, 0)
+        .single()?
+        .with_timezone(&STATS_TZ)
+        .naive_local();
+    Some(serial(local.date()) + f64::from(local.num_seconds_from_midnight()) / 86_400.0)
 }
 
 /// The Reviews sheet: a row per review of the period, or one line saying there are none or
@@ -306,8 +306,8 @@ fn write_review(
     f: &Formats,
     widths: &mut Widths,
 ) -> Result<(), XlsxError> {
-    if let Some(t) = review.created_at {
-        sheet.write_number_with_format(r, 0, serial_time(t), &f.datetime)?;
+    if let Some(t) = review.created_at.and_then(serial_time) {
+        sheet.write_number_with_format(r, 0, t, &f.datetime)?;
     }
     if let Some(stars) = review.checked_score().plausible() {
         sheet.write_number(r, 1, stars as f64)?;
@@ -468,6 +468,6 @@ mod tests {
         assert_eq!(count_width(1_000), 5);
         assert_eq!(count_width(1_234_567), 9);
         // 2026-03-01 00:00 UTC is 03:00 in Moscow: an eighth of the day.
-        assert_eq!(serial_time(1_772_323_200), 46_082.125);
+        assert_eq!(serial_time(1_772_323_200), Some(46_082.125));
     }
 }
