@@ -192,7 +192,7 @@ async fn alert_checks(account: &Account, user_id: AccountId) {
             watching_since: now.timestamp() - 3 * 86_400,
         };
         let seen = observe(account, Some(user_id), &watch, tz, now).await;
-        assert_ne!(seen, Observation::OffHours, "{rule:?}");
+        assert_ne!(seen, Observation::Idle, "{rule:?}");
     }
 }
 

@@ -174,3 +174,36 @@ pub enum RatingSnapshots {
     ReviewsWithScoreCount,
     TakenAt,
 }
+
+#[derive(DeriveIden)]
+pub enum ReviewsSeen {
+    Table,
+    ProfileId,
+    ReviewId,
+    SeenAt,
+}
+
+#[derive(DeriveIden)]
+pub enum ReviewAnswers {
+    Table,
+    Id,
+    ProfileId,
+    ReviewId,
+    ChatId,
+    UserId,
+    Text,
+    State,
+    AnswerId,
+    Detail,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum ReviewWatch {
+    Table,
+    ProfileId,
+    Total,
+    Unanswered,
+    CheckedAt,
+}

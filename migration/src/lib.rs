@@ -20,6 +20,7 @@ mod m20261203_000012_report_charts;
 mod m20261204_000013_stats_exports;
 mod m20261205_000014_shared_avito;
 mod m20261206_000015_rating_snapshots;
+mod m20261206_000016_reviews;
 
 pub mod idents;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_stats_exports::Migration),
             Box::new(m20261205_000014_shared_avito::Migration),
             Box::new(m20261206_000015_rating_snapshots::Migration),
+            Box::new(m20261206_000016_reviews::Migration),
         ]
     }
 }

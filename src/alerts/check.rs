@@ -9,6 +9,7 @@ use crate::avito::model::{Analytics, CallsStats, Chat, WalletOperation};
 use crate::avito::money::Kopecks;
 use crate::avito::plausible;
 use crate::avito::query::{AnalyticsQuery, Grouping};
+use crate::avito::ratings::RatingInfo;
 use crate::avito::{Account, AvitoError, ChatsQuery};
 use crate::db::entities::alert_rule;
 use crate::domain::AccountId;
@@ -24,8 +25,11 @@ pub enum Observation {
     Abnormal(Finding),
     /// Missed calls: how many the Moscow `day` has now (told against what was told before).
     Calls { day: NaiveDate, missed: i64 },
-    /// Outside the rule's working hours: nothing is decided.
-    OffHours,
+    /// Nothing to decide: outside the rule's working hours, or no rating to watch (switched
+    /// off, or a new seller's).
+    Idle,
+    /// A rule checked by its own job, not by one question (new reviews: `alerts::reviews`).
+    Elsewhere,
     /// Avito could not be asked.
     Unknown(String),
     /// Avito refused the profile's keys: nothing can be asked until the owner fixes them.
@@ -67,6 +71,8 @@ pub async fn observe(
         AlertRule::DemandDrop => asked.demand(param).await,
         AlertRule::Unanswered => asked.chats(watch, tz).await,
         AlertRule::MissedCalls => asked.calls().await,
+        AlertRule::RatingLow => asked.rating(param).await,
+        AlertRule::NewReviews => Ok(Observation::Elsewhere),
     };
     outcome.unwrap_or_else(|unasked| match unasked {
         Unasked::KeysRefused => Observation::KeysRefused,
@@ -150,7 +156,7 @@ impl Asked<'_> {
     async fn chats(&self, watch: &alert_rule::Model, tz: Tz) -> Result<Observation, Unasked> {
         let work = DaySpan::from_minutes(watch.work_from, watch.work_to);
         if !work.contains(&self.now.with_timezone(&tz)) {
-            return Ok(Observation::OffHours);
+            return Ok(Observation::Idle);
         }
         let id = self.user_id()?;
         // Chats that waited up to a day before the rule was switched on count, and none older
@@ -180,6 +186,36 @@ impl Asked<'_> {
             day,
             missed: missed_calls(&stats, day),
         })
+    }
+}
+
+impl Asked<'_> {
+    async fn rating(&self, threshold_tenths: i64) -> Result<Observation, Unasked> {
+        let info = self.account.rating_info().await.map_err(told)?;
+        Ok(rating_low(&info, threshold_tenths))
+    }
+}
+
+/// The rating against a bar of `threshold_tenths` (40: 4.0★). A rating switched off, not
+/// there yet or not believable decides nothing: never "all is well", never an alert.
+pub fn rating_low(info: &RatingInfo, threshold_tenths: i64) -> Observation {
+    if info.enabled == Some(false) {
+        return Observation::Idle;
+    }
+    let score = info
+        .rating
+        .as_ref()
+        .and_then(|r| r.checked_score().plausible());
+    match score {
+        // Compared in tenths as shown: 3.95 shows as 4.0 and is not below 4.0.
+        Some(score) if (score * 10.0).round() < threshold_tenths as f64 => {
+            Observation::Abnormal(Finding::RatingLow {
+                score,
+                threshold_tenths,
+            })
+        }
+        Some(_) => Observation::Normal,
+        None => Observation::Idle,
     }
 }
 

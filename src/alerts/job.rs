@@ -7,25 +7,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::check::{self, Observation};
 use super::episode::{self, Episode, Plan, Seen, Tell};
 use super::texts;
+use super::watch::{Audience, Watch};
 use crate::context::JobContext;
 use crate::db::alerts::{self as store};
-use crate::db::entities::{alert_episode, alert_rule, avito_profile};
+use crate::db::entities::{alert_episode, avito_profile};
 use crate::db::{profiles, tasks, users};
 use crate::domain::alerts::{AlertRule, DaySpan, Finding, NoticeKind};
-use crate::domain::{ChatId, ProfileId, clock};
+use crate::domain::{ProfileId, clock};
 use crate::i18n::Lang;
 use crate::ops::AlertCause;
 use crate::report::ProfileSource;
 use crate::telegram::send_chunks_marked;
-
-/// Where and how a profile's alerts speak.
-struct Audience {
-    chat: ChatId,
-    lang: Lang,
-    tz: chrono_tz::Tz,
-    /// Quiet hours now: notices wait.
-    quiet: bool,
-}
 
 /// Runs the check of `rule` for `profile_id`. Errors are the database's only.
 #[tracing::instrument(skip(ctx, profile_id), fields(profile_id = profile_id.0, rule = %rule))]
@@ -63,6 +55,16 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
         }
     };
     let account = ctx.state.avito.account(source.credentials);
+    if rule == AlertRule::NewReviews {
+        return match super::reviews::check(ctx, &watch, &account, now).await? {
+            Ok(()) => Ok(()),
+            Err(super::reviews::Stopped::KeysRefused) => {
+                crate::keys::refused(ctx, &profile).await?;
+                Ok(())
+            }
+            Err(super::reviews::Stopped::Unasked(reason)) => unasked(ctx, &profile, &reason).await,
+        };
+    }
     let observation =
         check::observe(&account, profile.avito_user_id, &rule_row, audience.tz, now).await;
     tracing::debug!(?observation, "alert checked");
@@ -71,19 +73,12 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
         Observation::KeysRefused => {
             crate::keys::refused(ctx, &profile).await?;
         }
-        Observation::OffHours => {}
+        Observation::Idle | Observation::Elsewhere => {}
         Observation::Normal => step(ctx, &watch, Seen::Ok, None, now).await?,
         Observation::Abnormal(finding) => step(ctx, &watch, Seen::Bad, Some(&finding), now).await?,
         Observation::Calls { day, missed } => calls(ctx, &watch, day, missed).await?,
     }
     Ok(())
-}
-
-/// What a check works on: the profile, its rule, and where its notices go.
-struct Watch<'a> {
-    profile: &'a avito_profile::Model,
-    rule: &'a alert_rule::Model,
-    audience: &'a Audience,
 }
 
 /// Avito could not be asked: not "all is well", not an alert; the operator hears, once an

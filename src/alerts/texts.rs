@@ -29,6 +29,9 @@ crate::text_keys!(pub enum A in "alerts" {
     RuleDemandDrop => "rule_demand_drop",
     RuleUnanswered => "rule_unanswered_chats",
     RuleMissedCalls => "rule_missed_calls",
+    RuleNewReviews => "rule_new_reviews",
+    RuleRatingLow => "rule_rating_low",
+    RatingLow => "rating_low",
     AdminCheckFailed => "admin_check_failed",
 });
 
@@ -43,6 +46,8 @@ pub fn rule_name(lang: Lang, rule: AlertRule) -> &'static str {
             AlertRule::DemandDrop => A::RuleDemandDrop,
             AlertRule::Unanswered => A::RuleUnanswered,
             AlertRule::MissedCalls => A::RuleMissedCalls,
+            AlertRule::NewReviews => A::RuleNewReviews,
+            AlertRule::RatingLow => A::RuleRatingLow,
         },
     )
 }
@@ -81,6 +86,20 @@ pub fn finding(lang: Lang, rule: AlertRule, f: &Finding) -> String {
         Finding::DemandDrop { drops, percent } => demand_drop(lang, drops, *percent),
         Finding::Unanswered { chats, minutes } => unanswered(lang, chats, *minutes),
         Finding::MissedCalls { .. } => String::new(),
+        Finding::RatingLow {
+            score,
+            threshold_tenths,
+        } => i18n::format(
+            lang,
+            A::RatingLow,
+            &[
+                ("score", &decimal(*score, 1, lang)),
+                (
+                    "threshold",
+                    &decimal(*threshold_tenths as f64 / 10.0, 1, lang),
+                ),
+            ],
+        ),
     }
 }
 

@@ -9,21 +9,24 @@ use super::access::{self, Owned, Refusal};
 use super::chat_check::{self, CannotPost};
 use super::delivery;
 use super::ports::{
-    Accounts, Change, Chat, DialogueStore, Effects, Export, HubMessage, ProfileStore, SettingsStore,
+    Accounts, Change, Chat, DialogueStore, Effects, Export, HubMessage, ProfileStore, Reviews,
+    SettingsStore,
 };
 use super::steps::{BotDialogue, State};
 use super::ui::{self, Answer, Screen};
 use super::views::list::{PER_PAGE, Page};
 use crate::avito::model::AccountSelf;
+use crate::avito::ratings::{AnswerCreated, ReviewAnswer};
 use crate::avito::{AvitoError, Credentials};
 use crate::context::AppState;
-use crate::db::entities::{alert_rule, avito_profile, report_run, report_task};
+use crate::db::entities::{alert_rule, avito_profile, report_run, report_task, review_answer};
 use crate::db::profiles::{self, NewProfile};
+use crate::db::reviews::{self, Move};
 use crate::db::tasks::{self, RunKind, TaskDefaults};
 use crate::db::users::{self, TelegramUser};
 use crate::db::{alerts, exports};
 use crate::domain::alerts::AlertRule;
-use crate::domain::{AccountId, Period, ProfileId, UserId};
+use crate::domain::{AccountId, AnswerDraftId, Period, ProfileId, ReviewId, UserId};
 use crate::export::job::Pressed;
 use crate::i18n::Lang;
 use crate::telegram::TgBot;
@@ -76,6 +79,11 @@ impl SettingsStore for Live<'_> {
 
     async fn alert_rules(&self, id: ProfileId) -> anyhow::Result<Vec<alert_rule::Model>> {
         Ok(alerts::rules_of(&self.state.db, id).await?)
+    }
+
+    async fn reputation(&self, id: ProfileId) -> anyhow::Result<Option<reviews::Reputation>> {
+        let today = crate::domain::dates::avito_today();
+        Ok(reviews::reputation(&self.state.db, id, today).await?)
     }
 
     async fn open_alerts(&self, id: ProfileId) -> anyhow::Result<Vec<AlertRule>> {
@@ -263,5 +271,102 @@ impl HubMessage for PressedMessage<'_> {
             .edit_message_reply_markup(self.chat, self.message_id)
             .reply_markup(InlineKeyboardMarkup::default())
             .await;
+    }
+}
+
+#[async_trait]
+impl Reviews for Live<'_> {
+    async fn ask_privately(
+        &self,
+        o: &Owned,
+        step: State,
+        question: String,
+    ) -> anyhow::Result<bool> {
+        let chat = o.profile.owner_id.private_chat();
+        if let Err(e) = ui::send_html(self.bot, chat.into(), question).await {
+            if crate::telegram::destination_lost(&e) {
+                return Ok(false);
+            }
+            return Err(e.into());
+        }
+        let storage = crate::db::dialogue_storage::DbDialogueStorage::new(self.state.db.clone());
+        BotDialogue::new(storage, chat.into()).update(step).await?;
+        Ok(true)
+    }
+
+    async fn write_draft(
+        &self,
+        o: &Owned,
+        review: ReviewId,
+        draft: Option<AnswerDraftId>,
+        (chat_id, user_id): (crate::domain::ChatId, UserId),
+        text: &str,
+    ) -> anyhow::Result<Option<review_answer::Model>> {
+        let db = &self.state.db;
+        let Some(id) = draft else {
+            let new = reviews::NewDraft {
+                profile_id: o.profile.id,
+                review_id: review,
+                chat_id,
+                user_id,
+                text,
+            };
+            return Ok(Some(reviews::create_draft(db, new).await?));
+        };
+        if !reviews::set_text(db, id, text).await? {
+            return Ok(None);
+        }
+        Ok(reviews::answer(db, o.profile.id, id).await?)
+    }
+
+    async fn answer(
+        &self,
+        o: &Owned,
+        id: AnswerDraftId,
+    ) -> anyhow::Result<Option<review_answer::Model>> {
+        Ok(reviews::answer(&self.state.db, o.profile.id, id).await?)
+    }
+
+    async fn answered_before(
+        &self,
+        a: &review_answer::Model,
+    ) -> anyhow::Result<Option<review_answer::Model>> {
+        Ok(reviews::answered_before(&self.state.db, a.profile_id, a.review_id, a.id).await?)
+    }
+
+    async fn move_answer(&self, id: AnswerDraftId, m: Move) -> anyhow::Result<bool> {
+        Ok(reviews::move_state(&self.state.db, id, m).await?)
+    }
+
+    async fn send_answer(
+        &self,
+        o: &Owned,
+        review: ReviewId,
+        text: &str,
+    ) -> anyhow::Result<Result<AnswerCreated, AvitoError>> {
+        let source = delivery::profile_source(self.state, &o.profile)?;
+        let account = self.state.avito.account(source.credentials);
+        Ok(account.create_review_answer(review.0, text).await)
+    }
+
+    async fn answer_on_review(
+        &self,
+        o: &Owned,
+        review: ReviewId,
+    ) -> anyhow::Result<Result<Option<Option<ReviewAnswer>>, AvitoError>> {
+        let source = delivery::profile_source(self.state, &o.profile)?;
+        let account = self.state.avito.account(source.credentials);
+        let mut pages = account.review_pages();
+        loop {
+            match pages.next().await {
+                Ok(Some(page)) => {
+                    if let Some(r) = page.reviews.into_iter().find(|r| r.id == review.0) {
+                        return Ok(Ok(Some(r.answer)));
+                    }
+                }
+                Ok(None) => return Ok(Ok(None)),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 mod access;
 mod adapters;
+mod answer;
 mod chat_check;
 mod commands;
 pub(crate) mod delivery;

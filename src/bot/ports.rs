@@ -10,13 +10,16 @@ use super::steps::State;
 use super::ui::{Answer, Screen};
 use super::views::list::Page;
 use crate::avito::model::AccountSelf;
+use crate::avito::ratings::{AnswerCreated, ReviewAnswer};
 use crate::avito::{AvitoError, Credentials};
+use crate::db::entities::review_answer;
 use crate::db::entities::{alert_rule, avito_profile, report_run, report_task};
 use crate::db::profiles::NewProfile;
+use crate::db::reviews::{Move, Reputation};
 use crate::db::tasks::{RunKind, ScheduleChange};
 use crate::db::users::TelegramUser;
 use crate::domain::alerts::{AlertRule, DaySpan};
-use crate::domain::{AccountId, ChatId, Period, ProfileId, UserId};
+use crate::domain::{AccountId, AnswerDraftId, ChatId, Period, ProfileId, ReviewId, UserId};
 use crate::export::job::Pressed;
 use crate::i18n::Lang;
 use crate::report::{MetricSet, PeriodKind};
@@ -48,6 +51,8 @@ pub trait SettingsStore: Send + Sync {
     async fn apply(&self, o: &Owned, change: Change) -> anyhow::Result<()>;
     /// The profile's alert rules, one per kind (missing rows are created switched off).
     async fn alert_rules(&self, id: ProfileId) -> anyhow::Result<Vec<alert_rule::Model>>;
+    /// The seller's rating and unanswered reviews as last read (`None`: never read).
+    async fn reputation(&self, id: ProfileId) -> anyhow::Result<Option<Reputation>>;
     /// The rules of the profile with an alert open now.
     async fn open_alerts(&self, id: ProfileId) -> anyhow::Result<Vec<AlertRule>>;
     async fn last_run(
@@ -119,6 +124,52 @@ pub trait Accounts: Send + Sync {
     async fn check(&self, creds: Credentials) -> Result<AccountSelf, AvitoError>;
     fn seal(&self, secret: &str) -> anyhow::Result<String>;
     fn open(&self, secret_enc: &str) -> anyhow::Result<String>;
+}
+
+/// Reviews and the answers written to them, as a press on a review's buttons needs them.
+#[async_trait]
+pub trait Reviews: Send + Sync {
+    /// Asks the owner of `o` for an answer to `review` in their private chat (its dialogue
+    /// enters `step`). `false`: the bot cannot write there (never started).
+    async fn ask_privately(&self, o: &Owned, step: State, question: String)
+    -> anyhow::Result<bool>;
+    /// Records a typed answer to `review` as a draft (a new one, or `draft`'s new text if it
+    /// is still a draft); `None`: the draft is no longer one.
+    async fn write_draft(
+        &self,
+        o: &Owned,
+        review: ReviewId,
+        draft: Option<AnswerDraftId>,
+        by: (ChatId, UserId),
+        text: &str,
+    ) -> anyhow::Result<Option<review_answer::Model>>;
+    /// Answer `id` of the profile.
+    async fn answer(
+        &self,
+        o: &Owned,
+        id: AnswerDraftId,
+    ) -> anyhow::Result<Option<review_answer::Model>>;
+    /// Another answer of the profile to the same review that went or is going to Avito.
+    async fn answered_before(
+        &self,
+        a: &review_answer::Model,
+    ) -> anyhow::Result<Option<review_answer::Model>>;
+    /// Moves the answer's state if it is still where `m` says: whether this call moved it.
+    async fn move_answer(&self, id: AnswerDraftId, m: Move) -> anyhow::Result<bool>;
+    /// `createReviewAnswerV1`, once.
+    async fn send_answer(
+        &self,
+        o: &Owned,
+        review: ReviewId,
+        text: &str,
+    ) -> anyhow::Result<Result<AnswerCreated, AvitoError>>;
+    /// The seller's answer on `review` as Avito shows it now: `None` when there is no such
+    /// review any more, `Some(None)` when it has no answer.
+    async fn answer_on_review(
+        &self,
+        o: &Owned,
+        review: ReviewId,
+    ) -> anyhow::Result<Result<Option<Option<ReviewAnswer>>, AvitoError>>;
 }
 
 /// What is exported to Excel.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use teloxide::dispatching::dialogue::Dialogue;
 
 use crate::db::dialogue_storage::DbDialogueStorage;
-use crate::domain::ProfileId;
+use crate::domain::{AnswerDraftId, ProfileId, ReviewId};
 
 /// Where a chat is in a dialogue. Serialised as JSON in `dialogues.state`: renaming a variant
 /// or field makes old rows unreadable (they then count as "no dialogue").
@@ -77,6 +77,12 @@ pub enum State {
     StatsEnd {
         profile_id: ProfileId,
         start: NaiveDate,
+    },
+    /// The text of an answer to a review: a new one, or the draft's new text.
+    ReviewAnswer {
+        profile_id: ProfileId,
+        review_id: ReviewId,
+        draft: Option<AnswerDraftId>,
     },
 }
 

@@ -20,19 +20,9 @@ pub async fn rules_of(
     profile_id: ProfileId,
 ) -> Result<Vec<alert_rule::Model>, DbError> {
     let now = clock::now().timestamp();
-    let rows = AlertRule::ALL.iter().map(|rule| alert_rule::ActiveModel {
-        profile_id: Set(profile_id),
-        rule: Set(*rule),
-        enabled: Set(false),
-        param: Set(rule.default_param()),
-        remind_minutes: Set(24 * 60),
-        work_from: Set(i32::from(DaySpan::WORK_DEFAULT.from)),
-        work_to: Set(i32::from(DaySpan::WORK_DEFAULT.to)),
-        seen_day: Set(None),
-        seen_count: Set(0),
-        watching_since: Set(now),
-        ..Default::default()
-    });
+    let rows = AlertRule::ALL
+        .iter()
+        .map(|rule| default_row(profile_id, *rule, false, now));
     alert_rule::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([alert_rule::Column::ProfileId, alert_rule::Column::Rule])
@@ -47,6 +37,28 @@ pub async fn rules_of(
         .await?;
     rules.sort_by_key(|r| AlertRule::ALL.iter().position(|x| *x == r.rule));
     Ok(rules)
+}
+
+/// A rule with its defaults, switched on or off, watching from `now` (Unix seconds).
+pub fn default_row(
+    profile_id: ProfileId,
+    rule: AlertRule,
+    enabled: bool,
+    now: i64,
+) -> alert_rule::ActiveModel {
+    alert_rule::ActiveModel {
+        profile_id: Set(profile_id),
+        rule: Set(rule),
+        enabled: Set(enabled),
+        param: Set(rule.default_param()),
+        remind_minutes: Set(24 * 60),
+        work_from: Set(i32::from(DaySpan::WORK_DEFAULT.from)),
+        work_to: Set(i32::from(DaySpan::WORK_DEFAULT.to)),
+        seen_day: Set(None),
+        seen_count: Set(0),
+        watching_since: Set(now),
+        ..Default::default()
+    }
 }
 
 /// One rule of a profile.
@@ -82,10 +94,18 @@ pub async fn change_rule(
         .filter(C::ProfileId.eq(profile_id))
         .filter(C::Rule.eq(rule));
     update = match change {
-        // Switched on: it watches from now.
-        RuleChange::Enabled(true) => update
-            .col_expr(C::Enabled, Expr::value(true))
-            .col_expr(C::WatchingSince, Expr::value(clock::now().timestamp())),
+        // Switched on: it watches from now. The new-review rule first marks every review
+        // there is as seen (`seen_day` unset until it has), so nothing old floods in.
+        RuleChange::Enabled(true) => {
+            let update = update
+                .col_expr(C::Enabled, Expr::value(true))
+                .col_expr(C::WatchingSince, Expr::value(clock::now().timestamp()));
+            if rule == AlertRule::NewReviews {
+                update.col_expr(C::SeenDay, Expr::value(Option::<chrono::NaiveDate>::None))
+            } else {
+                update
+            }
+        }
         RuleChange::Enabled(false) => update.col_expr(C::Enabled, Expr::value(false)),
         RuleChange::Param(p) => update.col_expr(C::Param, Expr::value(p)),
         RuleChange::RemindMinutes(m) => update.col_expr(C::RemindMinutes, Expr::value(m)),

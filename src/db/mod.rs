@@ -13,6 +13,7 @@ pub mod exports;
 pub mod lease;
 pub mod profiles;
 pub mod ratings;
+pub mod reviews;
 pub mod shared_avito;
 pub mod slots;
 pub mod tasks;

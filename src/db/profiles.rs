@@ -53,6 +53,14 @@ pub async fn create_with_task(
     let task = report_task::Entity::insert(defaults.active_model(profile.id, now))
         .exec_with_returning(&txn)
         .await?;
+    // The rules a new profile starts with on; the others are created off when first shown.
+    let rules = crate::domain::alerts::AlertRule::ALL
+        .iter()
+        .filter(|rule| rule.on_for_new_profiles())
+        .map(|rule| super::alerts::default_row(profile.id, *rule, true, now.timestamp()));
+    super::entities::alert_rule::Entity::insert_many(rules)
+        .exec_without_returning(&txn)
+        .await?;
     txn.commit().await?;
     Ok((profile, task))
 }

@@ -30,6 +30,12 @@ slug_enum!(
         /// Missed calls: each (every 15 minutes) or an hourly digest.
         #[serde(rename = "missed_calls")]
         MissedCalls => "missed_calls",
+        /// Every new review (or only those of 1–3 stars), once, with a button to answer it.
+        #[serde(rename = "new_reviews")]
+        NewReviews => "new_reviews",
+        /// The seller's rating below a bar (tenths of a star).
+        #[serde(rename = "rating_low")]
+        RatingLow => "rating_low",
     }
 );
 
@@ -46,6 +52,10 @@ slug_enum!(
 pub const MISSED_EACH: i64 = 0;
 pub const MISSED_HOURLY: i64 = 1;
 
+/// New-review parameter values: the most stars a review may have to be told.
+pub const REVIEWS_EVERY: i64 = 5;
+pub const REVIEWS_LOW: i64 = 3;
+
 impl AlertRule {
     /// The parameter a new rule starts with.
     pub fn default_param(self) -> i64 {
@@ -56,6 +66,8 @@ impl AlertRule {
             AlertRule::DemandDrop => 50,     // 50 % of the average
             AlertRule::Unanswered => 30,     // minutes
             AlertRule::MissedCalls => MISSED_EACH,
+            AlertRule::NewReviews => REVIEWS_EVERY,
+            AlertRule::RatingLow => 40, // 4.0 stars
         }
     }
 
@@ -69,6 +81,8 @@ impl AlertRule {
             AlertRule::DemandDrop => &[30, 50, 70],
             AlertRule::Unanswered => &[15, 30, 60, 120],
             AlertRule::MissedCalls => &[MISSED_EACH, MISSED_HOURLY],
+            AlertRule::NewReviews => &[REVIEWS_EVERY, REVIEWS_LOW],
+            AlertRule::RatingLow => &[45, 40, 35],
         }
     }
 
@@ -85,7 +99,8 @@ impl AlertRule {
     /// How often the rule is checked, chosen from Avito's limits (see README): the balances
     /// and calls have no documented limit but change slowly; the operations history is paged
     /// by week; the chats list is one request; demand uses the 1/min statistics call, once a
-    /// day.
+    /// day. Reviews: the ratings operations have no documented limit; a review waits ten
+    /// minutes at most, and the rating, which moves slowly, is read every half hour.
     pub fn check_every(self, param: i64) -> Duration {
         const MIN: u64 = 60;
         Duration::from_secs(match self {
@@ -95,12 +110,21 @@ impl AlertRule {
             AlertRule::Unanswered => 5 * MIN,
             AlertRule::MissedCalls if param == MISSED_HOURLY => 60 * MIN,
             AlertRule::MissedCalls => 15 * MIN,
+            AlertRule::NewReviews => 10 * MIN,
+            AlertRule::RatingLow => 30 * MIN,
         })
     }
 
-    /// Whether the rule has episodes (fires, reminds, recovers); missed calls are events.
+    /// Whether the rule has episodes (fires, reminds, recovers); missed calls and reviews are
+    /// events.
     pub fn episodic(self) -> bool {
-        self != AlertRule::MissedCalls
+        !matches!(self, AlertRule::MissedCalls | AlertRule::NewReviews)
+    }
+
+    /// Whether a new profile starts with the rule on (existing profiles get it off: switching
+    /// it on is the owner's choice).
+    pub fn on_for_new_profiles(self) -> bool {
+        self == AlertRule::NewReviews
     }
 }
 
@@ -207,6 +231,11 @@ pub enum Finding {
     MissedCalls {
         new: i64,
         today: i64,
+    },
+    /// The rating below the bar; both in stars, the bar in tenths.
+    RatingLow {
+        score: f64,
+        threshold_tenths: i64,
     },
 }
 

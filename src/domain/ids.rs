@@ -57,6 +57,10 @@ ids! {
     /// Avito's own id of an account (`avito_profiles.avito_user_id`): what Avito's
     /// per-account operations take in their paths.
     AccountId;
+    /// Avito's id of a review of the seller (`/ratings/v1/reviews`).
+    ReviewId;
+    /// An answer to a review written in Telegram (`review_answers.id`), from its draft on.
+    AnswerDraftId;
 }
 
 impl UserId {

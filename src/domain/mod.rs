@@ -11,9 +11,10 @@ pub mod settings;
 pub mod status;
 
 pub use ids::{
-    AccountId, AlertRuleId, ChatId, EpisodeId, ExportId, ProfileId, RunId, TaskId, UserId,
+    AccountId, AlertRuleId, AnswerDraftId, ChatId, EpisodeId, ExportId, ProfileId, ReviewId, RunId,
+    TaskId, UserId,
 };
 pub use metric::{Metric, MetricSet, Unit};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use settings::{DamagedSetting, Frequency, ScheduleTime, Stored, Zone};
-pub use status::{ExportKind, ExportStatus, ProfileStatus, RunKind, RunStatus};
+pub use status::{AnswerState, ExportKind, ExportStatus, ProfileStatus, RunKind, RunStatus};

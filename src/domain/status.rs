@@ -104,6 +104,26 @@ slug_enum!(
     }
 );
 
+slug_enum!(
+    /// Where an answer to a review written in Telegram stands (`review_answers.state`). It
+    /// moves by compare-and-swap only: draft → sending → sent → published | rejected; a draft
+    /// may be cancelled, a sending one may fail (Avito refused it) or be left `sending` by a
+    /// timeout or a crash — then the review is read before anything is sent again.
+    AnswerState, "answer state" {
+        /// Written and shown back; not sent.
+        Draft => "draft",
+        /// Recorded before Avito was called: the outcome is not known yet.
+        Sending => "sending",
+        /// Avito took it; moderation decides.
+        Sent => "sent",
+        Published => "published",
+        Rejected => "rejected",
+        /// Avito refused it for good (no right to answer, no such review, bad text).
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,5 +3,8 @@
 //! come (issue 26). What a review says is decided here once ([`view`]); the texts are in
 //! `locales/<lang>/reviews.toml` ([`texts`]).
 
+pub mod answer;
+pub mod news;
+pub mod notice;
 pub mod texts;
 pub mod view;

@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 
 use crate::db::tasks::{INTERVAL_DAYS, MONTH_DAYS};
 use crate::domain::alerts::AlertRule;
-use crate::domain::{Frequency, Metric, PeriodKind, ProfileId, UserId};
+use crate::domain::{AnswerDraftId, Frequency, Metric, PeriodKind, ProfileId, ReviewId, UserId};
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_LEN: usize = 64;
@@ -160,6 +160,14 @@ profile_actions! {
     /// Asks to confirm the deletion.
     Delete = "profile_delete";
     DeleteConfirm = "profile_delete_confirm";
+    /// "✍️ Answer" under a new review's notice: asks for the answer's text.
+    ReviewAnswer(ReviewId) = "review_answer";
+    /// Under an answer shown back: send it to Avito (once).
+    AnswerSend(AnswerDraftId) = "answer_send";
+    /// Under an answer shown back: write it again.
+    AnswerEdit(AnswerDraftId) = "answer_edit";
+    /// Under an answer shown back: drop it.
+    AnswerCancel(AnswerDraftId) = "answer_cancel";
 }
 
 impl ProfileAction {
@@ -283,6 +291,24 @@ impl Arg for i32 {
     }
 }
 
+impl Arg for ReviewId {
+    fn text(&self) -> String {
+        self.0.to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        positive(text).map(ReviewId)
+    }
+}
+
+impl Arg for AnswerDraftId {
+    fn text(&self) -> String {
+        self.0.to_string()
+    }
+    fn read(text: &str) -> Option<Self> {
+        positive(text).map(AnswerDraftId)
+    }
+}
+
 impl Arg for u8 {
     fn text(&self) -> String {
         self.to_string()
@@ -332,6 +358,10 @@ mod tests {
             Rename,
             Delete,
             DeleteConfirm,
+            ReviewAnswer(ReviewId(i64::MAX)),
+            AnswerSend(AnswerDraftId(i64::MAX)),
+            AnswerEdit(AnswerDraftId(i64::MAX)),
+            AnswerCancel(AnswerDraftId(i64::MAX)),
         ]);
         actions.extend(Metric::ALL.map(ToggleMetric));
         actions.extend(Frequency::ALL.iter().map(|f| FrequencySet(*f)));

@@ -168,10 +168,41 @@ pub async fn send_marked<P: Progress>(
     bot: &TgBot,
     chat: ChatId,
     chunks: &[String],
+    at: (usize, bool),
+    lang: crate::i18n::Lang,
+    progress: &mut P,
+) -> Result<Result<(), RequestError>, P::Error> {
+    send_marked_with(
+        bot,
+        chat,
+        Marked {
+            chunks,
+            buttons: None,
+        },
+        at,
+        lang,
+        progress,
+    )
+    .await
+}
+
+/// Chunks to send marked, and the buttons the last one carries.
+pub struct Marked<'a> {
+    pub chunks: &'a [String],
+    pub buttons: Option<&'a teloxide::types::InlineKeyboardMarkup>,
+}
+
+/// [`send_marked`] with buttons under the last chunk.
+pub async fn send_marked_with<P: Progress>(
+    bot: &TgBot,
+    chat: ChatId,
+    marked_chunks: Marked<'_>,
     (start, uncertain): (usize, bool),
     lang: crate::i18n::Lang,
     progress: &mut P,
 ) -> Result<Result<(), RequestError>, P::Error> {
+    let Marked { chunks, buttons } = marked_chunks;
+    let last = chunks.len().saturating_sub(1);
     const RESENDS: u32 = 2;
     let marker = crate::i18n::text(lang, crate::i18n::Msg::MayRepeat);
     for (i, chunk) in chunks.iter().enumerate().skip(start) {
@@ -191,12 +222,17 @@ pub async fn send_marked<P: Progress>(
                 }
             }
             progress.sending(i).await?;
+            let keyboard = buttons.filter(|_| i == last);
             let sent = patiently(Retry::RateLimitOnly, || async move {
-                bot.paced(chat)
+                let request = bot
+                    .paced(chat)
                     .await
                     .send_message(chat, chunk.clone())
-                    .parse_mode(ParseMode::Html)
-                    .await
+                    .parse_mode(ParseMode::Html);
+                match keyboard {
+                    Some(k) => request.reply_markup(k.clone()).await,
+                    None => request.await,
+                }
             })
             .await;
             match sent {
@@ -230,7 +266,22 @@ pub async fn send_chunks_marked(
     chunks: Vec<String>,
     lang: crate::i18n::Lang,
 ) -> Result<(), RequestError> {
-    match send_marked(bot, chat, &chunks, (0, false), lang, &mut Unrecorded).await {
+    send_buttons_marked(bot, chat, chunks, None, lang).await
+}
+
+/// [`send_chunks_marked`] with buttons under the last chunk (a notice's "✍️ Answer").
+pub async fn send_buttons_marked(
+    bot: &TgBot,
+    chat: ChatId,
+    chunks: Vec<String>,
+    buttons: Option<&teloxide::types::InlineKeyboardMarkup>,
+    lang: crate::i18n::Lang,
+) -> Result<(), RequestError> {
+    let marked = Marked {
+        chunks: &chunks,
+        buttons,
+    };
+    match send_marked_with(bot, chat, marked, (0, false), lang, &mut Unrecorded).await {
         Ok(sent) => sent,
         Err(never) => match never {},
     }

@@ -44,29 +44,25 @@ impl Account {
         Ok(page(&value))
     }
 
-    /// Every review, page after page until a short one. A review that moves between pages
-    /// while paging (a new one pushes the others on) is kept once.
+    /// Every review, page after page (see [`ReviewPages`]).
     pub async fn all_reviews(&self) -> AvitoResult<Vec<Review>> {
         let mut reviews: Vec<Review> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for n in 0..MAX_REVIEW_PAGES {
-            let offset = n * REVIEWS_PAGE;
-            let page = self.reviews_page(offset, REVIEWS_PAGE).await?;
-            // Paging follows what came; `total` only saves asking for an empty last page.
-            let end = page.received() < REVIEWS_PAGE
-                || page
-                    .total
-                    .is_some_and(|t| (offset + page.received()) as i64 >= t);
-            reviews.extend(page.reviews.into_iter().filter(|r| seen.insert(r.id)));
-            if end {
-                return Ok(reviews);
-            }
+        let mut pages = self.review_pages();
+        while let Some(page) = pages.next().await? {
+            reviews.extend(page.reviews);
         }
-        Err(AvitoError::Unexpected {
-            operation: Operation::GetReviewsV1,
-            status: 200,
-            detail: format!("more than {MAX_REVIEW_PAGES} full pages of reviews"),
-        })
+        Ok(reviews)
+    }
+
+    /// The reviews a page at a time, so that a seller with thousands of them is read without
+    /// holding them all.
+    pub fn review_pages(&self) -> ReviewPages<'_> {
+        ReviewPages {
+            account: self,
+            page: 0,
+            done: false,
+            seen: std::collections::HashSet::new(),
+        }
     }
 
     /// `POST /ratings/v1/answers`: publishes `message` as the answer to review `review_id`
@@ -101,6 +97,41 @@ impl Account {
             tracing::warn!(operation = %op, error = %e, "Avito took the answer but its reply is unreadable");
             AnswerCreated::default()
         }))
+    }
+}
+
+/// Reviews a page at a time until a short page. A review that moves between pages while
+/// paging (a new one pushes the others on) comes once: only the ids seen are kept.
+pub struct ReviewPages<'a> {
+    account: &'a Account,
+    page: usize,
+    done: bool,
+    seen: std::collections::HashSet<i64>,
+}
+
+impl ReviewPages<'_> {
+    /// The next page (`None`: all were read).
+    pub async fn next(&mut self) -> AvitoResult<Option<ReviewsPage>> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.page >= MAX_REVIEW_PAGES {
+            return Err(AvitoError::Unexpected {
+                operation: Operation::GetReviewsV1,
+                status: 200,
+                detail: format!("more than {MAX_REVIEW_PAGES} full pages of reviews"),
+            });
+        }
+        let offset = self.page * REVIEWS_PAGE;
+        let mut page = self.account.reviews_page(offset, REVIEWS_PAGE).await?;
+        self.page += 1;
+        // Paging follows what came; `total` only saves asking for an empty last page.
+        self.done = page.received() < REVIEWS_PAGE
+            || page
+                .total
+                .is_some_and(|t| (offset + page.received()) as i64 >= t);
+        page.reviews.retain(|r| self.seen.insert(r.id));
+        Ok(Some(page))
     }
 }
 

@@ -10,6 +10,7 @@
 //! [`check`] carries it out; [`prompts`] are the questions asked.
 
 pub mod add_profile;
+pub mod answer;
 pub mod check;
 pub mod historical;
 pub mod input;
@@ -99,5 +100,10 @@ async fn route(ctx: &Input<'_>, current: State) -> anyhow::Result<()> {
         State::StatsEnd { profile_id, start } => {
             historical::on_end(ctx, profile_id, start, Purpose::StatsExport).await
         }
+        State::ReviewAnswer {
+            profile_id,
+            review_id,
+            draft,
+        } => answer::on_text(ctx, profile_id, review_id, draft).await,
     }
 }

@@ -112,7 +112,9 @@ pub async fn on_rename(ctx: &Input<'_>, profile_id: ProfileId) -> anyhow::Result
         let last = live.last_run(&o.task).await?;
         let notice = tf(ctx.lang, T::Renamed, &[("name", &html_escape(&new_name))]);
         let open = live.open_alerts(profile_id).await?;
-        let screen = screens::card(ctx.lang, &o, last.as_ref(), &open).with_notice(&notice);
+        let reputation = live.reputation(profile_id).await?;
+        let screen = screens::card(ctx.lang, &o, last.as_ref(), &open, reputation.as_ref())
+            .with_notice(&notice);
         live.send(screen).await?;
     }
     Ok(())

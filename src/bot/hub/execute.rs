@@ -4,9 +4,10 @@
 
 use super::plan::{self, Ask, HubPlan, Loaded, Of, PressFacts, Reply, Say, Shown, Step, View};
 use crate::bot::access::Owned;
+use crate::bot::answer::{self, AnswerPorts};
 use crate::bot::dialogue::check::{self, CheckPorts};
 use crate::bot::dialogue::prompts;
-use crate::bot::ports::{Chat, DialogueStore, Effects, Export, HubMessage, SettingsStore};
+use crate::bot::ports::{Chat, DialogueStore, Effects, Export, HubMessage, Reviews, SettingsStore};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Answer, Screen};
 use crate::bot::views::{list, screens, words};
@@ -27,6 +28,7 @@ pub struct HubPorts<'a> {
     pub effects: &'a dyn Effects,
     /// "Try again" checks kept keys.
     pub check: CheckPorts<'a>,
+    pub reviews: &'a dyn Reviews,
 }
 
 /// Who pressed, where, in which language.
@@ -81,6 +83,14 @@ async fn execute(
         // The rest are effects on a profile.
         (_, None) => Ok(Answer::Alert(said(lang, &Say::Stale))),
         (HubPlan::ReportNow(period), Some(o)) => report_now(ports, lang, o, period).await,
+        (HubPlan::Answer(what), Some(o)) => {
+            let answering = AnswerPorts {
+                reviews: ports.reviews,
+                pressed: ports.hub,
+                chat: ports.chat,
+            };
+            answer::press(&answering, lang, o, by.facts.private, what).await
+        }
         (HubPlan::ExportChats { since }, Some(o)) => {
             let what = Export::Chats { since };
             Ok(match ports.effects.export(lang, &o.profile, what).await? {
@@ -206,7 +216,8 @@ async fn of_profile(ports: &HubPorts<'_>, lang: Lang, o: &Owned, of: Of) -> anyh
         Of::Card => {
             let last = ports.store.last_run(&o.task).await?;
             let open = ports.store.open_alerts(id).await?;
-            screens::card(lang, o, last.as_ref(), &open)
+            let reputation = ports.store.reputation(id).await?;
+            screens::card(lang, o, last.as_ref(), &open, reputation.as_ref())
         }
         Of::Alerts => {
             let rules = ports.store.alert_rules(id).await?;

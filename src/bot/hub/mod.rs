@@ -90,6 +90,7 @@ async fn route(p: &Press<'_>, cb: Callback) -> anyhow::Result<Answer> {
         chat: &live,
         effects: &live,
         check: CheckPorts::all(&live),
+        reviews: &live,
     };
     let facts = p.facts();
     let user = telegram_user(p.sender());

@@ -8,6 +8,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::bot::access::{Owned, Refusal};
+use crate::bot::answer::AnswerPress;
 use crate::bot::chat_check::CannotPost;
 use crate::bot::dialogue::historical;
 use crate::bot::ports::Change;
@@ -95,6 +96,8 @@ pub enum HubPlan {
     CheckRights { channel: bool },
     /// "Try again": Avito is asked again about the kept keys.
     Retry(Kept),
+    /// A review's "Answer", or an answer's "Send", "Edit" or "Cancel".
+    Answer(AnswerPress),
 }
 
 /// A screen to show, and what comes before it.
@@ -338,6 +341,9 @@ pub fn profile(
         A::Rename => ask(facts, State::Rename { profile_id }, Ask::Rename),
         // Keys are typed, and a secret is never asked for in a group.
         A::Keys => ask(facts, State::KeysClientId { profile_id }, Ask::KeysClientId),
+        A::ReviewAnswer(_) | A::AnswerSend(_) | A::AnswerEdit(_) | A::AnswerCancel(_) => {
+            AnswerPress::of(action).map_or(HubPlan::Refuse(Say::Stale), HubPlan::Answer)
+        }
         A::DeleteConfirm => change(
             Change::Delete,
             View::Deleted(o.profile.name.clone()),
@@ -550,7 +556,7 @@ mod tests {
     use super::*;
     use crate::db::entities::{avito_profile, report_task};
     use crate::domain::{AccountId, AlertRuleId, Metric, PeriodKind, ProfileId, ProfileStatus};
-    use crate::domain::{Stored, TaskId};
+    use crate::domain::{AnswerDraftId, ReviewId, Stored, TaskId};
     use crate::telegram::callback::ProfileAction as A;
 
     const PROFILE: ProfileId = ProfileId(7);
@@ -969,6 +975,28 @@ mod tests {
                     Of::Alerts,
                     Reply::Silent,
                 ),
+            ),
+            // A review's buttons: carried out by `bot::answer`, in a group too (the text is
+            // asked for in the owner's private chat).
+            (
+                A::ReviewAnswer(ReviewId(7)),
+                &g,
+                HubPlan::Answer(AnswerPress::Start(ReviewId(7))),
+            ),
+            (
+                A::AnswerSend(AnswerDraftId(3)),
+                &p,
+                HubPlan::Answer(AnswerPress::Send(AnswerDraftId(3))),
+            ),
+            (
+                A::AnswerEdit(AnswerDraftId(3)),
+                &p,
+                HubPlan::Answer(AnswerPress::Edit(AnswerDraftId(3))),
+            ),
+            (
+                A::AnswerCancel(AnswerDraftId(3)),
+                &p,
+                HubPlan::Answer(AnswerPress::Cancel(AnswerDraftId(3))),
             ),
         ];
         let mut covered = BTreeSet::new();

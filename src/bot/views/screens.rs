@@ -9,6 +9,7 @@ use crate::bot::access::Owned;
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
 use crate::db::entities::{alert_rule, report_run};
+use crate::db::reviews::Reputation;
 use crate::db::tasks::{Frequency, Weekdays};
 use crate::domain::alerts::{AlertRule, DaySpan};
 use crate::i18n::Lang;
@@ -60,6 +61,7 @@ pub fn card(
     o: &Owned,
     last_run: Option<&report_run::Model>,
     open_alerts: &[AlertRule],
+    reputation: Option<&Reputation>,
 ) -> Screen {
     let p = &o.profile;
     let id = p.id;
@@ -85,6 +87,14 @@ pub fn card(
             ("alerts", &open_alerts_line(lang, open_alerts)),
         ],
     );
+    let text = match reputation {
+        Some(r) => {
+            let score = r.score.map(|s| crate::report::format::decimal(s, 1, lang));
+            let line = crate::reviews::notice::card_line(lang, score, r.total, r.unanswered);
+            format!("{text}\n{line}")
+        }
+        None => text,
+    };
     Screen::new(
         text,
         vec![
@@ -480,6 +490,11 @@ fn alert_value(lang: Lang, rule: AlertRule, param: i64) -> String {
             t(lang, T::MissedHourly)
         }
         AlertRule::MissedCalls => t(lang, T::MissedEach),
+        AlertRule::NewReviews if param == crate::domain::alerts::REVIEWS_LOW => {
+            t(lang, T::ReviewsLow)
+        }
+        AlertRule::NewReviews => t(lang, T::ReviewsEvery),
+        AlertRule::RatingLow => decimal(param as f64 / 10.0, 1, lang),
     }
 }
 
@@ -491,6 +506,8 @@ fn alert_label(lang: Lang, rule: AlertRule, param: i64) -> String {
         AlertRule::DemandDrop => T::AlertDemandDrop,
         AlertRule::Unanswered => T::AlertUnanswered,
         AlertRule::MissedCalls => T::AlertMissedCalls,
+        AlertRule::NewReviews => T::AlertNewReviews,
+        AlertRule::RatingLow => T::AlertRatingLow,
     };
     tf(lang, key, &[("value", &alert_value(lang, rule, param))])
 }

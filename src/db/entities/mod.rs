@@ -9,4 +9,7 @@ pub mod export;
 pub mod rating_snapshot;
 pub mod report_run;
 pub mod report_task;
+pub mod review_answer;
+pub mod review_seen;
+pub mod review_watch;
 pub mod user;
