@@ -277,6 +277,17 @@ fn demo_plays_the_whole_journey_and_leaves_report_workbook_metrics_and_charts() 
         "the alert fires once, not again before the top-up"
     );
 
+    let review = run.file("review.txt");
+    assert!(review.contains("★★☆☆☆"), "review.txt: {review}");
+    assert!(review.contains("Send it to Avito?"), "review.txt: {review}");
+    assert_eq!(
+        review
+            .matches("your answer to the review from Игорь is published")
+            .count(),
+        1,
+        "the answer is published once: {review}"
+    );
+
     let metrics = run.file("metrics.txt");
     for series in [
         "avito_reports_updates_handled_total{kind=\"message\"}",

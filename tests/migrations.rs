@@ -14,7 +14,7 @@ use sea_orm::{
     PaginatorTrait,
 };
 
-const OUR_TABLES: [&str; 12] = [
+const OUR_TABLES: [&str; 15] = [
     "users",
     "avito_profiles",
     "report_tasks",
@@ -27,6 +27,9 @@ const OUR_TABLES: [&str; 12] = [
     "avito_budgets",
     "avito_answers",
     "rating_snapshots",
+    "reviews_seen",
+    "review_answers",
+    "review_watch",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -73,7 +76,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 15);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 16);
     // The planner's once-a-second question is indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 

@@ -175,11 +175,19 @@ async fn a_review_is_told_once_and_answered_once(engine: Engine) {
     avito
         .moderate_answer(account, review_id, Verdict::Published)
         .expect("moderate");
-    common::bot_message_within(&emu, &worker, ann.id(), 0, "is published", common::BOT_WAIT).await;
+    common::bot_message_within(
+        &emu,
+        &worker,
+        ann.id(),
+        0,
+        "is published.",
+        common::BOT_WAIT,
+    )
+    .await;
     let before = avito.request_count("getRatingsInfoV1");
     review_checks(&avito, before, 3).await;
-    assert_eq!(bot_count(&emu, ann.id(), "is published"), 1);
-    assert_eq!(bot_count(&emu, team.id(), "is published"), 0);
+    assert_eq!(bot_count(&emu, ann.id(), "is published."), 1);
+    assert_eq!(bot_count(&emu, team.id(), "is published."), 0);
     assert_eq!(bot_count(&emu, team.id(), NEW), 1);
 
     // The card shows the rating and what is left unanswered.
@@ -201,6 +209,21 @@ async fn a_review_is_told_once_and_answered_once(engine: Engine) {
         &format!("alert_toggle:{id}:new_reviews"),
     )
     .await;
+    // A check that began before the switch went off may still be reading: let it end.
+    let mut quiet_for = 0;
+    for _ in 0..20 {
+        let before = avito.request_count("getRatingsInfoV1");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        quiet_for = if avito.request_count("getRatingsInfoV1") == before {
+            quiet_for + 1
+        } else {
+            0
+        };
+        if quiet_for == 2 {
+            break;
+        }
+    }
+    assert_eq!(quiet_for, 2, "review checks stopped with the rule off");
     for n in 0..40 {
         let mut old = NewReview::new(1 + n % 5, "Старый отзыв");
         old.created_at -= 3600;

@@ -430,6 +430,44 @@ mod tests {
     }
 
     #[test]
+    fn a_rating_below_its_bar_is_abnormal_and_no_rating_decides_nothing() {
+        let info = |enabled: Option<bool>, score: Option<f64>| RatingInfo {
+            enabled,
+            rating: score.map(|s| crate::avito::ratings::Rating {
+                score: Some(s),
+                reviews_count: Some(10),
+                reviews_with_score_count: Some(9),
+            }),
+        };
+        assert_eq!(
+            rating_low(&info(Some(true), Some(3.8)), 40),
+            Observation::Abnormal(Finding::RatingLow {
+                score: 3.8,
+                threshold_tenths: 40
+            })
+        );
+        // Shown as 4.0, so not below 4.0.
+        assert_eq!(
+            rating_low(&info(Some(true), Some(3.96)), 40),
+            Observation::Normal
+        );
+        assert_eq!(
+            rating_low(&info(Some(true), Some(4.7)), 45),
+            Observation::Normal
+        );
+        assert_eq!(
+            rating_low(&info(Some(false), Some(2.0)), 45),
+            Observation::Idle
+        );
+        assert_eq!(rating_low(&info(Some(true), None), 45), Observation::Idle);
+        assert_eq!(
+            rating_low(&info(None, Some(9.0)), 45),
+            Observation::Idle,
+            "implausible"
+        );
+    }
+
+    #[test]
     fn a_balance_below_its_threshold_is_abnormal_and_at_it_is_not() {
         assert!(matches!(
             low(Kopecks(99_999), 100_000),

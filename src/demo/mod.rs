@@ -215,6 +215,7 @@ fn write_files(out: &OutDir, outcome: &Outcome) -> anyhow::Result<String> {
     let workbook = out.write_workbook(name, bytes)?;
     out.write(output::METRICS, outcome.metrics.as_bytes())?;
     out.write(output::ALERTS, with_newline(&outcome.alerts).as_bytes())?;
+    out.write(output::REVIEW, with_newline(&outcome.review).as_bytes())?;
     // An earlier run's charts go, so none is left that this run did not draw.
     for name in ["daily.png", "spending.png", "profiles.png"] {
         let _ = std::fs::remove_file(out.path().join(name));
@@ -245,6 +246,10 @@ fn files_left(workbook: &str, outcome: &Outcome) -> Vec<(String, String)> {
         named(
             output::ALERTS,
             "the alert of step 8 and its “back to normal”",
+        ),
+        named(
+            output::REVIEW,
+            "the review of step 9, the answer written to it and “published”",
         ),
         named(output::METRICS, "the worker's /metrics at the end"),
     ];

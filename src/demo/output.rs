@@ -10,6 +10,7 @@ pub const REPORT: &str = "report.txt";
 pub const STATS: &str = "stats.txt";
 pub const METRICS: &str = "metrics.txt";
 pub const ALERTS: &str = "alerts.txt";
+pub const REVIEW: &str = "review.txt";
 /// Workbooks the bot names `avito-chats-<profile>-<date>.xlsx`: an earlier run's are replaced.
 const WORKBOOK_PREFIX: &str = "avito-chats-";
 

@@ -1,5 +1,6 @@
 //! The user's steps: a seller meets the bot, connects an Avito account, looks around the hub,
-//! asks for a report, sets a schedule, gets `/stats` in the team group and exports the chats.
+//! asks for a report, sets a schedule, gets `/stats` in the team group, exports the chats,
+//! gets an alert and answers a review.
 //!
 //! Buttons are found by their callback data in the messages the user sees (never by a
 //! remembered message id), and every wait is bounded (see [`Session`]).
@@ -9,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
-use sandbox::avito::AvitoEmulator;
+use sandbox::avito::{AvitoEmulator, NewReview, Verdict};
 use sandbox::telegram::{BOT_USERNAME, SeenMessage};
 
 use super::session::{Session, button_data, report_counters};
@@ -18,6 +19,7 @@ use crate::domain::alerts::AlertRule;
 use crate::domain::{AccountId, ChatId, UserId};
 use crate::export::texts::X;
 use crate::i18n::{self, Lang};
+use crate::reviews::texts::R;
 
 /// A reply to a message or a press.
 const REPLY_WAIT: Duration = Duration::from_secs(30);
@@ -97,6 +99,8 @@ pub struct Outcome {
     pub charts: Vec<(String, Vec<u8>)>,
     /// The low-wallet alert and its "back to normal", as delivered to the group.
     pub alerts: String,
+    /// A review's notice, the answer written to it, and moderation's verdict, as delivered.
+    pub review: String,
 }
 
 /// Plays the whole journey, one step after another.
@@ -114,6 +118,7 @@ pub async fn play(
     let stats = stats_in_the_group(s, who, &profile).await?;
     let workbook = export_chats(s, who, &profile).await?;
     let alerts = wallet_alert(s, who, account, &profile).await?;
+    let review = answer_a_review(s, who, account, &profile).await?;
     s.sync();
     let metrics = s.metrics().await?;
     Ok(Outcome {
@@ -123,6 +128,7 @@ pub async fn play(
         metrics,
         charts,
         alerts,
+        review,
     })
 }
 
@@ -411,6 +417,83 @@ async fn wallet_alert(
         )
         .await?;
     Ok([alert, back]
+        .iter()
+        .map(|m| m.text_or_caption().trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n\n"))
+}
+
+/// Step 9: a 2★ review reaches the group; the seller answers it from Telegram (the text asked
+/// for and shown back in her private chat) and moderation publishes it. The notice, the
+/// answer shown back, "sent" and "published", as she got them.
+async fn answer_a_review(
+    s: &mut Session,
+    who: &Persona,
+    account: &Account<'_>,
+    profile: &Profile,
+) -> anyhow::Result<String> {
+    s.step(
+        9,
+        "A review: a 2★ review arrives and is answered from Telegram",
+    );
+    let (team, me) = (who.group_id, s.me());
+    let after = s.last_bot_id(team);
+    s.transcript
+        .narrate("A buyer leaves a 2★ review on Avito (the emulator adds it)");
+    let mut review = NewReview::new(2, "Продавец опоздал на час, а на столе царапина.");
+    review.sender = Some("Игорь".to_owned());
+    let review_id = account
+        .avito
+        .add_review(account.user_id.0, review)
+        .map_err(|e| anyhow::anyhow!("adding the emulator's review: {e}"))?;
+    let answer = format!("review_answer:{}:{review_id}", profile.0);
+    let notice = s
+        .reply(team, after, "the new review's notice", ALERT_WAIT, |m| {
+            button_data(m, &answer).is_some()
+        })
+        .await?;
+    let asked = s.last_bot_id(me);
+    s.press(team, notice.message_id, &answer, REPLY_WAIT)
+        .await?;
+    let question = locale_prefix(i18n::text(who.lang, R::AskAnswer));
+    s.reply(me, asked, "the question for the answer", REPLY_WAIT, |m| {
+        m.text_or_caption().starts_with(&question)
+    })
+    .await?;
+    let shown = s.last_bot_id(me);
+    s.say(match who.lang {
+        Lang::Ru => "Игорь, простите за опоздание! Царапину исправим бесплатно — напишите нам.",
+        Lang::En => "Igor, sorry for the delay! We will fix the scratch for free: write to us.",
+    })
+    .await?;
+    let preview = s
+        .reply(me, shown, "the answer shown back", REPLY_WAIT, |m| {
+            button_data(m, "answer_send:").is_some()
+        })
+        .await?;
+    let send = button_data(&preview, "answer_send:")
+        .ok_or_else(|| s.error("the answer shown back has no “Send”"))?;
+    let before = s.last_bot_id(me);
+    s.press(me, preview.message_id, &send, REPLY_WAIT).await?;
+    let sent_text = locale_prefix(i18n::text(who.lang, R::Sent));
+    let sent = s
+        .reply(me, before, "“sent to Avito”", REPLY_WAIT, |m| {
+            m.text_or_caption().starts_with(&sent_text)
+        })
+        .await?;
+    s.transcript
+        .narrate("Avito's moderation publishes the answer (the emulator moderates it)");
+    account
+        .avito
+        .moderate_answer(account.user_id.0, review_id, Verdict::Published)
+        .map_err(|e| anyhow::anyhow!("moderating the emulator's answer: {e}"))?;
+    let published_text = locale_prefix(i18n::text(who.lang, R::Published));
+    let published = s
+        .reply(me, sent.message_id, "“published”", ALERT_WAIT, |m| {
+            m.text_or_caption().starts_with(&published_text)
+        })
+        .await?;
+    Ok([notice, preview, sent, published]
         .iter()
         .map(|m| m.text_or_caption().trim_end().to_owned())
         .collect::<Vec<_>>()
