@@ -107,6 +107,10 @@ fn show(bar: &indicatif::ProgressBar, s: StatsSnapshot) {
         Stage::Totals => "daily totals (Avito allows one request a minute)".to_owned(),
         Stage::Listing => "listing items".to_owned(),
         Stage::Items => format!("{} items, {} rows", s.items, s.rows),
+        Stage::Figures => format!(
+            "impressions and spending of {} listings (Avito allows one request a minute)",
+            s.items
+        ),
         Stage::Writing => "writing the workbook".to_owned(),
     });
 }

@@ -56,6 +56,7 @@ pub fn progress_text(lang: Lang, names: &Names, s: &StatsSnapshot) -> String {
         Stage::Totals => x(lang, X::StatsStageTotals).to_owned(),
         Stage::Listing => xf(lang, X::StatsStageListing, &[("items", &items)]),
         Stage::Items | Stage::Writing => xf(lang, X::StatsStageItems, &[("items", &items)]),
+        Stage::Figures => xf(lang, X::StatsStageFigures, &[("items", &items)]),
     };
     let (done, known, took) = (
         count(lang, s.pages_done),
@@ -185,6 +186,13 @@ mod tests {
             progress_key(&snapshot(Stage::Listing, 0, 0)),
             progress_key(&snapshot(Stage::Items, 0, 0)),
             "a new stage is shown"
+        );
+        let figures = progress_text(Lang::En, &names, &snapshot(Stage::Figures, 8, 8));
+        assert!(figures.contains("once a minute"), "{figures}");
+        assert_ne!(
+            progress_key(&snapshot(Stage::Items, 8, 8)),
+            progress_key(&snapshot(Stage::Figures, 8, 8)),
+            "waiting for the per-listing figures is shown"
         );
     }
 
