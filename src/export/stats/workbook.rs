@@ -804,7 +804,131 @@ fn write_listings(
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
+    use crate::domain::Period;
+    use crate::export::stats::model::ListingsData;
+    use crate::i18n::Lang;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, day).expect("date")
+    }
+
+    fn listing(id: i64, status: ItemStatus, figures: [i64; 4]) -> ListingFigures {
+        let [impressions, views, contacts, kopecks] = figures;
+        ListingFigures {
+            item_id: id,
+            status: Some(status),
+            url: Some(format!("https://www.avito.ru/item_{id}").into()),
+            impressions: Some(impressions),
+            views: Some(views),
+            contacts: Some(contacts),
+            spending: Some(Kopecks(kopecks)),
+        }
+    }
+
+    fn data(listings: Vec<ListingFigures>, analytics: Result<(), String>) -> StatsData {
+        StatsData {
+            period: Period::new(d(1), d(2)),
+            days: vec![],
+            titles: listings
+                .iter()
+                .map(|l| (l.item_id, format!("Sofa \"{}\"", l.item_id)))
+                .collect(),
+            item_days: vec![],
+            items_with_stats: 0,
+            truncated: false,
+            listings: ListingsData {
+                rows: listings,
+                analytics,
+            },
+            reviews: Ok(vec![]),
+        }
+    }
+
+    /// The parts of the written workbook whose names start with `prefix`, as text.
+    fn parts(data: &StatsData, lang: Lang, prefix: &str) -> Vec<(String, String)> {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = dir.path().join("s.xlsx");
+        let opts = StatsOptions {
+            period: data.period,
+            lang,
+            name: "Shop".into(),
+        };
+        write(data, &opts, &out).expect("written");
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).expect("open")).expect("zip");
+        let names: Vec<String> = zip
+            .file_names()
+            .map(|n| n.expect("an entry name").into_owned())
+            .filter(|n| n.starts_with(prefix))
+            .collect();
+        let mut found: Vec<(String, String)> = names
+            .into_iter()
+            .map(|n| {
+                let mut text = String::new();
+                zip.by_name(&n)
+                    .expect("part")
+                    .read_to_string(&mut text)
+                    .expect("utf-8");
+                (n, text)
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn the_listings_sheet_carries_native_rules_and_the_spending_chart() {
+        let rows = vec![
+            listing(1, ItemStatus::Active, [1_000, 40, 10, 50_000]),
+            listing(2, ItemStatus::Blocked, [900, 30, 30, 150_000]),
+            listing(3, ItemStatus::Active, [2_000, 90, 0, 0]),
+        ];
+        let data = data(rows, Ok(()));
+        let sheets = parts(&data, Lang::En, "xl/worksheets/sheet");
+        let listings = &sheets
+            .iter()
+            .find(|(n, _)| n == "xl/worksheets/sheet3.xml")
+            .expect("the Listings sheet")
+            .1;
+        assert_eq!(
+            listings.matches("<conditionalFormatting").count(),
+            3,
+            "{listings}"
+        );
+        assert!(listings.contains(r#"<cfRule type="expression""#));
+        // Median views 40: the threshold is 80; the account's contact costs 50 ₽.
+        assert!(listings.contains("$E2&gt;=80"), "{listings}");
+        assert!(listings.contains("$J2&gt;=100.00"), "{listings}");
+        assert!(listings.contains(r#"$C2="blocked""#), "{listings}");
+        assert!(listings.contains("<hyperlink "), "titles link the listings");
+        let charts = parts(&data, Lang::En, "xl/charts/chart");
+        assert_eq!(charts.len(), 1, "no days: only the spending bar chart");
+        assert!(charts[0].1.contains(r#"<c:barDir val="bar"/>"#));
+        assert!(charts[0].1.contains("$B$2:$B$3"), "two listings spent");
+    }
+
+    #[test]
+    fn without_the_analytics_the_listings_sheet_says_why_and_has_no_chart() {
+        let mut row = listing(1, ItemStatus::Rejected, [0, 500, 0, 0]);
+        (row.impressions, row.spending) = (None, None);
+        let data = data(vec![row], Err("Avito answered 500".into()));
+        // A constant-memory sheet writes its strings inline.
+        let sheets = parts(&data, Lang::Ru, "xl/worksheets/sheet3.xml");
+        let text = &sheets[0].1;
+        assert!(text.contains("Avito answered 500"), "{text}");
+        assert!(
+            text.contains("<t>заблокировано или отклонено</t>"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("<conditionalFormatting").count(),
+            2,
+            "no spending: no costly rule"
+        );
+        assert!(parts(&data, Lang::Ru, "xl/charts/").is_empty());
+    }
 
     #[test]
     fn dates_are_excel_serials_and_counts_have_room_for_separators() {
