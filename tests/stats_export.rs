@@ -364,6 +364,7 @@ fn assert_listings(
     let costly_from = (spent > 0.0 && contacts > 0.0)
         .then(|| ((spent * 100.0 / contacts).round() * 2.0).round() / 100.0);
     let mut marked = [0; 3];
+    let mut any = 0.0;
     for row in &rows {
         let look = row.get(10).map(Data::to_string).unwrap_or_default();
         let quiet = cell(row, 5) == Some(0.0) && cell(row, 4).is_some_and(|v| v >= min_views);
@@ -377,7 +378,16 @@ fn assert_listings(
         for (i, on) in [quiet, costly, blocked].into_iter().enumerate() {
             marked[i] += usize::from(on);
         }
+        if quiet || costly || blocked {
+            any += 1.0;
+        }
     }
+    let summary = &book.summary[8];
+    assert_eq!(
+        summary[0].to_string(),
+        "Listings to look at (marked on the Listings sheet)"
+    );
+    assert_eq!(cell(summary, 1), Some(any), "the Summary counts the marked");
     let legend: Vec<String> = book.listings[1..]
         .iter()
         .filter_map(|r| r.get(12).map(Data::to_string))

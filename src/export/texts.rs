@@ -111,6 +111,7 @@ crate::text_keys!(pub enum X in "export" {
     StatsLookNoContacts => "stats_look_no_contacts",
     StatsLookCostly => "stats_look_costly",
     StatsLookBlocked => "stats_look_blocked",
+    StatsLookCount => "stats_look_count",
     StatsLegendTitle => "stats_legend_title",
     StatsLegendNoContacts => "stats_legend_no_contacts",
     StatsLegendCostly => "stats_legend_costly",

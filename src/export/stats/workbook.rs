@@ -270,7 +270,7 @@ fn write_to(data: &StatsData, opts: &StatsOptions, path: &Path) -> Result<(), Wr
     widths.apply(days)?;
 
     let listings_name = x(lang, X::StatsSheetListings);
-    let top = write_listings(wb.add_worksheet_with_constant_memory()?, data, lang, &f)?;
+    let (top, marked) = write_listings(wb.add_worksheet_with_constant_memory()?, data, lang, &f)?;
 
     // Items: streamed, rows in order.
     let items = wb.add_worksheet_with_constant_memory()?;
@@ -304,6 +304,8 @@ fn write_to(data: &StatsData, opts: &StatsOptions, path: &Path) -> Result<(), Wr
     // Summary.
     let summary = wb.worksheet_from_index(0)?;
     write_summary(summary, data, opts, &f)?;
+    summary.write_string_with_format(LOOK_ROW, 0, x(lang, X::StatsLookCount), &f.header)?;
+    summary.write_number_with_format(LOOK_ROW, 1, marked as f64, &f.count)?;
     let mut next_chart = CHARTS_ROW;
     if last_day > 0 {
         next_chart = insert_charts(summary, data, lang, days_name, last_day)?;
@@ -404,6 +406,8 @@ fn write_review(
 
 /// Rows of the Summary sheet above its charts.
 const CHARTS_ROW: u32 = 9;
+/// The Summary's row of the number of listings marked on the Listings sheet.
+const LOOK_ROW: u32 = 8;
 
 fn write_summary(
     sheet: &mut Worksheet,
@@ -464,6 +468,7 @@ fn write_summary(
         x(lang, X::StatsTotal),
         x(lang, X::StatsPeriod),
         x(lang, X::StatsItemsCount),
+        x(lang, X::StatsLookCount),
     ]
     .iter()
     .map(|s| s.chars().count())
@@ -721,7 +726,7 @@ fn write_listing(
     title: &str,
     (lang, t, f): (crate::i18n::Lang, &Thresholds, &Formats),
     widths: &mut Widths,
-) -> Result<(), XlsxError> {
+) -> Result<bool, XlsxError> {
     sheet.write_number_with_format(r, 0, row.item_id as f64, &f.id)?;
     widths.fit(0, row.item_id.to_string().len());
     write_title(sheet, r, title, row.url.as_deref(), f)?;
@@ -756,23 +761,24 @@ fn write_listing(
             widths.fit(usize::from(col), count_width(k.0 / 100) + 5);
         }
     }
-    let look = marks_text(lang, per_listing::marks(row, t));
+    let marks = per_listing::marks(row, t);
+    let look = marks_text(lang, marks);
     if !look.is_empty() {
         sheet.write_string(r, lc::LOOK, &look)?;
         widths.fit(usize::from(lc::LOOK), look.chars().count());
     }
-    Ok(())
+    Ok(marks.any())
 }
 
 /// The Listings sheet: a row per listing over the period, in spending order, the listings
 /// worth a look marked by rules, and the legend beside the table. Returns how many leading
-/// rows the spending chart shows.
+/// rows the spending chart shows and how many listings are marked.
 fn write_listings(
     sheet: &mut Worksheet,
     data: &StatsData,
     lang: crate::i18n::Lang,
     f: &Formats,
-) -> Result<usize, XlsxError> {
+) -> Result<(usize, usize), XlsxError> {
     sheet.set_name(x(lang, X::StatsSheetListings))?;
     header(sheet, lang, &LISTING_COLS, f)?;
     let rows = &data.listings.rows[..data.listings.rows.len().min(MAX_ITEM_ROWS)];
@@ -781,11 +787,13 @@ fn write_listings(
     let mut legend = legend(lang, &t, &data.listings.analytics, f).into_iter();
     // Constant memory: a row is final once a later one is written, so each legend line goes
     // out with the table row it sits beside.
-    let mut r = 0u32;
+    let (mut r, mut marked) = (0u32, 0usize);
     for row in rows {
         r += 1;
         let title = data.titles.get(&row.item_id).map_or("", String::as_str);
-        write_listing(sheet, r, row, title, (lang, &t, f), &mut widths)?;
+        if write_listing(sheet, r, row, title, (lang, &t, f), &mut widths)? {
+            marked += 1;
+        }
         if let Some((line, format)) = legend.next() {
             sheet.write_string_with_format(r, lc::LEGEND, &line, &format)?;
         }
@@ -800,7 +808,7 @@ fn write_listings(
         add_rules(sheet, lang, &t, last, f)?;
     }
     widths.apply(sheet)?;
-    Ok(per_listing::top_by_spending(rows))
+    Ok((per_listing::top_by_spending(rows), marked))
 }
 
 #[cfg(test)]
