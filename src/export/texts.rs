@@ -112,6 +112,7 @@ crate::text_keys!(pub enum X in "export" {
     StatsLookCostly => "stats_look_costly",
     StatsLookBlocked => "stats_look_blocked",
     StatsLookCount => "stats_look_count",
+    StatsDoneNoFigures => "stats_done_no_figures",
     StatsLegendTitle => "stats_legend_title",
     StatsLegendNoContacts => "stats_legend_no_contacts",
     StatsLegendCostly => "stats_legend_costly",

@@ -90,6 +90,7 @@ pub async fn export_stats(
         rows: data.item_days.len(),
         truncated: data.truncated,
         size: 0,
+        listings_failed: data.listings.analytics.clone().err(),
     };
     let (opts, out_path) = (opts.clone(), out.to_path_buf());
     let size = tokio::task::spawn_blocking(move || workbook::write(&data, &opts, &out_path))

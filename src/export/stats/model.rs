@@ -189,4 +189,6 @@ pub struct StatsSummary {
     pub rows: usize,
     pub truncated: bool,
     pub size: u64,
+    /// Why the Listings sheet goes without Avito's per-listing analytics, if it does.
+    pub listings_failed: Option<String>,
 }

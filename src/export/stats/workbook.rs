@@ -921,6 +921,12 @@ mod tests {
         assert_eq!(charts.len(), 1, "no days: only the spending bar chart");
         assert!(charts[0].1.contains(r#"<c:barDir val="bar"/>"#));
         assert!(charts[0].1.contains("$B$2:$B$3"), "two listings spent");
+        let charts = parts(&data, Lang::Ru, "xl/charts/chart");
+        assert!(
+            charts[0].1.contains("'По объявлениям'!$I$2:$I$3"),
+            "a sheet name with a space is quoted: {}",
+            charts[0].1
+        );
     }
 
     #[test]
