@@ -390,7 +390,7 @@ fn assert_listings(
     assert_eq!(cell(summary, 1), Some(any), "the Summary counts the marked");
     let legend: Vec<String> = book.listings[1..]
         .iter()
-        .filter_map(|r| r.get(12).map(Data::to_string))
+        .filter_map(|r| r.get(13).map(Data::to_string))
         .filter(|t| !t.is_empty())
         .collect();
     assert!(

@@ -94,7 +94,8 @@ mod lc {
     pub const SPENDING: u16 = 8;
     pub const COST: u16 = 9;
     pub const LOOK: u16 = 10;
-    /// The legend, one empty column right of the table.
+    /// The legend, one empty column right of the table: a swatch of each rule's fill, then
+    /// its text.
     pub const LEGEND: u16 = 12;
 }
 /// Characters a string literal in an Excel formula holds at most.
@@ -592,6 +593,10 @@ fn roubles(k: Kopecks) -> String {
     format!("{:.2}", k.to_roubles().0)
 }
 
+/// A line of the legend: its text, the text's format, and the fill of the rule it explains
+/// (a swatch left of the text).
+type LegendLine = (String, Format, Option<Format>);
+
 /// The legend's lines (right of the table): what is marked and from which figure, and what
 /// the sheet cannot say.
 fn legend(
@@ -599,14 +604,19 @@ fn legend(
     t: &Thresholds,
     analytics: &Result<(), String>,
     f: &Formats,
-) -> Vec<(String, Format)> {
+) -> Vec<LegendLine> {
     let median = t
         .median_views
         .map_or_else(|| "—".to_owned(), |m| format!("{m}"));
-    let mut lines = vec![(x(lang, X::StatsLegendTitle).to_owned(), f.header.clone())];
+    let mut lines = vec![(
+        x(lang, X::StatsLegendTitle).to_owned(),
+        f.header.clone(),
+        None,
+    )];
     lines.push((
         x(lang, X::StatsLegendBlocked).to_owned(),
-        f.mark_blocked.clone(),
+        f.plain.clone(),
+        Some(f.mark_blocked.clone()),
     ));
     lines.push((
         xf(
@@ -614,7 +624,8 @@ fn legend(
             X::StatsLegendNoContacts,
             &[("min", &t.min_views.to_string()), ("median", &median)],
         ),
-        f.mark_no_contacts.clone(),
+        f.plain.clone(),
+        Some(f.mark_no_contacts.clone()),
     ));
     lines.push(match t.costly_from.zip(t.account_cost) {
         Some((from, account)) => (
@@ -623,16 +634,23 @@ fn legend(
                 X::StatsLegendCostly,
                 &[("from", &roubles(from)), ("account", &roubles(account))],
             ),
-            f.mark_costly.clone(),
+            f.plain.clone(),
+            Some(f.mark_costly.clone()),
         ),
-        None => (x(lang, X::StatsLegendCostlyNone).to_owned(), f.note.clone()),
+        None => (
+            x(lang, X::StatsLegendCostlyNone).to_owned(),
+            f.note.clone(),
+            None,
+        ),
     });
-    lines.push((x(lang, X::StatsLegendDrop).to_owned(), f.note.clone()));
-    lines.push((x(lang, X::StatsLegendRatios).to_owned(), f.note.clone()));
+    let note = |key| (x(lang, key).to_owned(), f.note.clone(), None);
+    lines.push(note(X::StatsLegendDrop));
+    lines.push(note(X::StatsLegendRatios));
     if let Err(reason) = analytics {
         lines.push((
             xf(lang, X::StatsListingsFailed, &[("reason", reason)]),
             f.note.clone(),
+            None,
         ));
     }
     lines
@@ -794,13 +812,13 @@ fn write_listings(
         if write_listing(sheet, r, row, title, (lang, &t, f), &mut widths)? {
             marked += 1;
         }
-        if let Some((line, format)) = legend.next() {
-            sheet.write_string_with_format(r, lc::LEGEND, &line, &format)?;
+        if let Some(line) = legend.next() {
+            write_legend_line(sheet, r, &line)?;
         }
     }
-    for (line, format) in legend {
+    for line in legend {
         r += 1;
-        sheet.write_string_with_format(r, lc::LEGEND, &line, &format)?;
+        write_legend_line(sheet, r, &line)?;
     }
     let last = rows.len() as u32;
     sheet.autofilter(0, 0, last, (LISTING_COLS.len() - 1) as u16)?;
@@ -808,7 +826,23 @@ fn write_listings(
         add_rules(sheet, lang, &t, last, f)?;
     }
     widths.apply(sheet)?;
+    sheet.set_column_width(lc::LEGEND, SWATCH_WIDTH)?;
     Ok((per_listing::top_by_spending(rows), marked))
+}
+
+/// Width of the legend's swatch column.
+const SWATCH_WIDTH: f64 = 3.0;
+
+fn write_legend_line(
+    sheet: &mut Worksheet,
+    r: u32,
+    (text, format, swatch): &LegendLine,
+) -> Result<(), XlsxError> {
+    if let Some(swatch) = swatch {
+        sheet.write_blank(r, lc::LEGEND, swatch)?;
+    }
+    sheet.write_string_with_format(r, lc::LEGEND + 1, text, format)?;
+    Ok(())
 }
 
 #[cfg(test)]
