@@ -2,9 +2,10 @@
 //! of the per-day figures and of the listings with the most spending), a **Per day** sheet
 //! (the totals of each day), a **Listings** sheet (each listing over the period, with the
 //! listings worth a look marked by native conditional formatting rules, see
-//! [`super::per_listing`]), an **Items** sheet (each item on each day) and a **Reviews** sheet (the reviews written in the period,
-//! newest first, with the seller's answers and where they stand). Table sheets have a bold frozen header, a filter, number
-//! formats (thousands, ₽, dates) and fitted widths. A figure Avito did not give is an empty
+//! [`super::per_listing`]), an **Items** sheet (each item on each day) and a **Reviews**
+//! sheet (the reviews written in the period, newest first, with the seller's answers and
+//! where they stand). Table sheets have a bold frozen header, a filter, number formats
+//! (thousands, ₽, per cent, dates) and fitted widths. A figure Avito did not give is an empty
 //! cell, never a zero.
 //!
 //! Synchronous (rust_xlsxwriter is): run it on a blocking thread. The Items and Listings
