@@ -1,7 +1,8 @@
 //! Statistics to Excel, black-box: `avito-reports stats-export` and the hub's "📊 Statistics to
 //! Excel" (the worker binary against the Telegram and Avito emulators, on a fresh database of
 //! each engine). The workbooks are read back with calamine (an independent reader) and checked
-//! against the emulator's dataset; their native charts are found as parts of the zip.
+//! against the emulator's dataset; their native charts and conditional formatting rules are
+//! found as parts of the zip.
 
 mod common;
 
@@ -13,8 +14,8 @@ use std::time::Duration;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use chrono::NaiveDate;
 use common::{Engine, TestDatabase, Worker, button_data, press, say, worker_command};
-use sandbox::avito::data::AccountData;
-use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, NewReview};
+use sandbox::avito::data::{AccountData, ItemStatus};
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault, NewReview};
 use sandbox::telegram::{TelegramConfig, TelegramEmulator};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -60,10 +61,11 @@ async fn stats_export(avito: &AvitoEmulator, dir: &Path, extra: &[&str]) -> Outp
         .expect("the binary runs")
 }
 
-/// The four sheets, header rows included.
+/// The five sheets, header rows included.
 struct Book {
     summary: Vec<Vec<Data>>,
     days: Vec<Vec<Data>>,
+    listings: Vec<Vec<Data>>,
     items: Vec<Vec<Data>>,
     reviews: Vec<Vec<Data>>,
 }
@@ -71,7 +73,10 @@ struct Book {
 fn read(path: &Path) -> Book {
     let mut wb: Xlsx<_> =
         open_workbook(path).unwrap_or_else(|e| panic!("{} opens as xlsx: {e}", path.display()));
-    assert_eq!(wb.sheet_names(), ["Summary", "Per day", "Items", "Reviews"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["Summary", "Per day", "Listings", "Items", "Reviews"]
+    );
     let mut rows = |name: &str| -> Vec<Vec<Data>> {
         wb.worksheet_range(name)
             .unwrap_or_else(|e| panic!("sheet {name:?}: {e}"))
@@ -82,6 +87,7 @@ fn read(path: &Path) -> Book {
     Book {
         summary: rows("Summary"),
         days: rows("Per day"),
+        listings: rows("Listings"),
         items: rows("Items"),
         reviews: rows("Reviews"),
     }
@@ -98,6 +104,19 @@ fn charts(path: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// A part of the workbook (`xl/...`), as text.
+fn part(path: &Path, name: &str) -> String {
+    use std::io::Read;
+    let file = std::fs::File::open(path).expect("open");
+    let mut zip = zip::ZipArchive::new(file).expect("an xlsx is a zip");
+    let mut text = String::new();
+    zip.by_name(name)
+        .unwrap_or_else(|e| panic!("{name} in the workbook: {e}"))
+        .read_to_string(&mut text)
+        .expect("utf-8");
+    text
 }
 
 fn date(d: &Data) -> NaiveDate {
@@ -214,6 +233,197 @@ fn assert_matches(book: &Book, acc: &AccountData, from: NaiveDate, to: NaiveDate
     }
 }
 
+fn close(got: Option<f64>, want: f64, what: &str) {
+    let got = got.unwrap_or_else(|| panic!("{what}: empty, want {want}"));
+    assert!((got - want).abs() < 0.005, "{what}: {got}, want {want}");
+}
+
+/// How the Listings sheet names a status.
+fn status_text(s: ItemStatus) -> &'static str {
+    match s {
+        ItemStatus::Active => "active",
+        ItemStatus::Removed => "removed",
+        ItemStatus::Old => "expired",
+        ItemStatus::Blocked => "blocked",
+        ItemStatus::Rejected => "rejected",
+    }
+}
+
+/// How the Listings sheet was filled.
+#[derive(Clone, Copy, PartialEq)]
+enum Figures {
+    /// From the analytics grouped by item, with or without spending.
+    Analytics { spending: bool },
+    /// The analytics failed: views and contacts summed per day, the rest empty.
+    Degraded,
+}
+
+/// The Listings sheet against the emulator: a row per listed item with its status, its
+/// figures over the period (empty for a listing not published in it), the ratios, spending
+/// order, the marks worked out here from the figures read back, and the rules and chart
+/// parts. Returns the number of rows marked per group (no contacts, costly, blocked).
+fn assert_listings(
+    book: &Book,
+    path: &Path,
+    acc: &AccountData,
+    (from, to): (NaiveDate, NaiveDate),
+    figures: Figures,
+) -> [usize; 3] {
+    let headers: Vec<String> = book.listings[0].iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        headers[..11],
+        [
+            "Item ID",
+            "Item",
+            "Status",
+            "Impressions",
+            "Views",
+            "Contacts",
+            "CTR",
+            "Conversion",
+            "Spending, ₽",
+            "Cost per contact, ₽",
+            "To look at"
+        ]
+    );
+    let rows: Vec<&Vec<Data>> = book.listings[1..]
+        .iter()
+        .filter(|r| cell(r, 0).is_some())
+        .collect();
+    assert_eq!(rows.len(), acc.items.len(), "a row per listed item");
+    let today = acc.today();
+    let mut seen = std::collections::BTreeSet::new();
+    for row in &rows {
+        let id = cell(row, 0).expect("item id") as i64;
+        assert!(seen.insert(id), "item {id} once");
+        let item = acc.item(id).unwrap_or_else(|| panic!("item {id} exists"));
+        assert_eq!(row[1].to_string(), item.title);
+        assert_eq!(
+            row[2].to_string(),
+            status_text(item.status),
+            "status of {id}"
+        );
+        if !item.alive_between(from, to, today) {
+            assert!(
+                (3..10).all(|c| cell(row, c).is_none()),
+                "{id} was not published in the period: {row:?}"
+            );
+            continue;
+        }
+        let sum = acc.sum(&[item], from, to);
+        let (views, contacts) = (sum.views as f64, sum.contacts() as f64);
+        assert_eq!(cell(row, 4), Some(views), "views of {id}");
+        assert_eq!(cell(row, 5), Some(contacts), "contacts of {id}");
+        if views > 0.0 {
+            close(cell(row, 7), contacts / views, "conversion");
+        }
+        if figures == Figures::Degraded {
+            for c in [3, 6, 8, 9] {
+                assert_eq!(cell(row, c), None, "column {c} of {id}: not known");
+            }
+            continue;
+        }
+        let impressions = sum.impressions as f64;
+        assert_eq!(cell(row, 3), Some(impressions), "impressions of {id}");
+        if impressions > 0.0 {
+            close(cell(row, 6), views / impressions, "CTR");
+        }
+        let spent = sum.all_spending() as f64;
+        if figures == (Figures::Analytics { spending: true }) {
+            close(cell(row, 8), spent / 100.0, "spending");
+            if contacts > 0.0 {
+                close(cell(row, 9), (spent / contacts).round() / 100.0, "cost");
+            } else {
+                assert_eq!(cell(row, 9), None, "no contact, no cost");
+            }
+        } else {
+            assert_eq!((cell(row, 8), cell(row, 9)), (None, None));
+        }
+    }
+    // Most spending first, then most views.
+    let key = |r: &Vec<Data>| (cell(r, 8).unwrap_or(-1.0), cell(r, 4).unwrap_or(-1.0));
+    assert!(
+        rows.windows(2).all(|w| key(w[0]) >= key(w[1])),
+        "spending order"
+    );
+
+    // The marks, worked out from the figures read back.
+    let mut views: Vec<f64> = rows.iter().filter_map(|r| cell(r, 4)).collect();
+    views.sort_by(f64::total_cmp);
+    let n = views.len();
+    let median = if n % 2 == 1 {
+        views[n / 2]
+    } else {
+        (views[n / 2 - 1] + views[n / 2]) / 2.0
+    };
+    let min_views = (2.0 * median).ceil().max(20.0);
+    let (spent, contacts) = rows
+        .iter()
+        .filter_map(|r| Some((cell(r, 8)?, cell(r, 5)?)))
+        .fold((0.0, 0.0), |(s, c), (rs, rc)| (s + rs, c + rc));
+    let costly_from = (spent > 0.0 && contacts > 0.0)
+        .then(|| ((spent * 100.0 / contacts).round() * 2.0).round() / 100.0);
+    let mut marked = [0; 3];
+    let mut any = 0.0;
+    for row in &rows {
+        let look = row.get(10).map(Data::to_string).unwrap_or_default();
+        let quiet = cell(row, 5) == Some(0.0) && cell(row, 4).is_some_and(|v| v >= min_views);
+        let costly = cell(row, 9)
+            .zip(costly_from)
+            .is_some_and(|(c, from)| c >= from - 0.005);
+        let blocked = ["blocked", "rejected"].contains(&row[2].to_string().as_str());
+        assert_eq!(look.contains("views, no contacts"), quiet, "{row:?}");
+        assert_eq!(look.contains("costly contacts"), costly, "{row:?}");
+        assert_eq!(look.contains("blocked or rejected"), blocked, "{row:?}");
+        for (i, on) in [quiet, costly, blocked].into_iter().enumerate() {
+            marked[i] += usize::from(on);
+        }
+        if quiet || costly || blocked {
+            any += 1.0;
+        }
+    }
+    let summary = &book.summary[8];
+    assert_eq!(
+        summary[0].to_string(),
+        "Listings to look at (marked on the Listings sheet)"
+    );
+    assert_eq!(cell(summary, 1), Some(any), "the Summary counts the marked");
+    let legend: Vec<String> = book.listings[1..]
+        .iter()
+        .filter_map(|r| r.get(13).map(Data::to_string))
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert!(
+        legend
+            .iter()
+            .any(|l| l.contains(&format!("{} views or more", min_views as i64))),
+        "the threshold is stated: {legend:?}"
+    );
+    assert!(
+        legend
+            .iter()
+            .any(|l| l.contains("none before it to compare")),
+        "{legend:?}"
+    );
+    assert_eq!(
+        legend.iter().any(|l| l.contains("Avito did not give")),
+        figures == Figures::Degraded,
+        "{legend:?}"
+    );
+
+    // Native rules in the Listings sheet (the third), not fills baked into its cells.
+    let sheet = part(path, "xl/worksheets/sheet3.xml");
+    let rules = sheet.matches(r#"<cfRule type="expression""#).count();
+    let want = if figures == (Figures::Analytics { spending: true }) {
+        3
+    } else {
+        2
+    };
+    assert_eq!(rules, want, "conditional formatting rules");
+    assert!(sheet.contains(&format!("$E2&gt;={}", min_views as i64)));
+    marked
+}
+
 /// Moscow midnight of `day`, as Unix seconds.
 fn moscow_midnight(day: NaiveDate) -> i64 {
     day.and_hms_opt(0, 0, 0)
@@ -322,13 +532,32 @@ async fn stats_export_cli_writes_per_day_totals_items_and_native_charts() {
     let book = read(&path);
     assert_matches(&book, acc, from, to, true);
     assert_reviews(&book, &avito, &written, from, to);
+    let marked = assert_listings(
+        &book,
+        &path,
+        acc,
+        (from, to),
+        Figures::Analytics { spending: true },
+    );
+    assert!(
+        marked[2] > 0,
+        "the dataset has blocked or rejected listings"
+    );
     assert_eq!(
         charts(&path),
-        ["xl/charts/chart1.xml", "xl/charts/chart2.xml"],
-        "a line chart of demand and a column chart of spending"
+        [
+            "xl/charts/chart1.xml",
+            "xl/charts/chart2.xml",
+            "xl/charts/chart3.xml"
+        ],
+        "a line chart of demand, a column chart of spending, a bar chart of the top spenders"
     );
-    // One grouped request for the daily totals; the item statistics in pages of 200 ids.
-    assert_eq!(avito.request_count("itemAnalytics"), 1);
+    let bars = part(&path, "xl/charts/chart3.xml");
+    assert!(bars.contains(r#"<c:barDir val="bar"/>"#), "{bars}");
+    assert!(bars.contains("Listings!$I$2:$I$21"), "the top 20: {bars}");
+    // A grouped request for the daily totals and one by item; the item statistics in pages
+    // of 200 ids.
+    assert_eq!(avito.request_count("itemAnalytics"), 2);
     assert_eq!(avito.request_count("itemStatsShallow"), 3);
     assert!(
         avito.validation_failures().is_empty(),
@@ -367,11 +596,65 @@ async fn stats_export_cli_leaves_a_metric_avito_does_not_give_empty_not_zero() {
     let to = date(&book.days[book.days.len() - 1][0]);
     assert_eq!((to - from).num_days(), 6, "seven days");
     assert_matches(&book, acc, from, to, false);
+    assert_listings(
+        &book,
+        &path,
+        acc,
+        (from, to),
+        Figures::Analytics { spending: false },
+    );
     assert_eq!(
         charts(&path),
         ["xl/charts/chart1.xml"],
-        "no spending chart without spending"
+        "no spending charts without spending"
     );
+    avito.shutdown().await;
+}
+
+/// Avito's per-listing analytics failing (after the daily totals were read) costs the
+/// Listings sheet its impressions and spending, with the reason on the sheet: the export
+/// itself succeeds.
+#[tokio::test]
+async fn stats_export_cli_goes_on_without_the_per_listing_analytics() {
+    let avito = emulator(account()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = avito.data();
+    let acc = &data.accounts()[0];
+    let (from, to) = (
+        acc.today() - chrono::Days::new(7),
+        acc.today() - chrono::Days::new(1),
+    );
+    let (first, last) = (iso(from), iso(to));
+    let args = ["--out", "stats.xlsx", "--from", &first, "--to", &last];
+    let export = stats_export(&avito, dir.path(), &args);
+    // The second itemAnalytics request waits for the rate window after the first: the fault
+    // set once the first is answered meets the second.
+    let fault = async {
+        while avito.request_count("itemAnalytics") == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        avito.set_fault("itemAnalytics", Fault::Status(400));
+    };
+    let (out, ()) = tokio::join!(export, fault);
+    let stdout = ok(&out);
+    assert!(
+        stdout.contains("note: Avito did not give each listing's impressions and spending"),
+        "{stdout}"
+    );
+    let path = dir.path().join("stats.xlsx");
+    let book = read(&path);
+    assert_matches(&book, acc, from, to, true);
+    let marked = assert_listings(&book, &path, acc, (from, to), Figures::Degraded);
+    assert!(
+        marked[2] > 0,
+        "statuses come from the listing, not the analytics"
+    );
+    assert_eq!(
+        charts(&path).len(),
+        2,
+        "no spending per listing, no bar chart"
+    );
+    assert_eq!(avito.request_count("itemAnalytics"), 2);
     avito.shutdown().await;
 }
 
@@ -537,8 +820,16 @@ async fn hub_stats_export_sends_the_workbook(engine: Engine) {
     let path = dir.path().join("received.xlsx");
     std::fs::write(&path, &file.bytes).expect("write");
     let data = avito.data();
-    assert_matches(&read(&path), &data.accounts()[0], from, to, true);
-    assert_eq!(charts(&path).len(), 2, "native charts in the workbook");
+    let book = read(&path);
+    assert_matches(&book, &data.accounts()[0], from, to, true);
+    assert_listings(
+        &book,
+        &path,
+        &data.accounts()[0],
+        (from, to),
+        Figures::Analytics { spending: true },
+    );
+    assert_eq!(charts(&path).len(), 3, "native charts in the workbook");
 
     let status = telegram
         .wait_for(ann.id(), WAIT, |m| {

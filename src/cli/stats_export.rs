@@ -91,6 +91,11 @@ pub async fn run(args: StatsExportArgs, config: &Config) -> anyhow::Result<()> {
         summary.rows,
         progress.snapshot().elapsed.as_secs_f64()
     );
+    if let Some(reason) = &summary.listings_failed {
+        println!(
+            "note: Avito did not give each listing's impressions and spending ({reason}); the Listings sheet has views, contacts and statuses only"
+        );
+    }
     if summary.truncated {
         println!(
             "note: the Items sheet stops at {} rows (Excel's limit); the per-day totals are complete",
@@ -107,6 +112,10 @@ fn show(bar: &indicatif::ProgressBar, s: StatsSnapshot) {
         Stage::Totals => "daily totals (Avito allows one request a minute)".to_owned(),
         Stage::Listing => "listing items".to_owned(),
         Stage::Items => format!("{} items, {} rows", s.items, s.rows),
+        Stage::Figures => format!(
+            "impressions and spending of {} listings (Avito allows one request a minute)",
+            s.items
+        ),
         Stage::Writing => "writing the workbook".to_owned(),
     });
 }

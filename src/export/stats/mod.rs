@@ -9,6 +9,10 @@
 //!   since may still have counters in the period;
 //! - the per-item counters from stats v1, a page of at most 200 item ids per request (the
 //!   API's limit), so the progress counts pages of items done out of those known;
+//! - each listing's impressions, views, contacts and spending over the period from stats v2
+//!   grouped by item (its second one-a-minute request, asked after the per-item pages so that
+//!   the wait overlaps them); a failure there leaves those columns empty with the reason
+//!   stated, never fails the export;
 //! - the reviews written in the period, from every page of the reviews (their order is not
 //!   documented).
 //!
@@ -17,6 +21,7 @@
 
 pub mod job;
 pub mod model;
+pub mod per_listing;
 pub mod plan;
 pub mod workbook;
 
@@ -36,8 +41,8 @@ use crate::domain::{AccountId, Period};
 use crate::reviews::view;
 
 pub use model::{
-    DayTotals, ITEMS_PER_PAGE, ItemDay, MAX_ITEM_ROWS, Stage, StatsData, StatsOptions,
-    StatsProgress, StatsSnapshot, StatsSummary,
+    DayTotals, ITEMS_PER_PAGE, ItemDay, ListingFigures, ListingsData, MAX_ITEM_ROWS, Stage,
+    StatsData, StatsOptions, StatsProgress, StatsSnapshot, StatsSummary,
 };
 pub use workbook::WriteError;
 
@@ -85,6 +90,7 @@ pub async fn export_stats(
         rows: data.item_days.len(),
         truncated: data.truncated,
         size: 0,
+        listings_failed: data.listings.analytics.clone().err(),
     };
     let (opts, out_path) = (opts.clone(), out.to_path_buf());
     let size = tokio::task::spawn_blocking(move || workbook::write(&data, &opts, &out_path))
@@ -143,6 +149,9 @@ pub async fn collect(
     let item_days: Vec<ItemDay> = rows.into_values().take(MAX_ITEM_ROWS).collect();
     let mut with_stats: Vec<i64> = item_days.iter().map(|r| r.item_id).collect();
     with_stats.dedup();
+    progress.set_stage(Stage::Figures);
+    let listings = listing_figures(account, user_id, period, &items, &item_days).await;
+    drop(items);
     let reviews = period_reviews(account, period).await;
     Ok(StatsData {
         period,
@@ -151,8 +160,43 @@ pub async fn collect(
         items_with_stats: with_stats.len(),
         item_days,
         truncated,
+        listings,
         reviews,
     })
+}
+
+/// Each listing over `period`, from one stats v2 request grouped by item (paged by 1,000).
+/// A failure is the Listings sheet's, not the export's: its views and contacts then come from
+/// the per-item rows, and the sheet says why the rest is empty.
+async fn listing_figures(
+    account: &Account,
+    user_id: AccountId,
+    period: Period,
+    items: &[crate::avito::model::Item],
+    item_days: &[ItemDay],
+) -> ListingsData {
+    let query = AnalyticsQuery {
+        range: DateRange::unchecked(period.from, period.to),
+        metrics: per_listing::LISTING_METRICS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        grouping: Grouping::Item,
+        category_ids: Vec::new(),
+    };
+    match account.analytics(user_id, &query).await {
+        Ok(analytics) => ListingsData {
+            rows: per_listing::from_analytics(items, &analytics),
+            analytics: Ok(()),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "the Listings sheet goes without Avito's per-listing analytics");
+            ListingsData {
+                rows: per_listing::from_item_days(items, item_days),
+                analytics: Err(e.to_string()),
+            }
+        }
+    }
 }
 
 /// The reviews written within `period`, newest first. Avito does not say in which order it

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use crate::avito::money::Roubles;
+use crate::avito::model::ItemStatus;
+use crate::avito::money::{Kopecks, Roubles};
 use crate::avito::ratings::Review;
 use crate::domain::Period;
 use crate::i18n::Lang;
@@ -49,6 +50,31 @@ pub struct ItemDay {
     pub favorites: Option<i64>,
 }
 
+/// One listing over the whole period, for the Listings sheet: compact (a seller may have
+/// 20,000 of them), no raw JSON kept. `None`: not known (never a zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingFigures {
+    pub item_id: i64,
+    /// From the items listing; `None` for a listing Avito counted but did not list.
+    pub status: Option<ItemStatus>,
+    pub url: Option<Box<str>>,
+    pub impressions: Option<i64>,
+    pub views: Option<i64>,
+    pub contacts: Option<i64>,
+    /// Money and bonuses (`allSpending`), as the reports count spending.
+    pub spending: Option<Kopecks>,
+}
+
+/// The Listings sheet's rows, in the sheet's order, and where their figures come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingsData {
+    pub rows: Vec<ListingFigures>,
+    /// `Err(reason)`: Avito's per-listing analytics could not be read, so impressions and
+    /// spending are empty and views and contacts are the Items sheet's sums (the sheet says
+    /// so; the rest of the workbook stands).
+    pub analytics: Result<(), String>,
+}
+
 /// Everything the workbook shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatsData {
@@ -63,6 +89,8 @@ pub struct StatsData {
     pub items_with_stats: usize,
     /// The Items sheet was cut at [`MAX_ITEM_ROWS`].
     pub truncated: bool,
+    /// One row per listing over the period.
+    pub listings: ListingsData,
     /// The reviews written in the period (Moscow days, as Avito counts its statistics),
     /// newest first; or why Avito's reviews could not be read (the Reviews sheet says so, the
     /// rest of the workbook stands).
@@ -78,6 +106,8 @@ pub enum Stage {
     Listing,
     /// Asking the item statistics page by page.
     Items,
+    /// Waiting for, or asking, the per-listing figures (impressions, spending).
+    Figures,
     /// Writing the workbook.
     Writing,
 }
@@ -137,6 +167,7 @@ impl StatsProgress {
             0 => Stage::Totals,
             1 => Stage::Listing,
             2 => Stage::Items,
+            3 => Stage::Figures,
             _ => Stage::Writing,
         };
         StatsSnapshot {
@@ -158,4 +189,6 @@ pub struct StatsSummary {
     pub rows: usize,
     pub truncated: bool,
     pub size: u64,
+    /// Why the Listings sheet goes without Avito's per-listing analytics, if it does.
+    pub listings_failed: Option<String>,
 }

@@ -56,6 +56,7 @@ pub fn progress_text(lang: Lang, names: &Names, s: &StatsSnapshot) -> String {
         Stage::Totals => x(lang, X::StatsStageTotals).to_owned(),
         Stage::Listing => xf(lang, X::StatsStageListing, &[("items", &items)]),
         Stage::Items | Stage::Writing => xf(lang, X::StatsStageItems, &[("items", &items)]),
+        Stage::Figures => xf(lang, X::StatsStageFigures, &[("items", &items)]),
     };
     let (done, known, took) = (
         count(lang, s.pages_done),
@@ -86,7 +87,7 @@ pub fn done_text(lang: Lang, names: &Names, summary: &StatsSummary, s: &StatsSna
         count(lang, summary.rows as u64),
         elapsed(s.elapsed),
     );
-    xf(
+    let done = xf(
         lang,
         X::StatsDone,
         &names.with(&[
@@ -95,7 +96,15 @@ pub fn done_text(lang: Lang, names: &Names, summary: &StatsSummary, s: &StatsSna
             ("rows", &rows),
             ("elapsed", &took),
         ]),
-    )
+    );
+    match &summary.listings_failed {
+        Some(reason) => {
+            let reason = html_escape(reason);
+            let note = xf(lang, X::StatsDoneNoFigures, &[("reason", &reason)]);
+            format!("{}\n{note}", done.trim_end())
+        }
+        None => done,
+    }
 }
 
 pub fn failed_text(lang: Lang, names: &Names, reason: &str) -> String {
@@ -186,6 +195,33 @@ mod tests {
             progress_key(&snapshot(Stage::Items, 0, 0)),
             "a new stage is shown"
         );
+        let figures = progress_text(Lang::En, &names, &snapshot(Stage::Figures, 8, 8));
+        assert!(figures.contains("once a minute"), "{figures}");
+        assert_ne!(
+            progress_key(&snapshot(Stage::Items, 8, 8)),
+            progress_key(&snapshot(Stage::Figures, 8, 8)),
+            "waiting for the per-listing figures is shown"
+        );
+    }
+
+    #[test]
+    fn a_workbook_without_the_per_listing_figures_says_so_when_done() {
+        let names = Names::new("Shop", Period::new(d("2026-03-01"), d("2026-03-07")));
+        let mut summary = StatsSummary {
+            days: 7,
+            items: 450,
+            rows: 3_150,
+            truncated: false,
+            size: 1,
+            listings_failed: None,
+        };
+        let s = snapshot(Stage::Writing, 3, 3);
+        let plain = done_text(Lang::En, &names, &summary, &s);
+        assert!(!plain.contains("impressions"), "{plain}");
+        summary.listings_failed = Some("Avito answered <400>".into());
+        let noted = done_text(Lang::En, &names, &summary, &s);
+        assert!(noted.starts_with(plain.trim_end()), "{noted}");
+        assert!(noted.contains("Avito answered &lt;400&gt;"), "{noted}");
     }
 
     #[test]
