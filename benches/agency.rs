@@ -298,7 +298,7 @@ async fn watch_reports(telegram: TelegramEmulator, chats: Vec<i64>, deadline: Du
 }
 
 /// Avito requests of each check's operation so far.
-fn requests(avito: &AvitoEmulator) -> [usize; 6] {
+fn requests(avito: &AvitoEmulator) -> [usize; CHECKS.len()] {
     CHECKS.map(|(_, op, _)| avito.request_count(op))
 }
 
@@ -308,8 +308,8 @@ struct Figures {
     jobs: HashMap<AlertRule, Jobs>,
     /// Requests of each check's operation in the hour from the slot, and since the start
     /// (the reports' own among them).
-    in_hour: [usize; 6],
-    in_run: [usize; 6],
+    in_hour: [usize; CHECKS.len()],
+    in_run: [usize; CHECKS.len()],
     /// Demand checks promised from the start to the hour's end (one a simulated day).
     demand_promised: f64,
     run_seconds: f64,

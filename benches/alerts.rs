@@ -12,7 +12,8 @@
 //! resident memory.
 //!
 //! Run: `cargo bench --bench alerts` (`-- --profiles 200 --speedup 30` for a quicker run,
-//! `-- --postgres` for the PostgreSQL server instead of a SQLite file).
+//! `-- --postgres` for the PostgreSQL server instead of a SQLite file, `-- --only new_reviews`
+//! for one rule's cost alone).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -31,6 +32,8 @@ struct Options {
     profiles: u32,
     speedup: u32,
     postgres: bool,
+    /// The rules switched on (every rule unless `--only` names one).
+    rules: Vec<avito_reports::domain::alerts::AlertRule>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -38,6 +41,7 @@ fn options() -> anyhow::Result<Options> {
         profiles: 1000,
         speedup: 10,
         postgres: false,
+        rules: avito_reports::domain::alerts::AlertRule::ALL.to_vec(),
     };
     let mut args = support::Args::new();
     while let Some(arg) = args.flag() {
@@ -45,6 +49,10 @@ fn options() -> anyhow::Result<Options> {
             "--profiles" => o.profiles = args.number("--profiles")?,
             "--speedup" => o.speedup = args.number("--speedup")?,
             "--postgres" => o.postgres = true,
+            "--only" => {
+                let slug = args.value("--only")?;
+                o.rules = vec![slug.parse().map_err(|e| anyhow::anyhow!("--only: {e}"))?];
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -86,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
             .user(owner, "Seller", Some("en"))
             .send_text("/start");
         let task = support::seller_with_profile(&conn, &secrets, owner, n).await?;
-        support::alerts::enable_every_rule(&conn, task.profile_id).await?;
+        support::alerts::enable_rules(&conn, task.profile_id, &o.rules).await?;
         chats.push(owner);
     }
     let mut events = HourEvents::new(&avito, o.profiles)?;

@@ -14,13 +14,17 @@ use sandbox::telegram::TelegramEmulator;
 use sea_orm::DatabaseConnection;
 
 /// The Avito operation each rule's check asks, and how many requests one check makes.
-pub const CHECKS: [(AlertRule, &str, usize); 6] = [
+pub const CHECKS: [(AlertRule, &str, usize); 8] = [
     (AlertRule::WalletLow, "getUserBalance", 1),
     (AlertRule::CpaLow, "balanceInfoV3", 1),
     (AlertRule::SpendSpike, "postOperationsHistory", 2),
     (AlertRule::DemandDrop, "itemAnalytics", 1),
     (AlertRule::Unanswered, "getChatsV2", 1),
     (AlertRule::MissedCalls, "postCallsStats", 1),
+    // The emulator's accounts have fewer than 50 reviews: one page per check.
+    (AlertRule::NewReviews, "getReviewsV1", 1),
+    // Both rules read the rating: a review check and a rating check each ask once.
+    (AlertRule::RatingLow, "getRatingsInfoV1", 1),
 ];
 
 /// Checks per hour the rule's default interval promises (demand: once a day).
@@ -69,8 +73,18 @@ pub async fn enable_every_rule(
     conn: &DatabaseConnection,
     profile_id: ProfileId,
 ) -> anyhow::Result<()> {
+    enable_rules(conn, profile_id, AlertRule::ALL).await
+}
+
+/// Switches `rules` on and every other rule off (a new profile starts with one on).
+pub async fn enable_rules(
+    conn: &DatabaseConnection,
+    profile_id: ProfileId,
+    rules: &[AlertRule],
+) -> anyhow::Result<()> {
     for rule in AlertRule::ALL.iter().copied() {
-        alerts::change_rule(conn, profile_id, rule, alerts::RuleChange::Enabled(true)).await?;
+        let on = alerts::RuleChange::Enabled(rules.contains(&rule));
+        alerts::change_rule(conn, profile_id, rule, on).await?;
     }
     Ok(())
 }

@@ -117,6 +117,13 @@ impl Args {
         self.0.by_ref().find(|a| a != "--bench")
     }
 
+    /// The value after flag `name`.
+    pub fn value(&mut self, name: &str) -> anyhow::Result<String> {
+        self.0
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{name} needs a value"))
+    }
+
     /// The positive whole number after flag `name`.
     pub fn number(&mut self, name: &str) -> anyhow::Result<u32> {
         self.0
