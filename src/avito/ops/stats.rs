@@ -1,5 +1,7 @@
 //! Statistics: stats v1 and v2, spendings, calls, operations history.
 
+use std::ops::ControlFlow;
+
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
@@ -10,7 +12,7 @@ use crate::avito::model::{
     Analytics, AnalyticsGroup, CallsStats, ItemStats, Spendings, WalletOperation,
 };
 use crate::avito::operation::Operation;
-use crate::avito::query::{AnalyticsQuery, DateRange, SpendingsQuery, TimeGrouping};
+use crate::avito::query::{AnalyticsQuery, AnalyticsSort, DateRange, SpendingsQuery, TimeGrouping};
 use crate::avito::transport::Request;
 use crate::domain::AccountId;
 
@@ -61,9 +63,29 @@ impl Account {
         user_id: AccountId,
         query: &AnalyticsQuery,
     ) -> AvitoResult<Analytics> {
+        let mut groups: Vec<AnalyticsGroup> = Vec::new();
+        let timestamp = self
+            .analytics_pages(user_id, query, None, |page| {
+                groups.extend(page);
+                ControlFlow::Continue(())
+            })
+            .await?;
+        Ok(Analytics { groups, timestamp })
+    }
+
+    /// The same request, in `sort` order, handed to `visit` one page (up to 1,000 groups) at a
+    /// time, so that a caller ranking 20,000 listings never holds them all. Each page is one
+    /// request of the once-a-minute operation, paced like any other call; `visit` returns
+    /// `Break` to stop early. Returns the answer's timestamp (the last page's).
+    pub async fn analytics_pages(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        mut visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
         let op = Operation::ItemAnalytics;
         query.range.check_for_api()?;
-        let mut groups: Vec<AnalyticsGroup> = Vec::new();
         let mut timestamp = None;
         for page in 0..MAX_ANALYTICS_PAGES {
             let offset = page * ANALYTICS_PAGE;
@@ -77,6 +99,9 @@ impl Account {
             });
             if !query.category_ids.is_empty() {
                 body["filter"] = json!({ "categoryIDs": query.category_ids });
+            }
+            if let Some(sort) = sort {
+                body["sort"] = json!(sort);
             }
             let value = self
                 .call(Request::post(
@@ -98,11 +123,10 @@ impl Account {
                 .and_then(crate::avito::lenient::to_text)
                 .or(timestamp);
             let short = page_len < ANALYTICS_PAGE;
-            groups.extend(batch);
             let seen = (offset + page_len) as u64;
             let reached_total = total.is_some_and(|t| seen >= t);
-            if short || reached_total {
-                return Ok(Analytics { groups, timestamp });
+            if visit(batch).is_break() || short || reached_total {
+                return Ok(timestamp);
             }
         }
         Err(AvitoError::Unexpected {
