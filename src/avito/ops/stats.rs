@@ -24,6 +24,13 @@ const MAX_ANALYTICS_PAGES: usize = 1000;
 /// Operations history takes at most one week per request.
 const HISTORY_WINDOW_DAYS: i64 = 7;
 
+/// Whether a request may be sent, or only a recent answer reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    Ask,
+    RecentOnly,
+}
+
 impl Account {
     /// `POST /stats/v1/accounts/{user_id}/items`: per-item counters, in batches of 200 ids.
     pub async fn item_stats(
@@ -82,6 +89,32 @@ impl Account {
         user_id: AccountId,
         query: &AnalyticsQuery,
         sort: Option<&AnalyticsSort>,
+        visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
+        self.pages_of(user_id, query, sort, Reuse::Ask, visit).await
+    }
+
+    /// [`Self::analytics_pages`] from answers got within the operation's reuse time only (five
+    /// minutes against Avito), here or in another process on PostgreSQL: nothing is sent, and a
+    /// page not answered lately is [`AvitoError::NotCached`]. For a person waiting, whom the
+    /// operation's next free minute would keep waiting.
+    pub async fn recent_analytics_pages(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
+        self.pages_of(user_id, query, sort, Reuse::RecentOnly, visit)
+            .await
+    }
+
+    async fn pages_of(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        reuse: Reuse,
         mut visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
     ) -> AvitoResult<Option<String>> {
         let op = Operation::ItemAnalytics;
@@ -103,13 +136,11 @@ impl Account {
             if let Some(sort) = sort {
                 body["sort"] = json!(sort);
             }
-            let value = self
-                .call(Request::post(
-                    op,
-                    format!("/stats/v2/accounts/{user_id}/items"),
-                    body,
-                ))
-                .await?;
+            let request = Request::post(op, format!("/stats/v2/accounts/{user_id}/items"), body);
+            let value = match reuse {
+                Reuse::Ask => self.call(request).await?,
+                Reuse::RecentOnly => self.cached(request).await?,
+            };
             let result = unwrap(&value, "/result");
             let page = result.get("groupings").unwrap_or(&Value::Null);
             let page_len = page.as_array().map_or(0, Vec::len);
