@@ -138,6 +138,7 @@ fn options(period: Period, tz: Tz) -> ReportOptions {
         tz,
         lang: Lang::En,
         deadline: None,
+        listings: avito_reports::listings::fetch::Reuse::Ask,
     }
 }
 
