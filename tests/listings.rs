@@ -159,3 +159,86 @@ async fn weekly_reports_show_the_listings_to_look_at_on_sqlite() {
 async fn weekly_reports_show_the_listings_to_look_at_on_postgres() {
     weekly_reports_show_the_listings_to_look_at(Engine::Postgres).await;
 }
+
+/// A person waiting never waits for the once-a-minute operation: with no recent answer the
+/// section says it comes with the next report and nothing is asked; once a report asked for
+/// the figures (a scheduled one, say), a report within the reuse time shows them from its
+/// answers, asking nothing more.
+#[tokio::test]
+async fn report_now_uses_a_recent_answer_or_says_the_section_comes_next_time() {
+    use avito_reports::avito::{AvitoClient, ClientConfig, Credentials};
+    use avito_reports::domain::ProfileId;
+    use avito_reports::i18n::Lang;
+    use avito_reports::listings::fetch::Reuse;
+    use avito_reports::report::model::ListingsSection;
+    use avito_reports::report::render::{self, Markup};
+    use avito_reports::report::{MetricSet, Period, PeriodKind, ProfileSource, ReportOptions};
+
+    let window = std::time::Duration::from_millis(500);
+    let emu = AvitoEmulator::start(AvitoConfig {
+        rate_window: window,
+        ..AvitoConfig::default()
+    })
+    .await
+    .expect("avito");
+    let mut config = ClientConfig::new(emu.base_url().parse().expect("url"));
+    config.rate_window = window;
+    let client = AvitoClient::new(config).expect("client");
+    let source = ProfileSource {
+        profile_id: ProfileId(1),
+        name: "Shop 1".into(),
+        credentials: Credentials::new("client-1", "secret-1").expect("creds"),
+        avito_user_id: None,
+    };
+    let tz = chrono_tz::Europe::Moscow;
+    let now = emu
+        .data()
+        .today()
+        .and_hms_opt(12, 0, 0)
+        .expect("noon")
+        .and_utc();
+    let options = |listings| ReportOptions {
+        period: Period::resolve(PeriodKind::Last7Days, tz, now),
+        metrics: MetricSet::all(),
+        tz,
+        lang: Lang::En,
+        deadline: Some(std::time::Duration::from_secs(20)),
+        listings,
+    };
+    let report = |reuse| {
+        let (client, source, options) = (&client, &source, options(reuse));
+        async move {
+            avito_reports::report::engine::profile_report(client, source, &options)
+                .await
+                .expect("report")
+        }
+    };
+
+    let waiting = report(Reuse::RecentOnly).await;
+    assert_eq!(waiting.listings, Some(ListingsSection::Later));
+    let text = render::profile(&waiting, Lang::En, Markup::Text);
+    assert!(text.contains("come with the next report"), "{text}");
+    assert_eq!(
+        emu.request_count("itemAnalytics"),
+        1,
+        "the report's own only"
+    );
+
+    let asked = report(Reuse::Ask).await;
+    assert!(
+        matches!(asked.listings, Some(ListingsSection::Ready(_))),
+        "{:?}",
+        asked.listings
+    );
+    let asked_for = emu.request_count("itemAnalytics");
+    assert!(asked_for >= 3, "both periods asked for: {asked_for}");
+
+    let reused = report(Reuse::RecentOnly).await;
+    assert_eq!(reused.listings, asked.listings, "the same groups");
+    assert_eq!(
+        emu.request_count("itemAnalytics"),
+        asked_for,
+        "nothing asked again"
+    );
+    emu.shutdown().await;
+}
