@@ -19,6 +19,7 @@ pub mod export;
 pub mod i18n;
 pub mod jobs;
 pub mod keys;
+pub mod listings;
 pub mod metrics;
 pub mod net;
 pub mod ops;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avito_reports::avito::plausible::Checked;
+use avito_reports::avito::query::{AnalyticsQuery, AnalyticsSort, DateRange, Grouping, SortOrder};
 use avito_reports::avito::ratings::{AnswerStatus, ReviewStage};
 use avito_reports::avito::{
     Account, AvitoClient, AvitoError, ClientConfig, Credentials, REVIEWS_PAGE, lenient, plausible,
@@ -61,6 +62,7 @@ fn options(lang: Lang) -> ReportOptions {
         tz,
         lang,
         deadline: None,
+        listings: avito_reports::listings::fetch::Reuse::Ask,
     }
 }
 
@@ -106,9 +108,11 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
         .unwrap_or_else(|e| panic!("{context}: the report failed as a whole: {e}"));
     assert_eq!(
         report.lines.len(),
-        MetricSet::all().iter().count(),
+        MetricSet::all().lines().count(),
         "{context}"
     );
+    // A week: the listings section is there, with its groups or the reason it is not.
+    assert!(report.listings.is_some(), "{context}: no listings section");
     assert_plausible(&report, context);
     for lang in Lang::ALL {
         for markup in [Markup::Html, Markup::Text] {
@@ -164,6 +168,43 @@ async fn everything_comes_out(server: &ContractServer, context: &str) {
     }
 }
 
+/// The per-listing pager: every listing with a usable id handed over once, a page at a time,
+/// with the sort it was asked for sent.
+async fn listings_come_out(account: &Account, server: &ContractServer, context: &str) {
+    let today = avito_reports::avito::query::avito_today();
+    let query = AnalyticsQuery {
+        range: DateRange::unchecked(today - chrono::Days::new(7), today - chrono::Days::new(1)),
+        metrics: vec![
+            "views".into(),
+            "contacts".into(),
+            "averageContactCost".into(),
+        ],
+        grouping: Grouping::Item,
+        category_ids: vec![],
+    };
+    let sort = AnalyticsSort {
+        key: "views".into(),
+        order: SortOrder::Desc,
+    };
+    let mut pages = Vec::new();
+    account
+        .analytics_pages(AccountId(1), &query, Some(&sort), |page| {
+            pages.push(page.len());
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{context}: the listings pager failed: {e}"));
+    let sent = server.last_answer("itemAnalytics").expect("answered");
+    let with_id = sent
+        .pointer("/result/groupings")
+        .and_then(|g| g.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|g| g.get("id").and_then(lenient::to_i64).is_some())
+        .count();
+    assert_eq!(pages, vec![with_id], "{context}: one short page: {sent}");
+}
+
 /// The rating, a page of reviews and an answer: each read whatever the answers hold, every
 /// review with a usable id kept, and a score or time that cannot be true flagged.
 async fn ratings_come_out(account: &Account, server: &ContractServer, context: &str) {
@@ -188,6 +229,8 @@ async fn ratings_come_out(account: &Account, server: &ContractServer, context: &
         (None, None | Some(Checked::Missing)) => {}
         (_, checked) => panic!("{context}: {sent} read as {checked:?}"),
     }
+
+    listings_come_out(account, server, context).await;
 
     let page = account
         .reviews_page(0, REVIEWS_PAGE)

@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "report", "schedule", "export", "jobs", "bot", "alerts", "keys", "reviews",
+            "listings", "report", "schedule", "export", "jobs", "bot", "alerts", "keys", "reviews",
         ],
     ),
     ("entry points", &["app", "cli", "demo"]),

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use avito_reports::alerts::check::{Observation, observe};
 use avito_reports::avito::model::{ChatType, ItemStatus};
 use avito_reports::avito::query::{
-    AnalyticsQuery, DateRange, Grouping, SpendingsQuery, TimeGrouping, avito_today, earliest_day,
+    AnalyticsQuery, AnalyticsSort, DateRange, Grouping, SortOrder, SpendingsQuery, TimeGrouping,
+    avito_today, earliest_day,
 };
 use avito_reports::avito::{Account, AvitoClient, AvitoError, ChatsQuery};
 use avito_reports::db::entities::alert_rule;
@@ -78,6 +79,7 @@ async fn every_request_the_client_builds_is_one_the_spec_allows() {
     stats::collect(&paging, user_id, month, &StatsProgress::default())
         .await
         .expect("statistics over pages");
+    listings_pages(&paging, user_id).await;
     chats_export(&paging, user_id).await;
 
     common::assert_only_valid_requests(&plain, "examples");
@@ -136,6 +138,7 @@ fn options(period: Period, tz: Tz) -> ReportOptions {
         tz,
         lang: Lang::En,
         deadline: None,
+        listings: avito_reports::listings::fetch::Reuse::Ask,
     }
 }
 
@@ -272,6 +275,37 @@ async fn operation_methods(account: &Account, user_id: AccountId) {
         .expect("three weeks of operations, a week a request");
     messenger_methods(account, user_id, &ids[..3.min(ids.len())]).await;
     ratings_methods(account).await;
+}
+
+/// The per-listing pager, sorted each way, over two pages of 1000: each page handed over on
+/// its own, every listing once.
+async fn listings_pages(account: &Account, user_id: AccountId) {
+    let today = avito_today();
+    let query = AnalyticsQuery {
+        range: DateRange::unchecked(today - Duration::days(7), today - Duration::days(1)),
+        metrics: vec![
+            "views".into(),
+            "contacts".into(),
+            "averageContactCost".into(),
+        ],
+        grouping: Grouping::Item,
+        category_ids: vec![],
+    };
+    for order in [SortOrder::Asc, SortOrder::Desc] {
+        let sort = AnalyticsSort {
+            key: "views".into(),
+            order,
+        };
+        let mut pages = Vec::new();
+        account
+            .analytics_pages(user_id, &query, Some(&sort), |page| {
+                pages.push(page.len());
+                std::ops::ControlFlow::Continue(())
+            })
+            .await
+            .expect("listings over pages");
+        assert_eq!(pages, [1000, 1], "{order:?}");
+    }
 }
 
 /// The rating, review pages of every size the client asks (a limit it refuses is never sent)
@@ -422,6 +456,15 @@ fn assert_pages_reached(received: &[Received]) {
         .filter_map(|r| r.body.as_ref()?.get("offset").map(Value::to_string))
         .collect();
     assert!(offsets.contains("1000"), "analytics offsets: {offsets:?}");
+    let sorts: BTreeSet<String> = received
+        .iter()
+        .filter(|r| r.operation == "itemAnalytics")
+        .filter_map(|r| r.body.as_ref()?.get("sort").map(Value::to_string))
+        .collect();
+    for order in ["asc", "desc"] {
+        let sort = json!({"key": "views", "order": order}).to_string();
+        assert!(sorts.contains(&sort), "{sort} in {sorts:?}");
+    }
 }
 
 /// A request the spec refuses (a status outside the enum in the list; a chat type that does

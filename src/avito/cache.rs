@@ -73,6 +73,15 @@ impl ResponseCache {
         result
     }
 
+    /// The answer for `key` if one is here and fresh; never fetches, never waits for a
+    /// fetch in flight.
+    pub fn peek(&self, key: &str) -> Option<Arc<Value>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = entries.get(key)?;
+        let fresh = Instant::now().duration_since(entry.created) < entry.ttl;
+        entry.cell.get().filter(|_| fresh).cloned()
+    }
+
     /// Drops every entry whose key starts with `prefix`: later callers fetch again (a fetch
     /// in flight still completes for those already waiting on it).
     pub fn forget(&self, prefix: &str) {
@@ -107,6 +116,21 @@ mod tests {
             assert_eq!(*t.await.expect("join").expect("ok"), Value::from(1));
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_peek_sees_a_fresh_answer_only_and_never_fetches() {
+        let cache = ResponseCache::default();
+        assert_eq!(cache.peek("k"), None);
+        let ttl = Duration::from_secs(300);
+        let answer = cache
+            .get_or_fetch("k".into(), ttl, || async { Ok(Value::from(3)) })
+            .await
+            .expect("ok");
+        assert_eq!(cache.peek("k"), Some(answer));
+        assert_eq!(cache.peek("other"), None);
+        tokio::time::advance(Duration::from_secs(301)).await;
+        assert_eq!(cache.peek("k"), None, "stale");
     }
 
     #[tokio::test(start_paused = true)]

@@ -146,4 +146,14 @@ impl Account {
     pub(super) async fn call(&self, req: Request) -> AvitoResult<Arc<Value>> {
         self.transport.call(&self.creds, req).await
     }
+
+    /// [`Self::call`] answered only from a recent answer (see `Transport::cached`): a request
+    /// not answered lately is [`AvitoError::NotCached`], and nothing is sent.
+    pub(super) async fn cached(&self, req: Request) -> AvitoResult<Arc<Value>> {
+        let operation = req.op;
+        self.transport
+            .cached(&self.creds, &req)
+            .await
+            .ok_or(AvitoError::NotCached { operation })
+    }
 }

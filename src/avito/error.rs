@@ -45,6 +45,10 @@ pub enum AvitoError {
     /// A request the client refuses to send because the API would refuse it.
     #[error("{0}")]
     InvalidRequest(String),
+    /// Only a recent answer would do (a person is waiting and a new request would wait for the
+    /// operation's next minute), and there was none.
+    #[error("no recent answer to {operation} to reuse")]
+    NotCached { operation: Operation },
     /// A write (see [`Operation::is_write`]) was sent but its answer never came (a timeout, a
     /// dropped connection) or came as a 5xx: Avito may or may not have carried it out. It is
     /// never resent by the client; read the state back (the review's answer) before deciding

@@ -41,6 +41,21 @@ pub struct AnalyticsQuery {
     pub category_ids: Vec<i64>,
 }
 
+/// The order of stats v2 groups (`sort`: both fields are required when it is sent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnalyticsSort {
+    /// A metric slug, e.g. `views`.
+    pub key: String,
+    pub order: SortOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
 /// A spendings request (`POST /stats/v2/accounts/{user_id}/spendings`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpendingsQuery {

@@ -154,6 +154,17 @@ impl Transport {
         }
     }
 
+    /// The answer to `req` this process or (on PostgreSQL) another one got within its reuse
+    /// time, if any: nothing is sent.
+    pub async fn cached(&self, creds: &Credentials, req: &Request) -> Option<Arc<Value>> {
+        let key = req.cache_key(creds.client_id());
+        if let Some(answer) = self.cache.peek(&key) {
+            return Some(answer);
+        }
+        let answers = self.answers.as_ref().filter(|_| req.op.shares_answers())?;
+        load(answers.as_ref(), &key).await.map(Arc::new)
+    }
+
     /// A once-a-window answer: another process's if stored (or stored while this one waits
     /// for its slot), else fetched in this process's slot and stored for the others.
     async fn fetch_shared(

@@ -150,5 +150,6 @@ fn options(
         tz,
         lang,
         deadline: Some(deadline),
+        listings: crate::listings::fetch::Reuse::RecentOnly,
     }
 }

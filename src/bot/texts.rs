@@ -181,6 +181,7 @@ crate::text_keys!(pub enum T in "hub" {
     MetricCpaBalance => "metric_cpa_balance",
     MetricActiveItems => "metric_active_items",
     MetricRating => "metric_rating",
+    MetricListings => "metric_listings",
     ReportPreparing => "report_preparing",
     ReportSentTo => "report_sent_to",
     ReportFailed => "report_failed",

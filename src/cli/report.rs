@@ -127,6 +127,7 @@ fn options(args: &ReportArgs, deadline: std::time::Duration) -> Result<ReportOpt
         tz,
         lang: args.lang.into(),
         deadline: Some(deadline),
+        listings: crate::listings::fetch::Reuse::Ask,
     })
 }
 

@@ -22,6 +22,8 @@ pub enum Metric {
     /// The seller's rating on Avito: the current score, its change since the period began
     /// (from the worker's daily snapshots) and the period's new reviews.
     Rating,
+    /// "Listings to look at": a section under the lines, not a line (issue 27).
+    Listings,
 }
 
 /// What a metric's number is.
@@ -38,7 +40,7 @@ pub enum Unit {
 
 impl Metric {
     /// In the order a report shows them.
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 12] = [
         Metric::Views,
         Metric::Contacts,
         Metric::Favorites,
@@ -50,6 +52,7 @@ impl Metric {
         Metric::CpaBalance,
         Metric::ActiveItems,
         Metric::Rating,
+        Metric::Listings,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -65,6 +68,7 @@ impl Metric {
             Metric::CpaBalance => "cpa_balance",
             Metric::ActiveItems => "active_items",
             Metric::Rating => "rating",
+            Metric::Listings => "listings",
         }
     }
 
@@ -104,6 +108,12 @@ impl Metric {
         )
     }
 
+    /// Whether the metric is a section of its own under the report's lines (no line, no
+    /// total).
+    pub fn is_section(self) -> bool {
+        self == Metric::Listings
+    }
+
     /// Whether per-profile values add up to a meaningful total in a combined report. Scores
     /// do not: a combined report's rating is the profiles' average weighted by the reviews
     /// that make each score.
@@ -140,6 +150,11 @@ impl MetricSet {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The selected metrics shown as lines (sections left out), in report order.
+    pub fn lines(&self) -> impl Iterator<Item = Metric> + '_ {
+        self.iter().filter(|m| !m.is_section())
     }
 
     pub fn toggle(&mut self, m: Metric) {

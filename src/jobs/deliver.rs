@@ -401,6 +401,7 @@ fn report_inputs(
         // Sources still silent when the slot's budget runs short are n/a: the owner gets
         // what arrived, or the failure notice, in time.
         deadline: Some(budget.attempt_deadline(clock::now())),
+        listings: crate::listings::fetch::Reuse::Ask,
     };
     Ok((source, options))
 }
@@ -923,6 +924,7 @@ mod tests {
             tz,
             lang: Lang::En,
             deadline: None,
+            listings: crate::listings::fetch::Reuse::Ask,
         };
         (source, options)
     }

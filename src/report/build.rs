@@ -266,9 +266,13 @@ pub fn build(
         notes.push(Note::NoComparison);
     }
     let lines = metrics
-        .iter()
+        .lines()
         .map(|metric| line(metric, fetched, rating))
         .collect();
+    let listings = fetched.listings.as_ref().map(|groups| {
+        let top = fetched.top_items.as_ref().and_then(|t| t.as_ref().ok());
+        super::listings::section(groups, top)
+    });
     let top_items = match &fetched.top_items {
         Some(Ok(data)) => {
             if data.total_active > data.scanned {
@@ -312,6 +316,7 @@ pub fn build(
         time_zone: time_zone.to_owned(),
         lines,
         top_items,
+        listings,
         notes,
         daily: daily_figures(fetched),
     }
@@ -437,7 +442,10 @@ pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLin
     let mut sums: HashMap<Metric, (f64, Option<f64>)> = HashMap::new();
     // Every metric is summed, selected or not: the ratios are recomputed from the sums. The
     // rating is averaged instead (see `rating::combined_line`).
-    for metric in Metric::ALL.into_iter().filter(|m| m.unit() != Unit::Stars) {
+    for metric in Metric::ALL
+        .into_iter()
+        .filter(|m| m.unit() != Unit::Stars && !m.is_section())
+    {
         let mut current = 0.0;
         let mut previous = Some(0.0);
         for report in reports {
@@ -467,7 +475,7 @@ pub fn totals(reports: &[&ProfileReport], metrics: &MetricSet) -> (Vec<MetricLin
         MetricLine::new(metric, current, (!previous.missing()).then_some(previous))
     };
     let lines = metrics
-        .iter()
+        .lines()
         .map(|metric| match metric {
             Metric::Conversion => ratio_line(metric, Metric::Contacts, Metric::Views, 100.0, false),
             Metric::CostPerContact => {
@@ -543,6 +551,7 @@ mod tests {
             wallet: wallet.map(Ok),
             cpa: Some(Ok(Kopecks(i64::MAX))),
             top_items: None,
+            listings: None,
             rating: None,
         }
     }

@@ -55,6 +55,7 @@ async fn report_of(
         &options.metrics,
         with_top_items,
         options.deadline,
+        super::listings::wanted(&options.metrics, options.period).then_some(options.listings),
     )
     .await?;
     let rating = rating_context(history, source, options, &fetched).await;
@@ -240,6 +241,7 @@ mod tests {
             tz: chrono_tz::Europe::Moscow,
             lang: Lang::Ru,
             deadline: None,
+            listings: crate::listings::fetch::Reuse::Ask,
         }
     }
 
@@ -253,6 +255,7 @@ mod tests {
                 time_zone: "Europe/Moscow".into(),
                 lines: vec![MetricLine::new(Metric::Views, Value::Count(views), None)],
                 top_items: Vec::new(),
+                listings: None,
                 notes: Vec::new(),
                 daily: None,
             },

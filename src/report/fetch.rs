@@ -15,6 +15,8 @@ use super::input::ProfileSource;
 use super::metrics::{Metric, MetricSet};
 use super::period::{Period, earliest_day};
 use super::rating::{REVIEW_PAGES, RatingFetch, ReviewScan};
+use crate::listings::Groups;
+use crate::listings::fetch::Reuse;
 
 /// stats v2 slugs one report asks for.
 pub const ANALYTICS_METRICS: &[&str] = &[
@@ -68,6 +70,8 @@ pub struct Fetched {
     pub cpa: Option<AvitoResult<Kopecks>>,
     pub top_items: Option<AvitoResult<TopItemsData>>,
     pub rating: Option<AvitoResult<RatingFetch>>,
+    /// The "Listings to look at" groups, when the report has the section.
+    pub listings: Option<AvitoResult<Groups>>,
 }
 
 /// Items with their counters over the current period.
@@ -177,6 +181,7 @@ pub async fn fetch_profile(
     metrics: &MetricSet,
     with_top_items: bool,
     deadline: Option<std::time::Duration>,
+    listings: Option<Reuse>,
 ) -> AvitoResult<Fetched> {
     let plan = plan(period, metrics, with_top_items, avito_today());
     let deadline = deadline.map(|d| (tokio::time::Instant::now() + d, d));
@@ -185,7 +190,15 @@ pub async fn fetch_profile(
     if matches!(account_id, Err(AvitoError::InvalidCredentials)) {
         return Err(AvitoError::InvalidCredentials);
     }
-    let fetched = execute(&account, account_id, &plan, deadline).await;
+    let mut fetched = execute(&account, account_id.clone(), &plan, deadline).await;
+    // After every other source: the report's own once-a-minute request goes first, and the
+    // section's requests take only what is left of the deadline.
+    if let Some(reuse) = listings {
+        let groups = with_account(&account_id, deadline, Operation::ItemAnalytics, |id| {
+            crate::listings::fetch::groups(&account, id, period, reuse)
+        });
+        fetched.listings = Some(groups.await);
+    }
     if fetched.credentials_refused() {
         return Err(AvitoError::InvalidCredentials);
     }
@@ -261,6 +274,7 @@ async fn execute(
         cpa,
         top_items,
         rating,
+        listings: None,
     }
 }
 
@@ -333,6 +347,7 @@ impl Fetched {
             || refused(&self.cpa)
             || refused(&self.top_items)
             || refused(&self.rating)
+            || refused(&self.listings)
     }
 }
 

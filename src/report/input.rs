@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use crate::avito::Credentials;
 use crate::domain::{AccountId, ProfileId};
 use crate::i18n::Lang;
+use crate::listings::fetch::Reuse;
 
 use super::metrics::MetricSet;
 use super::period::Period;
@@ -55,4 +56,8 @@ pub struct ReportOptions {
     /// For a person waiting: sources that have not answered by then are n/a with the
     /// reason, and the report goes out with the rest. `None` waits for every source.
     pub deadline: Option<std::time::Duration>,
+    /// How "Listings to look at" may get its figures: asked for (a scheduled report, the
+    /// command line), or from an answer of the last five minutes only (a person waiting:
+    /// asking would wait for the once-a-minute operation's next minutes).
+    pub listings: Reuse,
 }

@@ -3,7 +3,7 @@
 //!
 //! Files import only downwards. Leaves: `model`, `input`, `format`, `split`. Making a report:
 //! `rating` (the rating's line, pure) → `fetch` (a pure plan of the sources, then the
-//! requests) → `build` → `engine`. Showing it: `render` → `charts`. `service` stands on both (its decisions pure, beside the calls), and
+//! requests) → `listings` (the "Listings to look at" section, pure) → `build` → `engine`. Showing it: `render` → `charts`. `service` stands on both (its decisions pure, beside the calls), and
 //! this file only re-exports.
 
 mod build;
@@ -12,6 +12,7 @@ pub mod engine;
 pub mod fetch;
 pub mod format;
 pub mod input;
+pub mod listings;
 pub mod model;
 pub use crate::domain::metric as metrics;
 pub use crate::domain::period;

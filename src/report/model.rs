@@ -210,6 +210,63 @@ pub struct TopItem {
     pub contacts: i64,
 }
 
+/// "Listings to look at": what became of the section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ListingsSection {
+    Ready(Box<ListingGroups>),
+    /// No recent answer to reuse and no time to ask: it comes with the next report.
+    Later,
+    Failed {
+        error: Failure,
+    },
+}
+
+/// The groups with a listing in them (an empty group is an empty list, shown as nothing).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListingGroups {
+    /// "Many views": the bar used, and the median listing's views it came from.
+    pub many_views: u64,
+    pub median_views: u64,
+    /// The account's price of a contact.
+    pub account_cost: Option<Kopecks>,
+    pub silent: Vec<ListingLine>,
+    pub costly: Vec<ListingLine>,
+    pub fallen: Vec<ListingLine>,
+    pub flagged: Vec<ListingLine>,
+    /// Blocked and rejected listings in all (more than are listed).
+    pub flagged_total: usize,
+}
+
+impl ListingGroups {
+    pub fn is_empty(&self) -> bool {
+        self.silent.is_empty()
+            && self.costly.is_empty()
+            && self.fallen.is_empty()
+            && self.flagged.is_empty()
+    }
+}
+
+/// One listing of a group: its name (`None`: only its number is known), its link, and the
+/// figure that put it there.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListingLine {
+    pub id: i64,
+    pub title: Option<String>,
+    pub url: String,
+    pub figure: ListingFigure,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ListingFigure {
+    Views { views: u64 },
+    Cost { cost: Kopecks },
+    Fell { before: u64, now: u64 },
+    Blocked,
+    Rejected,
+}
+
 /// Something the reader should know about the report as a whole.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "note", rename_all = "snake_case")]
@@ -255,6 +312,9 @@ pub struct ProfileReport {
     pub time_zone: String,
     pub lines: Vec<MetricLine>,
     pub top_items: Vec<TopItem>,
+    /// `None` when the section is not selected or the period is shorter than a week.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listings: Option<ListingsSection>,
     pub notes: Vec<Note>,
     /// For the charts only: not part of the text or the JSON. `None` when the statistics
     /// could not be fetched (or no metric needed them).
@@ -320,6 +380,8 @@ impl From<&crate::avito::AvitoError> for Failure {
             AvitoError::Unavailable { .. } | AvitoError::RateLimited { .. } => {
                 Failure::Unavailable(e.to_string())
             }
+            // Only a recent answer would have done: a later report asks again.
+            AvitoError::NotCached { .. } => Failure::Unavailable(e.to_string()),
             other => Failure::Other(other.to_string()),
         }
     }

@@ -7,8 +7,8 @@ use crate::text_keys;
 use super::format::{self, MINUS};
 use super::metrics::{Metric, Unit};
 use super::model::{
-    Change, CombinedReport, Failure, MetricLine, Missing, NewReviews, Note, Part, ProfileReport,
-    RatingDetail, Section, Value,
+    Change, CombinedReport, Failure, ListingFigure, ListingGroups, ListingLine, ListingsSection,
+    MetricLine, Missing, NewReviews, Note, Part, ProfileReport, RatingDetail, Section, Value,
 };
 use super::period::Period;
 
@@ -35,6 +35,21 @@ text_keys!(pub enum ReportText in "report" {
     MetricCpaBalance => "metric_cpa_balance",
     MetricActiveItems => "metric_active_items",
     MetricRating => "metric_rating",
+    MetricListings => "metric_listings",
+    ListingsSilent => "listings_silent",
+    ListingsCostly => "listings_costly",
+    ListingsFallen => "listings_fallen",
+    ListingsFlagged => "listings_flagged",
+    ListingsFlaggedMore => "listings_flagged_more",
+    ListingsViewsLine => "listings_views_line",
+    ListingsCostLine => "listings_cost_line",
+    ListingsFellLine => "listings_fell_line",
+    ListingsBlocked => "listings_blocked",
+    ListingsRejected => "listings_rejected",
+    ListingsNone => "listings_none",
+    ListingsLater => "listings_later",
+    ListingsFailed => "listings_failed",
+    ListingsUnnamed => "listings_unnamed",
     RatingReviews => "rating_reviews",
     RatingCounted => "rating_counted",
     RatingNew => "rating_new",
@@ -139,6 +154,7 @@ fn metric_name(m: Metric) -> ReportText {
         Metric::CpaBalance => ReportText::MetricCpaBalance,
         Metric::ActiveItems => ReportText::MetricActiveItems,
         Metric::Rating => ReportText::MetricRating,
+        Metric::Listings => ReportText::MetricListings,
     }
 }
 
@@ -156,6 +172,7 @@ fn metric_icon(m: Metric) -> &'static str {
         Metric::ActiveItems => "📦",
         // Favorites have ⭐ already.
         Metric::Rating => "🌟",
+        Metric::Listings => "📋",
     }
 }
 
@@ -345,6 +362,10 @@ fn profile_body(report: &ProfileReport, lang: Lang, m: Markup, out: &mut Vec<Str
             ));
         }
     }
+    if let Some(section) = &report.listings {
+        out.push(String::new());
+        listings_lines(section, lang, m, out);
+    }
     for note in &report.notes {
         if let Note::TopItemsPartial { ranked } = note {
             out.push(m.italic(&i18n::format(
@@ -353,6 +374,115 @@ fn profile_body(report: &ProfileReport, lang: Lang, m: Markup, out: &mut Vec<Str
                 &[("count", &format::integer(*ranked as i64, lang))],
             )));
         }
+    }
+}
+
+/// "Listings to look at": a heading, then each group with a listing in it (an empty group
+/// is not shown), or why the section is not there.
+fn listings_lines(section: &ListingsSection, lang: Lang, m: Markup, out: &mut Vec<String>) {
+    let title = format!("📋 {}", i18n::text(lang, ReportText::MetricListings));
+    let groups = match section {
+        ListingsSection::Ready(groups) => groups,
+        ListingsSection::Later => {
+            out.push(m.italic(i18n::text(lang, ReportText::ListingsLater)));
+            return;
+        }
+        ListingsSection::Failed { error } => {
+            out.push(m.esc(&i18n::format(
+                lang,
+                ReportText::ListingsFailed,
+                &[("error", &failure_text(error, lang))],
+            )));
+            return;
+        }
+    };
+    out.push(m.bold(&title));
+    if groups.is_empty() {
+        out.push(m.esc(i18n::text(lang, ReportText::ListingsNone)));
+        return;
+    }
+    for (heading, lines) in listing_groups(groups, lang) {
+        if lines.is_empty() {
+            continue;
+        }
+        out.push(m.italic(&heading));
+        for line in lines {
+            let name = match &line.title {
+                Some(title) => title.clone(),
+                None => i18n::format(
+                    lang,
+                    ReportText::ListingsUnnamed,
+                    &[("id", &line.id.to_string())],
+                ),
+            };
+            out.push(format!(
+                "• {} — {}",
+                m.link(&name, Some(&line.url)),
+                m.esc(&listing_figure(&line.figure, lang))
+            ));
+        }
+    }
+    let more = groups.flagged_total.saturating_sub(groups.flagged.len());
+    if more > 0 {
+        out.push(m.esc(&i18n::format(
+            lang,
+            ReportText::ListingsFlaggedMore,
+            &[("count", &format::integer(more as i64, lang))],
+        )));
+    }
+}
+
+/// Each group's heading (with the rule that made it) and its listings, in report order.
+fn listing_groups(g: &ListingGroups, lang: Lang) -> [(String, &[ListingLine]); 4] {
+    let n = |v: u64| format::integer(i64::try_from(v).unwrap_or(i64::MAX), lang);
+    let cost = g
+        .account_cost
+        .map(|k| format::money(k, lang))
+        .unwrap_or_else(|| i18n::text(lang, ReportText::Na).to_owned());
+    [
+        (
+            i18n::format(
+                lang,
+                ReportText::ListingsSilent,
+                &[("views", &n(g.many_views)), ("median", &n(g.median_views))],
+            ),
+            &g.silent,
+        ),
+        (
+            i18n::format(lang, ReportText::ListingsCostly, &[("cost", &cost)]),
+            &g.costly,
+        ),
+        (
+            i18n::text(lang, ReportText::ListingsFallen).to_owned(),
+            &g.fallen,
+        ),
+        (
+            i18n::text(lang, ReportText::ListingsFlagged).to_owned(),
+            &g.flagged,
+        ),
+    ]
+}
+
+fn listing_figure(f: &ListingFigure, lang: Lang) -> String {
+    let n = |v: u64| format::integer(i64::try_from(v).unwrap_or(i64::MAX), lang);
+    match f {
+        ListingFigure::Views { views } => i18n::format(
+            lang,
+            ReportText::ListingsViewsLine,
+            &[("views", &n(*views))],
+        ),
+        ListingFigure::Cost { cost } => i18n::format(
+            lang,
+            ReportText::ListingsCostLine,
+            &[("cost", &format::money(*cost, lang))],
+        ),
+        ListingFigure::Fell { before, now } => i18n::format(
+            lang,
+            ReportText::ListingsFellLine,
+            &[("before", &n(*before)), ("now", &n(*now))],
+        ),
+        ListingFigure::Blocked => i18n::text(lang, ReportText::ListingsBlocked).to_owned(),
+        ListingFigure::Rejected => i18n::text(lang, ReportText::ListingsRejected).to_owned(),
     }
 }
 

@@ -236,6 +236,7 @@ mod tests {
             tz: chrono_tz::Europe::Moscow,
             lang: Lang::En,
             deadline: None,
+            listings: crate::listings::fetch::Reuse::Ask,
         }
     }
 
@@ -261,6 +262,7 @@ mod tests {
                 .map(|(m, v)| MetricLine::new(m, v, None))
                 .collect(),
             top_items: Vec::new(),
+            listings: None,
             notes: Vec::new(),
             daily: None,
         }

@@ -58,6 +58,24 @@ pub struct AccountSpec {
     pub reviews: usize,
     /// What `getRatingsInfoV1` says of the seller's rating.
     pub rating: RatingKind,
+    /// How the listings' own figures are shaped (`itemAnalytics` grouped by item).
+    pub listings: ListingShape,
+}
+
+/// The shape of an account's per-listing figures, so that "listings to look at" can be shown
+/// both present and absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListingShape {
+    /// As generated: statuses and figures vary at random.
+    #[default]
+    Natural,
+    /// Natural, plus a few listings of each kind a seller should look at: many views and no
+    /// contact, contacts far dearer than the account's, views that fell in the last 7 days
+    /// (and the natural blocked and rejected ones).
+    Troubled,
+    /// Every listing active, with contacts on every day it has views, every contact at the same
+    /// price and steady views: no listing stands out.
+    Healthy,
 }
 
 /// The state of a seller's rating.
@@ -75,7 +93,8 @@ pub enum RatingKind {
 impl AccountSpec {
     /// Deterministic defaults for account number `n`. Account 1 has a rating and 14 reviews,
     /// account 2 is a new seller (`rating: null`, 2 reviews), account 3 has its rating switched
-    /// off; later ones are rated again.
+    /// off; later ones are rated again. Account 1 has listings of every kind to look at,
+    /// account 3 none ([`ListingShape`]).
     pub fn generated(n: u32) -> AccountSpec {
         const NAMES: [&str; 6] = [
             "ИП Смирнов",
@@ -105,6 +124,11 @@ impl AccountSpec {
                 2 => RatingKind::New,
                 3 => RatingKind::Disabled,
                 _ => RatingKind::Scored,
+            },
+            listings: match n {
+                1 => ListingShape::Troubled,
+                3 => ListingShape::Healthy,
+                _ => ListingShape::Natural,
             },
         }
     }

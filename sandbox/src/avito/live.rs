@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::data::{AccountData, Dataset, Direction, Message, MessageType, Operation, Wallet};
+use super::data::{
+    AccountData, Dataset, Direction, Item, ItemStatus, Message, MessageType, Operation, Wallet,
+};
 use super::rng::mix;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -37,6 +39,8 @@ pub enum LiveError {
     Score(i64),
     #[error("account {0} cannot take more reviews")]
     TooManyReviews(i64),
+    #[error("{0:?} is not a listing status (active, removed, old, blocked or rejected)")]
+    Status(String),
     #[error("{0} is not a usable rating score")]
     RatingScore(f64),
 }
@@ -61,6 +65,8 @@ pub(crate) struct LiveAccount {
     /// Demand of a day (Moscow) as a percentage of the generated one: views and contacts of
     /// `itemAnalytics` grouped by day are scaled by it.
     pub demand: HashMap<NaiveDate, u32>,
+    /// Listings whose status was changed, by item id.
+    pub statuses: HashMap<i64, ItemStatus>,
 }
 
 impl LiveAccount {
@@ -152,6 +158,27 @@ impl Live {
             .or_default()
             .demand
             .insert(day, percent);
+        Ok(())
+    }
+
+    /// Changes a listing's status from now on (`getItemsInfo`, `getItemInfo`).
+    pub fn set_item_status(
+        &mut self,
+        data: &Dataset,
+        user_id: i64,
+        item_id: i64,
+        status: &str,
+    ) -> Result<(), LiveError> {
+        let i = index(data, user_id)?;
+        data.accounts()[i]
+            .item(item_id)
+            .ok_or(LiveError::NoItem(user_id, item_id))?;
+        let status = ItemStatus::parse(status).ok_or_else(|| LiveError::Status(status.into()))?;
+        self.accounts
+            .entry(i)
+            .or_default()
+            .statuses
+            .insert(item_id, status);
         Ok(())
     }
 
@@ -293,6 +320,12 @@ impl LiveAccount {
     /// Messages added to `chat_id`, oldest first.
     pub fn messages_of(&self, chat_id: &str) -> &[Message] {
         self.messages.get(chat_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// A listing's status as served: the changed one, else the generated one.
+    pub fn status(live: Option<&LiveAccount>, item: &Item) -> ItemStatus {
+        live.and_then(|l| l.statuses.get(&item.id).copied())
+            .unwrap_or(item.status)
     }
 
     pub fn missed(&self, item_id: i64, day: NaiveDate) -> u64 {

@@ -52,7 +52,7 @@ mod state;
 mod validate;
 
 pub use auth::AuthError;
-pub use config::{AccountSpec, AvitoConfig, RatingKind};
+pub use config::{AccountSpec, AvitoConfig, ListingShape, RatingKind};
 pub use data::{Dataset, Direction};
 pub use faults::{Fault, parse_duration, parse_fault_spec};
 pub use limits::RateInfo;

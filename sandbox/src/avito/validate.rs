@@ -412,6 +412,7 @@ fn documented_rules(op: Op, input: &Input, today: NaiveDate, problems: &mut Vec<
         Op::ItemAnalytics => {
             check(stats_dates(&body, today, Some(MAX_DAYS_BACK)));
             check(listed(&body, "metrics", DOCUMENTED_METRICS));
+            check(sort_key(&body));
         }
         Op::AccountSpendings => {
             check(stats_dates(&body, today, Some(MAX_DAYS_BACK)));
@@ -457,6 +458,16 @@ fn stats_dates(body: &Value, today: NaiveDate, max_back: Option<i64>) -> Result<
     match max_back {
         Some(max) if (today - from).num_days() > max => Err(invalid(format!(
             "body field dateFrom: {from} is more than {max} days before today ({today})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `sort.key` is "a statistics metric" (its description): one of the documented slugs.
+fn sort_key(body: &Value) -> Result<(), ApiError> {
+    match body.pointer("/sort/key").and_then(Value::as_str) {
+        Some(key) if !DOCUMENTED_METRICS.contains(&key) => Err(invalid(format!(
+            "body field sort.key: {key:?} is not a documented metric"
         ))),
         _ => Ok(()),
     }
@@ -654,6 +665,30 @@ mod tests {
             assert!(refused.contains(part), "{part} not in {refused}");
         }
         assert!(!refused.contains("offset"), "null is allowed: {refused}");
+        let sorted = |sort: Value| {
+            let body = json!({"dateFrom": "2026-06-01", "dateTo": "2026-06-07",
+                "metrics": ["views"], "grouping": "item", "limit": 10, "offset": 0, "sort": sort});
+            check("itemAnalytics", &request(&USER, &[], Some(body)))
+        };
+        assert!(sorted(json!({"key": "views", "order": "desc"})).is_ok());
+        assert!(sorted(Value::Null).is_ok(), "sort is nullable");
+        for (sort, part) in [
+            (
+                json!({"key": "views"}),
+                "body field sort.order: required, missing",
+            ),
+            (
+                json!({"key": "views", "order": "down"}),
+                "sort.order: \"down\" is not one of",
+            ),
+            (
+                json!({"key": "likes", "order": "asc"}),
+                "sort.key: \"likes\" is not a documented metric",
+            ),
+        ] {
+            let refused = sorted(sort).unwrap_err();
+            assert!(refused.contains(part), "{part} not in {refused}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Statistics: stats v1 and v2, spendings, calls, operations history.
 
+use std::ops::ControlFlow;
+
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
@@ -10,7 +12,7 @@ use crate::avito::model::{
     Analytics, AnalyticsGroup, CallsStats, ItemStats, Spendings, WalletOperation,
 };
 use crate::avito::operation::Operation;
-use crate::avito::query::{AnalyticsQuery, DateRange, SpendingsQuery, TimeGrouping};
+use crate::avito::query::{AnalyticsQuery, AnalyticsSort, DateRange, SpendingsQuery, TimeGrouping};
 use crate::avito::transport::Request;
 use crate::domain::AccountId;
 
@@ -21,6 +23,13 @@ const ANALYTICS_PAGE: usize = 1000;
 const MAX_ANALYTICS_PAGES: usize = 1000;
 /// Operations history takes at most one week per request.
 const HISTORY_WINDOW_DAYS: i64 = 7;
+
+/// Whether a request may be sent, or only a recent answer reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    Ask,
+    RecentOnly,
+}
 
 impl Account {
     /// `POST /stats/v1/accounts/{user_id}/items`: per-item counters, in batches of 200 ids.
@@ -61,9 +70,55 @@ impl Account {
         user_id: AccountId,
         query: &AnalyticsQuery,
     ) -> AvitoResult<Analytics> {
+        let mut groups: Vec<AnalyticsGroup> = Vec::new();
+        let timestamp = self
+            .analytics_pages(user_id, query, None, |page| {
+                groups.extend(page);
+                ControlFlow::Continue(())
+            })
+            .await?;
+        Ok(Analytics { groups, timestamp })
+    }
+
+    /// The same request, in `sort` order, handed to `visit` one page (up to 1,000 groups) at a
+    /// time, so that a caller ranking 20,000 listings never holds them all. Each page is one
+    /// request of the once-a-minute operation, paced like any other call; `visit` returns
+    /// `Break` to stop early. Returns the answer's timestamp (the last page's).
+    pub async fn analytics_pages(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
+        self.pages_of(user_id, query, sort, Reuse::Ask, visit).await
+    }
+
+    /// [`Self::analytics_pages`] from answers got within the operation's reuse time only (five
+    /// minutes against Avito), here or in another process on PostgreSQL: nothing is sent, and a
+    /// page not answered lately is [`AvitoError::NotCached`]. For a person waiting, whom the
+    /// operation's next free minute would keep waiting.
+    pub async fn recent_analytics_pages(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
+        self.pages_of(user_id, query, sort, Reuse::RecentOnly, visit)
+            .await
+    }
+
+    async fn pages_of(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        reuse: Reuse,
+        mut visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
         let op = Operation::ItemAnalytics;
         query.range.check_for_api()?;
-        let mut groups: Vec<AnalyticsGroup> = Vec::new();
         let mut timestamp = None;
         for page in 0..MAX_ANALYTICS_PAGES {
             let offset = page * ANALYTICS_PAGE;
@@ -78,13 +133,14 @@ impl Account {
             if !query.category_ids.is_empty() {
                 body["filter"] = json!({ "categoryIDs": query.category_ids });
             }
-            let value = self
-                .call(Request::post(
-                    op,
-                    format!("/stats/v2/accounts/{user_id}/items"),
-                    body,
-                ))
-                .await?;
+            if let Some(sort) = sort {
+                body["sort"] = json!(sort);
+            }
+            let request = Request::post(op, format!("/stats/v2/accounts/{user_id}/items"), body);
+            let value = match reuse {
+                Reuse::Ask => self.call(request).await?,
+                Reuse::RecentOnly => self.cached(request).await?,
+            };
             let result = unwrap(&value, "/result");
             let page = result.get("groupings").unwrap_or(&Value::Null);
             let page_len = page.as_array().map_or(0, Vec::len);
@@ -98,11 +154,10 @@ impl Account {
                 .and_then(crate::avito::lenient::to_text)
                 .or(timestamp);
             let short = page_len < ANALYTICS_PAGE;
-            groups.extend(batch);
             let seen = (offset + page_len) as u64;
             let reached_total = total.is_some_and(|t| seen >= t);
-            if short || reached_total {
-                return Ok(Analytics { groups, timestamp });
+            if visit(batch).is_break() || short || reached_total {
+                return Ok(timestamp);
             }
         }
         Err(AvitoError::Unexpected {

@@ -146,6 +146,7 @@ pub fn metric(lang: Lang, m: Metric) -> String {
             Metric::CpaBalance => T::MetricCpaBalance,
             Metric::ActiveItems => T::MetricActiveItems,
             Metric::Rating => T::MetricRating,
+            Metric::Listings => T::MetricListings,
         },
     )
 }

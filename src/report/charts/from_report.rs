@@ -351,6 +351,7 @@ mod tests {
             wallet: None,
             cpa: None,
             top_items: None,
+            listings: None,
             rating: None,
         }
     }

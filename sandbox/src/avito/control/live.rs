@@ -1,4 +1,5 @@
-//! Live changes to an account: balances, spending, chat messages, missed calls, demand.
+//! Live changes to an account: balances, spending, chat messages, missed calls, demand, a
+//! listing's status.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -102,6 +103,24 @@ pub(crate) async fn set_demand(State(s): State<AppState>, body: Bytes) -> Respon
         Ok(applied(
             lock(&s.live)
                 .set_demand(&s.data, user, day, percent)
+                .map(|()| json!({"ok": true})),
+        ))
+    })())
+}
+
+pub(crate) async fn set_item_status(State(s): State<AppState>, body: Bytes) -> Response {
+    answer((|| {
+        let b = Body::parse(&body)?;
+        let user = b.user_id()?;
+        let item = b
+            .optional_i64("item_id")?
+            .ok_or_else(|| Rejected("item_id is required".into()))?;
+        let status = b
+            .optional_str("status")?
+            .ok_or_else(|| Rejected("status is required".into()))?;
+        Ok(applied(
+            lock(&s.live)
+                .set_item_status(&s.data, user, item, status)
                 .map(|()| json!({"ok": true})),
         ))
     })())

@@ -25,6 +25,9 @@
 //! * `POST /_control/demand` — `{"user_id": 1000001, "date": "2026-12-03", "percent": 40}`
 //!   (date: default today in Moscow): that day's views and contacts at `percent` of the
 //!   generated figures.
+//! * `POST /_control/item_status` — `{"user_id": 1000001, "item_id": N, "status": "blocked"}`
+//!   (`status`: active, removed, old, blocked or rejected): the listing's status from now on,
+//!   as `getItemsInfo` lists it and `getItemInfo` gives it.
 //!
 //! Reviews, answers and the rating ([`reviews`]):
 //! * `POST /_control/review` — `{"user_id": 1000001, "score": 2, "stage": "fell_through",
@@ -65,6 +68,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/_control/chat_message", post(live::add_chat_message))
         .route("/_control/missed_call", post(live::add_missed_call))
         .route("/_control/demand", post(live::set_demand))
+        .route("/_control/item_status", post(live::set_item_status))
         .route("/_control/review", post(reviews::add_review))
         .route("/_control/rating", post(reviews::set_rating))
         .route("/_control/moderate", post(reviews::moderate))

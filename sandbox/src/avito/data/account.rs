@@ -35,7 +35,7 @@ impl AccountData {
     pub(super) fn generate(seed: u64, today: NaiveDate, spec: AccountSpec) -> AccountData {
         let key = mix(&[seed, spec.user_id as u64]);
         let items: Vec<Item> = (0..spec.items)
-            .map(|i| catalog::item(key, spec.user_id, i, today))
+            .map(|i| catalog::item(key, spec.user_id, i, today, spec.listings))
             .collect();
         let epoch = moscow_midnight(today);
         let mut chats: Vec<Chat> = (0..spec.chats)

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{moscow_midnight, shift};
+use crate::avito::config::ListingShape;
 use crate::avito::rng::SplitMix64;
 
 /// An Avito category with the words used to title its ads.
@@ -52,6 +53,24 @@ impl ItemStatus {
     }
 }
 
+/// How one listing's daily figures are made ([`ListingShape`] of its account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trait {
+    /// At random.
+    Natural,
+    /// A healthy account's: a contact on every day with views, every contact at one price.
+    Steady,
+    /// Many views, never a contact.
+    Silent,
+    /// Paid placement at many times the usual price per view.
+    Costly,
+    /// Popular until a week ago; a quarter of the views since.
+    Fading,
+}
+
+/// In a troubled account, one listing in [`TROUBLE_EVERY`] of each kind, from the second on.
+pub const TROUBLE_EVERY: usize = 40;
+
 /// A paid service on an item (`InfoVas`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vas {
@@ -83,6 +102,7 @@ pub struct Item {
     pub popularity: u32,
     /// Probability of a promotion charge on a given day.
     pub promo_rate: f64,
+    pub shape: Trait,
 }
 
 impl Item {
@@ -179,13 +199,32 @@ const VAS_IDS: [&str; 5] = ["vip", "highlight", "pushup", "premium", "xl"];
 
 /// Ad number `i` of an account. Ids are `1_000_000_000 + (user_id mod 10000) * 100_000 + ...`,
 /// unique across accounts and within int32 (the spec types item ids as int32 in places).
-pub(super) fn item(key: u64, user_id: i64, i: usize, today: NaiveDate) -> Item {
+pub(super) fn item(
+    key: u64,
+    user_id: i64,
+    i: usize,
+    today: NaiveDate,
+    listings: ListingShape,
+) -> Item {
     let mut r = SplitMix64::at(&[key, 1, i as u64]);
     let id = 1_000_000_000 + user_id.rem_euclid(10_000) * 100_000 + i as i64 * 3 + r.range(0, 2);
     let category = r.pick(CATEGORIES);
     let noun = r.pick(category.nouns);
+    let shape = trait_of(listings, i);
     let status = ItemStatus::ALL[r.weighted(&[78, 6, 8, 4, 4])];
+    // A listing made to stand out (or a healthy account's) is active and 3 weeks old at least,
+    // so that both of the last two weeks have its figures.
+    let status = if shape == Trait::Natural {
+        status
+    } else {
+        ItemStatus::Active
+    };
     let started = shift(today, -r.range(0, 600));
+    let started = if shape == Trait::Natural {
+        started
+    } else {
+        started.min(shift(today, -21))
+    };
     let finished = match status {
         ItemStatus::Active => None,
         _ => {
@@ -201,10 +240,11 @@ pub(super) fn item(key: u64, user_id: i64, i: usize, today: NaiveDate) -> Item {
         let (lo, hi) = category.prices;
         Some(r.range(lo, hi) / 100 * 100)
     };
-    let popularity = if r.chance(0.1) {
-        r.range(50, 300)
-    } else {
-        r.range(1, 30)
+    let popularity = match shape {
+        Trait::Silent | Trait::Fading => r.range(60, 120),
+        Trait::Costly => r.range(20, 40),
+        _ if r.chance(0.1) => r.range(50, 300),
+        _ => r.range(1, 30),
     } as u32;
     let promo_rate = if r.chance(0.3) {
         0.05 + r.unit() * 0.25
@@ -241,6 +281,21 @@ pub(super) fn item(key: u64, user_id: i64, i: usize, today: NaiveDate) -> Item {
         vas,
         popularity,
         promo_rate,
+        shape,
+    }
+}
+
+/// The trait of listing number `i` in an account shaped `listings`.
+fn trait_of(listings: ListingShape, i: usize) -> Trait {
+    match listings {
+        ListingShape::Natural => Trait::Natural,
+        ListingShape::Healthy => Trait::Steady,
+        ListingShape::Troubled => match i % TROUBLE_EVERY {
+            1 => Trait::Silent,
+            2 => Trait::Costly,
+            3 => Trait::Fading,
+            _ => Trait::Natural,
+        },
     }
 }
 

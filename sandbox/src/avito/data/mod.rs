@@ -20,7 +20,7 @@ use super::config::AccountSpec;
 pub use account::AccountData;
 pub(crate) use calendar::shift;
 pub use calendar::{days, moscow, moscow_midnight, moscow_rfc3339};
-pub use catalog::{CATEGORIES, Category, Item, ItemStatus, Vas};
+pub use catalog::{CATEGORIES, Category, Item, ItemStatus, TROUBLE_EVERY, Trait, Vas};
 pub use finance::{Operation, Wallet};
 pub use messenger::{Chat, ChatType, Direction, Message, MessageType};
 pub use metrics::{DOCUMENTED_METRICS, SUPPORTED_METRICS, Totals, additive_metric, metric_value};

@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::calendar::{first_of_month, shift};
-use super::catalog::Item;
+use super::catalog::{Item, Trait};
 use crate::avito::rng::SplitMix64;
 
 /// One item on one day. Counts are consistent with each other (contacts never exceed views,
@@ -114,7 +114,7 @@ pub(super) fn item_day(
     let calls = r.below(phone + 1);
     let answered = calls - r.below(calls / 3 + 1).min(calls);
     let new = r.below(calls + 1);
-    Some(DayStats {
+    let day = DayStats {
         views,
         views_total: views + r.below(views / 3 + 1),
         impressions: views * r.range(6, 20) as u64 + r.below(10),
@@ -137,7 +137,58 @@ pub(super) fn item_day(
         calls_answered: answered,
         calls_new: new,
         calls_new_answered: r.below(new.min(answered) + 1),
-    })
+    };
+    Some(shaped(item, day, (today - date).num_days()))
+}
+
+/// Price of a contact in a healthy account, and of a view of a costly listing (kopecks).
+const STEADY_CONTACT_PRICE: u64 = 3_000;
+const COSTLY_VIEW_PRICE: u64 = 2_500;
+/// A fading listing's views in the last [`FADED_DAYS`] days, in percent.
+const FADED_PERCENT: u64 = 25;
+const FADED_DAYS: i64 = 7;
+
+/// A day's figures bent to the listing's [`Trait`]; `age` is how many days before today.
+fn shaped(item: &Item, mut d: DayStats, age: i64) -> DayStats {
+    match item.shape {
+        Trait::Natural => {}
+        Trait::Steady => {
+            if d.views > 0 && d.contacts() == 0 {
+                d.contacts_messenger = 1;
+            }
+            d.presence_spending = d.contacts() * STEADY_CONTACT_PRICE;
+            d.promo_spending = 0;
+        }
+        Trait::Silent => {
+            d.contacts_show_phone = 0;
+            d.contacts_messenger = 0;
+            d.contacts_show_phone_and_messenger = 0;
+            d.contacts_sbc_discount = 0;
+            (d.calls, d.calls_answered, d.calls_new, d.calls_new_answered) = (0, 0, 0, 0);
+        }
+        Trait::Costly => {
+            d.presence_spending = d.views * COSTLY_VIEW_PRICE;
+        }
+        Trait::Fading if age <= FADED_DAYS => {
+            let scale = |v: u64| v * FADED_PERCENT / 100;
+            d.views = scale(d.views);
+            d.views_total = d.views_total.min(d.views + d.views / 3);
+            d.impressions = scale(d.impressions);
+            d.favorites = d.favorites.min(d.views);
+            d.favorites_total = d.favorites_total.min(d.favorites + 1);
+            d.contacts_show_phone = d.contacts_show_phone.min(d.views / 12);
+            d.contacts_messenger = d.contacts_messenger.min(d.views / 10);
+            d.contacts_show_phone_and_messenger = d
+                .contacts_show_phone_and_messenger
+                .min(d.contacts_show_phone.min(d.contacts_messenger));
+            d.calls = d.calls.min(d.contacts_show_phone);
+            d.calls_answered = d.calls_answered.min(d.calls);
+            d.calls_new = d.calls_new.min(d.calls);
+            d.calls_new_answered = d.calls_new_answered.min(d.calls_new.min(d.calls_answered));
+        }
+        Trait::Fading => {}
+    }
+    d
 }
 
 /// A calendar grouping period. Weeks start on Monday; a period is labelled by its first day.

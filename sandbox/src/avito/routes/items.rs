@@ -8,9 +8,11 @@ use serde_json::{Value, json};
 use super::reply::ok;
 use crate::avito::data::{Item, ItemStatus, moscow_midnight, moscow_rfc3339, shift};
 use crate::avito::error::ApiError;
+use crate::avito::live::LiveAccount;
 use crate::avito::ops::Op;
 use crate::avito::request::ApiRequest;
 use crate::avito::state::{AppState, Shared};
+use crate::sync::lock;
 
 pub(crate) async fn items_info(State(s): State<AppState>, req: ApiRequest) -> Response {
     s.finish(Op::GetItemsInfo, list(&s, &req))
@@ -36,12 +38,15 @@ fn list(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     };
     let category = input.query_i64("category");
     let rate = s.rate(op, acc)?;
+    let live = lock(&s.live);
+    let live = live.account(acc);
     let resources: Vec<Value> = s.data.accounts()[acc]
         .items
         .iter()
-        .filter(|it| statuses.contains(&it.status))
-        .filter(|it| updated_from.is_none_or(|d| it.updated >= d))
-        .filter(|it| category.is_none_or(|c| it.category.id == c))
+        .map(|it| (it, LiveAccount::status(live, it)))
+        .filter(|(_, status)| statuses.contains(status))
+        .filter(|(it, _)| updated_from.is_none_or(|d| it.updated >= d))
+        .filter(|(it, _)| category.is_none_or(|c| it.category.id == c))
         .skip(
             (page - 1)
                 .saturating_mul(per_page)
@@ -57,13 +62,13 @@ fn list(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     ))
 }
 
-fn resource(it: &Item) -> Value {
+fn resource((it, status): (&Item, ItemStatus)) -> Value {
     json!({
         "id": it.id,
         "title": it.title,
         "address": it.address,
         "price": it.price,
-        "status": it.status.as_str(),
+        "status": status.as_str(),
         "url": it.url,
         "category": {"id": it.category.id, "name": it.category.name},
     })
@@ -82,8 +87,9 @@ fn info(s: &Shared, req: &ApiRequest) -> Result<Response, ApiError> {
     let rate = s.rate(op, acc)?;
     let account = &s.data.accounts()[acc];
     let today = s.data.today();
+    let live = lock(&s.live);
     let body = match account.item(id) {
-        Some(it) => details(it, today),
+        Some(it) => details(it, LiveAccount::status(live.account(acc), it), today),
         None if s.data.accounts().iter().any(|a| a.item(id).is_some()) => {
             empty_info("another_user")
         }
@@ -97,7 +103,7 @@ fn empty_info(status: &str) -> Value {
            "autoload_item_id": null, "vas": null})
 }
 
-fn details(it: &Item, today: NaiveDate) -> Value {
+fn details(it: &Item, status: ItemStatus, today: NaiveDate) -> Value {
     // Avito publishes for 30-day terms; an active ad ends at the end of its current term.
     let finish = it.finished.unwrap_or_else(|| {
         let age = (today - it.started).num_days();
@@ -113,7 +119,7 @@ fn details(it: &Item, today: NaiveDate) -> Value {
         })
         .collect();
     json!({
-        "status": it.status.as_str(),
+        "status": status.as_str(),
         "url": it.url,
         "start_time": moscow_rfc3339(moscow_midnight(it.started) + 9 * 3600),
         "finish_time": moscow_rfc3339(moscow_midnight(finish) + 9 * 3600),

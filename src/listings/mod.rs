@@ -1,0 +1,14 @@
+//! Listing health (issue 27): which of a seller's listings to look at — many views and no
+//! contact, contacts far dearer than the account's, views that fell against the previous
+//! period, blocked or rejected — ranked from one item-grouped statistics request per period.
+//!
+//! `figures` (one listing's numbers) and `top` (a bounded heap) are leaves; `rank` (pure)
+//! makes the groups from them; `fetch` asks Avito, page by page, and feeds `rank`.
+
+pub mod fetch;
+pub mod figures;
+pub mod rank;
+pub mod top;
+
+pub use figures::Figures;
+pub use rank::{Costly, Fallen, Flagged, Groups, Silent};
