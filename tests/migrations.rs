@@ -14,7 +14,7 @@ use sea_orm::{
     PaginatorTrait,
 };
 
-const OUR_TABLES: [&str; 15] = [
+const OUR_TABLES: [&str; 16] = [
     "users",
     "avito_profiles",
     "report_tasks",
@@ -30,6 +30,7 @@ const OUR_TABLES: [&str; 15] = [
     "reviews_seen",
     "review_answers",
     "review_watch",
+    "listings_seen",
 ];
 
 async fn table_exists(db: &DatabaseConnection, table: &str) -> bool {
@@ -76,7 +77,7 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 16);
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 17);
     // The planner's once-a-second question is indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
 
@@ -357,9 +358,10 @@ async fn old_rows_survive_the_typed_settings_migration(engine: Engine) {
         .await
         .expect("every task row loads");
     let first = tasks.iter().find(|t| t.id == TaskId(1)).expect("task 1");
-    // Every metric there was when the migration ran: the rating came later.
+    // Every metric there was when the migration ran: the rating and the listings came later.
     let mut then_all = MetricSet::all();
     then_all.toggle(avito_reports::report::Metric::Rating);
+    then_all.toggle(avito_reports::report::Metric::Listings);
     assert_eq!(
         first.metrics,
         Stored::Value(then_all),

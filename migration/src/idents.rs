@@ -207,3 +207,12 @@ pub enum ReviewWatch {
     Unanswered,
     CheckedAt,
 }
+
+#[derive(DeriveIden)]
+pub enum ListingsSeen {
+    Table,
+    ProfileId,
+    ItemId,
+    Status,
+    SeenAt,
+}

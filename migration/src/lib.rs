@@ -21,6 +21,7 @@ mod m20261204_000013_stats_exports;
 mod m20261205_000014_shared_avito;
 mod m20261206_000015_rating_snapshots;
 mod m20261206_000016_reviews;
+mod m20261206_000017_listings_seen;
 
 pub mod idents;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_shared_avito::Migration),
             Box::new(m20261206_000015_rating_snapshots::Migration),
             Box::new(m20261206_000016_reviews::Migration),
+            Box::new(m20261206_000017_listings_seen::Migration),
         ]
     }
 }

@@ -28,7 +28,8 @@ pub enum Observation {
     /// Nothing to decide: outside the rule's working hours, or no rating to watch (switched
     /// off, or a new seller's).
     Idle,
-    /// A rule checked by its own job, not by one question (new reviews: `alerts::reviews`).
+    /// A rule checked by its own job, not by one question (new reviews: `alerts::reviews`;
+    /// flagged listings: `alerts::listings`).
     Elsewhere,
     /// Avito could not be asked.
     Unknown(String),
@@ -72,7 +73,7 @@ pub async fn observe(
         AlertRule::Unanswered => asked.chats(watch, tz).await,
         AlertRule::MissedCalls => asked.calls().await,
         AlertRule::RatingLow => asked.rating(param).await,
-        AlertRule::NewReviews => Ok(Observation::Elsewhere),
+        AlertRule::NewReviews | AlertRule::ListingBlocked => Ok(Observation::Elsewhere),
     };
     outcome.unwrap_or_else(|unasked| match unasked {
         Unasked::KeysRefused => Observation::KeysRefused,

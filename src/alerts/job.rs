@@ -55,8 +55,15 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
         }
     };
     let account = ctx.state.avito.account(source.credentials);
-    if rule == AlertRule::NewReviews {
-        return match super::reviews::check(ctx, &watch, &account, now).await? {
+    let own_check = match rule {
+        AlertRule::NewReviews => Some(super::reviews::check(ctx, &watch, &account, now).await?),
+        AlertRule::ListingBlocked => {
+            Some(super::listings::check(ctx, &watch, &account, now).await?)
+        }
+        _ => None,
+    };
+    if let Some(checked) = own_check {
+        return match checked {
             Ok(()) => Ok(()),
             Err(super::reviews::Stopped::KeysRefused) => {
                 crate::keys::refused(ctx, &profile).await?;

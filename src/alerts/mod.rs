@@ -15,6 +15,7 @@
 pub mod check;
 pub mod episode;
 pub mod job;
+pub mod listings;
 pub mod plan;
 pub mod reviews;
 pub mod texts;

@@ -31,6 +31,9 @@ crate::text_keys!(pub enum A in "alerts" {
     RuleMissedCalls => "rule_missed_calls",
     RuleNewReviews => "rule_new_reviews",
     RuleRatingLow => "rule_rating_low",
+    RuleListingBlocked => "rule_listing_blocked",
+    ListingBlocked => "listing_blocked",
+    ListingRejected => "listing_rejected",
     RatingLow => "rating_low",
     AdminCheckFailed => "admin_check_failed",
 });
@@ -48,6 +51,7 @@ pub fn rule_name(lang: Lang, rule: AlertRule) -> &'static str {
             AlertRule::MissedCalls => A::RuleMissedCalls,
             AlertRule::NewReviews => A::RuleNewReviews,
             AlertRule::RatingLow => A::RuleRatingLow,
+            AlertRule::ListingBlocked => A::RuleListingBlocked,
         },
     )
 }

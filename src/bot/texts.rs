@@ -98,6 +98,8 @@ crate::text_keys!(pub enum T in "hub" {
     AlertRatingLow => "alert_rating_low",
     ReviewsEvery => "reviews_every",
     ReviewsLow => "reviews_low",
+    AlertListingBlocked => "alert_listing_blocked",
+    ListingsEach => "listings_each",
     BtnAlertRemind => "btn_alert_remind",
     BtnAlertQuiet => "btn_alert_quiet",
     QuietNone => "quiet_none",

@@ -94,13 +94,14 @@ pub async fn change_rule(
         .filter(C::ProfileId.eq(profile_id))
         .filter(C::Rule.eq(rule));
     update = match change {
-        // Switched on: it watches from now. The new-review rule first marks every review
-        // there is as seen (`seen_day` unset until it has), so nothing old floods in.
+        // Switched on: it watches from now. The event rules (new reviews, flagged listings)
+        // first mark everything there is as seen (`seen_day` unset until they have), so
+        // nothing old floods in.
         RuleChange::Enabled(true) => {
             let update = update
                 .col_expr(C::Enabled, Expr::value(true))
                 .col_expr(C::WatchingSince, Expr::value(clock::now().timestamp()));
-            if rule == AlertRule::NewReviews {
+            if matches!(rule, AlertRule::NewReviews | AlertRule::ListingBlocked) {
                 update.col_expr(C::SeenDay, Expr::value(Option::<chrono::NaiveDate>::None))
             } else {
                 update

@@ -11,6 +11,7 @@ pub mod dialogue_storage;
 pub mod entities;
 pub mod exports;
 pub mod lease;
+pub mod listings_seen;
 pub mod profiles;
 pub mod ratings;
 pub mod reviews;

@@ -13,9 +13,7 @@ use sea_orm::{
 
 use super::DbError;
 use super::entities::{alert_rule, review_answer, review_seen, review_watch};
-use crate::domain::{
-    AnswerDraftId, AnswerState, ChatId, ProfileId, ReviewId, UserId, alerts::AlertRule, clock,
-};
+use crate::domain::{AnswerDraftId, AnswerState, ChatId, ProfileId, ReviewId, UserId, clock};
 
 /// Of `ids`, those the profile's rule has dealt with.
 pub async fn seen_among(
@@ -85,8 +83,8 @@ fn seen_conflict() -> OnConflict {
     .to_owned()
 }
 
-/// The new-review rule has marked what existed when it was switched on: from now on every
-/// review it has not seen is new. Whether this call recorded it.
+/// An event rule (new reviews, flagged listings) has marked what existed when it was switched
+/// on: from now on whatever it has not seen is new. Whether this call recorded it.
 pub async fn baseline_done(
     db: &DatabaseConnection,
     rule: &alert_rule::Model,
@@ -96,7 +94,6 @@ pub async fn baseline_done(
     let done = alert_rule::Entity::update_many()
         .col_expr(C::SeenDay, Expr::value(day))
         .filter(C::Id.eq(rule.id))
-        .filter(C::Rule.eq(AlertRule::NewReviews))
         .filter(C::SeenDay.is_null())
         .exec(db)
         .await?;

@@ -36,6 +36,9 @@ slug_enum!(
         /// The seller's rating below a bar (tenths of a star).
         #[serde(rename = "rating_low")]
         RatingLow => "rating_low",
+        /// A listing blocked or rejected by Avito, once per listing and change.
+        #[serde(rename = "listing_blocked")]
+        ListingBlocked => "listing_blocked",
     }
 );
 
@@ -68,6 +71,7 @@ impl AlertRule {
             AlertRule::MissedCalls => MISSED_EACH,
             AlertRule::NewReviews => REVIEWS_EVERY,
             AlertRule::RatingLow => 40, // 4.0 stars
+            AlertRule::ListingBlocked => 0,
         }
     }
 
@@ -83,6 +87,7 @@ impl AlertRule {
             AlertRule::MissedCalls => &[MISSED_EACH, MISSED_HOURLY],
             AlertRule::NewReviews => &[REVIEWS_EVERY, REVIEWS_LOW],
             AlertRule::RatingLow => &[45, 40, 35],
+            AlertRule::ListingBlocked => &[0],
         }
     }
 
@@ -112,19 +117,25 @@ impl AlertRule {
             AlertRule::MissedCalls => 15 * MIN,
             AlertRule::NewReviews => 10 * MIN,
             AlertRule::RatingLow => 30 * MIN,
+            // The listing of blocked and rejected ads: one or two requests of the 25/min
+            // listing.
+            AlertRule::ListingBlocked => 10 * MIN,
         })
     }
 
     /// Whether the rule has episodes (fires, reminds, recovers); missed calls and reviews are
     /// events.
     pub fn episodic(self) -> bool {
-        !matches!(self, AlertRule::MissedCalls | AlertRule::NewReviews)
+        !matches!(
+            self,
+            AlertRule::MissedCalls | AlertRule::NewReviews | AlertRule::ListingBlocked
+        )
     }
 
     /// Whether a new profile starts with the rule on (existing profiles get it off: switching
     /// it on is the owner's choice).
     pub fn on_for_new_profiles(self) -> bool {
-        self == AlertRule::NewReviews
+        matches!(self, AlertRule::NewReviews | AlertRule::ListingBlocked)
     }
 }
 

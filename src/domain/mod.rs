@@ -17,4 +17,6 @@ pub use ids::{
 pub use metric::{Metric, MetricSet, Unit};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use settings::{DamagedSetting, Frequency, ScheduleTime, Stored, Zone};
-pub use status::{AnswerState, ExportKind, ExportStatus, ProfileStatus, RunKind, RunStatus};
+pub use status::{
+    AnswerState, ExportKind, ExportStatus, ListingFlag, ProfileStatus, RunKind, RunStatus,
+};

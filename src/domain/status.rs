@@ -124,6 +124,15 @@ slug_enum!(
     }
 );
 
+slug_enum!(
+    /// Why a listing is not shown to buyers, as the blocked-or-rejected rule tells it
+    /// (`listings_seen.status`).
+    ListingFlag, "listing flag" {
+        Blocked => "blocked",
+        Rejected => "rejected",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 
 pub mod fetch;
 pub mod figures;
+pub mod flagged;
 pub mod rank;
 pub mod top;
 

@@ -82,7 +82,8 @@ pub fn outcome(reply: &Result<AnswerCreated, AvitoError>) -> Outcome {
         Err(
             e @ (AvitoError::RateLimited { .. }
             | AvitoError::Unavailable { .. }
-            | AvitoError::InvalidCredentials),
+            | AvitoError::InvalidCredentials
+            | AvitoError::NotCached { .. }),
         ) => Outcome::NotTaken(e.to_string()),
         Err(AvitoError::Forbidden { message, .. }) => Outcome::Refused(message.clone()),
         Err(AvitoError::Rejected { message, .. }) => Outcome::Refused(message.clone()),

@@ -495,6 +495,7 @@ fn alert_value(lang: Lang, rule: AlertRule, param: i64) -> String {
         }
         AlertRule::NewReviews => t(lang, T::ReviewsEvery),
         AlertRule::RatingLow => decimal(param as f64 / 10.0, 1, lang),
+        AlertRule::ListingBlocked => t(lang, T::ListingsEach),
     }
 }
 
@@ -508,6 +509,7 @@ fn alert_label(lang: Lang, rule: AlertRule, param: i64) -> String {
         AlertRule::MissedCalls => T::AlertMissedCalls,
         AlertRule::NewReviews => T::AlertNewReviews,
         AlertRule::RatingLow => T::AlertRatingLow,
+        AlertRule::ListingBlocked => T::AlertListingBlocked,
     };
     tf(lang, key, &[("value", &alert_value(lang, rule, param))])
 }

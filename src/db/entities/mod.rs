@@ -6,6 +6,7 @@ pub mod alert_rule;
 pub mod avito_profile;
 pub mod dialogue;
 pub mod export;
+pub mod listing_seen;
 pub mod rating_snapshot;
 pub mod report_run;
 pub mod report_task;
