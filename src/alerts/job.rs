@@ -57,19 +57,17 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
     let account = ctx.state.avito.account(source.credentials);
     let own_check = match rule {
         AlertRule::NewReviews => Some(super::reviews::check(ctx, &watch, &account, now).await?),
-        AlertRule::ListingBlocked => {
-            Some(super::listings::check(ctx, &watch, &account, now).await?)
-        }
+        AlertRule::ListingBlocked => Some(super::listings::check(ctx, &watch, &account).await?),
         _ => None,
     };
     if let Some(checked) = own_check {
         return match checked {
             Ok(()) => Ok(()),
-            Err(super::reviews::Stopped::KeysRefused) => {
+            Err(super::watch::Stopped::KeysRefused) => {
                 crate::keys::refused(ctx, &profile).await?;
                 Ok(())
             }
-            Err(super::reviews::Stopped::Unasked(reason)) => unasked(ctx, &profile, &reason).await,
+            Err(super::watch::Stopped::Unasked(reason)) => unasked(ctx, &profile, &reason).await,
         };
     }
     let observation =

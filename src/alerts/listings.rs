@@ -2,12 +2,9 @@
 //! listing request, paged), each told once per listing and change
 //! ([`crate::listings::flagged`]), nothing said on the rule's first pass, held in quiet hours.
 
-use chrono::{DateTime, Utc};
-
-use super::reviews::Stopped;
-use super::watch::Watch;
+use super::watch::{Stopped, Watch};
+use crate::avito::Account;
 use crate::avito::model::ItemStatus;
-use crate::avito::{Account, AvitoError};
 use crate::context::JobContext;
 use crate::db::listings_seen as store;
 use crate::domain::{ListingFlag, dates};
@@ -21,7 +18,6 @@ pub async fn check(
     ctx: &JobContext,
     watch: &Watch<'_>,
     account: &Account,
-    _now: DateTime<Utc>,
 ) -> anyhow::Result<Result<(), Stopped>> {
     let db = &ctx.state.db;
     let Watch {
@@ -34,8 +30,7 @@ pub async fn check(
         .await
     {
         Ok(items) => items,
-        Err(AvitoError::InvalidCredentials) => return Ok(Err(Stopped::KeysRefused)),
-        Err(e) => return Ok(Err(Stopped::Unasked(e.to_string()))),
+        Err(e) => return Ok(Err(e.into())),
     };
     let known = store::known(db, profile.id).await?;
     let first_pass = rule.seen_day.is_none();

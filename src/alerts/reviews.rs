@@ -7,9 +7,9 @@
 use chrono::{DateTime, Utc};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::watch::{Audience, Watch};
+use super::watch::{Audience, Stopped, Watch};
+use crate::avito::Account;
 use crate::avito::ratings::Review;
-use crate::avito::{Account, AvitoError};
 use crate::context::JobContext;
 use crate::db::entities::review_answer;
 use crate::db::reviews::{self as store, Move};
@@ -22,21 +22,6 @@ use crate::reviews::notice;
 use crate::reviews::texts::R;
 use crate::telegram::callback::ProfileAction;
 use crate::telegram::send_buttons_marked;
-
-/// Why a review check stopped before its end.
-pub enum Stopped {
-    /// Avito refused the profile's keys.
-    KeysRefused,
-    /// Avito could not be asked (the reason).
-    Unasked(String),
-}
-
-fn stopped(e: AvitoError) -> Stopped {
-    match e {
-        AvitoError::InvalidCredentials => Stopped::KeysRefused,
-        other => Stopped::Unasked(other.to_string()),
-    }
-}
 
 /// Runs one check. `Ok(Err(_))`: Avito stopped it (what was done stays done: a review told is
 /// recorded, the next check goes on from there). The outer error is the database's.
@@ -58,7 +43,7 @@ pub async fn check(
                 crate::db::ratings::record(db, profile.id, &snapshot).await?;
             }
         }
-        Err(e) => return Ok(Err(stopped(e))),
+        Err(e) => return Ok(Err(e.into())),
     }
     let followed = store::followed(db, profile.id).await?;
     let watching = Watching {
@@ -73,7 +58,7 @@ pub async fn check(
         let page = match pages.next().await {
             Ok(Some(page)) => page,
             Ok(None) => break,
-            Err(e) => return Ok(Err(stopped(e))),
+            Err(e) => return Ok(Err(e.into())),
         };
         total = page.checked_total().plausible().or(total);
         let ids: Vec<ReviewId> = page.reviews.iter().map(|r| ReviewId(r.id)).collect();
