@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
         tz,
         lang: Lang::Ru,
         deadline: None,
+        listings: avito_reports::listings::fetch::Reuse::Ask,
     };
     println!(
         "report_fetch: combined report data, all metrics, last 7 days, {latency_ms} ms latency per request"
