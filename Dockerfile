@@ -11,7 +11,7 @@ COPY sandbox/Cargo.toml sandbox/Cargo.toml
 RUN mkdir -p src migration/src sandbox/src benches \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs migration/src/lib.rs sandbox/src/lib.rs \
-             benches/report_fetch.rs benches/footprint.rs benches/scheduled_burst.rs benches/export.rs benches/report_scale.rs benches/charts.rs benches/alerts.rs benches/agency.rs \
+             benches/report_fetch.rs benches/footprint.rs benches/scheduled_burst.rs benches/export.rs benches/report_scale.rs benches/charts.rs benches/alerts.rs benches/agency.rs benches/listings.rs \
     && cargo build --release --locked --bin avito-reports
 COPY . .
 RUN touch src/main.rs src/lib.rs migration/src/lib.rs sandbox/src/lib.rs \

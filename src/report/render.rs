@@ -587,4 +587,60 @@ mod tests {
     fn report_texts_exist_in_every_language_with_the_same_placeholders() {
         i18n::check_area("report", ReportText::ALL).expect("report texts complete");
     }
+
+    fn listed(id: i64, title: Option<&str>, figure: ListingFigure) -> ListingLine {
+        ListingLine {
+            id,
+            title: title.map(str::to_owned),
+            url: format!("https://www.avito.ru/{id}"),
+            figure,
+        }
+    }
+
+    #[test]
+    fn the_listings_section_links_each_listing_and_leaves_out_empty_groups() {
+        let groups = ListingGroups {
+            many_views: 278,
+            median_views: 139,
+            account_cost: Some(crate::avito::money::Kopecks(2_948)),
+            silent: vec![listed(
+                1,
+                Some("Диван <угловой>"),
+                ListingFigure::Views { views: 956 },
+            )],
+            costly: Vec::new(),
+            fallen: vec![listed(
+                2,
+                None,
+                ListingFigure::Fell {
+                    before: 736,
+                    now: 161,
+                },
+            )],
+            flagged: vec![listed(3, Some("Кресло"), ListingFigure::Rejected)],
+            flagged_total: 4,
+        };
+        let mut out = Vec::new();
+        let section = ListingsSection::Ready(Box::new(groups));
+        listings_lines(&section, Lang::En, Markup::Html, &mut out);
+        let text = out.join("\n");
+        assert!(
+            text.contains("• <a href=\"https://www.avito.ru/1\">Диван &lt;угловой&gt;</a> — 956 views, no contacts"),
+            "{text}"
+        );
+        assert!(text.contains(">Listing №2</a> — 736 → 161 views"), "{text}");
+        assert!(text.contains(">Кресло</a> — rejected"), "{text}");
+        assert!(text.contains("and 3 more blocked or rejected"), "{text}");
+        assert!(
+            !text.contains("Costliest"),
+            "an empty group is not shown: {text}"
+        );
+        let mut later = Vec::new();
+        listings_lines(&ListingsSection::Later, Lang::Ru, Markup::Text, &mut later);
+        assert_eq!(later.len(), 1);
+        assert!(
+            later[0].contains("придут со следующим отчётом"),
+            "{later:?}"
+        );
+    }
 }
