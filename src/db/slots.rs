@@ -45,6 +45,23 @@ pub async fn tasks_to_plan(
         .await?)
 }
 
+/// Active tasks whose planned slot falls within `(from, to]`.
+pub async fn due_within(
+    db: &DatabaseConnection,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<report_task::Model>, DbError> {
+    use report_task::Column as C;
+    Ok(report_task::Entity::find()
+        .filter(C::IsActive.eq(true))
+        .filter(C::ChatId.is_not_null())
+        .filter(C::NextRunAt.gt(from))
+        .filter(C::NextRunAt.lte(to))
+        .order_by_asc(C::Id)
+        .all(db)
+        .await?)
+}
+
 /// Active tasks with a planned slot (on start-up their jobs are pushed again: a push is
 /// idempotent, and a queue restored from an older backup gets its jobs back).
 pub async fn planned_tasks(db: &DatabaseConnection) -> Result<Vec<report_task::Model>, DbError> {

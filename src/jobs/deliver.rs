@@ -223,7 +223,9 @@ async fn claim(
 ) -> Result<Claimed, JobError> {
     // The slot is recorded even when the period setting is damaged (it then fails with the
     // reason): the row needs dates, and the slot's own day is what it covered.
-    let recorded = period.clone().unwrap_or_else(|_| since_last_slot(due));
+    let recorded = period
+        .clone()
+        .unwrap_or_else(|_| since_last_slot(&due.schedule, due.slot));
     let run = SlotRun {
         task_id: due.task.id,
         profile_id: profile.id,
@@ -650,19 +652,27 @@ impl Drop for Renewal {
 /// The days a slot's report covers: since the previous slot by default, or the task's
 /// fixed period as of the slot.
 fn period_of(due: &Due) -> Result<Period, crate::domain::DamagedSetting> {
-    Ok(match due.task.period.get()? {
-        PeriodKind::SinceLastSlot => since_last_slot(due),
-        kind => Period::resolve(*kind, due.schedule.tz, due.slot),
+    slot_period(&due.task, &due.schedule, due.slot)
+}
+
+/// The days the report of `task`'s slot at `slot` covers (the warm-up asks for the same).
+pub fn slot_period(
+    task: &report_task::Model,
+    schedule: &Schedule,
+    slot: DateTime<Utc>,
+) -> Result<Period, crate::domain::DamagedSetting> {
+    Ok(match task.period.get()? {
+        PeriodKind::SinceLastSlot => since_last_slot(schedule, slot),
+        kind => Period::resolve(*kind, schedule.tz, slot),
     })
 }
 
 /// From the previous slot up to this one.
-fn since_last_slot(due: &Due) -> Period {
-    let previous = due
-        .schedule
-        .previous_before(due.slot)
-        .unwrap_or(due.slot - Duration::days(1));
-    Period::since_slot(previous, due.slot, due.schedule.tz)
+fn since_last_slot(schedule: &Schedule, slot: DateTime<Utc>) -> Period {
+    let previous = schedule
+        .previous_before(slot)
+        .unwrap_or(slot - Duration::days(1));
+    Period::since_slot(previous, slot, schedule.tz)
 }
 
 /// The steps over fakes of their ports: what is recorded and sent, without a database or

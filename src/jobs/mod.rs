@@ -11,6 +11,7 @@ mod planner;
 mod ports;
 mod slot;
 pub mod texts;
+mod warmup;
 mod workers;
 
 pub use crate::queue::{

@@ -45,13 +45,14 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
     let every = (ctx.state.settings.jobs.poll_interval * 2).max(Duration::from_millis(500));
     let mut last_prune: Option<Instant> = None;
     let mut checks = crate::alerts::plan::Planner::default();
+    let mut warmer = super::warmup::Warmer::default();
     let mut failures = FailureLog::new(restart_policy(&ctx.state.settings.worker));
     loop {
         let mut errors = Vec::new();
         if let Err(e) = planner::plan_once(&ctx).await {
             errors.push(format!("planning deliveries: {e}"));
         }
-        if let Err(e) = plan_checks(&ctx, &mut checks).await {
+        if let Err(e) = plan_checks(&ctx, &mut checks, &mut warmer).await {
             errors.push(format!("planning alert checks: {e}"));
         }
         log_planning(&mut failures, errors, every);
@@ -74,20 +75,25 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Queues the checks due now, when no other process is doing it: one planner for all keeps
-/// each window's jobs to one batch of inserts (each process planning them all met the
-/// others' jobs one insert at a time, and fell behind windows at a thousand profiles).
+/// Queues the checks due now and starts the warm-ups of the slots coming, when no other
+/// process is doing it: one planner for all keeps each window's jobs to one batch of inserts
+/// (each process planning them all met the others' jobs one insert at a time, and fell behind
+/// windows at a thousand profiles), and each slot to one warm-up.
 async fn plan_checks(
     ctx: &JobContext,
     checks: &mut crate::alerts::plan::Planner,
+    warmer: &mut super::warmup::Warmer,
 ) -> anyhow::Result<()> {
     let Some(leading) = crate::db::lease::try_lead(&ctx.state.db, "plan alert checks").await?
     else {
         return Ok(());
     };
-    let planned = checks.plan(ctx, crate::domain::clock::now()).await;
+    let now = crate::domain::clock::now();
+    let planned = checks.plan(ctx, now).await;
+    let warmed = warmer.warm(ctx, now).await;
     leading.end().await?;
-    planned.map(|_| ())
+    planned.map(|_| ())?;
+    warmed
 }
 
 /// One planning round's outcome in the log: the first failure, then fewer and fewer while
