@@ -36,6 +36,14 @@ struct Options {
     rules: Vec<avito_reports::domain::alerts::AlertRule>,
 }
 
+/// "every rule", or the one `--only` named.
+fn rules_on(rules: &[avito_reports::domain::alerts::AlertRule]) -> String {
+    match rules {
+        [one] => format!("only {one}"),
+        _ => "every rule".to_owned(),
+    }
+}
+
 fn options() -> anyhow::Result<Options> {
     let mut o = Options {
         profiles: 1000,
@@ -99,8 +107,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut events = HourEvents::new(&avito, o.profiles)?;
     eprintln!(
-        "seeded {} profiles with every rule on in {:.1?}",
+        "seeded {} profiles with {} on in {:.1?}",
         o.profiles,
+        rules_on(&o.rules),
         seeding.elapsed()
     );
 
@@ -126,8 +135,9 @@ async fn main() -> anyhow::Result<()> {
 
     let n = f64::from(o.profiles);
     println!(
-        "alerts: {} profiles, every rule on, one worker process, one simulated hour",
-        o.profiles
+        "alerts: {} profiles, {} on, one worker process, one simulated hour",
+        o.profiles,
+        rules_on(&o.rules)
     );
     println!(
         "  database: {}; speedup ×{} (rate window {:.1} s, the hour {:.0} s)",
