@@ -88,7 +88,7 @@ async fn execute(
             let reading = Answer::Toast(t(lang, T::ListingsReading));
             ports.hub.answer_now(reading).await?;
             let read = ports.effects.listings(o, page).await?;
-            let screen = listings::screen(lang, o, page, &read);
+            let screen = listings::screen(lang, o.profile.id, &o.profile.name, page, &read);
             ports.hub.show(screen).await?;
             Ok(Answer::Done)
         }

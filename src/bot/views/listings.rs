@@ -4,10 +4,9 @@
 use teloxide::types::InlineKeyboardButton;
 
 use crate::avito::AvitoError;
-use crate::bot::access::Owned;
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Screen, button};
-use crate::domain::{ListingFlag, ListingSort, ListingsPage};
+use crate::domain::{ListingFlag, ListingSort, ListingsPage, ProfileId};
 use crate::i18n::Lang;
 use crate::listings::Groups;
 use crate::listings::link;
@@ -19,15 +18,15 @@ use crate::telegram::callback::ProfileAction;
 /// Listings of each group named on the screen (the report has the full groups).
 const GROUP_NAMES: usize = 3;
 
-/// The screen of `read`, the answer for `page`.
+/// The screen of profile `id` named `name` from `read`, the answer for `page`.
 pub fn screen(
     lang: Lang,
-    o: &Owned,
+    id: ProfileId,
+    name: &str,
     page: ListingsPage,
     read: &Result<ListingsView, AvitoError>,
 ) -> Screen {
-    let id = o.profile.id;
-    let name = html_escape(&o.profile.name);
+    let name = html_escape(name);
     let view = match read {
         Ok(view) => view,
         Err(e) => {
@@ -81,7 +80,7 @@ pub fn screen(
         .map(|(i, row)| line(lang, first + i + 1, row))
         .collect();
     text.push_str(&lines.join("\n"));
-    Screen::new(text, buttons(lang, o, view))
+    Screen::new(text, buttons(lang, id, view))
 }
 
 fn sort_name(sort: ListingSort) -> T {
@@ -176,8 +175,7 @@ fn groups_line(lang: Lang, groups: &GroupsLine) -> String {
     format!("{}\n{}", t(lang, T::ListingsGroups), parts.join("\n"))
 }
 
-fn buttons(lang: Lang, o: &Owned, view: &ListingsView) -> Vec<Vec<InlineKeyboardButton>> {
-    let id = o.profile.id;
+fn buttons(lang: Lang, id: ProfileId, view: &ListingsView) -> Vec<Vec<InlineKeyboardButton>> {
     let current = view.page;
     let sorts = ListingSort::ALL
         .into_iter()
@@ -232,5 +230,124 @@ fn sort_button(sort: ListingSort) -> T {
         ListingSort::Views => T::BtnListingsViews,
         ListingSort::Contacts => T::BtnListingsContacts,
         ListingSort::CostPerContact => T::BtnListingsCost,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avito::Operation;
+    use crate::avito::money::Kopecks;
+    use crate::domain::Period;
+    use crate::listings::Silent;
+    use chrono::NaiveDate;
+
+    const ID: ProfileId = ProfileId(7);
+
+    fn row(id: i64, flag: Option<ListingFlag>) -> Row {
+        Row {
+            id,
+            title: (id == 2).then(|| "Sofa <big>".to_owned()),
+            url: link::page(id, None),
+            views: 1200,
+            contacts: if id == 1 { 0 } else { 30 },
+            spending: Kopecks(90_000),
+            flag,
+        }
+    }
+
+    fn view(page: u16, has_next: bool, groups: GroupsLine) -> ListingsView {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        ListingsView {
+            period: Period::new(day(22), day(28)),
+            page: ListingsPage {
+                sort: ListingSort::Contacts,
+                page,
+            },
+            rows: vec![row(1, None), row(2, Some(ListingFlag::Rejected))],
+            has_next,
+            groups,
+        }
+    }
+
+    fn labels(screen: &Screen) -> Vec<String> {
+        screen
+            .keyboard
+            .inline_keyboard
+            .iter()
+            .flatten()
+            .map(|b| b.text.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_page_shows_each_listings_figures_and_its_buttons() {
+        let v = view(1, true, GroupsLine::Later);
+        let s = screen(Lang::En, ID, "Shop", v.page, &Ok(v.clone()));
+        assert!(s.text.contains("by contacts, page 2"), "{}", s.text);
+        assert!(s.text.contains("come with the weekly report"), "{}", s.text);
+        // Numbered on from the previous pages; no contacts: no price of one.
+        assert!(
+            s.text
+                .contains("11. <a href=\"https://www.avito.ru/1\">listing #1</a>"),
+            "{}",
+            s.text
+        );
+        assert!(
+            s.text.contains("💬 0 · 0% · — per contact · spent 900"),
+            "{}",
+            s.text
+        );
+        assert!(
+            s.text.contains("Sofa &lt;big&gt;</a> — 🚫 rejected"),
+            "{}",
+            s.text
+        );
+        assert!(s.text.contains("2.5% · 30"), "{}", s.text);
+        let l = labels(&s);
+        assert!(l.contains(&"✅ 💬 Contacts".to_owned()), "{l:?}");
+        assert!(l.contains(&"👁 Views".to_owned()), "{l:?}");
+        assert!(l.iter().any(|b| b.contains("Previous")), "{l:?}");
+        assert!(l.iter().any(|b| b.contains("Next")), "{l:?}");
+        let first = view(0, false, GroupsLine::Later);
+        let l = labels(&screen(Lang::Ru, ID, "Shop", first.page, &Ok(first)));
+        assert!(
+            !l.iter().any(|b| b.contains('◀') && b != "◀️ Назад"),
+            "{l:?}"
+        );
+        assert!(!l.iter().any(|b| b.contains('▶')), "{l:?}");
+    }
+
+    #[test]
+    fn the_groups_are_named_when_read_lately() {
+        let groups = Groups {
+            listings: 2,
+            many_views: 50,
+            median_views: 10,
+            account_cost: Some(3000.0),
+            silent: vec![Silent { id: 1, views: 900 }],
+            costly: vec![],
+            fallen: vec![],
+            flagged: vec![],
+            flagged_total: 4,
+        };
+        let v = view(0, false, GroupsLine::Ready(Box::new(groups)));
+        let s = screen(Lang::En, ID, "Shop", v.page, &Ok(v.clone()));
+        assert!(s.text.contains("🔇 views, no contacts: <a"), "{}", s.text);
+        assert!(s.text.contains("⛔ blocked or rejected: 4"), "{}", s.text);
+        assert!(!s.text.contains("dear contacts"), "{}", s.text);
+    }
+
+    #[test]
+    fn avito_failing_gets_a_try_again_button() {
+        let page = ListingsPage::FIRST;
+        let busy = AvitoError::RateLimited {
+            operation: Operation::ItemAnalytics,
+            retry_after: std::time::Duration::from_secs(60),
+        };
+        let s = screen(Lang::En, ID, "Shop", page, &Err(busy));
+        assert!(s.text.contains("Avito is not answering"), "{}", s.text);
+        let l = labels(&s);
+        assert!(l.iter().any(|b| b.contains("Try again")), "{l:?}");
     }
 }
