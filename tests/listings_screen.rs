@@ -1,13 +1,14 @@
 //! The "📋 Listings" screen of the profile card (issue 27 item 2), black-box on each engine:
 //! an emulator account of 200 listings paged through ten at a time in the order of views,
-//! then in the order of contacts, within Avito's once-a-minute statistics budget.
+//! then in the order of contacts, within Avito's once-a-minute statistics budget; Avito
+//! failing shows a "Try again" button.
 
 mod common;
 
 use std::time::Duration;
 
 use common::{Engine, Worker, button_data, message, press, say};
-use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, ListingShape};
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Fault, ListingShape};
 use sandbox::telegram::{SimUser, TelegramEmulator};
 
 /// The emulator's and the worker's rate window: the client reuses a statistics answer for
@@ -157,6 +158,15 @@ async fn two_hundred_listings_are_paged_through(engine: Engine) {
     // One request per order: the pages reuse the client's answer.
     let spent = avito.request_count("itemAnalytics") - before;
     assert!(spent <= 3, "{spent} itemAnalytics requests for the walk");
+
+    // Avito failing (here the listing of blocked ones): the screen says so, and "Try again"
+    // reads the page once it answers.
+    avito.set_fault("getItemsInfo", Fault::Status(503));
+    let next = button_data(&screen, "Next ▶️");
+    let failed = open(&emu, &worker, &ann, hub, &next, "Avito is not answering").await;
+    avito.clear_faults();
+    let again = button_data(&failed, "Try again");
+    open(&emu, &worker, &ann, hub, &again, "by contacts, page 2\n").await;
     common::stop_stack(worker, avito, emu).await;
 }
 
