@@ -20,7 +20,7 @@ use crate::avito::money::Kopecks;
 use crate::avito::query::{
     AnalyticsQuery, AnalyticsSort, DateRange, Grouping, SortOrder, avito_today,
 };
-use crate::avito::{Account, AvitoError, AvitoResult};
+use crate::avito::{Account, AvitoResult};
 use crate::domain::{AccountId, ListingFlag, ListingsPage, Period};
 
 /// Listings on one page of the screen.
@@ -28,7 +28,8 @@ pub const PER_PAGE: usize = 10;
 /// The screen's days: the last 7 whole days of Avito's calendar.
 pub const DAYS: u64 = 7;
 
-/// The stats v2 slugs the screen reads (money in kopecks).
+/// The stats v2 slugs the screen asks for (money in kopecks). `averageContactCost` is not
+/// shown (see [`Row::cost_per_contact`]) but is asked for as the key of one order.
 pub const METRICS: [&str; 4] = ["views", "contacts", "averageContactCost", "allSpending"];
 
 /// The screen's period: Avito's last 7 whole days (today is not over).
@@ -87,7 +88,7 @@ impl Window {
     pub fn visit(&mut self, groups: Vec<AnalyticsGroup>) -> ControlFlow<()> {
         let passed = groups.len().min(self.skip);
         self.skip -= passed;
-        let room = PER_PAGE + 1 - self.kept.len();
+        let room = (PER_PAGE + 1).saturating_sub(self.kept.len());
         self.kept
             .extend(groups[passed..].iter().take(room).map(Stat::of));
         if self.kept.len() > PER_PAGE {
@@ -120,9 +121,10 @@ impl Row {
         (self.views > 0).then(|| self.contacts as f64 * 100.0 / self.views as f64)
     }
 
-    /// The listing's spending over its contacts (not Avito's `averageContactCost`, which may
-    /// count only some kinds of spending: the line's two money figures then agree); `None`
-    /// without contacts.
+    /// The listing's spending over its contacts, so that the line's two money figures agree
+    /// (Avito's `averageContactCost` may count only some kinds of spending); `None` without
+    /// contacts. The "per contact" order is Avito's own `averageContactCost`, so a line may
+    /// sit a little out of that order where the two differ.
     pub fn cost_per_contact(&self) -> Option<Kopecks> {
         let contacts = i64::try_from(self.contacts).ok().filter(|c| *c > 0)?;
         Some(Kopecks((self.spending.0 + contacts / 2) / contacts))
@@ -205,8 +207,9 @@ pub async fn read(
     let (rows, has_next) = rows(window.kept, &flagged);
     let groups = match fetch::groups(account, user_id, period, Reuse::RecentOnly).await {
         Ok(groups) => GroupsLine::Ready(Box::new(groups)),
-        // Any failure of the groups only costs their line: the page itself is read.
-        Err(AvitoError::NotCached { .. }) | Err(_) => GroupsLine::Later,
+        // Not read lately (`NotCached`), or any other failure: it only costs the groups'
+        // line, the page itself is read.
+        Err(_) => GroupsLine::Later,
     };
     Ok(ListingsView {
         period,
