@@ -293,6 +293,28 @@ mod tests {
     }
 
     #[test]
+    fn spending_is_read_in_kopecks_and_a_missing_count_as_none() {
+        let g = AnalyticsGroup {
+            id: 5,
+            kind: "item".into(),
+            metrics: BTreeMap::from([
+                ("views".to_owned(), 40.0),
+                ("allSpending".to_owned(), 12_345.6),
+            ]),
+        };
+        let s = Stat::of(&g);
+        assert_eq!((s.views, s.contacts, s.spending), (40, 0, Kopecks(12_346)));
+        let odd = AnalyticsGroup {
+            metrics: BTreeMap::from([("views".to_owned(), f64::NAN)]),
+            ..g
+        };
+        assert_eq!(
+            (Stat::of(&odd).views, Stat::of(&odd).spending),
+            (0, Kopecks(0))
+        );
+    }
+
+    #[test]
     fn the_period_is_the_last_seven_whole_days() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("date");
         let p = period(today);
