@@ -26,9 +26,10 @@ use crate::db::tasks::{self, RunKind, TaskDefaults};
 use crate::db::users::{self, TelegramUser};
 use crate::db::{alerts, exports};
 use crate::domain::alerts::AlertRule;
-use crate::domain::{AccountId, AnswerDraftId, Period, ProfileId, ReviewId, UserId};
+use crate::domain::{AccountId, AnswerDraftId, ListingsPage, Period, ProfileId, ReviewId, UserId};
 use crate::export::job::Pressed;
 use crate::i18n::Lang;
+use crate::listings::screen::{self, ListingsView};
 use crate::telegram::TgBot;
 
 /// The services, as seen from one chat.
@@ -241,6 +242,23 @@ impl Effects for Live<'_> {
 
     async fn can_post(&self, chat: crate::domain::ChatId, channel: bool) -> Result<(), CannotPost> {
         chat_check::can_post(self.bot, self.me.id, chat.into(), channel).await
+    }
+
+    async fn listings(
+        &self,
+        o: &Owned,
+        page: ListingsPage,
+    ) -> anyhow::Result<Result<ListingsView, AvitoError>> {
+        let source = delivery::profile_source(self.state, &o.profile)?;
+        let account = self.state.avito.account(source.credentials);
+        let user_id = match source.avito_user_id {
+            Some(id) => id,
+            None => match account.account_id().await {
+                Ok(id) => id,
+                Err(e) => return Ok(Err(e)),
+            },
+        };
+        Ok(screen::read(&account, user_id, page).await)
     }
 }
 

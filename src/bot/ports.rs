@@ -19,9 +19,12 @@ use crate::db::reviews::{Move, Reputation};
 use crate::db::tasks::{RunKind, ScheduleChange};
 use crate::db::users::TelegramUser;
 use crate::domain::alerts::{AlertRule, DaySpan};
-use crate::domain::{AccountId, AnswerDraftId, ChatId, Period, ProfileId, ReviewId, UserId};
+use crate::domain::{
+    AccountId, AnswerDraftId, ChatId, ListingsPage, Period, ProfileId, ReviewId, UserId,
+};
 use crate::export::job::Pressed;
 use crate::i18n::Lang;
+use crate::listings::screen::ListingsView;
 use crate::report::{MetricSet, PeriodKind};
 
 /// One change of a profile's settings, as a press or a typed value makes it.
@@ -203,4 +206,10 @@ pub trait Effects: Send + Sync {
     ) -> anyhow::Result<Pressed>;
     /// Whether the bot may post in `chat` (a channel by the channel rule).
     async fn can_post(&self, chat: ChatId, channel: bool) -> Result<(), CannotPost>;
+    /// A page of the profile's listings screen as Avito tells it, or why Avito did not.
+    async fn listings(
+        &self,
+        o: &Owned,
+        page: ListingsPage,
+    ) -> anyhow::Result<Result<ListingsView, AvitoError>>;
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod clock;
 pub mod dates;
 pub mod ids;
+pub mod listings;
 pub mod metric;
 pub mod period;
 pub mod settings;
@@ -14,6 +15,7 @@ pub use ids::{
     AccountId, AlertRuleId, AnswerDraftId, ChatId, EpisodeId, ExportId, ProfileId, ReviewId, RunId,
     TaskId, UserId,
 };
+pub use listings::{ListingSort, ListingsPage};
 pub use metric::{Metric, MetricSet, Unit};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use settings::{DamagedSetting, Frequency, ScheduleTime, Stored, Zone};

@@ -17,7 +17,9 @@ use chrono_tz::Tz;
 
 use crate::db::tasks::{INTERVAL_DAYS, MONTH_DAYS};
 use crate::domain::alerts::AlertRule;
-use crate::domain::{AnswerDraftId, Frequency, Metric, PeriodKind, ProfileId, ReviewId, UserId};
+use crate::domain::{
+    AnswerDraftId, Frequency, ListingsPage, Metric, PeriodKind, ProfileId, ReviewId, UserId,
+};
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_LEN: usize = 64;
@@ -146,6 +148,8 @@ profile_actions! {
     ExportStats = "stats_export";
     /// The profile's alerts screen.
     Alerts = "alerts";
+    /// A page of the listings screen, in one order.
+    Listings(ListingsPage) = "listings";
     /// Switches one rule on or off.
     AlertToggle(AlertRule) = "alert_toggle";
     /// Moves one rule's parameter to its next offered value.
@@ -309,6 +313,16 @@ impl Arg for AnswerDraftId {
     }
 }
 
+/// `v0`, `c12`, `k3`: see [`ListingsPage::text`].
+impl Arg for ListingsPage {
+    fn text(&self) -> String {
+        ListingsPage::text(*self)
+    }
+    fn read(text: &str) -> Option<Self> {
+        ListingsPage::read(text)
+    }
+}
+
 impl Arg for u8 {
     fn text(&self) -> String {
         self.to_string()
@@ -330,6 +344,11 @@ mod tests {
             .collect();
         actions.extend([
             Alerts,
+            Listings(ListingsPage::FIRST),
+            Listings(ListingsPage {
+                sort: crate::domain::ListingSort::CostPerContact,
+                page: u16::MAX,
+            }),
             AlertRemind,
             AlertQuiet,
             View,
@@ -531,6 +550,7 @@ mod tests {
             (ExportRecentChats, "export_recent:7"),
             (ExportStats, "stats_export:7"),
             (Alerts, "alerts:7"),
+            (Listings(ListingsPage::FIRST), "listings:7:v0"),
             (
                 AlertToggle(AlertRule::WalletLow),
                 "alert_toggle:7:wallet_low",

@@ -10,7 +10,7 @@ use crate::bot::dialogue::prompts;
 use crate::bot::ports::{Chat, DialogueStore, Effects, Export, HubMessage, Reviews, SettingsStore};
 use crate::bot::texts::{T, t, tf};
 use crate::bot::ui::{Answer, Screen};
-use crate::bot::views::{list, screens, words};
+use crate::bot::views::{list, listings, screens, words};
 use crate::db::tasks::RunKind;
 use crate::db::users::TelegramUser;
 use crate::domain::clock;
@@ -83,6 +83,15 @@ async fn execute(
         // The rest are effects on a profile.
         (_, None) => Ok(Answer::Alert(said(lang, &Say::Stale))),
         (HubPlan::ReportNow(period), Some(o)) => report_now(ports, lang, o, period).await,
+        (HubPlan::Listings(page), Some(o)) => {
+            // Answer first: a new order may wait for Avito's once-a-minute statistics.
+            let reading = Answer::Toast(t(lang, T::ListingsReading));
+            ports.hub.answer_now(reading).await?;
+            let read = ports.effects.listings(o, page).await?;
+            let screen = listings::screen(lang, o.profile.id, &o.profile.name, page, &read);
+            ports.hub.show(screen).await?;
+            Ok(Answer::Done)
+        }
         (HubPlan::Answer(what), Some(o)) => {
             let answering = AnswerPorts {
                 reviews: ports.reviews,

@@ -16,7 +16,7 @@ use crate::bot::steps::{Kept, Purpose, State};
 use crate::db::entities::alert_rule;
 use crate::db::tasks::{Frequency, ScheduleChange, Weekdays};
 use crate::domain::alerts::{AlertRule, DaySpan};
-use crate::domain::{ChatId, DamagedSetting, ScheduleTime, UserId, Zone};
+use crate::domain::{ChatId, DamagedSetting, ListingsPage, ScheduleTime, UserId, Zone};
 use crate::report::{MetricSet, Period};
 use crate::schedule::task_tz;
 use crate::telegram::callback::{Callback, ProfileAction, RECENT_EXPORT_DAYS};
@@ -98,6 +98,9 @@ pub enum HubPlan {
     Retry(Kept),
     /// A review's "Answer", or an answer's "Send", "Edit" or "Cancel".
     Answer(AnswerPress),
+    /// A page of the listings screen: read from Avito (a new order may wait for the
+    /// once-a-minute budget), so the press is answered first.
+    Listings(ListingsPage),
 }
 
 /// A screen to show, and what comes before it.
@@ -322,6 +325,7 @@ pub fn profile(
         A::SetPeriod => show(Of::Period),
         A::Delete => show(Of::DeleteConfirm),
         A::Alerts => show(Of::Alerts),
+        A::Listings(page) => HubPlan::Listings(page),
         A::AlertToggle(_) | A::AlertParam(_) | A::AlertRemind | A::AlertQuiet => {
             alerts(action, o, rules)
         }
@@ -925,6 +929,11 @@ mod tests {
             (A::ChatHere, &g, HubPlan::CheckRights { channel: false }),
             // Longer effects.
             (A::ExportChats, &g, HubPlan::ExportChats { since: None }),
+            (
+                A::Listings(ListingsPage::FIRST),
+                &g,
+                HubPlan::Listings(ListingsPage::FIRST),
+            ),
             (
                 A::ExportRecentChats,
                 &g,

@@ -3,5 +3,6 @@
 //! neither.
 
 pub mod list;
+pub mod listings;
 pub mod screens;
 pub mod words;

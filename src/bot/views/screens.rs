@@ -102,6 +102,10 @@ pub fn card(
                 button(t(lang, T::BtnReportSettings), ProfileAction::Report.on(id)),
                 button(t(lang, T::BtnAlerts), ProfileAction::Alerts.on(id)),
             ],
+            vec![button(
+                t(lang, T::BtnListings),
+                ProfileAction::Listings(crate::domain::ListingsPage::FIRST).on(id),
+            )],
             vec![
                 button(t(lang, T::BtnReportNow), ProfileAction::ReportNow.on(id)),
                 button(t(lang, T::BtnHistorical), ProfileAction::Historical.on(id)),
