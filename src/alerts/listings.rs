@@ -40,10 +40,7 @@ pub async fn check(
         match step {
             Step::Mark => marked.push((item.id, *flag)),
             Step::Tell if store::claim(db, profile.id, item.id, *flag).await? => {
-                let link = match &item.url {
-                    Some(url) => url.clone(),
-                    None => format!("https://www.avito.ru/{}", item.id),
-                };
+                let link = crate::listings::link::page(item.id, item.url.as_deref());
                 let title = item
                     .title
                     .clone()

@@ -22,12 +22,6 @@ pub fn wanted(metrics: &MetricSet, period: Period) -> bool {
     metrics.contains(Metric::Listings) && period.days() >= MIN_DAYS
 }
 
-/// A listing's page: the link Avito gave, else the short form Avito redirects from.
-fn link(id: i64, url: Option<&str>) -> String {
-    url.filter(|u| u.starts_with("https://"))
-        .map_or_else(|| format!("https://www.avito.ru/{id}"), str::to_owned)
-}
-
 /// The section from what the fetch of the groups came to; `top` names listings.
 pub fn section(groups: &AvitoResult<Groups>, top: Option<&TopItemsData>) -> ListingsSection {
     let groups = match groups {
@@ -49,7 +43,7 @@ pub fn section(groups: &AvitoResult<Groups>, top: Option<&TopItemsData>) -> List
         ListingLine {
             id,
             title: title.map(str::to_owned),
-            url: link(id, url),
+            url: crate::listings::link::page(id, url),
             figure,
         }
     };
@@ -87,7 +81,7 @@ pub fn section(groups: &AvitoResult<Groups>, top: Option<&TopItemsData>) -> List
             .map(|f| ListingLine {
                 id: f.id,
                 title: f.title.clone(),
-                url: link(f.id, f.url.as_deref()),
+                url: crate::listings::link::page(f.id, f.url.as_deref()),
                 figure: if f.rejected {
                     ListingFigure::Rejected
                 } else {
