@@ -592,6 +592,28 @@ async fn check_report_and_export_commands_work_on_examples_and_random_answers() 
             "{mode:?}: {}",
             text(&report)
         );
+        // A week's report has the listings section: its groups, or why they are absent.
+        let week = [
+            "report",
+            "--client-id",
+            "c",
+            "--lang",
+            "en",
+            "--period",
+            "last-7-days",
+        ];
+        let (weekly, server) = command(mode, &week).await;
+        server.shutdown().await;
+        assert!(weekly.status.success(), "{mode:?}: {}", text(&weekly));
+        let shown = String::from_utf8_lossy(&weekly.stdout);
+        assert!(
+            shown.contains("Listings to look at"),
+            "{mode:?}: {}",
+            text(&weekly)
+        );
+        if mode == AnswerMode::Examples {
+            eprintln!("report --period last-7-days on the spec's examples:\n{shown}");
+        }
         let (json, server) =
             command(mode, &["report", "--client-id", "c", "--format", "json"]).await;
         server.shutdown().await;
