@@ -64,7 +64,6 @@ pub fn card(
     reputation: Option<&Reputation>,
 ) -> Screen {
     let p = &o.profile;
-    let id = p.id;
     let status = match p.status {
         ProfileStatus::Ok => t(lang, T::StatusOk),
         ProfileStatus::AuthFailed => t(lang, T::StatusAuthFailed),
@@ -88,55 +87,53 @@ pub fn card(
         ],
     );
     let text = match reputation {
-        Some(r) => {
-            let score = r.score.map(|s| crate::report::format::decimal(s, 1, lang));
-            let line = crate::reviews::notice::card_line(lang, score, r.total, r.unanswered);
-            format!("{text}\n{line}")
-        }
+        Some(r) => format!("{text}\n{}", reputation_line(lang, r)),
         None => text,
     };
-    Screen::new(
-        text,
+    Screen::new(text, card_buttons(lang, o))
+}
+
+/// "🌟 Rating 4.7 · reviews: 12 · unanswered: 3".
+fn reputation_line(lang: Lang, r: &Reputation) -> String {
+    let score = r.score.map(|s| crate::report::format::decimal(s, 1, lang));
+    crate::reviews::notice::card_line(lang, score, r.total, r.unanswered)
+}
+
+fn card_buttons(lang: Lang, o: &Owned) -> Vec<Vec<teloxide::types::InlineKeyboardButton>> {
+    let (id, owner) = (o.profile.id, o.profile.owner_id);
+    vec![
         vec![
-            vec![
-                button(t(lang, T::BtnReportSettings), ProfileAction::Report.on(id)),
-                button(t(lang, T::BtnAlerts), ProfileAction::Alerts.on(id)),
-            ],
-            vec![button(
-                t(lang, T::BtnListings),
-                ProfileAction::Listings(crate::domain::ListingsPage::FIRST).on(id),
-            )],
-            vec![
-                button(t(lang, T::BtnReportNow), ProfileAction::ReportNow.on(id)),
-                button(t(lang, T::BtnHistorical), ProfileAction::Historical.on(id)),
-            ],
-            vec![
-                button(t(lang, T::BtnExport), ProfileAction::ExportChats.on(id)),
-                button(
-                    t(lang, T::BtnExportRecent),
-                    ProfileAction::ExportRecentChats.on(id),
-                ),
-            ],
-            vec![
-                button(
-                    t(lang, T::BtnStatsExport),
-                    ProfileAction::ExportStats.on(id),
-                ),
-                button(t(lang, T::BtnKeys), ProfileAction::Keys.on(id)),
-            ],
-            vec![
-                button(t(lang, T::BtnRename), ProfileAction::Rename.on(id)),
-                button(t(lang, T::BtnDelete), ProfileAction::Delete.on(id)),
-            ],
-            back(
-                lang,
-                Callback::ProfilesPage {
-                    owner: p.owner_id,
-                    page: 0,
-                },
+            button(t(lang, T::BtnReportSettings), ProfileAction::Report.on(id)),
+            button(t(lang, T::BtnAlerts), ProfileAction::Alerts.on(id)),
+        ],
+        vec![button(
+            t(lang, T::BtnListings),
+            ProfileAction::Listings(crate::domain::ListingsPage::FIRST).on(id),
+        )],
+        vec![
+            button(t(lang, T::BtnReportNow), ProfileAction::ReportNow.on(id)),
+            button(t(lang, T::BtnHistorical), ProfileAction::Historical.on(id)),
+        ],
+        vec![
+            button(t(lang, T::BtnExport), ProfileAction::ExportChats.on(id)),
+            button(
+                t(lang, T::BtnExportRecent),
+                ProfileAction::ExportRecentChats.on(id),
             ),
         ],
-    )
+        vec![
+            button(
+                t(lang, T::BtnStatsExport),
+                ProfileAction::ExportStats.on(id),
+            ),
+            button(t(lang, T::BtnKeys), ProfileAction::Keys.on(id)),
+        ],
+        vec![
+            button(t(lang, T::BtnRename), ProfileAction::Rename.on(id)),
+            button(t(lang, T::BtnDelete), ProfileAction::Delete.on(id)),
+        ],
+        back(lang, Callback::ProfilesPage { owner, page: 0 }),
+    ]
 }
 
 pub fn settings(lang: Lang, o: &Owned) -> Screen {
