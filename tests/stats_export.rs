@@ -268,10 +268,10 @@ fn assert_listings(
     acc: &AccountData,
     (from, to): (NaiveDate, NaiveDate),
     figures: Figures,
-) -> [usize; 3] {
+) -> [usize; 4] {
     let headers: Vec<String> = book.listings[0].iter().map(|d| d.to_string()).collect();
     assert_eq!(
-        headers[..11],
+        headers[..12],
         [
             "Item ID",
             "Item",
@@ -283,7 +283,8 @@ fn assert_listings(
             "Conversion",
             "Spending, ₽",
             "Cost per contact, ₽",
-            "To look at"
+            "To look at",
+            "Views, period before"
         ]
     );
     let rows: Vec<&Vec<Data>> = book.listings[1..]
@@ -356,14 +357,26 @@ fn assert_listings(
     } else {
         (views[n / 2 - 1] + views[n / 2]) / 2.0
     };
-    let min_views = (2.0 * median).ceil().max(20.0);
+    let min_views = (2.0 * median).ceil().max(50.0);
     let (spent, contacts) = rows
         .iter()
         .filter_map(|r| Some((cell(r, 8)?, cell(r, 5)?)))
         .fold((0.0, 0.0), |(s, c), (rs, rc)| (s + rs, c + rc));
     let costly_from = (spent > 0.0 && contacts > 0.0)
         .then(|| ((spent * 100.0 / contacts).round() * 2.0).round() / 100.0);
-    let mut marked = [0; 3];
+    // A drop: views at most half of the period before's, from that period's own bar.
+    let mut before: Vec<f64> = rows.iter().filter_map(|r| cell(r, 11)).collect();
+    before.sort_by(f64::total_cmp);
+    let fell_from = (!before.is_empty()).then(|| {
+        let n = before.len();
+        let median = if n % 2 == 1 {
+            before[n / 2]
+        } else {
+            (before[n / 2 - 1] + before[n / 2]) / 2.0
+        };
+        (2.0 * median).ceil().max(50.0)
+    });
+    let mut marked = [0; 4];
     let mut any = 0.0;
     for row in &rows {
         let look = row.get(10).map(Data::to_string).unwrap_or_default();
@@ -372,13 +385,18 @@ fn assert_listings(
             .zip(costly_from)
             .is_some_and(|(c, from)| c >= from - 0.005);
         let blocked = ["blocked", "rejected"].contains(&row[2].to_string().as_str());
+        let fell = match (cell(row, 4), cell(row, 11), fell_from) {
+            (Some(now), Some(then), Some(from)) => then >= from && now * 2.0 <= then,
+            _ => false,
+        };
         assert_eq!(look.contains("views, no contacts"), quiet, "{row:?}");
         assert_eq!(look.contains("costly contacts"), costly, "{row:?}");
         assert_eq!(look.contains("blocked or rejected"), blocked, "{row:?}");
-        for (i, on) in [quiet, costly, blocked].into_iter().enumerate() {
+        assert_eq!(look.contains("views fell"), fell, "{row:?}");
+        for (i, on) in [quiet, costly, blocked, fell].into_iter().enumerate() {
             marked[i] += usize::from(on);
         }
-        if quiet || costly || blocked {
+        if quiet || costly || blocked || fell {
             any += 1.0;
         }
     }
@@ -390,7 +408,7 @@ fn assert_listings(
     assert_eq!(cell(summary, 1), Some(any), "the Summary counts the marked");
     let legend: Vec<String> = book.listings[1..]
         .iter()
-        .filter_map(|r| r.get(13).map(Data::to_string))
+        .filter_map(|r| r.get(14).map(Data::to_string))
         .filter(|t| !t.is_empty())
         .collect();
     assert!(
@@ -399,12 +417,20 @@ fn assert_listings(
             .any(|l| l.contains(&format!("{} views or more", min_views as i64))),
         "the threshold is stated: {legend:?}"
     );
-    assert!(
-        legend
-            .iter()
-            .any(|l| l.contains("none before it to compare")),
-        "{legend:?}"
-    );
+    match fell_from {
+        Some(from) => assert!(
+            legend
+                .iter()
+                .any(|l| l.contains(&format!("from {} views then or more", from as i64))),
+            "the drop's bar is stated: {legend:?}"
+        ),
+        None => assert!(
+            legend
+                .iter()
+                .any(|l| l.contains("no figures of the period before")),
+            "{legend:?}"
+        ),
+    }
     assert_eq!(
         legend.iter().any(|l| l.contains("Avito did not give")),
         figures == Figures::Degraded,
@@ -414,11 +440,9 @@ fn assert_listings(
     // Native rules in the Listings sheet (the third), not fills baked into its cells.
     let sheet = part(path, "xl/worksheets/sheet3.xml");
     let rules = sheet.matches(r#"<cfRule type="expression""#).count();
-    let want = if figures == (Figures::Analytics { spending: true }) {
-        3
-    } else {
-        2
-    };
+    let want = 2
+        + usize::from(figures == (Figures::Analytics { spending: true }))
+        + usize::from(fell_from.is_some());
     assert_eq!(rules, want, "conditional formatting rules");
     assert!(sheet.contains(&format!("$E2&gt;={}", min_views as i64)));
     marked
@@ -543,6 +567,10 @@ async fn stats_export_cli_writes_per_day_totals_items_and_native_charts() {
         marked[2] > 0,
         "the dataset has blocked or rejected listings"
     );
+    assert!(
+        marked[3] > 0,
+        "client-1 has listings whose views fell: {marked:?}"
+    );
     assert_eq!(
         charts(&path),
         [
@@ -555,9 +583,9 @@ async fn stats_export_cli_writes_per_day_totals_items_and_native_charts() {
     let bars = part(&path, "xl/charts/chart3.xml");
     assert!(bars.contains(r#"<c:barDir val="bar"/>"#), "{bars}");
     assert!(bars.contains("Listings!$I$2:$I$21"), "the top 20: {bars}");
-    // A grouped request for the daily totals and one by item; the item statistics in pages
-    // of 200 ids.
-    assert_eq!(avito.request_count("itemAnalytics"), 2);
+    // A grouped request for the daily totals, one by item and one by item for the period
+    // before (the drops); the item statistics in pages of 200 ids.
+    assert_eq!(avito.request_count("itemAnalytics"), 3);
     assert_eq!(avito.request_count("itemStatsShallow"), 3);
     assert!(
         avito.validation_failures().is_empty(),

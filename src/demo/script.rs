@@ -30,7 +30,7 @@ const REPORT_WAIT: Duration = Duration::from_secs(150);
 const EXPORT_WAIT: Duration = Duration::from_secs(180);
 /// An alert after the balance moves: the demo's worker checks the wallet every
 /// [`super::ALERT_CHECK_SPEEDUP`]-th of its 10 minutes.
-const ALERT_WAIT: Duration = Duration::from_secs(60);
+const ALERT_WAIT: Duration = Duration::from_secs(90);
 /// The wallet balances the demo moves between: below and above the default 1,000 ₽ threshold.
 const WALLET_LOW: f64 = 450.0;
 const WALLET_TOPPED_UP: f64 = 5_000.0;

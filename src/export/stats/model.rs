@@ -63,6 +63,8 @@ pub struct ListingFigures {
     pub contacts: Option<i64>,
     /// Money and bonuses (`allSpending`), as the reports count spending.
     pub spending: Option<Kopecks>,
+    /// Views in the period of equal length before (`None`: not known).
+    pub previous_views: Option<i64>,
 }
 
 /// The Listings sheet's rows, in the sheet's order, and where their figures come from.

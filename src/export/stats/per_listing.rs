@@ -17,12 +17,12 @@ use crate::avito::plausible;
 pub const LISTING_METRICS: &[&str] = &["impressions", "views", "contacts", "allSpending"];
 /// Bars of the spending chart: the listings with the most spending.
 pub const TOP_BY_SPENDING: usize = 20;
-/// "Views but no contacts" starts at this many views, however low the account's median: a
-/// listing seen a handful of times says nothing yet.
-pub const MIN_VIEWS_FLOOR: i64 = 20;
+/// "Views but no contacts" starts at this many views, however low the account's median: the
+/// reports' bar (`listings::rank`), so a listing the report names is the one the sheet marks.
+pub const MIN_VIEWS_FLOOR: i64 = crate::listings::rank::MIN_VIEWS as i64;
 /// ... and at this many times the account's median views per listing: a listing seen more than
 /// most of its siblings and never contacted is the one to look at.
-pub const MEDIAN_FACTOR: f64 = 2.0;
+pub const MEDIAN_FACTOR: f64 = crate::listings::rank::MEDIAN_TIMES as f64;
 /// Contacts cost this many times the account's and more: "costliest".
 pub const COST_FACTOR: i64 = 2;
 
@@ -63,7 +63,7 @@ pub fn median(mut values: Vec<i64>) -> Option<f64> {
     }
 }
 
-/// Views from which a listing without contacts is marked: twice the median, at least 20.
+/// Views from which a listing without contacts is marked: twice the median, at least 50.
 pub fn min_views(median: Option<f64>) -> i64 {
     let scaled = median.map_or(0, |m| (m * MEDIAN_FACTOR).ceil() as i64);
     scaled.max(MIN_VIEWS_FLOOR)
@@ -80,6 +80,9 @@ pub struct Thresholds {
     /// Cost per contact from which a listing is "costliest"; none where the account spent
     /// nothing or had no contact (every listing would be).
     pub costly_from: Option<Kopecks>,
+    /// Views in the previous period from which a drop counts: that period's own "many views"
+    /// bar, as the reports rank it; none when the previous period is not known.
+    pub fell_from: Option<i64>,
 }
 
 impl Thresholds {
@@ -92,7 +95,10 @@ impl Thresholds {
                 (s + rs, c.saturating_add(rc))
             });
         let account_cost = cost_per_contact(Some(spent), Some(contacts));
+        let before: Vec<i64> = rows.iter().filter_map(|r| r.previous_views).collect();
+        let fell_from = (!before.is_empty()).then(|| min_views(median(before)));
         Self {
+            fell_from,
             median_views,
             min_views: min_views(median_views),
             account_cost,
@@ -112,13 +118,19 @@ pub struct Marks {
     pub costly: bool,
     /// Blocked or rejected by Avito.
     pub blocked: bool,
+    /// Views at most half of the previous period's, from that period's bar or more.
+    pub fell: bool,
 }
 
 impl Marks {
     pub fn any(self) -> bool {
-        self.no_contacts || self.costly || self.blocked
+        self.no_contacts || self.costly || self.blocked || self.fell
     }
 }
+
+/// Views at most this share (per cent) of the previous period's: a drop, as the reports
+/// rank it (`listings::rank`).
+pub const FELL_TO_PERCENT: i64 = crate::listings::rank::FALLEN_TO_PERCENT as i64;
 
 pub fn marks(row: &ListingFigures, t: &Thresholds) -> Marks {
     use crate::avito::model::ItemStatus;
@@ -127,6 +139,12 @@ pub fn marks(row: &ListingFigures, t: &Thresholds) -> Marks {
         no_contacts: row.contacts == Some(0) && row.views.is_some_and(|v| v >= t.min_views),
         costly: cost.zip(t.costly_from).is_some_and(|(c, from)| c >= from),
         blocked: matches!(row.status, Some(ItemStatus::Blocked | ItemStatus::Rejected)),
+        fell: match (row.views, row.previous_views, t.fell_from) {
+            (Some(now), Some(before), Some(bar)) => {
+                before >= bar && now.saturating_mul(100) <= before.saturating_mul(FELL_TO_PERCENT)
+            }
+            _ => false,
+        },
     }
 }
 
@@ -155,6 +173,7 @@ fn unlisted(item_id: i64) -> ListingFigures {
         views: None,
         contacts: None,
         spending: None,
+        previous_views: None,
     }
 }
 
@@ -173,7 +192,11 @@ fn count(n: Option<f64>) -> Option<i64> {
 
 /// A row per listed item, with its figures from the analytics grouped by item; then a row per
 /// listing Avito counted but did not list. Sheet order.
-pub fn from_analytics(items: &[Item], analytics: &Analytics) -> Vec<ListingFigures> {
+pub fn from_analytics(
+    items: &[Item],
+    analytics: &Analytics,
+    previous: &HashMap<i64, i64>,
+) -> Vec<ListingFigures> {
     let mut rows: Vec<ListingFigures> = items.iter().map(listing).collect();
     let at: HashMap<i64, usize> = rows
         .iter()
@@ -195,6 +218,9 @@ pub fn from_analytics(items: &[Item], analytics: &Analytics) -> Vec<ListingFigur
         row.spending = g
             .money("allSpending")
             .filter(|k| plausible::roubles(k.to_roubles().0));
+    }
+    for row in &mut rows {
+        row.previous_views = previous.get(&row.item_id).copied();
     }
     sheet_order(&mut rows);
     rows
@@ -259,7 +285,33 @@ mod tests {
             views: Some(views),
             contacts: Some(contacts),
             spending: Some(Kopecks(spending)),
+            previous_views: None,
         }
+    }
+
+    #[test]
+    fn a_drop_is_marked_from_the_previous_periods_own_bar() {
+        let with_before = |id, now, before| ListingFigures {
+            previous_views: Some(before),
+            ..row(id, now, 1, 0)
+        };
+        // Previous views 10, 20, 200, 300: median 110, bar 220.
+        let rows = vec![
+            with_before(1, 5, 10),
+            with_before(2, 5, 20),
+            with_before(3, 100, 200),
+            with_before(4, 150, 300),
+        ];
+        let t = Thresholds::of(&rows);
+        assert_eq!(t.fell_from, Some(220));
+        let fell: Vec<bool> = rows.iter().map(|r| marks(r, &t).fell).collect();
+        assert_eq!(
+            fell,
+            [false, false, false, true],
+            "only from the bar, at most half"
+        );
+        let none_before = Thresholds::of(&[row(5, 1, 0, 0)]);
+        assert_eq!(none_before.fell_from, None);
     }
 
     #[test]
@@ -279,12 +331,12 @@ mod tests {
     }
 
     #[test]
-    fn the_views_threshold_is_twice_the_median_and_at_least_twenty() {
+    fn the_views_threshold_is_twice_the_median_and_at_least_the_reports_floor() {
         assert_eq!(median(vec![]), None);
         assert_eq!(median(vec![7, 1, 3]), Some(3.0));
         assert_eq!(median(vec![4, 1, 3, 10]), Some(3.5));
-        assert_eq!(min_views(None), 20);
-        assert_eq!(min_views(Some(4.0)), 20, "a quiet account: the floor");
+        assert_eq!(min_views(None), 50);
+        assert_eq!(min_views(Some(4.0)), 50, "a quiet account: the floor");
         assert_eq!(min_views(Some(35.5)), 71);
         assert_eq!(min_views(Some(100.0)), 200);
     }
@@ -364,7 +416,7 @@ mod tests {
             ],
             timestamp: None,
         };
-        let rows = from_analytics(&items, &analytics);
+        let rows = from_analytics(&items, &analytics, &HashMap::new());
         let ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
         assert_eq!(ids, [3, 1, 9, 2], "spending, then views");
         assert_eq!(rows[0].impressions, Some(900));

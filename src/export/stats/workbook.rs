@@ -73,7 +73,7 @@ const ITEM_COLS: [X; 6] = [
     X::StatsColFavorites,
 ];
 
-const LISTING_COLS: [X; 11] = [
+const LISTING_COLS: [X; 12] = [
     X::ColItemId,
     X::ColItemTitle,
     X::StatsColStatus,
@@ -85,6 +85,7 @@ const LISTING_COLS: [X; 11] = [
     X::StatsColSpending,
     X::StatsColCostPerContact,
     X::StatsColLook,
+    X::StatsColViewsBefore,
 ];
 /// The Listings sheet's columns by what they hold (indexes into [`LISTING_COLS`]).
 mod lc {
@@ -95,9 +96,11 @@ mod lc {
     pub const SPENDING: u16 = 8;
     pub const COST: u16 = 9;
     pub const LOOK: u16 = 10;
+    /// Views in the period before (last: the columns before it keep their letters).
+    pub const BEFORE: u16 = 11;
     /// The legend, one empty column right of the table: a swatch of each rule's fill, then
     /// its text.
-    pub const LEGEND: u16 = 12;
+    pub const LEGEND: u16 = 13;
 }
 /// Characters a string literal in an Excel formula holds at most.
 const MAX_FORMULA_TEXT: usize = 255;
@@ -118,6 +121,7 @@ struct Formats {
     mark_no_contacts: Format,
     mark_costly: Format,
     mark_blocked: Format,
+    mark_fell: Format,
 }
 
 impl Formats {
@@ -148,6 +152,9 @@ impl Formats {
             mark_blocked: Format::new()
                 .set_font_color("9C0006")
                 .set_background_color("FFC7CE"),
+            mark_fell: Format::new()
+                .set_font_color("1F4E79")
+                .set_background_color("DDEBF7"),
         }
     }
 }
@@ -576,6 +583,7 @@ fn marks_text(lang: crate::i18n::Lang, m: Marks) -> String {
         (m.blocked, X::StatsLookBlocked),
         (m.no_contacts, X::StatsLookNoContacts),
         (m.costly, X::StatsLookCostly),
+        (m.fell, X::StatsLookFell),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -645,7 +653,14 @@ fn legend(
         ),
     });
     let note = |key| (x(lang, key).to_owned(), f.note.clone(), None);
-    lines.push(note(X::StatsLegendDrop));
+    lines.push(match t.fell_from {
+        Some(from) => (
+            xf(lang, X::StatsLegendFell, &[("from", &from.to_string())]),
+            f.plain.clone(),
+            Some(f.mark_fell.clone()),
+        ),
+        None => note(X::StatsLegendFellNone),
+    });
     lines.push(note(X::StatsLegendRatios));
     if let Err(reason) = analytics {
         lines.push((
@@ -699,6 +714,21 @@ fn add_rules(
             .set_rule(costly.as_str())
             .set_format(&f.mark_costly);
         sheet.add_conditional_format(1, lc::COST, last, lc::COST, &rule)?;
+    }
+
+    if let Some(from) = t.fell_from {
+        let before = rust_xlsxwriter::column_number_to_name(lc::BEFORE);
+        let fell = format!(
+            "=AND(ISNUMBER(${before}2),${before}2>={from},ISNUMBER(${views}2),${views}2*100<=${before}2*{})",
+            per_listing::FELL_TO_PERCENT
+        );
+        // One rule over both columns (views now and before), each cell coloured.
+        let end = last + 1;
+        let rule = ConditionalFormatFormula::new()
+            .set_rule(fell.as_str())
+            .set_format(&f.mark_fell)
+            .set_multi_range(format!("{views}2:{views}{end} {before}2:{before}{end}"));
+        sheet.add_conditional_format(1, lc::VIEWS, last, lc::VIEWS, &rule)?;
     }
     Ok(())
 }
@@ -780,6 +810,7 @@ fn write_listing(
             widths.fit(usize::from(col), count_width(k.0 / 100) + 5);
         }
     }
+    write_count(sheet, r, lc::BEFORE, row.previous_views, f, widths)?;
     let marks = per_listing::marks(row, t);
     let look = marks_text(lang, marks);
     if !look.is_empty() {
@@ -869,6 +900,7 @@ mod tests {
             views: Some(views),
             contacts: Some(contacts),
             spending: Some(Kopecks(kopecks)),
+            previous_views: None,
         }
     }
 
