@@ -38,7 +38,7 @@ use avito_reports::domain::alerts::AlertRule;
 use avito_reports::domain::{ChatId, clock};
 use avito_reports::queue::CheckAlert;
 use chrono::{DateTime, Utc};
-use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
+use sandbox::avito::AvitoEmulator;
 use sandbox::telegram::TelegramEmulator;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -111,17 +111,7 @@ impl Bench {
         let conn = db::connect(&db::DatabaseUrl::parse(&database.url)?).await?;
         db::migrate(&conn).await?;
         let telegram = support::telegram_on_its_own_thread()?;
-        let avito = AvitoEmulator::start(AvitoConfig {
-            accounts: (1..=o.profiles)
-                .map(|n| AccountSpec {
-                    items: 5,
-                    ..AccountSpec::generated(n)
-                })
-                .collect(),
-            rate_window: window,
-            ..AvitoConfig::default()
-        })
-        .await?;
+        let avito = support::alerts::emulator(o.profiles, window).await?;
         Ok(Bench {
             o,
             hour,

@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 use avito_reports::crypto::SecretBox;
 use avito_reports::crypto::SecretKey;
 use avito_reports::db;
-use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator};
 
 use support::KEY;
 use support::alerts::{CHECKS, HourEvents};
@@ -81,17 +80,7 @@ async fn main() -> anyhow::Result<()> {
     db::migrate(&conn).await?;
 
     let telegram = support::telegram_on_its_own_thread()?;
-    let avito = AvitoEmulator::start(AvitoConfig {
-        accounts: (1..=o.profiles)
-            .map(|n| AccountSpec {
-                items: 5,
-                ..AccountSpec::generated(n)
-            })
-            .collect(),
-        rate_window: window,
-        ..AvitoConfig::default()
-    })
-    .await?;
+    let avito = support::alerts::emulator(o.profiles, window).await?;
 
     let secrets = SecretBox::new(&SecretKey::parse(KEY).map_err(anyhow::Error::msg)?);
     let seeding = Instant::now();

@@ -76,6 +76,13 @@ async fn a_blocked_listing_is_told_once(engine: Engine) {
         "on for a new profile: {}",
         screen.text_or_caption()
     );
+    assert!(
+        account
+            .items
+            .iter()
+            .any(|i| matches!(i.status, ItemStatus::Blocked | ItemStatus::Rejected)),
+        "the account starts with flagged listings, which the first check must not announce"
+    );
     listing_checks(&avito, 0, 3).await;
     assert_eq!(
         bot_count(&emu, ann.id(), "the listing"),

@@ -9,9 +9,25 @@ use avito_reports::db::alerts;
 use avito_reports::domain::alerts::AlertRule;
 use avito_reports::domain::{ProfileId, clock};
 use chrono::{NaiveTime, TimeZone, Utc};
-use sandbox::avito::{AccountSpec, AvitoEmulator, Direction, NewMessage};
+use sandbox::avito::{AccountSpec, AvitoConfig, AvitoEmulator, Direction, NewMessage};
 use sandbox::telegram::TelegramEmulator;
 use sea_orm::DatabaseConnection;
+
+/// The emulator of `profiles` accounts of five listings each, enforcing Avito's limits over
+/// windows of `window`.
+pub async fn emulator(profiles: u32, window: Duration) -> anyhow::Result<AvitoEmulator> {
+    AvitoEmulator::start(AvitoConfig {
+        accounts: (1..=profiles)
+            .map(|n| AccountSpec {
+                items: 5,
+                ..AccountSpec::generated(n)
+            })
+            .collect(),
+        rate_window: window,
+        ..AvitoConfig::default()
+    })
+    .await
+}
 
 /// The Avito operation each rule's check asks, and how many requests one check makes.
 pub const CHECKS: [(AlertRule, &str, usize); 8] = [

@@ -7,12 +7,11 @@ use crate::avito::Account;
 use crate::avito::model::ItemStatus;
 use crate::context::JobContext;
 use crate::db::listings_seen as store;
-use crate::domain::{ListingFlag, dates};
-use crate::i18n;
+use crate::domain::dates;
 use crate::listings::flagged::{self, Step};
 use crate::telegram::send_chunks_marked;
 
-use super::texts::A;
+use super::texts;
 
 pub async fn check(
     ctx: &JobContext,
@@ -40,28 +39,7 @@ pub async fn check(
         match step {
             Step::Mark => marked.push((item.id, *flag)),
             Step::Tell if store::claim(db, profile.id, item.id, *flag).await? => {
-                let link = crate::listings::link::page(item.id, item.url.as_deref());
-                let title = item
-                    .title
-                    .clone()
-                    .unwrap_or_else(|| format!("#{}", item.id));
-                let listing = format!(
-                    "<a href=\"{}\">{}</a>",
-                    teloxide::utils::html::escape(&link),
-                    teloxide::utils::html::escape(&title)
-                );
-                let key = match flag {
-                    ListingFlag::Blocked => A::ListingBlocked,
-                    ListingFlag::Rejected => A::ListingRejected,
-                };
-                let text = i18n::format(
-                    audience.lang,
-                    key,
-                    &[
-                        ("name", &teloxide::utils::html::escape(&profile.name)),
-                        ("listing", &listing),
-                    ],
-                );
+                let text = texts::listing_flagged(audience.lang, &profile.name, item, *flag);
                 tracing::info!(item_id = item.id, flag = %flag, "listing flagged notice");
                 let sent =
                     send_chunks_marked(&ctx.bot, audience.chat.into(), vec![text], audience.lang)
@@ -76,7 +54,7 @@ pub async fn check(
     store::mark(db, profile.id, &marked).await?;
     store::forget(db, profile.id, &plan.cleared).await?;
     if first_pass {
-        crate::db::reviews::baseline_done(db, rule, dates::avito_today()).await?;
+        crate::db::alerts::first_pass_done(db, rule, dates::avito_today()).await?;
     }
     Ok(Ok(()))
 }

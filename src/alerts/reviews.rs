@@ -81,7 +81,7 @@ pub async fn check(
         store::mark_seen(db, profile.id, &mark).await?;
     }
     if watching.first_pass {
-        store::baseline_done(db, rule, dates::avito_today()).await?;
+        crate::db::alerts::first_pass_done(db, rule, dates::avito_today()).await?;
     }
     store::record_watch(db, profile.id, total, unanswered).await?;
     Ok(Ok(()))

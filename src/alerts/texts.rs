@@ -244,6 +244,34 @@ pub fn missed_calls(lang: Lang, name: &str, new: i64, today: i64) -> String {
     )
 }
 
+/// "🚫 Shop: Avito blocked the listing <a>Sofa</a>." — the title and link escaped.
+pub fn listing_flagged(
+    lang: Lang,
+    profile: &str,
+    item: &crate::avito::model::Item,
+    flag: crate::domain::ListingFlag,
+) -> String {
+    let link = crate::listings::link::page(item.id, item.url.as_deref());
+    let title = item
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("#{}", item.id));
+    let listing = format!(
+        "<a href=\"{}\">{}</a>",
+        html_escape(&link),
+        html_escape(&title)
+    );
+    let key = match flag {
+        crate::domain::ListingFlag::Blocked => A::ListingBlocked,
+        crate::domain::ListingFlag::Rejected => A::ListingRejected,
+    };
+    i18n::format(
+        lang,
+        key,
+        &[("name", &html_escape(profile)), ("listing", &listing)],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,11 +161,7 @@ pub async fn press(
 /// Why an answer that is no draft cannot be edited, cancelled or sent.
 fn closed(lang: Lang, state: AnswerState) -> String {
     let now = clock::now().timestamp();
-    match answer::on_send(state, now, now) {
-        SendStep::InProgress | SendStep::ReadFirst => text(lang, R::InProgress),
-        SendStep::AlreadySent => text(lang, R::AlreadySent),
-        SendStep::Send | SendStep::Closed => text(lang, R::Closed),
-    }
+    closed_step(lang, answer::on_send(state, now, now))
 }
 
 /// Asks for the text where the owner can type it: their private chat.
@@ -225,11 +221,12 @@ async fn send(
     Ok(Answer::Done)
 }
 
+/// What a press that sends nothing says.
 fn closed_step(lang: Lang, step: SendStep) -> String {
     match step {
-        SendStep::InProgress => text(lang, R::InProgress),
+        SendStep::InProgress | SendStep::ReadFirst => text(lang, R::InProgress),
         SendStep::AlreadySent => text(lang, R::AlreadySent),
-        _ => text(lang, R::Closed),
+        SendStep::Send | SendStep::Closed => text(lang, R::Closed),
     }
 }
 

@@ -327,3 +327,20 @@ pub async fn advance_seen(
     };
     Ok(update.exec(db).await?.rows_affected == 1)
 }
+
+/// An event rule (new reviews, flagged listings) has marked what existed when it was switched
+/// on: from now on whatever it has not seen is new. Whether this call recorded it.
+pub async fn first_pass_done(
+    db: &DatabaseConnection,
+    rule: &alert_rule::Model,
+    day: chrono::NaiveDate,
+) -> Result<bool, DbError> {
+    use alert_rule::Column as C;
+    let done = alert_rule::Entity::update_many()
+        .col_expr(C::SeenDay, Expr::value(day))
+        .filter(C::Id.eq(rule.id))
+        .filter(C::SeenDay.is_null())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::DbError;
-use super::entities::{alert_rule, review_answer, review_seen, review_watch};
+use super::entities::{review_answer, review_seen, review_watch};
 use crate::domain::{AnswerDraftId, AnswerState, ChatId, ProfileId, ReviewId, UserId, clock};
 
 /// Of `ids`, those the profile's rule has dealt with.
@@ -81,23 +81,6 @@ fn seen_conflict() -> OnConflict {
     ])
     .do_nothing()
     .to_owned()
-}
-
-/// An event rule (new reviews, flagged listings) has marked what existed when it was switched
-/// on: from now on whatever it has not seen is new. Whether this call recorded it.
-pub async fn baseline_done(
-    db: &DatabaseConnection,
-    rule: &alert_rule::Model,
-    day: chrono::NaiveDate,
-) -> Result<bool, DbError> {
-    use alert_rule::Column as C;
-    let done = alert_rule::Entity::update_many()
-        .col_expr(C::SeenDay, Expr::value(day))
-        .filter(C::Id.eq(rule.id))
-        .filter(C::SeenDay.is_null())
-        .exec(db)
-        .await?;
-    Ok(done.rows_affected == 1)
 }
 
 /// What the last check counted.
