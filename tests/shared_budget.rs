@@ -401,3 +401,39 @@ async fn idle_budgets_are_cleared() {
         .collect();
     assert_eq!(left, ["telegram|chat|2"]);
 }
+
+/// Many calls from two processes take one budget at once: a write that lost to the other
+/// process's decides again, so no two slots fall within one window and every call gets one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_budget_taken_at_once_never_books_two_calls_in_a_window() {
+    use avito_reports::budget::{BudgetKey, Limit};
+    let Some(test_db) = postgres().await else {
+        return;
+    };
+    let (a, b) = (
+        db::connect(&test_db.url).await.expect("connect"),
+        db::connect(&test_db.url).await.expect("connect"),
+    );
+    let stores = [
+        SharedAvito::budgets(&a).expect("PostgreSQL shares"),
+        SharedAvito::budgets(&b).expect("PostgreSQL shares"),
+    ];
+    let limit = Limit::with_margin(1, Duration::from_millis(100), Duration::ZERO);
+    let key = BudgetKey::telegram_chat(7);
+    let calls = (0..40).map(|i| {
+        let (store, key) = (Arc::clone(&stores[i % 2]), key.clone());
+        tokio::spawn(async move { store.reserve(&[(key, limit)]).await })
+    });
+    let mut taken: Vec<Duration> = Vec::new();
+    for call in futures::future::join_all(calls).await {
+        taken.push(call.expect("joined").expect("a slot").at);
+    }
+    taken.sort();
+    for pair in taken.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= limit.window,
+            "two calls within one window: {pair:?}"
+        );
+    }
+    assert_eq!(taken.len(), 40);
+}

@@ -10,8 +10,8 @@ use super::texts;
 use super::watch::{Audience, Watch};
 use crate::context::JobContext;
 use crate::db::alerts::{self as store};
-use crate::db::entities::{alert_episode, avito_profile};
-use crate::db::{profiles, tasks, users};
+use crate::db::entities::{alert_episode, avito_profile, report_task, user};
+use crate::db::users;
 use crate::domain::alerts::{AlertRule, DaySpan, Finding, NoticeKind};
 use crate::domain::{ProfileId, clock};
 use crate::i18n::Lang;
@@ -23,29 +23,33 @@ use crate::telegram::send_chunks_marked;
 #[tracing::instrument(skip(ctx, profile_id), fields(profile_id = profile_id.0, rule = %rule))]
 pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> anyhow::Result<()> {
     let db = &ctx.state.db;
-    // Deleted since the check was planned: nothing to do.
-    let Some(profile) = profiles::find(db, profile_id).await? else {
+    // Deleted since the check was planned (the profile or the rule): nothing to do.
+    let Some(context) = store::check_context(db, profile_id, rule).await? else {
         return Ok(());
     };
+    let store::CheckContext {
+        rule: rule_row,
+        profile,
+        task,
+        owner,
+    } = context;
     // Avito refused the keys: nothing is asked until the owner enters new ones.
     if profile.status == crate::domain::ProfileStatus::AuthFailed {
         return Ok(());
     }
-    let Some(rule_row) = store::rule(db, profile_id, rule).await? else {
-        return Ok(());
-    };
     let now = clock::now();
-    let audience = audience(ctx, &profile, now).await?;
+    let audience = audience(&profile, task.as_ref(), owner.as_ref(), now);
     let watch = Watch {
         profile: &profile,
         rule: &rule_row,
         audience: &audience,
     };
+    let episodes = store::live_episodes(db, profile_id, rule).await?;
     // Switched off since the check was planned: Avito is not asked.
     if !rule_row.enabled {
-        return step(ctx, &watch, Seen::Unknown, None, now).await;
+        return step(ctx, &watch, episodes.open, Seen::Unknown, None, now).await;
     }
-    flush_held_recoveries(ctx, &profile, rule, &audience).await?;
+    flush_held_recoveries(ctx, &watch, episodes.held_recoveries).await?;
 
     let source = match ProfileSource::from_profile(&profile, &ctx.state.secrets) {
         Ok(source) => source,
@@ -79,8 +83,10 @@ pub async fn run(ctx: &JobContext, profile_id: ProfileId, rule: AlertRule) -> an
             crate::keys::refused(ctx, &profile).await?;
         }
         Observation::Idle | Observation::Elsewhere => {}
-        Observation::Normal => step(ctx, &watch, Seen::Ok, None, now).await?,
-        Observation::Abnormal(finding) => step(ctx, &watch, Seen::Bad, Some(&finding), now).await?,
+        Observation::Normal => step(ctx, &watch, episodes.open, Seen::Ok, None, now).await?,
+        Observation::Abnormal(finding) => {
+            step(ctx, &watch, episodes.open, Seen::Bad, Some(&finding), now).await?
+        }
         Observation::Calls { day, missed } => calls(ctx, &watch, day, missed).await?,
     }
     Ok(())
@@ -131,50 +137,45 @@ async fn calls(
     Ok(())
 }
 
-async fn audience(
-    ctx: &JobContext,
+/// Where and how the profile's alerts speak: its task's chat and time zone (the owner's
+/// private chat and Moscow without one), the owner's language. Pure.
+fn audience(
     profile: &avito_profile::Model,
+    task: Option<&report_task::Model>,
+    owner: Option<&user::Model>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Audience> {
-    let db = &ctx.state.db;
-    let task = tasks::of_profile(db, profile.id).await?;
+) -> Audience {
     let tz = task
-        .as_ref()
         .and_then(|t| crate::schedule::task_tz(t).ok())
         .unwrap_or(chrono_tz::Europe::Moscow);
     let chat = task
-        .as_ref()
         .and_then(|t| t.chat_id)
         .unwrap_or(profile.owner_id.private_chat());
-    let lang = match users::find(db, profile.owner_id).await? {
-        Some(user) => Lang::from_code(user.language_code.as_deref()),
-        None => Lang::Ru,
-    };
+    let lang = owner.map_or(Lang::Ru, |user| {
+        Lang::from_code(user.language_code.as_deref())
+    });
     let quiet = DaySpan::quiet_from_columns(profile.alert_quiet_from, profile.alert_quiet_to)
         .is_some_and(|q| q.contains(&now.with_timezone(&tz)));
-    Ok(Audience {
+    Audience {
         chat,
         lang,
         tz,
         quiet,
-    })
+    }
 }
 
-/// Moves the rule's episode by what the check saw: loads it, decides ([`episode::decide`]),
-/// and carries the plan out. `finding` is what a bad check found.
+/// Moves the rule's episode (`open`, read before Avito was asked: every change below is a
+/// compare-and-swap) by what the check saw: decides ([`episode::decide`]) and carries the
+/// plan out. `finding` is what a bad check found.
 async fn step(
     ctx: &JobContext,
     watch: &Watch<'_>,
+    open: Option<alert_episode::Model>,
     seen: Seen,
     finding: Option<&Finding>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let Watch {
-        profile,
-        rule,
-        audience,
-    } = *watch;
-    let open = store::open_episode(&ctx.state.db, profile.id, rule.rule).await?;
+    let Watch { rule, audience, .. } = *watch;
     let state = Episode {
         open: open.as_ref().map(|e| episode::Open {
             last_sent_at: e.last_sent_at,
@@ -262,21 +263,21 @@ async fn going_on(
 /// "Back to normal" notices quiet hours held, once they are over.
 async fn flush_held_recoveries(
     ctx: &JobContext,
-    profile: &avito_profile::Model,
-    rule: AlertRule,
-    audience: &Audience,
+    watch: &Watch<'_>,
+    held: Vec<alert_episode::Model>,
 ) -> anyhow::Result<()> {
+    let Watch {
+        profile,
+        rule,
+        audience,
+    } = *watch;
     if audience.quiet {
         return Ok(());
     }
-    for episode in store::held_recoveries(&ctx.state.db, profile.id, rule).await? {
+    for episode in held {
         if store::claim_held_recovery(&ctx.state.db, episode.id).await? {
-            say(
-                ctx,
-                audience,
-                texts::back_to_normal(audience.lang, rule, &profile.name),
-            )
-            .await;
+            let text = texts::back_to_normal(audience.lang, rule.rule, &profile.name);
+            say(ctx, audience, text).await;
         }
     }
     Ok(())

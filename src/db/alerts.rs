@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::DbError;
-use super::entities::{alert_episode, alert_rule, avito_profile};
+use super::entities::{alert_episode, alert_rule, avito_profile, report_task, user};
 use crate::domain::alerts::{AlertRule, DaySpan, NoticeKind};
 use crate::domain::{EpisodeId, ProfileId, clock};
 
@@ -72,6 +72,74 @@ pub async fn rule(
         .filter(alert_rule::Column::Rule.eq(rule))
         .one(db)
         .await?)
+}
+
+/// What a check of one rule reads before it asks Avito.
+pub struct CheckContext {
+    pub rule: alert_rule::Model,
+    pub profile: avito_profile::Model,
+    /// The profile's report task: where and in which time zone its alerts speak.
+    pub task: Option<report_task::Model>,
+    /// The profile's owner: the language of its notices.
+    pub owner: Option<user::Model>,
+}
+
+/// The rule `rule` of `profile_id` with its profile, the profile's task and its owner, in one
+/// statement (a check runs thousands of times an hour: each round trip counts). `None` when the
+/// profile or its rule is gone.
+pub async fn check_context(
+    db: &DatabaseConnection,
+    profile_id: ProfileId,
+    rule: AlertRule,
+) -> Result<Option<CheckContext>, DbError> {
+    let row = alert_rule::Entity::find()
+        .filter(alert_rule::Column::ProfileId.eq(profile_id))
+        .filter(alert_rule::Column::Rule.eq(rule))
+        .find_also_related(avito_profile::Entity)
+        .find_also(avito_profile::Entity, report_task::Entity)
+        .find_also(avito_profile::Entity, user::Entity)
+        .one(db)
+        .await?;
+    Ok(row.and_then(|(rule, profile, task, owner)| {
+        Some(CheckContext {
+            rule,
+            profile: profile?,
+            task,
+            owner,
+        })
+    }))
+}
+
+/// The episodes of (profile, rule) a check may move, in one statement: the open one, if any,
+/// and the closed ones whose "back to normal" waits for quiet hours to end.
+pub async fn live_episodes(
+    db: &DatabaseConnection,
+    profile_id: ProfileId,
+    rule: AlertRule,
+) -> Result<LiveEpisodes, DbError> {
+    use alert_episode::Column as C;
+    let rows = alert_episode::Entity::find()
+        .filter(C::ProfileId.eq(profile_id))
+        .filter(C::Rule.eq(rule))
+        .filter(
+            C::ClosedAt
+                .is_null()
+                .or(C::Held.eq(NoticeKind::Recover.slug())),
+        )
+        .all(db)
+        .await?;
+    let (open, held): (Vec<_>, Vec<_>) = rows.into_iter().partition(|e| e.closed_at.is_none());
+    Ok(LiveEpisodes {
+        open: open.into_iter().next(),
+        held_recoveries: held,
+    })
+}
+
+/// See [`live_episodes`].
+#[derive(Debug, Default)]
+pub struct LiveEpisodes {
+    pub open: Option<alert_episode::Model>,
+    pub held_recoveries: Vec<alert_episode::Model>,
 }
 
 /// What a press in the hub changes.
@@ -276,21 +344,6 @@ pub async fn close(
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)
-}
-
-/// Closed episodes of (profile, rule) whose "back to normal" waits for quiet hours to end.
-pub async fn held_recoveries(
-    db: &DatabaseConnection,
-    profile_id: ProfileId,
-    rule: AlertRule,
-) -> Result<Vec<alert_episode::Model>, DbError> {
-    Ok(alert_episode::Entity::find()
-        .filter(alert_episode::Column::ProfileId.eq(profile_id))
-        .filter(alert_episode::Column::Rule.eq(rule))
-        .filter(alert_episode::Column::ClosedAt.is_not_null())
-        .filter(alert_episode::Column::Held.eq(NoticeKind::Recover.slug()))
-        .all(db)
-        .await?)
 }
 
 /// Takes a held "back to normal" of a closed episode to send it. Whether this call won.

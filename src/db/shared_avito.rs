@@ -51,7 +51,7 @@ impl SharedAvito {
     async fn update<T>(
         &self,
         key: &BudgetKey,
-        step: impl FnOnce(&[Moment], Moment) -> (Vec<Moment>, T),
+        step: impl Fn(&[Moment], Moment) -> (Vec<Moment>, T),
     ) -> Result<T, DbErr> {
         self.update_all(std::slice::from_ref(key), |logs, now| {
             let (recorded, out) = step(logs.first().map_or(&[], Vec::as_slice), now);
@@ -65,8 +65,13 @@ impl SharedAvito {
     async fn update_all<T>(
         &self,
         keys: &[BudgetKey],
-        step: impl FnOnce(&[Vec<Moment>], Moment) -> (Vec<Vec<Moment>>, T),
+        step: impl Fn(&[Vec<Moment>], Moment) -> (Vec<Vec<Moment>>, T),
     ) -> Result<T, DbErr> {
+        if let [key] = keys
+            && let Some(out) = self.swap_one(key, &step).await?
+        {
+            return Ok(out);
+        }
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
         let txn = self.db.begin().await?;
@@ -87,17 +92,11 @@ impl SharedAvito {
             let slots: String = row.try_get("", "slots")?;
             // The clock read once every row is held.
             now = row.try_get("", "now_us")?;
-            logs[*i] = serde_json::from_str::<Vec<u64>>(&slots)
-                // An unreadable log holds nothing back; the server's 429 would correct it.
-                .unwrap_or_default()
-                .into_iter()
-                .map(Duration::from_micros)
-                .collect();
+            logs[*i] = parse_log(&slots);
         }
         let (recorded, out) = step(&logs, moment(now));
         for (key, log) in keys.iter().zip(recorded) {
-            let slots: Vec<u64> = log.iter().map(|t| micros(*t)).collect();
-            let slots = serde_json::to_string(&slots).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let slots = encode_log(&log)?;
             txn.execute_raw(statement(
                 "UPDATE avito_budgets SET slots = $2 WHERE budget_key = $1",
                 [key.to_string().into(), slots.into()],
@@ -106,6 +105,51 @@ impl SharedAvito {
         }
         txn.commit().await?;
         Ok(out)
+    }
+
+    /// [`Self::update_all`] of one budget (every Avito call's): read, decided, and written back
+    /// only if the row is still as read (two statements, no transaction, no row lock held over
+    /// a round trip). A write that lost to another process's reads and decides again; `None`
+    /// after a few losses, and the caller locks the row instead.
+    async fn swap_one<T>(
+        &self,
+        key: &BudgetKey,
+        step: &impl Fn(&[Vec<Moment>], Moment) -> (Vec<Vec<Moment>>, T),
+    ) -> Result<Option<T>, DbErr> {
+        let read = format!(
+            "SELECT (SELECT slots FROM avito_budgets WHERE budget_key = $1) AS slots, \
+             {NOW_US} AS now_us"
+        );
+        for _ in 0..SWAP_TRIES {
+            let row = self
+                .db
+                .query_one_raw(statement(&read, [key.to_string().into()]))
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("budget {key}")))?;
+            let old: Option<String> = row.try_get("", "slots")?;
+            let now: i64 = row.try_get("", "now_us")?;
+            let logs = [old.as_deref().map(parse_log).unwrap_or_default()];
+            let (recorded, out) = step(&logs, moment(now));
+            let new = encode_log(recorded.first().map_or(&[], Vec::as_slice))?;
+            let written = match old {
+                None => {
+                    let sql = "INSERT INTO avito_budgets (budget_key, slots) VALUES ($1, $2) \
+                               ON CONFLICT (budget_key) DO NOTHING";
+                    let values = [key.to_string().into(), new.into()];
+                    self.db.execute_raw(statement(sql, values)).await?
+                }
+                Some(old) => {
+                    let sql = "UPDATE avito_budgets SET slots = $2 \
+                               WHERE budget_key = $1 AND slots = $3";
+                    let values = [key.to_string().into(), new.into(), old.into()];
+                    self.db.execute_raw(statement(sql, values)).await?
+                }
+            };
+            if written.rows_affected() == 1 {
+                return Ok(Some(out));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -124,6 +168,24 @@ pub async fn prune_idle_budgets(db: &DatabaseConnection, idle: Duration) -> Resu
     );
     let done = db.execute_raw(statement(&sql, [idle.into()])).await?;
     Ok(done.rows_affected())
+}
+
+/// Tries of [`SharedAvito::swap_one`] before it locks the row.
+const SWAP_TRIES: usize = 4;
+
+/// A budget's recorded instants as stored (a JSON array of microseconds).
+fn parse_log(slots: &str) -> Vec<Moment> {
+    serde_json::from_str::<Vec<u64>>(slots)
+        // An unreadable log holds nothing back; the server's 429 would correct it.
+        .unwrap_or_default()
+        .into_iter()
+        .map(Duration::from_micros)
+        .collect()
+}
+
+fn encode_log(log: &[Moment]) -> Result<String, DbErr> {
+    let slots: Vec<u64> = log.iter().map(|t| micros(*t)).collect();
+    serde_json::to_string(&slots).map_err(|e| DbErr::Custom(e.to_string()))
 }
 
 fn statement<const N: usize>(sql: &str, values: [Value; N]) -> Statement {
