@@ -177,22 +177,42 @@ impl JobQueue {
     }
 
     /// Queues many checks, a batch to a statement. A batch that meets a check already queued
-    /// (planned before a restart, or by the process that planned before this one) is queued
-    /// one by one, each duplicate counting as queued.
-    pub async fn enqueue_checks(&self, jobs: Vec<CheckAlert>) -> Result<(), JobError> {
+    /// (planned before a restart, or by the process that led the planning before this one)
+    /// is queued again without the checks the queue holds already, and only if that too
+    /// meets one (queued meanwhile) one by one, each duplicate counting as queued.
+    pub async fn enqueue_checks(
+        &self,
+        db: &DatabaseConnection,
+        jobs: Vec<CheckAlert>,
+    ) -> Result<(), JobError> {
         for batch in jobs.chunks(CHECK_BATCH) {
-            let tasks = batch.iter().cloned().map(check_task);
-            let pushed = match self {
-                JobQueue::Sqlite { checks, .. } => push_batch(checks, tasks).await,
-                JobQueue::Postgres { checks, .. } => push_batch(checks, tasks).await,
-            };
-            if !pushed? {
-                for job in batch {
-                    self.enqueue_check(job.clone()).await?;
-                }
+            if self.push_checks(batch).await? {
+                continue;
+            }
+            let keys: Vec<String> = batch.iter().map(CheckAlert::idempotency_key).collect();
+            let queued = queued_keys(db, CHECKS_QUEUE, &keys).await?;
+            let missing: Vec<CheckAlert> = batch
+                .iter()
+                .filter(|job| !queued.contains(&job.idempotency_key()))
+                .cloned()
+                .collect();
+            if missing.is_empty() || self.push_checks(&missing).await? {
+                continue;
+            }
+            for job in missing {
+                self.enqueue_check(job).await?;
             }
         }
         Ok(())
+    }
+
+    /// Pushes `batch` in one statement; `false` when one of them was queued already.
+    async fn push_checks(&self, batch: &[CheckAlert]) -> Result<bool, JobError> {
+        let tasks = batch.iter().cloned().map(check_task);
+        match self {
+            JobQueue::Sqlite { checks, .. } => push_batch(checks, tasks).await,
+            JobQueue::Postgres { checks, .. } => push_batch(checks, tasks).await,
+        }
     }
 
     /// Queues an export to start at once.
@@ -257,6 +277,35 @@ pub async fn depths(db: &DatabaseConnection) -> Result<Vec<(&'static str, i64)>,
         .into_iter()
         .map(|(name, job_type)| (name, counts.get(job_type).copied().unwrap_or(0)))
         .collect())
+}
+
+/// Which of `keys` the queue `job_type` holds already (on PostgreSQL; SQLite's queue never
+/// refuses a duplicate, it ignores it).
+async fn queued_keys(
+    db: &DatabaseConnection,
+    job_type: &str,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, JobError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(Default::default());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT idempotency_key FROM apalis.jobs \
+             WHERE job_type = $1 AND idempotency_key = ANY($2)",
+            [job_type.into(), keys.to_vec().into()],
+        ))
+        .await
+        .map_err(crate::db::DbError::from)?;
+    let mut queued = std::collections::HashSet::with_capacity(rows.len());
+    for row in rows {
+        let key: String = row
+            .try_get("", "idempotency_key")
+            .map_err(crate::db::DbError::from)?;
+        queued.insert(key);
+    }
+    Ok(queued)
 }
 
 /// How long finished jobs stay in the queue's tables (for `apalis` inspection); what was

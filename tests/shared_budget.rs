@@ -325,7 +325,7 @@ async fn two_processes_share_telegrams_pace() {
 /// first ends it, or until the first's connection is gone (a process that died).
 #[tokio::test]
 async fn one_process_at_a_time_leads_the_planning() {
-    use avito_reports::db::lease::try_lead;
+    use avito_reports::db::lease::Lease;
     let Some(test_db) = postgres().await else {
         return;
     };
@@ -333,31 +333,37 @@ async fn one_process_at_a_time_leads_the_planning() {
         db::connect(&test_db.url).await.expect("connect"),
         db::connect(&test_db.url).await.expect("connect"),
     );
-    let first = try_lead(&a, "plan alert checks").await.expect("asked");
-    assert!(first.is_some(), "the first process leads");
-    assert!(
-        try_lead(&b, "plan alert checks")
-            .await
-            .expect("asked")
-            .is_none(),
-        "the second waits its turn"
+    let (mut lead_a, mut lead_b) = (
+        Lease::new("plan alert checks"),
+        Lease::new("plan alert checks"),
     );
     assert!(
-        try_lead(&b, "other work").await.expect("asked").is_some(),
+        lead_a.lead(&a).await.expect("asked"),
+        "the first process leads"
+    );
+    assert!(!lead_b.lead(&b).await.expect("asked"), "the second waits");
+    let mut other = Lease::new("other work");
+    assert!(
+        other.lead(&b).await.expect("asked"),
         "other work has its own lead"
     );
-    first.expect("lead").end().await.expect("ended");
-    let second = try_lead(&b, "plan alert checks").await.expect("asked");
-    assert!(second.is_some(), "the lead passes on");
-    drop(second);
-    b.close().await.expect("closed");
-    assert!(
-        try_lead(&a, "plan alert checks")
-            .await
-            .expect("asked")
-            .is_some(),
-        "a process gone lets go of its lead"
-    );
+    for _ in 0..3 {
+        assert!(lead_a.lead(&a).await.expect("asked"), "the leader keeps it");
+        assert!(!lead_b.lead(&b).await.expect("asked"));
+    }
+    lead_a.end().await;
+    assert!(lead_b.lead(&b).await.expect("asked"), "the lead passes on");
+    assert!(!lead_a.lead(&a).await.expect("asked"));
+    // The leader's process dies: its connection closes, and the lead is free again.
+    drop(lead_b);
+    let started = Instant::now();
+    while !lead_a.lead(&a).await.expect("asked") {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a process gone lets go of its lead"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Budgets whose calls are all long past (a chat written to once) are cleared; a budget in

@@ -52,7 +52,7 @@ impl Planner {
             }
         }
         let pushed = due.len();
-        ctx.state.jobs.enqueue_checks(due).await?;
+        ctx.state.jobs.enqueue_checks(&ctx.state.db, due).await?;
         // Rules switched off or deleted are forgotten.
         self.pushed = seen;
         Ok(pushed)

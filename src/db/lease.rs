@@ -1,48 +1,73 @@
-//! Work that one process at a time should do for all (planning the alert checks): on
-//! PostgreSQL a transaction-scoped advisory lock, held while the work runs and let go when it
-//! ends — or when the process dies and its connection closes, so another takes over at its
-//! next round. SQLite serves one process: it always leads.
+//! Work that one process leads for all (planning the alert checks), for as long as it lives:
+//! on PostgreSQL a session advisory lock held on a connection of its own. The same process
+//! keeps leading, so what it remembers of the work stays true (a planner taking turns with
+//! others pushed again, one by one, every check the others had pushed). When the leader dies
+//! or loses its connection, the server lets go of the lock and the next process to ask takes
+//! over. SQLite serves one process: it always leads.
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
-    TransactionTrait,
-};
+use std::time::Duration;
 
-/// This process leads the work named when it was taken, until [`Leading::end`].
-pub struct Leading {
-    txn: Option<DatabaseTransaction>,
+use sea_orm::sqlx::{self, Connection, PgConnection};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
+
+/// How long the leader's own connection may take to answer before the lead counts as lost.
+const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+/// The lead of one kind of work, held or not.
+pub struct Lease {
+    work: &'static str,
+    held: Option<PgConnection>,
 }
 
-impl Leading {
+impl Lease {
+    pub fn new(work: &'static str) -> Self {
+        Self { work, held: None }
+    }
+
+    /// Whether this process leads the work now: a lead held is kept while its connection
+    /// answers; without one, the lead is taken if no other process holds it.
+    pub async fn lead(&mut self, db: &DatabaseConnection) -> Result<bool, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(true);
+        }
+        if let Some(conn) = self.held.as_mut() {
+            match tokio::time::timeout(ANSWER_WITHIN, conn.ping()).await {
+                Ok(Ok(())) => return Ok(true),
+                // The server let go of the lock with the connection: ask again below.
+                _ => {
+                    tracing::info!(work = self.work, "lost the lead with its connection");
+                    self.held = None;
+                }
+            }
+        }
+        let mut conn = db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(sqlx_error)?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+            .bind(self.work)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(sqlx_error)?;
+        if taken {
+            // Out of the pool: the lock lives as long as this connection.
+            self.held = Some(conn.detach());
+            tracing::info!(work = self.work, "leading");
+        }
+        Ok(taken)
+    }
+
     /// Lets another process lead.
-    pub async fn end(self) -> Result<(), DbErr> {
-        match self.txn {
-            Some(txn) => txn.commit().await,
-            None => Ok(()),
+    pub async fn end(&mut self) {
+        if let Some(conn) = self.held.take()
+            && let Err(e) = conn.close().await
+        {
+            tracing::debug!(work = self.work, error = %e, "closing the lead's connection");
         }
     }
 }
 
-/// Leads `work` unless another process does now (`None`).
-pub async fn try_lead(db: &DatabaseConnection, work: &str) -> Result<Option<Leading>, DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(Some(Leading { txn: None }));
-    }
-    let txn = db.begin().await?;
-    let taken = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS taken",
-            [work.into()],
-        ))
-        .await?
-        .map(|row| row.try_get::<bool>("", "taken"))
-        .transpose()?
-        .unwrap_or(false);
-    if taken {
-        Ok(Some(Leading { txn: Some(txn) }))
-    } else {
-        txn.rollback().await?;
-        Ok(None)
-    }
+fn sqlx_error(e: sqlx::Error) -> DbErr {
+    DbErr::Custom(e.to_string())
 }

@@ -61,7 +61,15 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .max_connections(10)
-        .min_connections(1);
+        .min_connections(1)
+        // sqlx pings a connection before every query by default: a second round trip each.
+        // Only a connection idle this long (a server or proxy may have dropped it) is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30));
+    if plain_on_loopback(url.as_str()) {
+        // TLS to this very machine protects nothing and costs every query its encryption.
+        options
+            .map_sqlx_postgres_opts(|pg| pg.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable));
+    }
     if matches!(url.kind(), DatabaseKind::Sqlite { .. }) {
         options.map_sqlx_sqlite_opts(|sqlite| {
             sqlite
@@ -79,6 +87,28 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbError> {
             url: url.to_string(),
             source,
         })
+}
+
+/// Whether `url` is a PostgreSQL server on this machine (a loopback address or a Unix socket)
+/// that does not ask for an `sslmode` of its own.
+fn plain_on_loopback(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql")
+        || parsed.query_pairs().any(|(k, _)| k == "sslmode")
+    {
+        return false;
+    }
+    // A `postgres:` URL's host is opaque to `url`: an address is read here.
+    match parsed.host_str().filter(|h| !h.is_empty()) {
+        None => true,
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+    }
 }
 
 /// For a server database, whether its address takes a TCP connection: a refused port or an
@@ -193,4 +223,29 @@ async fn setup_job_queue(db: &DatabaseConnection) -> Result<(), DbError> {
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbError> {
     db.execute_unprepared("SELECT 1").await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_on_loopback;
+
+    #[test]
+    fn only_a_local_postgres_without_an_sslmode_goes_without_tls() {
+        for local in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgresql://u@localhost/db",
+            "postgres://u@[::1]/db",
+            "postgres:///db?host=/run/postgresql",
+        ] {
+            assert!(plain_on_loopback(local), "{local}");
+        }
+        for other in [
+            "postgres://u@db.internal:5432/db",
+            "postgres://u@10.0.0.5/db",
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "sqlite://data/bot.db",
+        ] {
+            assert!(!plain_on_loopback(other), "{other}");
+        }
+    }
 }

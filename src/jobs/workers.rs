@@ -46,13 +46,14 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
     let mut last_prune: Option<Instant> = None;
     let mut checks = crate::alerts::plan::Planner::default();
     let mut warmer = super::warmup::Warmer::default();
+    let mut lease = crate::db::lease::Lease::new("plan alert checks");
     let mut failures = FailureLog::new(restart_policy(&ctx.state.settings.worker));
     loop {
         let mut errors = Vec::new();
         if let Err(e) = planner::plan_once(&ctx).await {
             errors.push(format!("planning deliveries: {e}"));
         }
-        if let Err(e) = plan_checks(&ctx, &mut checks, &mut warmer).await {
+        if let Err(e) = plan_checks(&ctx, &mut lease, &mut checks, &mut warmer).await {
             errors.push(format!("planning alert checks: {e}"));
         }
         log_planning(&mut failures, errors, every);
@@ -68,30 +69,33 @@ async fn planner_loop(ctx: JobContext, mut stop: watch::Receiver<bool>) {
                 tracing::warn!(error = %e, "clearing idle request budgets failed");
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.wait_for(|s| *s) => return,
+        let stopped = tokio::select! {
+            _ = tokio::time::sleep(every) => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        if stopped {
+            lease.end().await;
+            return;
         }
     }
 }
 
-/// Queues the checks due now and starts the warm-ups of the slots coming, when no other
-/// process is doing it: one planner for all keeps each window's jobs to one batch of inserts
+/// Queues the checks due now and starts the warm-ups of the slots coming, when this process
+/// leads the planning: one planner for all keeps each window's jobs to one batch of inserts
 /// (each process planning them all met the others' jobs one insert at a time, and fell behind
 /// windows at a thousand profiles), and each slot to one warm-up.
 async fn plan_checks(
     ctx: &JobContext,
+    lease: &mut crate::db::lease::Lease,
     checks: &mut crate::alerts::plan::Planner,
     warmer: &mut super::warmup::Warmer,
 ) -> anyhow::Result<()> {
-    let Some(leading) = crate::db::lease::try_lead(&ctx.state.db, "plan alert checks").await?
-    else {
+    if !lease.lead(&ctx.state.db).await? {
         return Ok(());
-    };
+    }
     let now = crate::domain::clock::now();
     let planned = checks.plan(ctx, now).await;
     let warmed = warmer.warm(ctx, now).await;
-    leading.end().await?;
     planned.map(|_| ())?;
     warmed
 }
