@@ -410,8 +410,9 @@ async fn idle_budgets_are_cleared() {
 
 /// Many calls from two processes take one budget at once: a write that lost to the other
 /// process's decides again, so no two slots fall within one window and every call gets one.
+/// Then many take two budgets at once, one shared by all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_budget_taken_at_once_never_books_two_calls_in_a_window() {
+async fn budgets_taken_at_once_never_book_two_calls_in_a_window() {
     use avito_reports::budget::{BudgetKey, Limit};
     let Some(test_db) = postgres().await else {
         return;
@@ -442,4 +443,24 @@ async fn one_budget_taken_at_once_never_books_two_calls_in_a_window() {
         );
     }
     assert_eq!(taken.len(), 40);
+    // Several budgets at once (a Telegram message: the bot's and its chat's), each call to
+    // a chat of its own: the rows are locked in one order, so no two calls deadlock.
+    let bot = BudgetKey::telegram_bot();
+    let calls = (0..40).map(|i| {
+        let store = Arc::clone(&stores[i % 2]);
+        let budgets = [
+            (BudgetKey::telegram_chat(100 + i as i64), limit),
+            (bot.clone(), limit),
+        ];
+        tokio::spawn(async move { store.reserve(&budgets).await })
+    });
+    let mut taken: Vec<Duration> = Vec::new();
+    for call in futures::future::join_all(calls).await {
+        taken.push(call.expect("joined").expect("a slot").at);
+    }
+    taken.sort();
+    assert!(
+        taken.windows(2).all(|p| p[1] - p[0] >= limit.window),
+        "the bot's budget holds: {taken:?}"
+    );
 }

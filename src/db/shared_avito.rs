@@ -72,37 +72,55 @@ impl SharedAvito {
         {
             return Ok(out);
         }
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+        let mut sorted: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        sorted.sort();
         let txn = self.db.begin().await?;
-        // Creates the row or locks it (the upsert's update), then reads the clock.
-        let sql = format!(
-            "INSERT INTO avito_budgets (budget_key, slots) VALUES ($1, '[]') \
+        // Creates the rows or locks them (the upsert's update), in key order so that two
+        // processes never wait for each other's; the clock is read once all are held.
+        let values = placeholders(sorted.len(), 1, |n| format!("(${n}, '[]')"));
+        let lock = format!(
+            "INSERT INTO avito_budgets (budget_key, slots) VALUES {values} \
              ON CONFLICT (budget_key) DO UPDATE SET slots = avito_budgets.slots \
-             RETURNING slots, {NOW_US} AS now_us"
+             RETURNING budget_key, slots, {NOW_US} AS now_us"
         );
-        let mut logs = vec![Vec::new(); keys.len()];
-        let mut now = 0;
-        for i in &order {
-            let key = &keys[*i];
-            let row = txn
-                .query_one_raw(statement(&sql, [key.to_string().into()]))
-                .await?
-                .ok_or_else(|| DbErr::RecordNotFound(format!("budget {key}")))?;
-            let slots: String = row.try_get("", "slots")?;
-            // The clock read once every row is held.
-            now = row.try_get("", "now_us")?;
-            logs[*i] = parse_log(&slots);
-        }
-        let (recorded, out) = step(&logs, moment(now));
-        for (key, log) in keys.iter().zip(recorded) {
-            let slots = encode_log(&log)?;
-            txn.execute_raw(statement(
-                "UPDATE avito_budgets SET slots = $2 WHERE budget_key = $1",
-                [key.to_string().into(), slots.into()],
+        let args = sorted.iter().map(|k| Value::from(k.as_str()));
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                lock,
+                args,
             ))
             .await?;
+        let mut held = std::collections::HashMap::with_capacity(rows.len());
+        let mut now = 0;
+        for row in rows {
+            let key: String = row.try_get("", "budget_key")?;
+            let slots: String = row.try_get("", "slots")?;
+            now = now.max(row.try_get::<i64>("", "now_us")?);
+            held.insert(key, parse_log(&slots));
         }
+        let logs: Vec<Vec<Moment>> = keys
+            .iter()
+            .map(|key| held.remove(&key.to_string()).unwrap_or_default())
+            .collect();
+        let (recorded, out) = step(&logs, moment(now));
+        // Every row written back in one statement.
+        let values = placeholders(keys.len(), 2, |n| format!("(${n}, ${})", n + 1));
+        let write = format!(
+            "UPDATE avito_budgets AS b SET slots = v.slots \
+             FROM (VALUES {values}) AS v (budget_key, slots) WHERE b.budget_key = v.budget_key"
+        );
+        let mut args = Vec::with_capacity(keys.len() * 2);
+        for (key, log) in keys.iter().zip(recorded) {
+            args.push(Value::from(key.to_string()));
+            args.push(Value::from(encode_log(&log)?));
+        }
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            write,
+            args,
+        ))
+        .await?;
         txn.commit().await?;
         Ok(out)
     }
@@ -186,6 +204,14 @@ fn parse_log(slots: &str) -> Vec<Moment> {
 fn encode_log(log: &[Moment]) -> Result<String, DbErr> {
     let slots: Vec<u64> = log.iter().map(|t| micros(*t)).collect();
     serde_json::to_string(&slots).map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+/// `count` comma-separated groups of `per` numbered parameters, from `$1`.
+fn placeholders(count: usize, per: usize, group: impl Fn(usize) -> String) -> String {
+    (0..count)
+        .map(|i| group(i * per + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn statement<const N: usize>(sql: &str, values: [Value; N]) -> Statement {
