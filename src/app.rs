@@ -207,10 +207,9 @@ async fn serve(
     }
     let stop_http = http.map(|server| serve_http(server, &db, &polling));
     let (stop_jobs, jobs_stopped) = watch::channel(false);
-    let mut job_workers = tokio::spawn(jobs::run_workers(
-        JobContext::new(running.state.clone(), running.sender.clone()),
-        jobs_stopped,
-    ));
+    let jobs_ctx = JobContext::new(running.state.clone(), running.sender.clone());
+    let notices = jobs_ctx.notices.clone();
+    let mut job_workers = tokio::spawn(jobs::run_workers(jobs_ctx, jobs_stopped));
     let outcome = match (mode, running.me) {
         (Mode::Bot, Some(me)) => {
             let Running {
@@ -226,6 +225,7 @@ async fn serve(
     tracing::info!("shutting down: finishing the jobs in flight");
     let _ = stop_jobs.send(true);
     finish_jobs(&mut job_workers, worker.shutdown_timeout).await;
+    notices.drain(worker.shutdown_timeout).await;
     if let Some(stop_http) = stop_http {
         let _ = stop_http.send(());
     }

@@ -11,6 +11,7 @@ use crate::config::{Settings, TestKnobs};
 use crate::crypto::SecretBox;
 use crate::ops::AdminAlerts;
 use crate::telegram::TgBot;
+use crate::telegram::outbox::Outbox;
 
 /// What every handler needs, cheap to clone.
 #[derive(Clone)]
@@ -33,12 +34,20 @@ pub struct JobContext {
     pub state: AppState,
     pub bot: TgBot,
     pub alerts: AdminAlerts,
+    /// Alert notices, sent apart from the checks that decided them.
+    pub notices: Outbox,
 }
 
 impl JobContext {
     /// Alerts go to `ADMIN_CHAT_ID` through `bot`, at most one per cause per hour.
     pub fn new(state: AppState, bot: TgBot) -> Self {
         let alerts = AdminAlerts::new(state.db.clone(), bot.clone(), state.settings.admin_chat_id);
-        Self { state, bot, alerts }
+        let notices = Outbox::new(bot.clone());
+        Self {
+            state,
+            bot,
+            alerts,
+            notices,
+        }
     }
 }

@@ -221,6 +221,8 @@ pub fn classify(text: &str) -> Option<(&'static str, Option<AlertRule>)> {
         ("— demand.", AlertRule::DemandDrop),
         ("waiting for an answer", AlertRule::Unanswered),
         ("— unanswered chats.", AlertRule::Unanswered),
+        ("the rating is", AlertRule::RatingLow),
+        ("— rating.", AlertRule::RatingLow),
     ]
     .into_iter()
     .find(|(needle, _)| text.contains(needle))

@@ -17,7 +17,6 @@ use crate::domain::{ProfileId, clock};
 use crate::i18n::Lang;
 use crate::ops::AlertCause;
 use crate::report::ProfileSource;
-use crate::telegram::send_chunks_marked;
 
 /// Runs the check of `rule` for `profile_id`. Errors are the database's only.
 #[tracing::instrument(skip(ctx, profile_id), fields(profile_id = profile_id.0, rule = %rule))]
@@ -294,12 +293,12 @@ async fn notify(ctx: &JobContext, watch: &Watch<'_>, kind: NoticeKind, finding: 
     say(ctx, audience, text).await;
 }
 
-/// Sends one notice; a failure is logged (the episode's state already moved: it is not sent
-/// twice). A notice whose outcome Telegram left unknown (5xx, no answer) goes again only after
-/// the 🔁 line, as report messages do: never an unmarked copy.
+/// Sends one notice apart from the check ([`crate::telegram::outbox`]); a failure is logged
+/// (the episode's state already moved: it is not sent twice). A notice whose outcome Telegram
+/// left unknown (5xx, no answer) goes again only after the 🔁 line, as report messages do:
+/// never an unmarked copy.
 async fn say(ctx: &JobContext, audience: &Audience, text: String) {
-    let sent = send_chunks_marked(&ctx.bot, audience.chat.into(), vec![text], audience.lang).await;
-    if let Err(e) = sent {
-        tracing::warn!(chat = audience.chat.0, error = %e, "could not send an alert notice");
-    }
+    ctx.notices
+        .post(audience.chat.into(), vec![text], audience.lang)
+        .await;
 }

@@ -3,6 +3,7 @@
 //! every inline button.
 
 pub mod callback;
+pub mod outbox;
 pub mod pace;
 mod token;
 
