@@ -244,3 +244,137 @@ async fn report_now_uses_a_recent_answer_or_says_the_section_comes_next_time() {
     );
     emu.shutdown().await;
 }
+
+/// The first whole minute at least `ahead` from now: a slot (schedules are on whole minutes).
+fn minute_after(ahead: std::time::Duration) -> chrono::DateTime<Utc> {
+    let at = Utc::now() + Duration::from_std(ahead).expect("ahead");
+    at.duration_trunc(Duration::minutes(1)).expect("trunc") + Duration::minutes(1)
+}
+
+/// Moves the task to a weekly slot at `slot` (its weekday and time, Moscow): a new schedule
+/// version, which the worker plans afresh.
+async fn reschedule(conn: &sea_orm::DatabaseConnection, task: TaskId, slot: chrono::DateTime<Utc>) {
+    use avito_reports::db::tasks::{self, ScheduleChange, Weekdays};
+    let local = slot.with_timezone(&chrono_tz::Europe::Moscow);
+    let day = 1 << local.weekday().num_days_from_monday();
+    let time = local.format("%H:%M").to_string().parse().expect("time");
+    for change in [
+        ScheduleChange::Weekdays(Weekdays(day)),
+        ScheduleChange::TimeOfDay(time),
+    ] {
+        let model = tasks::by_id(conn, task)
+            .await
+            .expect("task")
+            .expect("there");
+        tasks::change_schedule(conn, &model, change)
+            .await
+            .expect("change");
+    }
+}
+
+/// An account of 3,500 listings takes up to 4 pages a period, 6 to 8 requests a window apart:
+/// more than the default lead of 3 windows. Its first warm-up (the default lead) records the count; the
+/// next slot is then warmed that far ahead, its answers are kept until the slot, and the
+/// report at the slot shows the section having asked Avito for none of its pages (the only
+/// itemAnalytics request of its own is the report's per-day one).
+async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take(engine: Engine) {
+    use avito_reports::db::profiles;
+    use avito_reports::listings::lead;
+    use sandbox::avito::ListingShape;
+
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
+        return;
+    };
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let window = common::TEST_AVITO_RATE_WINDOW;
+    let avito = AvitoEmulator::start(AvitoConfig {
+        rate_window: window,
+        accounts: vec![AccountSpec {
+            items: 3_500,
+            listings: ListingShape::Troubled,
+            ..AccountSpec::generated(1)
+        }],
+        ..AvitoConfig::default()
+    })
+    .await
+    .expect("avito");
+    // Beyond the default lead, so the first warm-up starts before the slot.
+    let first = minute_after(window * (lead::DEFAULT_WINDOWS + 2));
+    let seller = emu.user(7111, "Big", Some("en"));
+    seller.send_text("/start");
+    let (profile, task) = seed(&conn, seller.id(), 1, seller.id(), first).await;
+    weekly(&conn, task.id, first).await;
+    let worker = Worker::start_as(
+        "worker",
+        &emu,
+        Some(&avito),
+        &test_db,
+        &[("SECRET_KEY", TEST_SECRET_KEY)],
+    )
+    .await;
+
+    let wait = std::time::Duration::from_secs(150);
+    let pages = common::eventually("the first warm-up records the pages", wait, || async {
+        profiles::find(&conn, profile.id)
+            .await
+            .expect("profile")
+            .and_then(|p| p.listing_pages)
+    })
+    .await;
+    // Up to 4 pages of 1,000 listings a period (the period before has fewer listings).
+    assert!(
+        (6..=8).contains(&pages),
+        "more requests than the default lead's windows: {pages}"
+    );
+    let pages = u32::try_from(pages).expect("pages");
+    let lead = lead::windows(Some(pages)).expect("within the longest lead");
+    assert!(lead > lead::DEFAULT_WINDOWS, "{lead}");
+    sent_report(&emu, &conn, task.id, seller.id()).await;
+    let before = bot_texts(&emu, seller.id()).len();
+    // The first slot's answers are gone by the second's warm-up: it asks afresh.
+    let asked = avito.request_count("itemAnalytics");
+
+    let second = minute_after(window * (lead + 2));
+    reschedule(&conn, task.id, second).await;
+    common::eventually("the second slot's report is sent", wait, || async {
+        report_run::Entity::find()
+            .filter(report_run::Column::TaskId.eq(task.id))
+            .filter(report_run::Column::Status.eq(RunStatus::Sent))
+            .all(&conn)
+            .await
+            .expect("runs")
+            .into_iter()
+            .find(|r| r.slot == Some(second))
+    })
+    .await;
+    let text = bot_texts(&emu, seller.id())[before..].join("\n");
+    let section = text
+        .split("📋 Listings to look at")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the section: {text}"));
+    assert!(
+        section.contains("Views but no contacts (at least"),
+        "{section}"
+    );
+    assert!(!text.contains("next report"), "{text}");
+    assert_eq!(
+        avito.request_count("itemAnalytics") - asked,
+        usize::try_from(pages).expect("pages") + 1,
+        "the warm-up's pages and the report's own per-day request: no page asked twice"
+    );
+    let _ = worker.terminate().await;
+    avito.shutdown().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take_on_sqlite() {
+    a_big_account_is_warmed_as_far_ahead_as_its_pages_take(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take_on_postgres() {
+    a_big_account_is_warmed_as_far_ahead_as_its_pages_take(Engine::Postgres).await;
+}

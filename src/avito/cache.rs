@@ -82,6 +82,17 @@ impl ResponseCache {
         entry.cell.get().filter(|_| fresh).cloned()
     }
 
+    /// Keeps the answer for `key`, if one is here, at least until `until` (a warm-up asking
+    /// for an answer got earlier for the operation's usual time).
+    pub fn keep_until(&self, key: &str, until: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = entries.get_mut(key) {
+            entry.ttl = entry
+                .ttl
+                .max(until.saturating_duration_since(entry.created));
+        }
+    }
+
     /// Drops every entry whose key starts with `prefix`: later callers fetch again (a fetch
     /// in flight still completes for those already waiting on it).
     pub fn forget(&self, prefix: &str) {
@@ -157,6 +168,22 @@ mod tests {
             .await
             .expect("ok");
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_kept_longer_outlives_its_ttl_until_then() {
+        let cache = ResponseCache::default();
+        let ttl = Duration::from_secs(300);
+        cache
+            .get_or_fetch("k".into(), ttl, || async { Ok(Value::from(5)) })
+            .await
+            .expect("ok");
+        cache.keep_until("k", Instant::now() + Duration::from_secs(3600));
+        cache.keep_until("k", Instant::now() + Duration::from_secs(10));
+        tokio::time::advance(Duration::from_secs(3599)).await;
+        assert_eq!(cache.peek("k"), Some(Arc::new(Value::from(5))), "kept");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.peek("k"), None, "gone after");
     }
 
     #[tokio::test(start_paused = true)]

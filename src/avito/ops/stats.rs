@@ -28,6 +28,8 @@ const HISTORY_WINDOW_DAYS: i64 = 7;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reuse {
     Ask,
+    /// Ask, and keep the answers until then at least.
+    AskKeeping(tokio::time::Instant),
     RecentOnly,
 }
 
@@ -94,6 +96,21 @@ impl Account {
         self.pages_of(user_id, query, sort, Reuse::Ask, visit).await
     }
 
+    /// [`Self::analytics_pages`] whose answers are kept until `until` at least, here and (on
+    /// PostgreSQL) for the other processes, whatever the operation's reuse time: asked ahead
+    /// of a report's slot, they are there for the report.
+    pub async fn kept_analytics_pages(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        until: tokio::time::Instant,
+        visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
+        self.pages_of(user_id, query, sort, Reuse::AskKeeping(until), visit)
+            .await
+    }
+
     /// [`Self::analytics_pages`] from answers got within the operation's reuse time only (five
     /// minutes against Avito), here or in another process on PostgreSQL: nothing is sent, and a
     /// page not answered lately is [`AvitoError::NotCached`]. For a person waiting, whom the
@@ -139,6 +156,7 @@ impl Account {
             let request = Request::post(op, format!("/stats/v2/accounts/{user_id}/items"), body);
             let value = match reuse {
                 Reuse::Ask => self.call(request).await?,
+                Reuse::AskKeeping(until) => self.call(request.kept_until(until)).await?,
                 Reuse::RecentOnly => self.cached(request).await?,
             };
             let result = unwrap(&value, "/result");
