@@ -20,9 +20,12 @@ use crate::domain::{Period, ProfileId, TaskId};
 use crate::listings::{fetch, lead};
 use crate::report::ProfileSource;
 
-/// How long past its slot a warmed answer is kept, in rate windows: a report that starts a
-/// little late, or tries again, still finds it.
+/// How long past its slot a warmed answer is kept, in rate windows (five minutes against
+/// Avito): a report that starts a little late, or tries again, still finds it.
 const KEEP_PAST_SLOT_WINDOWS: u32 = 5;
+/// And at least this long: the report reads the section after its other sources, which on
+/// a busy machine take a while (and shortened rate windows, in tests, would be too short).
+const KEEP_PAST_SLOT_LEAST: Duration = Duration::from_secs(120);
 
 /// The slots warmed, so that each is warmed once per process.
 #[derive(Debug, Default)]
@@ -80,7 +83,7 @@ impl Warmer {
             // Kept until the slot and a few windows past it, however long the lead.
             let until = tokio::time::Instant::now()
                 + (slot - now).to_std().unwrap_or_default()
-                + window * KEEP_PAST_SLOT_WINDOWS;
+                + (window * KEEP_PAST_SLOT_WINDOWS).max(KEEP_PAST_SLOT_LEAST);
             tokio::spawn(async move {
                 let started = std::time::Instant::now();
                 match warm_one(&ctx, profile_id, period, until).await {
