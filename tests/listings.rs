@@ -408,3 +408,78 @@ async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take_on_sqlite() {
 async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take_on_postgres() {
     a_big_account_is_warmed_as_far_ahead_as_its_pages_take(Engine::Postgres).await;
 }
+
+/// An account recorded past any lead is not warmed, only measured again before each slot
+/// (the first page of each period: two requests), in case it shrank; once it has, its report
+/// asks for the section again instead of saying it is left out.
+async fn an_account_past_any_lead_is_measured_again(engine: Engine) {
+    use avito_reports::db::profiles;
+    use avito_reports::listings::lead;
+    use sandbox::avito::ListingShape;
+
+    let Some((test_db, conn)) = common::seeded_db(engine).await else {
+        return;
+    };
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let window = common::TEST_AVITO_RATE_WINDOW;
+    let avito = AvitoEmulator::start(AvitoConfig {
+        rate_window: window,
+        accounts: vec![AccountSpec {
+            items: 3_500,
+            listings: ListingShape::Troubled,
+            ..AccountSpec::generated(1)
+        }],
+        ..AvitoConfig::default()
+    })
+    .await
+    .expect("avito");
+    let slot = minute_after(window * (lead::DEFAULT_WINDOWS + 2));
+    let seller = emu.user(7112, "Shrunk", Some("en"));
+    seller.send_text("/start");
+    let (profile, task) = seed(&conn, seller.id(), 1, seller.id(), slot).await;
+    weekly(&conn, task.id, slot).await;
+    profiles::record_listing_pages(&conn, profile.id, 500)
+        .await
+        .expect("pages");
+    let worker = Worker::start_as(
+        "worker",
+        &emu,
+        Some(&avito),
+        &test_db,
+        &[("SECRET_KEY", TEST_SECRET_KEY)],
+    )
+    .await;
+    let wait = std::time::Duration::from_secs(120);
+    let pages = common::eventually("the account is measured again", wait, || async {
+        profiles::find(&conn, profile.id)
+            .await
+            .expect("profile")
+            .and_then(|p| p.listing_pages)
+            .filter(|p| *p != 500)
+    })
+    .await;
+    assert!((5..=8).contains(&pages), "{pages}");
+    assert!(Utc::now() < slot, "measured before the slot");
+    assert_eq!(
+        avito.request_count("itemAnalytics") - avito.rate_limited_count(),
+        2,
+        "the first page of each period only"
+    );
+    let text = sent_report(&emu, &conn, task.id, seller.id()).await;
+    assert!(!text.contains("left out"), "{text}");
+    let _ = worker.terminate().await;
+    avito.shutdown().await;
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_past_any_lead_is_measured_again_on_sqlite() {
+    an_account_past_any_lead_is_measured_again(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_past_any_lead_is_measured_again_on_postgres() {
+    an_account_past_any_lead_is_measured_again(Engine::Postgres).await;
+}

@@ -33,6 +33,16 @@ pub struct Warmer {
     warmed: HashMap<TaskId, DateTime<Utc>>,
 }
 
+/// What a warm-up does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Asks for every page, kept until the slot.
+    Warm,
+    /// The account is past any lead: its size is only measured again (the first page of each
+    /// period, at the default lead), in case it shrank.
+    Measure,
+}
+
 /// The tasks among `due` to warm at `now`: those whose report at its slot has the section,
 /// whose slot is within their account's lead (`pages` its listings took last time; rate
 /// windows of `window`), and that were not warmed for that slot yet. Pure.
@@ -42,21 +52,24 @@ pub fn to_warm<'a>(
     pages: &HashMap<ProfileId, u32>,
     now: DateTime<Utc>,
     window: Duration,
-) -> Vec<(&'a report_task::Model, DateTime<Utc>, Period)> {
+) -> Vec<(&'a report_task::Model, DateTime<Utc>, Period, Step)> {
     due.iter()
         .filter_map(|task| {
             let slot = task.next_run_at?;
             if warmed.get(&task.id) == Some(&slot) {
                 return None;
             }
-            let lead = lead::windows(pages.get(&task.profile_id).copied())?;
+            let (lead, step) = match lead::windows(pages.get(&task.profile_id).copied()) {
+                Some(lead) => (lead, Step::Warm),
+                None => (lead::DEFAULT_WINDOWS, Step::Measure),
+            };
             if slot - now > chrono::Duration::from_std(window * lead).ok()? {
                 return None;
             }
             let schedule = crate::schedule::of_task(task).ok()?;
             let period = super::deliver::slot_period(task, &schedule, slot).ok()?;
             let metrics = task.metrics.get().ok()?;
-            crate::report::listings::wanted(metrics, period).then_some((task, slot, period))
+            crate::report::listings::wanted(metrics, period).then_some((task, slot, period, step))
         })
         .collect()
 }
@@ -76,7 +89,7 @@ impl Warmer {
         self.warmed.retain(|_, slot| *slot > now);
         let ids: Vec<ProfileId> = due.iter().map(|t| t.profile_id).collect();
         let pages = profiles::listing_pages(db, &ids).await?;
-        for (task, slot, period) in to_warm(&due, &self.warmed, &pages, now, window) {
+        for (task, slot, period, step) in to_warm(&due, &self.warmed, &pages, now, window) {
             self.warmed.insert(task.id, slot);
             let ctx = ctx.clone();
             let profile_id = task.profile_id;
@@ -86,9 +99,9 @@ impl Warmer {
                 + (window * KEEP_PAST_SLOT_WINDOWS).max(KEEP_PAST_SLOT_LEAST);
             tokio::spawn(async move {
                 let started = std::time::Instant::now();
-                match warm_one(&ctx, profile_id, period, until).await {
+                match warm_one(&ctx, profile_id, period, until, step).await {
                     Ok(pages) => {
-                        tracing::info!(profile_id = profile_id.0, pages, took = ?round(started.elapsed()), "listings warmed ahead of the slot")
+                        tracing::info!(profile_id = profile_id.0, ?pages, ?step, took = ?round(started.elapsed()), "listings warmed ahead of the slot")
                     }
                     Err(e) => {
                         tracing::info!(profile_id = profile_id.0, error = %e, "listings not warmed; the report asks at its slot")
@@ -104,24 +117,31 @@ fn round(d: Duration) -> Duration {
     Duration::from_millis(d.as_millis() as u64)
 }
 
-/// Asks for the pages of `period` kept until `until`, and records how many they were (the
-/// next lead of the profile's reports). Returns that count.
+/// Asks for the pages of `period` kept until `until` (or, `Step::Measure`, only counts
+/// them), and records how many they were: the next lead of the profile's reports. Returns
+/// that count.
 async fn warm_one(
     ctx: &JobContext,
     profile_id: ProfileId,
     period: Period,
     until: tokio::time::Instant,
-) -> anyhow::Result<u32> {
+    step: Step,
+) -> anyhow::Result<Option<u32>> {
     let Some(profile) = profiles::find(&ctx.state.db, profile_id).await? else {
-        return Ok(0);
+        return Ok(None);
     };
     let Some(user_id) = profile.avito_user_id else {
-        return Ok(0);
+        return Ok(None);
     };
     let source = ProfileSource::from_profile(&profile, &ctx.state.secrets)?;
     let account = ctx.state.avito.account(source.credentials);
-    let pages = fetch::warm(&account, user_id, period, until).await?;
-    profiles::record_listing_pages(&ctx.state.db, profile_id, pages).await?;
+    let pages = match step {
+        Step::Warm => Some(fetch::warm(&account, user_id, period, until).await?),
+        Step::Measure => fetch::measure(&account, user_id, period, until).await?,
+    };
+    if let Some(pages) = pages {
+        profiles::record_listing_pages(&ctx.state.db, profile_id, pages).await?;
+    }
     Ok(pages)
 }
 
@@ -177,7 +197,7 @@ mod tests {
         let ids = |warmed: &HashMap<TaskId, DateTime<Utc>>| -> Vec<i64> {
             to_warm(&due, warmed, &none, now, window)
                 .iter()
-                .map(|(t, _, _)| t.id.0)
+                .map(|(t, _, _, _)| t.id.0)
                 .collect()
         };
         assert_eq!(ids(&HashMap::new()), [1, 4]);
@@ -185,7 +205,7 @@ mod tests {
         assert_eq!(ids(&warmed), [4], "warmed once per slot");
         let earlier = HashMap::from([(TaskId(1), slot - chrono::Duration::days(1))]);
         assert_eq!(ids(&earlier), [1, 4], "the next slot is warmed again");
-        let (_, _, period) = to_warm(&due, &HashMap::new(), &none, now, window)[0];
+        let (_, _, period, _) = to_warm(&due, &HashMap::new(), &none, now, window)[0];
         assert_eq!(period.days(), 7);
     }
 
@@ -209,13 +229,26 @@ mod tests {
             let now = slot - chrono::Duration::minutes(minutes);
             to_warm(&due, &HashMap::new(), &pages, now, MINUTE)
                 .iter()
-                .map(|(t, _, _)| t.id.0)
+                .map(|(t, _, _, _)| t.id.0)
                 .collect()
         };
         assert_eq!(at(13), Vec::<i64>::new());
         assert_eq!(at(12), [3]);
         assert_eq!(at(5), [2, 3]);
-        assert_eq!(at(3), [1, 2, 3], "the default lead for an unknown account");
-        assert_eq!(at(0), [1, 2, 3], "never the account beyond any lead");
+        assert_eq!(
+            at(3),
+            [1, 2, 3, 4],
+            "the default lead for an unknown account"
+        );
+        let now = slot - chrono::Duration::minutes(3);
+        let steps: Vec<Step> = to_warm(&due, &HashMap::new(), &pages, now, MINUTE)
+            .iter()
+            .map(|(_, _, _, step)| *step)
+            .collect();
+        assert_eq!(
+            steps,
+            [Step::Warm, Step::Warm, Step::Warm, Step::Measure],
+            "the account beyond any lead is only measured again"
+        );
     }
 }

@@ -117,6 +117,33 @@ pub async fn warm(
     Ok(pages)
 }
 
+/// Measures how many pages [`warm`] would take for `period` from the first page of each
+/// period (its total count of listings), kept until `until` like [`warm`]'s: an account past
+/// any lead is measured so, a request a period per slot, in case it shrank. `None` when
+/// Avito does not say.
+pub async fn measure(
+    account: &Account,
+    user_id: AccountId,
+    period: Period,
+    until: tokio::time::Instant,
+) -> AvitoResult<Option<u32>> {
+    let (sort, mut pages) = (by_views(), 0u32);
+    for period in periods(period) {
+        let total = account
+            .analytics_total(user_id, &query(period), Some(&sort), until)
+            .await?;
+        let Some(total) = total else {
+            return Ok(None);
+        };
+        let count = u32::try_from(total.div_ceil(PAGE).max(1)).unwrap_or(u32::MAX);
+        pages = pages.saturating_add(count);
+    }
+    Ok(Some(pages))
+}
+
+/// Listings a page of the item-grouped statistics holds.
+const PAGE: u64 = 1000;
+
 /// The periods whose figures the groups of `period` need, in the order they are read: the
 /// one before (when Avito still keeps it), then `period`.
 fn periods(period: Period) -> Vec<Period> {
