@@ -4,6 +4,9 @@
 //! resident memory before and after (peak and current), then the same figures for reading
 //! the same pages whole (`Account::analytics`, every group held), for comparison.
 //!
+//! Then the scheduled path: a warm-up keeping every page until the slot, and the report at the
+//! slot reading them all (no request), with what the kept pages hold.
+//!
 //! The emulator runs in this process (it computes each listing's week on every page), so the
 //! memory figures include its work; the difference between the two ways is the client's.
 //! The rate window is shortened to 20 ms: against Avito each request is one minute.
@@ -116,6 +119,47 @@ async fn main() -> anyhow::Result<()> {
         after.1, whole_after.1, after.0, whole_after.0
     );
     drop(kept);
+    scheduled(&emu, client(&emu)?, &client_id, &secret, user, week).await?;
     emu.shutdown().await;
+    Ok(())
+}
+
+/// The scheduled path: the warm-up asks for every page ahead of the slot and keeps the answers
+/// (in memory, as on SQLite) until then; the report at the slot reads them all and asks
+/// nothing. Prints both steps' time and requests, and the resident memory the warm-up left.
+async fn scheduled(
+    emu: &AvitoEmulator,
+    client: AvitoClient,
+    client_id: &str,
+    secret: &str,
+    user: AccountId,
+    week: Period,
+) -> anyhow::Result<()> {
+    let account = client.account(Credentials::new(client_id, secret)?);
+    // RSS grows by the kept answers and by the emulator's work on each page (in this process).
+    let (asked, before) = (emu.request_count("itemAnalytics"), memory()?);
+    let until = tokio::time::Instant::now() + Duration::from_secs(3600);
+    let started = Instant::now();
+    let pages = fetch::warm(&account, user, week, until).await?;
+    let warmed = started.elapsed();
+    let held = memory()?;
+    println!(
+        "scheduled, warm-up: {:.1} s, {} requests ({pages} pages kept until the slot)",
+        warmed.as_secs_f64(),
+        emu.request_count("itemAnalytics") - asked,
+    );
+    println!(
+        "  RSS: {} → {} kB now, peak {} → {} kB",
+        before.1, held.1, before.0, held.0
+    );
+    let asked = emu.request_count("itemAnalytics");
+    let started = Instant::now();
+    let groups = fetch::groups(&account, user, week, Reuse::RecentOnly).await?;
+    println!(
+        "scheduled, the report at the slot: {:.2} s, {} requests, {} listings ranked",
+        started.elapsed().as_secs_f64(),
+        emu.request_count("itemAnalytics") - asked,
+        groups.listings,
+    );
     Ok(())
 }

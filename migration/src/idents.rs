@@ -31,6 +31,7 @@ pub enum AvitoProfiles {
     UpdatedAt,
     AlertQuietFrom,
     AlertQuietTo,
+    ListingPages,
 }
 
 #[derive(DeriveIden)]

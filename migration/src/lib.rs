@@ -22,6 +22,7 @@ mod m20261205_000014_shared_avito;
 mod m20261206_000015_rating_snapshots;
 mod m20261206_000016_reviews;
 mod m20261206_000017_listings_seen;
+mod m20261206_000018_listing_pages;
 
 pub mod idents;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_rating_snapshots::Migration),
             Box::new(m20261206_000016_reviews::Migration),
             Box::new(m20261206_000017_listings_seen::Migration),
+            Box::new(m20261206_000018_listing_pages::Migration),
         ]
     }
 }

@@ -24,7 +24,8 @@ pub struct AnswersUnavailable(pub String);
 pub trait AnswerStore: Send + Sync {
     /// The answer stored under `key`, if it is still fresh.
     async fn load(&self, key: &str) -> Result<Option<Value>, AnswersUnavailable>;
-    /// Keeps `answer` under `key` for `keep_for`.
+    /// Keeps `answer` under `key` for `keep_for`, or as long as an answer there already is
+    /// kept if that is later (a warm-up's answer stays until its slot).
     async fn save(
         &self,
         key: &str,

@@ -16,13 +16,26 @@ struct Entry {
     cell: Arc<OnceCell<Arc<Value>>>,
     created: Instant,
     ttl: Duration,
+    /// An answer kept past its usual time (see [`ResponseCache::keep_until`]) as its JSON
+    /// text, its parsed value let go: a page of 1,000 listings is several times larger parsed.
+    packed: Option<Arc<str>>,
 }
 
 impl Entry {
     fn usable(&self, now: Instant) -> bool {
+        let fresh = now.duration_since(self.created) < self.ttl;
+        if self.packed.is_some() {
+            return fresh;
+        }
         // A request still in flight is always joined; a finished one only within its TTL.
-        self.cell.get().is_none() || now.duration_since(self.created) < self.ttl
+        self.cell.get().is_none() || fresh
     }
+}
+
+/// What a key holds for a caller: a kept answer's text, or the cell to join or fill.
+enum Held {
+    Packed(Arc<str>),
+    Cell(Arc<OnceCell<Arc<Value>>>),
 }
 
 #[derive(Default)]
@@ -43,19 +56,28 @@ impl ResponseCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AvitoResult<Value>>,
     {
-        let cell = {
+        let held = {
             let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
             entries.retain(|_, e| e.usable(now));
-            entries
-                .entry(key.clone())
-                .or_insert_with(|| Entry {
-                    cell: Arc::new(OnceCell::new()),
-                    created: now,
-                    ttl,
-                })
-                .cell
-                .clone()
+            let entry = entries.entry(key.clone()).or_insert_with(|| Entry {
+                cell: Arc::new(OnceCell::new()),
+                created: now,
+                ttl,
+                packed: None,
+            });
+            match &entry.packed {
+                Some(text) => Held::Packed(text.clone()),
+                None => Held::Cell(entry.cell.clone()),
+            }
+        };
+        let cell = match held {
+            // Parsed outside the lock; text this cache wrote always parses.
+            Held::Packed(text) => match serde_json::from_str(&text) {
+                Ok(value) => return Ok(Arc::new(value)),
+                Err(_) => return fetch().await.map(Arc::new),
+            },
+            Held::Cell(cell) => cell,
         };
         let result = cell
             .get_or_try_init(|| async { fetch().await.map(Arc::new) })
@@ -76,10 +98,45 @@ impl ResponseCache {
     /// The answer for `key` if one is here and fresh; never fetches, never waits for a
     /// fetch in flight.
     pub fn peek(&self, key: &str) -> Option<Arc<Value>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.get(key)?;
-        let fresh = Instant::now().duration_since(entry.created) < entry.ttl;
-        entry.cell.get().filter(|_| fresh).cloned()
+        let packed = {
+            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = entries.get(key)?;
+            if Instant::now().duration_since(entry.created) >= entry.ttl {
+                return None;
+            }
+            match &entry.packed {
+                Some(text) => text.clone(),
+                None => return entry.cell.get().cloned(),
+            }
+        };
+        serde_json::from_str(&packed).ok().map(Arc::new)
+    }
+
+    /// Keeps the answer for `key`, if one is here, at least until `until` (a warm-up ahead of
+    /// a slot), packed as its text until then.
+    pub fn keep_until(&self, key: &str, until: Instant) {
+        let (answer, cell) = {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(entry) = entries.get_mut(key) else {
+                return;
+            };
+            entry.ttl = entry
+                .ttl
+                .max(until.saturating_duration_since(entry.created));
+            match (&entry.packed, entry.cell.get()) {
+                (None, Some(answer)) => (answer.clone(), entry.cell.clone()),
+                _ => return,
+            }
+        };
+        // Written outside the lock, then swapped in if the entry still holds that answer.
+        let text: Arc<str> = answer.to_string().into();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = entries.get_mut(key)
+            && Arc::ptr_eq(&entry.cell, &cell)
+        {
+            entry.packed = Some(text);
+            entry.cell = Arc::new(OnceCell::new());
+        }
     }
 
     /// Drops every entry whose key starts with `prefix`: later callers fetch again (a fetch
@@ -92,6 +149,7 @@ impl ResponseCache {
 
 #[cfg(test)]
 mod tests {
+    use super::super::error::AvitoError;
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -157,6 +215,32 @@ mod tests {
             .await
             .expect("ok");
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_kept_longer_outlives_its_ttl_until_then() {
+        let cache = ResponseCache::default();
+        let ttl = Duration::from_secs(300);
+        cache
+            .get_or_fetch("k".into(), ttl, || async { Ok(Value::from(5)) })
+            .await
+            .expect("ok");
+        cache.keep_until("k", Instant::now() + Duration::from_secs(3600));
+        cache.keep_until("k", Instant::now() + Duration::from_secs(10));
+        let again = cache
+            .get_or_fetch("k".into(), ttl, || async {
+                Err(AvitoError::InvalidRequest("no".into()))
+            })
+            .await;
+        assert_eq!(
+            again.ok(),
+            Some(Arc::new(Value::from(5))),
+            "read from the kept text"
+        );
+        tokio::time::advance(Duration::from_secs(3599)).await;
+        assert_eq!(cache.peek("k"), Some(Arc::new(Value::from(5))), "kept");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.peek("k"), None, "gone after");
     }
 
     #[tokio::test(start_paused = true)]

@@ -32,6 +32,9 @@ pub struct Request {
     pub path: String,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Value>,
+    /// Keep the answer at least until then, beyond the operation's reuse time: a warm-up ahead
+    /// of a report's slot, whose report reads it there.
+    pub keep_until: Option<tokio::time::Instant>,
 }
 
 impl Request {
@@ -42,6 +45,7 @@ impl Request {
             path,
             query: Vec::new(),
             body: None,
+            keep_until: None,
         }
     }
 
@@ -52,12 +56,31 @@ impl Request {
             path,
             query: Vec::new(),
             body: Some(body),
+            keep_until: None,
         }
     }
 
     pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
         self
+    }
+
+    /// The answer kept until `until` at least (see [`Request::keep_until`]).
+    pub fn kept_until(self, until: tokio::time::Instant) -> Self {
+        Self {
+            keep_until: Some(until),
+            ..self
+        }
+    }
+
+    /// How long the answer is kept from now: the operation's reuse time, or until
+    /// [`Request::keep_until`] if later. An operation never reused is never kept.
+    fn keep_for(&self, window: Duration, now: tokio::time::Instant) -> Duration {
+        let reuse = self.op.reuse_for(window);
+        match self.keep_until {
+            Some(until) if !reuse.is_zero() => reuse.max(until.saturating_duration_since(now)),
+            _ => reuse,
+        }
     }
 
     fn cache_key(&self, account: &str) -> String {
@@ -126,7 +149,11 @@ impl Transport {
         req: Request,
     ) -> AvitoResult<Arc<Value>> {
         let key = req.cache_key(creds.client_id());
-        let ttl = req.op.reuse_for(self.pacer.window());
+        let window = self.pacer.window();
+        let ttl = req.keep_for(window, tokio::time::Instant::now());
+        let keep_until = req
+            .keep_until
+            .filter(|_| !req.op.reuse_for(window).is_zero());
         // The fetch owns its inputs: a future borrowing them would not be `Send` for spawned
         // callers (higher-ranked lifetime inference).
         let this = Arc::clone(self);
@@ -144,12 +171,18 @@ impl Transport {
                     .await
             }
             None => {
-                self.cache
-                    .get_or_fetch(key, ttl, move || {
+                let answer = self
+                    .cache
+                    .get_or_fetch(key.clone(), ttl, move || {
                         let fetch: BoxedFetch = Box::pin(this.send_with_retries(creds, req, false));
                         fetch
                     })
-                    .await
+                    .await?;
+                // An answer got earlier for a shorter time is kept as long as asked now.
+                if let Some(until) = keep_until {
+                    self.cache.keep_until(&key, until);
+                }
+                Ok(answer)
             }
         }
     }
@@ -175,24 +208,30 @@ impl Transport {
         keep_for: Duration,
         answers: Arc<dyn AnswerStore>,
     ) -> AvitoResult<Value> {
+        let (account, op) = (creds.client_id(), req.op);
+        // A stored answer asked for longer than it is kept (a warm-up) is kept longer.
+        let longer = keep_for > op.reuse_for(self.pacer.window());
         if let Some(answer) = load(answers.as_ref(), &key).await {
+            if longer {
+                save(answers.as_ref(), &key, &answer, keep_for, op).await;
+            }
             return Ok(answer);
         }
-        let (account, op) = (creds.client_id(), req.op);
         if let Some(taken) = self.pacer.reserve(account, op).await
             && let Some(answer) = self
                 .stored_within(answers.as_ref(), &key, taken.slot.wait)
                 .await
         {
             self.pacer.release(account, op, taken).await;
+            if longer {
+                save(answers.as_ref(), &key, &answer, keep_for, op).await;
+            }
             return Ok(answer);
         }
         let value = Arc::clone(&self)
             .send_with_retries(creds.clone(), req, true)
             .await?;
-        if let Err(e) = answers.save(&key, &value, keep_for).await {
-            tracing::warn!(error = %e, operation = %op, "cannot share an Avito answer");
-        }
+        save(answers.as_ref(), &key, &value, keep_for, op).await;
         Ok(value)
     }
 
@@ -359,6 +398,19 @@ impl Transport {
         } else {
             Outcome::Retry(Some(Duration::ZERO), failure)
         }
+    }
+}
+
+/// Stores `answer` for the other processes; a store that cannot costs only the sharing.
+async fn save(
+    answers: &dyn AnswerStore,
+    key: &str,
+    answer: &Value,
+    keep_for: Duration,
+    op: Operation,
+) {
+    if let Err(e) = answers.save(key, answer, keep_for).await {
+        tracing::warn!(error = %e, operation = %op, "cannot share an Avito answer");
     }
 }
 

@@ -201,7 +201,7 @@ pub async fn profile_report(
             tz: words::task_tz(task)?,
             lang,
             deadline: Some(state.settings.report_deadline),
-            listings: crate::listings::fetch::Reuse::RecentOnly,
+            listings: crate::listings::fetch::Reuse::waiting(profile.listing_pages),
         };
         // A report can take a while (Avito's 1/min endpoints): show that the bot is working.
         let _ = bot

@@ -226,3 +226,54 @@ pub async fn replace_keys(
     .await?;
     Ok(())
 }
+
+/// Records how many item-grouped statistics pages the profile's listings took (both periods):
+/// the next warm-up of its reports starts that many rate windows ahead.
+pub async fn record_listing_pages(
+    db: &DatabaseConnection,
+    id: ProfileId,
+    pages: u32,
+) -> Result<(), DbError> {
+    avito_profile::Entity::update_many()
+        .col_expr(
+            avito_profile::Column::ListingPages,
+            sea_orm::sea_query::Expr::value(i32::try_from(pages).unwrap_or(i32::MAX)),
+        )
+        .filter(avito_profile::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The pages recorded for each of `ids` that has a count (see [`record_listing_pages`]).
+pub async fn listing_pages(
+    db: &DatabaseConnection,
+    ids: &[ProfileId],
+) -> Result<std::collections::HashMap<ProfileId, u32>, DbError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(ProfileId, Option<i32>)> = avito_profile::Entity::find()
+        .select_only()
+        .column(avito_profile::Column::Id)
+        .column(avito_profile::Column::ListingPages)
+        .filter(avito_profile::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, pages)| Some((id, u32::try_from(pages?).ok()?)))
+        .collect())
+}
+
+/// The most pages any profile's listings took: how far ahead the warm-up has to look.
+pub async fn most_listing_pages(db: &DatabaseConnection) -> Result<Option<u32>, DbError> {
+    let most: Option<Option<i32>> = avito_profile::Entity::find()
+        .select_only()
+        .column_as(avito_profile::Column::ListingPages.max(), "most")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(most.flatten().and_then(|p| u32::try_from(p).ok()))
+}

@@ -294,7 +294,8 @@ impl AnswerStore for SharedAvito {
             "INSERT INTO avito_answers (key_hash, request_key, body, expires_at) \
              VALUES (md5($1), $1, $2, {NOW_US} + $3) \
              ON CONFLICT (key_hash) DO UPDATE SET request_key = EXCLUDED.request_key, \
-             body = EXCLUDED.body, expires_at = EXCLUDED.expires_at"
+             body = EXCLUDED.body, \
+             expires_at = GREATEST(avito_answers.expires_at, EXCLUDED.expires_at)"
         );
         self.db
             .execute_raw(statement(

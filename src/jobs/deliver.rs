@@ -403,7 +403,7 @@ fn report_inputs(
         // Sources still silent when the slot's budget runs short are n/a: the owner gets
         // what arrived, or the failure notice, in time.
         deadline: Some(budget.attempt_deadline(clock::now())),
-        listings: crate::listings::fetch::Reuse::Ask,
+        listings: crate::listings::fetch::Reuse::scheduled(profile.listing_pages),
     };
     Ok((source, options))
 }

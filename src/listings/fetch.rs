@@ -24,6 +24,28 @@ pub enum Reuse {
     /// Only answers got within the last minutes (see `Account::recent_analytics_pages`): a
     /// person is waiting.
     RecentOnly,
+    /// Only answers got lately, as `RecentOnly`: the account's figures took `pages` requests
+    /// last time, more than are asked ahead of a slot (`super::lead`), so a scheduled report
+    /// asks none and, without them, says why.
+    Beyond { pages: u32 },
+}
+
+impl Reuse {
+    /// A scheduled report's, for an account whose listings took `pages` requests last time:
+    /// asked for (a warm-up has most likely asked already), or, past any lead, not at all.
+    pub fn scheduled(pages: Option<i32>) -> Self {
+        Self::beyond(pages).unwrap_or(Reuse::Ask)
+    }
+
+    /// For a person waiting: recent answers only, and past any lead the reason why.
+    pub fn waiting(pages: Option<i32>) -> Self {
+        Self::beyond(pages).unwrap_or(Reuse::RecentOnly)
+    }
+
+    fn beyond(pages: Option<i32>) -> Option<Self> {
+        let pages = u32::try_from(pages?).ok()?;
+        super::lead::beyond(Some(pages)).then_some(Reuse::Beyond { pages })
+    }
 }
 
 /// The request of one period: identical every time, so a report finds the answer a
@@ -63,13 +85,74 @@ async fn each(
                 .analytics_pages(user_id, &query, Some(&sort), visit)
                 .await
         }
-        Reuse::RecentOnly => {
+        Reuse::RecentOnly | Reuse::Beyond { .. } => {
             account
                 .recent_analytics_pages(user_id, &query, Some(&sort), visit)
                 .await
         }
     }
     .map(drop)
+}
+
+/// Asks for exactly the pages [`groups`] will read for `period` (both periods), keeping the
+/// answers until `until` at least: a warm-up ahead of a report's slot. Returns how many
+/// pages it took.
+pub async fn warm(
+    account: &Account,
+    user_id: AccountId,
+    period: Period,
+    until: tokio::time::Instant,
+) -> AvitoResult<u32> {
+    let mut pages = 0;
+    let sort = by_views();
+    for period in periods(period) {
+        let count = |_: Vec<AnalyticsGroup>| {
+            pages += 1;
+            ControlFlow::Continue(())
+        };
+        account
+            .kept_analytics_pages(user_id, &query(period), Some(&sort), until, count)
+            .await?;
+    }
+    Ok(pages)
+}
+
+/// Measures how many pages [`warm`] would take for `period` from the first page of each
+/// period (its total count of listings), kept until `until` like [`warm`]'s: an account past
+/// any lead is measured so, a request a period per slot, in case it shrank. `None` when
+/// Avito does not say.
+pub async fn measure(
+    account: &Account,
+    user_id: AccountId,
+    period: Period,
+    until: tokio::time::Instant,
+) -> AvitoResult<Option<u32>> {
+    let (sort, mut pages) = (by_views(), 0u32);
+    for period in periods(period) {
+        let total = account
+            .analytics_total(user_id, &query(period), Some(&sort), until)
+            .await?;
+        let Some(total) = total else {
+            return Ok(None);
+        };
+        let count = u32::try_from(total.div_ceil(PAGE).max(1)).unwrap_or(u32::MAX);
+        pages = pages.saturating_add(count);
+    }
+    Ok(Some(pages))
+}
+
+/// Listings a page of the item-grouped statistics holds.
+const PAGE: u64 = 1000;
+
+/// The periods whose figures the groups of `period` need, in the order they are read: the
+/// one before (when Avito still keeps it), then `period`.
+fn periods(period: Period) -> Vec<Period> {
+    let previous = period.previous();
+    let kept = previous.from >= earliest_day(avito_today());
+    kept.then_some(previous)
+        .into_iter()
+        .chain([period])
+        .collect()
 }
 
 /// The groups of `period` (compared with the period of equal length before it, when Avito
@@ -82,7 +165,7 @@ pub async fn groups(
 ) -> AvitoResult<Groups> {
     let mut before = Previous::default();
     let previous = period.previous();
-    if previous.from >= earliest_day(avito_today()) {
+    if periods(period).contains(&previous) {
         each(account, user_id, previous, reuse, |f| before.add(f)).await?;
     }
     let mut ranker = Ranker::new(before.finish());
@@ -99,4 +182,19 @@ pub async fn groups(
         })
         .collect();
     Ok(ranker.finish(flagged))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_past_any_lead_is_not_asked_for_and_says_why() {
+        assert_eq!(Reuse::scheduled(None), Reuse::Ask);
+        assert_eq!(Reuse::scheduled(Some(40)), Reuse::Ask);
+        assert_eq!(Reuse::scheduled(Some(-1)), Reuse::Ask, "a damaged count");
+        assert_eq!(Reuse::scheduled(Some(130)), Reuse::Beyond { pages: 130 });
+        assert_eq!(Reuse::waiting(Some(40)), Reuse::RecentOnly);
+        assert_eq!(Reuse::waiting(Some(130)), Reuse::Beyond { pages: 130 });
+    }
 }

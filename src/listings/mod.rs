@@ -3,12 +3,14 @@
 //! period, blocked or rejected — ranked from one item-grouped statistics request per period.
 //!
 //! `figures` (one listing's numbers) and `top` (a bounded heap) are leaves; `rank` (pure)
-//! makes the groups from them; `fetch` asks Avito, page by page, and feeds `rank`; `screen` reads
-//! the hub's "📋 Listings" screen a page at a time.
+//! makes the groups from them; `fetch` asks Avito, page by page, and feeds `rank`; `lead`
+//! (pure) says how far ahead of a slot a scheduled report's pages are asked for; `screen`
+//! reads the hub's "📋 Listings" screen a page at a time.
 
 pub mod fetch;
 pub mod figures;
 pub mod flagged;
+pub mod lead;
 pub mod link;
 pub mod rank;
 pub mod screen;

@@ -271,7 +271,7 @@ pub fn build(
         .collect();
     let listings = fetched.listings.as_ref().map(|groups| {
         let top = fetched.top_items.as_ref().and_then(|t| t.as_ref().ok());
-        super::listings::section(groups, top)
+        super::listings::section(groups, top, fetched.listings_beyond)
     });
     let top_items = match &fetched.top_items {
         Some(Ok(data)) => {
@@ -552,6 +552,7 @@ mod tests {
             cpa: Some(Ok(Kopecks(i64::MAX))),
             top_items: None,
             listings: None,
+            listings_beyond: None,
             rating: None,
         }
     }

@@ -72,6 +72,9 @@ pub struct Fetched {
     pub rating: Option<AvitoResult<RatingFetch>>,
     /// The "Listings to look at" groups, when the report has the section.
     pub listings: Option<AvitoResult<Groups>>,
+    /// The pages the account's listings took last time, when that is more than can be asked
+    /// ahead of a slot (see [`Reuse::Beyond`]).
+    pub listings_beyond: Option<u32>,
 }
 
 /// Items with their counters over the current period.
@@ -198,6 +201,9 @@ pub async fn fetch_profile(
             crate::listings::fetch::groups(&account, id, period, reuse)
         });
         fetched.listings = Some(groups.await);
+        if let Reuse::Beyond { pages } = reuse {
+            fetched.listings_beyond = Some(pages);
+        }
     }
     if fetched.credentials_refused() {
         return Err(AvitoError::InvalidCredentials);
@@ -275,6 +281,7 @@ async fn execute(
         top_items,
         rating,
         listings: None,
+        listings_beyond: None,
     }
 }
 

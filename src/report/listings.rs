@@ -22,16 +22,27 @@ pub fn wanted(metrics: &MetricSet, period: Period) -> bool {
     metrics.contains(Metric::Listings) && period.days() >= MIN_DAYS
 }
 
-/// The section from what the fetch of the groups came to; `top` names listings.
-pub fn section(groups: &AvitoResult<Groups>, top: Option<&TopItemsData>) -> ListingsSection {
-    let groups = match groups {
-        Ok(groups) => groups,
-        Err(
-            AvitoError::NotCached { .. }
-            | AvitoError::Unavailable { .. }
-            | AvitoError::RateLimited { .. },
+/// The section from what the fetch of the groups came to; `top` names listings. `beyond`:
+/// the pages the account took last time, when too many to ask ahead of a slot.
+pub fn section(
+    groups: &AvitoResult<Groups>,
+    top: Option<&TopItemsData>,
+    beyond: Option<u32>,
+) -> ListingsSection {
+    let groups = match (groups, beyond) {
+        (Ok(groups), _) => groups,
+        (Err(AvitoError::NotCached { .. }), Some(pages)) => {
+            return ListingsSection::Beyond { pages };
+        }
+        (
+            Err(
+                AvitoError::NotCached { .. }
+                | AvitoError::Unavailable { .. }
+                | AvitoError::RateLimited { .. },
+            ),
+            _,
         ) => return ListingsSection::Later,
-        Err(e) => return ListingsSection::Failed { error: e.into() },
+        (Err(e), _) => return ListingsSection::Failed { error: e.into() },
     };
     let names: HashMap<i64, (Option<&str>, Option<&str>)> = top
         .into_iter()
@@ -150,7 +161,7 @@ mod tests {
             scanned: 1,
             total_active: 1,
         };
-        let ListingsSection::Ready(section) = section(&Ok(groups()), Some(&top)) else {
+        let ListingsSection::Ready(section) = section(&Ok(groups()), Some(&top), None) else {
             panic!("ready");
         };
         assert_eq!(section.silent[0].title.as_deref(), Some("Шкаф"));
@@ -170,12 +181,20 @@ mod tests {
         let later = AvitoError::NotCached {
             operation: Operation::ItemAnalytics,
         };
-        assert_eq!(section(&Err(later), None), ListingsSection::Later);
+        assert_eq!(
+            section(&Err(later.clone()), None, None),
+            ListingsSection::Later
+        );
+        assert_eq!(
+            section(&Err(later), None, Some(130)),
+            ListingsSection::Beyond { pages: 130 },
+            "not the next report either"
+        );
         let refused = AvitoError::Rejected {
             operation: Operation::ItemAnalytics,
             status: 400,
             message: "bad".into(),
         };
-        assert!(failure(&section(&Err(refused), None)).is_some());
+        assert!(failure(&section(&Err(refused), None, None)).is_some());
     }
 }

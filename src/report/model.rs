@@ -217,6 +217,11 @@ pub enum ListingsSection {
     Ready(Box<ListingGroups>),
     /// No recent answer to reuse and no time to ask: it comes with the next report.
     Later,
+    /// The account's listings took `pages` requests last time: more than are asked ahead of
+    /// a slot, so not asked for (and not coming with the next report either).
+    Beyond {
+        pages: u32,
+    },
     Failed {
         error: Failure,
     },

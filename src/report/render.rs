@@ -48,6 +48,7 @@ text_keys!(pub enum ReportText in "report" {
     ListingsRejected => "listings_rejected",
     ListingsNone => "listings_none",
     ListingsLater => "listings_later",
+    ListingsBeyond => "listings_beyond",
     ListingsFailed => "listings_failed",
     ListingsUnnamed => "listings_unnamed",
     RatingReviews => "rating_reviews",
@@ -387,6 +388,19 @@ fn listings_lines(section: &ListingsSection, lang: Lang, m: Markup, out: &mut Ve
             out.push(m.italic(i18n::text(lang, ReportText::ListingsLater)));
             return;
         }
+        ListingsSection::Beyond { pages } => {
+            let (pages, max) = (
+                pages.to_string(),
+                crate::listings::lead::MAX_WINDOWS.to_string(),
+            );
+            let text = i18n::format(
+                lang,
+                ReportText::ListingsBeyond,
+                &[("pages", &pages), ("max", &max)],
+            );
+            out.push(m.italic(&text));
+            return;
+        }
         ListingsSection::Failed { error } => {
             out.push(m.esc(&i18n::format(
                 lang,
@@ -641,6 +655,17 @@ mod tests {
         assert!(
             later[0].contains("придут со следующим отчётом"),
             "{later:?}"
+        );
+        let mut beyond = Vec::new();
+        let section = ListingsSection::Beyond { pages: 130 };
+        listings_lines(&section, Lang::En, Markup::Text, &mut beyond);
+        assert_eq!(beyond.len(), 1);
+        assert!(
+            beyond[0].contains("left out of this account's scheduled reports")
+                && beyond[0].contains("130 requests")
+                && beyond[0].contains("120 minutes")
+                && !beyond[0].contains("next report"),
+            "{beyond:?}"
         );
     }
 }

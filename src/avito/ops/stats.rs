@@ -28,7 +28,42 @@ const HISTORY_WINDOW_DAYS: i64 = 7;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reuse {
     Ask,
+    /// Ask, and keep the answers until then at least.
+    AskKeeping(tokio::time::Instant),
     RecentOnly,
+}
+
+/// The request of the analytics page at `offset`.
+fn page_request(
+    user_id: AccountId,
+    query: &AnalyticsQuery,
+    sort: Option<&AnalyticsSort>,
+    offset: usize,
+) -> Request {
+    let mut body = json!({
+        "dateFrom": query.range.iso_from(),
+        "dateTo": query.range.iso_to(),
+        "metrics": query.metrics,
+        "grouping": query.grouping,
+        "limit": ANALYTICS_PAGE,
+        "offset": offset,
+    });
+    if !query.category_ids.is_empty() {
+        body["filter"] = json!({ "categoryIDs": query.category_ids });
+    }
+    if let Some(sort) = sort {
+        body["sort"] = json!(sort);
+    }
+    let path = format!("/stats/v2/accounts/{user_id}/items");
+    Request::post(Operation::ItemAnalytics, path, body)
+}
+
+/// The groups an analytics answer's `result` says there are in all.
+fn total_of(result: &Value) -> Option<u64> {
+    result
+        .get("dataTotalCount")
+        .and_then(crate::avito::lenient::to_i64)
+        .and_then(|t| u64::try_from(t).ok())
 }
 
 impl Account {
@@ -94,6 +129,21 @@ impl Account {
         self.pages_of(user_id, query, sort, Reuse::Ask, visit).await
     }
 
+    /// [`Self::analytics_pages`] whose answers are kept until `until` at least, here and (on
+    /// PostgreSQL) for the other processes, whatever the operation's reuse time: asked ahead
+    /// of a report's slot, they are there for the report.
+    pub async fn kept_analytics_pages(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        until: tokio::time::Instant,
+        visit: impl FnMut(Vec<AnalyticsGroup>) -> ControlFlow<()>,
+    ) -> AvitoResult<Option<String>> {
+        self.pages_of(user_id, query, sort, Reuse::AskKeeping(until), visit)
+            .await
+    }
+
     /// [`Self::analytics_pages`] from answers got within the operation's reuse time only (five
     /// minutes against Avito), here or in another process on PostgreSQL: nothing is sent, and a
     /// page not answered lately is [`AvitoError::NotCached`]. For a person waiting, whom the
@@ -122,33 +172,17 @@ impl Account {
         let mut timestamp = None;
         for page in 0..MAX_ANALYTICS_PAGES {
             let offset = page * ANALYTICS_PAGE;
-            let mut body = json!({
-                "dateFrom": query.range.iso_from(),
-                "dateTo": query.range.iso_to(),
-                "metrics": query.metrics,
-                "grouping": query.grouping,
-                "limit": ANALYTICS_PAGE,
-                "offset": offset,
-            });
-            if !query.category_ids.is_empty() {
-                body["filter"] = json!({ "categoryIDs": query.category_ids });
-            }
-            if let Some(sort) = sort {
-                body["sort"] = json!(sort);
-            }
-            let request = Request::post(op, format!("/stats/v2/accounts/{user_id}/items"), body);
+            let request = page_request(user_id, query, sort, offset);
             let value = match reuse {
                 Reuse::Ask => self.call(request).await?,
+                Reuse::AskKeeping(until) => self.call(request.kept_until(until)).await?,
                 Reuse::RecentOnly => self.cached(request).await?,
             };
             let result = unwrap(&value, "/result");
             let page = result.get("groupings").unwrap_or(&Value::Null);
             let page_len = page.as_array().map_or(0, Vec::len);
             let batch: Vec<AnalyticsGroup> = parse_list(op, page);
-            let total = result
-                .get("dataTotalCount")
-                .and_then(crate::avito::lenient::to_i64)
-                .and_then(|t| u64::try_from(t).ok());
+            let total = total_of(result);
             timestamp = result
                 .get("timestamp")
                 .and_then(crate::avito::lenient::to_text)
@@ -165,6 +199,22 @@ impl Account {
             status: 200,
             detail: format!("more than {MAX_ANALYTICS_PAGES} pages of analytics"),
         })
+    }
+
+    /// How many groups `query` has in all, as the first page in `sort` order says (`None`
+    /// when Avito does not): one request, its answer kept until `until` at least, as
+    /// [`Self::kept_analytics_pages`] would (it is that first page).
+    pub async fn analytics_total(
+        &self,
+        user_id: AccountId,
+        query: &AnalyticsQuery,
+        sort: Option<&AnalyticsSort>,
+        until: tokio::time::Instant,
+    ) -> AvitoResult<Option<u64>> {
+        query.range.check_for_api()?;
+        let request = page_request(user_id, query, sort, 0).kept_until(until);
+        let value = self.call(request).await?;
+        Ok(total_of(unwrap(&value, "/result")))
     }
 
     /// `POST /stats/v2/accounts/{user_id}/spendings`.

@@ -598,6 +598,7 @@ mod tests {
                 updated_at: at,
                 alert_quiet_from: None,
                 alert_quiet_to: None,
+                listing_pages: None,
             },
             task: report_task::Model {
                 id: TaskId(3),

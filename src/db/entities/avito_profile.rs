@@ -31,6 +31,9 @@ pub struct Model {
     /// default (`domain::alerts::QuietHours::DEFAULT`), equal ends are none.
     pub alert_quiet_from: Option<i32>,
     pub alert_quiet_to: Option<i32>,
+    /// Item-grouped statistics pages "Listings to look at" took last time (both periods):
+    /// how many rate windows ahead of a slot they are asked for (`listings::lead`).
+    pub listing_pages: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -352,6 +352,7 @@ mod tests {
             cpa: None,
             top_items: None,
             listings: None,
+            listings_beyond: None,
             rating: None,
         }
     }
