@@ -30,7 +30,7 @@ pub async fn emulator(profiles: u32, window: Duration) -> anyhow::Result<AvitoEm
 }
 
 /// The Avito operation each rule's check asks, and how many requests one check makes.
-pub const CHECKS: [(AlertRule, &str, usize); 8] = [
+pub const CHECKS: [(AlertRule, &str, usize); 9] = [
     (AlertRule::WalletLow, "getUserBalance", 1),
     (AlertRule::CpaLow, "balanceInfoV3", 1),
     (AlertRule::SpendSpike, "postOperationsHistory", 2),
@@ -41,6 +41,8 @@ pub const CHECKS: [(AlertRule, &str, usize); 8] = [
     (AlertRule::NewReviews, "getReviewsV1", 1),
     // Both rules read the rating: a review check and a rating check each ask once.
     (AlertRule::RatingLow, "getRatingsInfoV1", 1),
+    // Blocked and rejected listings: one page of the listings by status.
+    (AlertRule::ListingBlocked, "getItemsInfo", 1),
 ];
 
 /// Checks per hour the rule's default interval promises (demand: once a day).
