@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::json::{parse, parse_list, segment, unwrap};
+use super::json::{parse, parse_list, segment, take_list};
 use crate::avito::client::Account;
 use crate::avito::error::AvitoResult;
 use crate::avito::model::{Chat, ChatType, Message, Paged};
@@ -49,10 +49,9 @@ impl Account {
                 req = req.query("chat_types", types.join(","));
             }
             let value = self.call(req).await?;
-            let page = unwrap(&value, "/chats");
+            let (batch, came): (Vec<Chat>, usize) = take_list(op, value, "/chats");
             // Paging follows what came, not what could be read.
-            let full = page.as_array().map_or(0, Vec::len) >= MESSENGER_PAGE;
-            let batch: Vec<Chat> = parse_list(op, page);
+            let full = came >= MESSENGER_PAGE;
             // Chats come most recently updated first: past `updated_since`, the rest is older.
             let older = query.updated_since.is_some_and(|since| {
                 batch
