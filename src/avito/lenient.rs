@@ -134,32 +134,26 @@ pub fn vec_of<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Ve
 /// The readable elements of `value` (an array; anything else has none), and how many were
 /// skipped. Borrows the elements: top-level lists (messages, chats) are never copied.
 pub fn list<T: DeserializeOwned>(value: &Value) -> (Vec<T>, usize) {
-    let Some(elements) = value.as_array() else {
-        return (Vec::new(), 0);
-    };
-    let mut skipped = 0;
-    let items = elements
-        .iter()
-        .filter_map(|e| {
-            let item = T::deserialize(e).ok();
-            skipped += usize::from(item.is_none());
-            item
-        })
-        .collect();
-    (items, skipped)
+    match value.as_array() {
+        Some(elements) => readable(elements.iter().map(|e| T::deserialize(e).ok())),
+        None => (Vec::new(), 0),
+    }
 }
 
 /// [`list`] of an owned value: the elements' text moves into the items instead of being
 /// copied (a page of 100 chats with their last messages is some 200 KB).
 pub fn list_owned<T: DeserializeOwned>(value: Value) -> (Vec<T>, usize) {
-    let Value::Array(elements) = value else {
-        return (Vec::new(), 0);
-    };
+    match value {
+        Value::Array(elements) => readable(elements.into_iter().map(|e| T::deserialize(e).ok())),
+        _ => (Vec::new(), 0),
+    }
+}
+
+/// The elements read, and how many could not be.
+fn readable<T>(read: impl Iterator<Item = Option<T>>) -> (Vec<T>, usize) {
     let mut skipped = 0;
-    let items = elements
-        .into_iter()
-        .filter_map(|e| {
-            let item = T::deserialize(e).ok();
+    let items = read
+        .filter_map(|item| {
             skipped += usize::from(item.is_none());
             item
         })
