@@ -58,12 +58,18 @@ impl Lease {
         Ok(taken)
     }
 
-    /// Lets another process lead.
+    /// Lets another process lead: the lock is let go at once (the server would let it go
+    /// with the connection too, but only once it has seen the connection end).
     pub async fn end(&mut self) {
-        if let Some(conn) = self.held.take()
-            && let Err(e) = conn.close().await
-        {
-            tracing::debug!(work = self.work, error = %e, "closing the lead's connection");
+        let Some(mut conn) = self.held.take() else {
+            return;
+        };
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+            .bind(self.work)
+            .execute(&mut conn)
+            .await;
+        if let Err(e) = unlocked.map(drop).and(conn.close().await) {
+            tracing::debug!(work = self.work, error = %e, "letting go of the lead");
         }
     }
 }
