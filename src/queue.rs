@@ -193,8 +193,9 @@ impl JobQueue {
             let queued = queued_keys(db, CHECKS_QUEUE, &keys).await?;
             let missing: Vec<CheckAlert> = batch
                 .iter()
-                .filter(|job| !queued.contains(&job.idempotency_key()))
-                .cloned()
+                .zip(&keys)
+                .filter(|(_, key)| !queued.contains(*key))
+                .map(|(job, _)| job.clone())
                 .collect();
             if missing.is_empty() || self.push_checks(&missing).await? {
                 continue;

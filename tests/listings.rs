@@ -272,6 +272,26 @@ async fn reschedule(conn: &sea_orm::DatabaseConnection, task: TaskId, slot: chro
     }
 }
 
+/// Telegram, and Avito with one account of 3,500 listings (up to 4 pages a period, more
+/// requests than the default lead's windows) at the tests' rate window.
+async fn big_account_emulators() -> (TelegramEmulator, AvitoEmulator) {
+    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
+        .await
+        .expect("tg");
+    let avito = AvitoEmulator::start(AvitoConfig {
+        rate_window: common::TEST_AVITO_RATE_WINDOW,
+        accounts: vec![AccountSpec {
+            items: 3_500,
+            listings: sandbox::avito::ListingShape::Troubled,
+            ..AccountSpec::generated(1)
+        }],
+        ..AvitoConfig::default()
+    })
+    .await
+    .expect("avito");
+    (emu, avito)
+}
+
 /// An account of 3,500 listings takes up to 4 pages a period, 5 to 8 requests a window apart:
 /// more than the default lead of 3 windows. Its first warm-up (the default lead) records the count; the
 /// next slot is then warmed that far ahead, its answers are kept until the slot, and the
@@ -281,26 +301,12 @@ async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take(engine: Engine) 
     use avito_reports::db::{profiles, tasks};
     use avito_reports::domain::PeriodKind;
     use avito_reports::listings::lead;
-    use sandbox::avito::ListingShape;
 
     let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("tg");
+    let (emu, avito) = big_account_emulators().await;
     let window = common::TEST_AVITO_RATE_WINDOW;
-    let avito = AvitoEmulator::start(AvitoConfig {
-        rate_window: window,
-        accounts: vec![AccountSpec {
-            items: 3_500,
-            listings: ListingShape::Troubled,
-            ..AccountSpec::generated(1)
-        }],
-        ..AvitoConfig::default()
-    })
-    .await
-    .expect("avito");
     // Beyond the default lead, so the first warm-up starts before the slot.
     let first = minute_after(window * (lead::DEFAULT_WINDOWS + 2));
     let seller = emu.user(7111, "Big", Some("en"));
@@ -415,26 +421,12 @@ async fn a_big_account_is_warmed_as_far_ahead_as_its_pages_take_on_postgres() {
 async fn an_account_past_any_lead_is_measured_again(engine: Engine) {
     use avito_reports::db::profiles;
     use avito_reports::listings::lead;
-    use sandbox::avito::ListingShape;
 
     let Some((test_db, conn)) = common::seeded_db(engine).await else {
         return;
     };
-    let emu = TelegramEmulator::start(TelegramConfig::without_limits())
-        .await
-        .expect("tg");
+    let (emu, avito) = big_account_emulators().await;
     let window = common::TEST_AVITO_RATE_WINDOW;
-    let avito = AvitoEmulator::start(AvitoConfig {
-        rate_window: window,
-        accounts: vec![AccountSpec {
-            items: 3_500,
-            listings: ListingShape::Troubled,
-            ..AccountSpec::generated(1)
-        }],
-        ..AvitoConfig::default()
-    })
-    .await
-    .expect("avito");
     let slot = minute_after(window * (lead::DEFAULT_WINDOWS + 2));
     let seller = emu.user(7112, "Shrunk", Some("en"));
     seller.send_text("/start");

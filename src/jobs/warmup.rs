@@ -31,6 +31,15 @@ const KEEP_PAST_SLOT_LEAST: Duration = Duration::from_secs(120);
 #[derive(Debug, Default)]
 pub struct Warmer {
     warmed: HashMap<TaskId, DateTime<Utc>>,
+    /// When the due slots were last looked at.
+    looked: Option<DateTime<Utc>>,
+}
+
+/// Whether to look at the due slots again: leads are whole rate windows, so once a window is
+/// enough (the planner's round comes every half second; looking reads every task due within
+/// the biggest account's lead, up to two hours of slots). Pure.
+fn time_to_look(looked: Option<DateTime<Utc>>, now: DateTime<Utc>, window: Duration) -> bool {
+    looked.is_none_or(|at| (now - at).to_std().is_ok_and(|since| since >= window))
 }
 
 /// What a warm-up does.
@@ -79,6 +88,10 @@ impl Warmer {
     pub async fn warm(&mut self, ctx: &JobContext, now: DateTime<Utc>) -> anyhow::Result<()> {
         let db = &ctx.state.db;
         let window = ctx.state.knobs.avito_rate_window;
+        if !time_to_look(self.looked, now, window) {
+            return Ok(());
+        }
+        self.looked = Some(now);
         // As far ahead as the biggest account's lead: a small account's slots that far off
         // are passed over until their own lead.
         let most = profiles::most_listing_pages(db).await?;
@@ -207,6 +220,22 @@ mod tests {
         assert_eq!(ids(&earlier), [1, 4], "the next slot is warmed again");
         let (_, _, period, _) = to_warm(&due, &HashMap::new(), &none, now, window)[0];
         assert_eq!(period.days(), 7);
+    }
+
+    #[test]
+    fn the_due_slots_are_looked_at_once_a_window() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 9, 6, 0, 0)
+            .single()
+            .expect("time");
+        let later = |s| at + chrono::Duration::seconds(s);
+        assert!(time_to_look(None, at, MINUTE));
+        assert!(!time_to_look(Some(at), later(59), MINUTE));
+        assert!(time_to_look(Some(at), later(60), MINUTE));
+        assert!(
+            !time_to_look(Some(at), later(-5), MINUTE),
+            "a clock gone back"
+        );
     }
 
     #[test]
