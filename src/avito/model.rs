@@ -18,16 +18,21 @@ use crate::domain::AccountId;
 
 /// A required id: an element without a readable one is skipped by the list that holds it.
 pub(crate) fn id_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    lenient::to_i64(&value)
+    let value = lenient::Scalar::deserialize(d)?;
+    value
+        .to_i64()
         .ok_or_else(|| serde::de::Error::custom(format!("id {value} is not a whole number")))
 }
 
 /// A required text id (chats, messages).
 fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    lenient::to_id_text(&value)
-        .ok_or_else(|| serde::de::Error::custom(format!("id {value} is not usable")))
+    let value = lenient::Scalar::deserialize(d)?;
+    if value == lenient::Scalar::Other {
+        return Err(serde::de::Error::custom("id is null, a list or an object"));
+    }
+    value
+        .into_id_text()
+        .ok_or_else(|| serde::de::Error::custom("id is empty"))
 }
 
 /// `GET /core/v1/accounts/self`. No field is required by the spec; `id` is what the bot needs

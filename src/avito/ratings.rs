@@ -5,11 +5,10 @@
 //! ([`super::plausible`]): an implausible one is flagged, never shown as if true.
 
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::lenient::{self, opt_bool, opt_f64, opt_i64, opt_rounded};
+use super::lenient::{self, opt_bool, opt_f64, opt_i64, opt_object, opt_rounded};
 use super::model::id_i64;
 use super::plausible::{self, Checked};
 
@@ -20,7 +19,7 @@ pub struct RatingInfo {
     #[serde(rename = "isEnabled", default, deserialize_with = "opt_bool")]
     pub enabled: Option<bool>,
     /// `None`: no rating yet (a new seller), none given, or none readable.
-    #[serde(default, deserialize_with = "object")]
+    #[serde(default, deserialize_with = "opt_object")]
     pub rating: Option<Rating>,
 }
 
@@ -141,16 +140,6 @@ text_enum!(AnswerStatus {
     Rejected => "rejected",
 });
 
-/// A nested object, only from a JSON object (serde would also build one from an array, and an
-/// `answer: []` must not read as an answer); anything that does not fit is `None`.
-fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    let value = Value::deserialize(d)?;
-    Ok(value
-        .is_object()
-        .then(|| T::deserialize(value).ok())
-        .flatten())
-}
-
 /// Text that may be absent or of another type: empty then.
 fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(lenient::opt_text(d)?.unwrap_or_default())
@@ -228,11 +217,11 @@ pub struct Review {
     /// Unix seconds.
     #[serde(default, deserialize_with = "opt_i64")]
     pub created_at: Option<i64>,
-    #[serde(default, deserialize_with = "object")]
+    #[serde(default, deserialize_with = "opt_object")]
     pub item: Option<ReviewItem>,
     #[serde(rename = "sender", default, deserialize_with = "sender_name")]
     pub sender_name: Option<String>,
-    #[serde(default, deserialize_with = "object")]
+    #[serde(default, deserialize_with = "opt_object")]
     pub answer: Option<ReviewAnswer>,
 }
 

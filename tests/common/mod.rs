@@ -339,6 +339,24 @@ impl Worker {
     }
 }
 
+/// A failing test shows the end of each worker's log: on CI it is the only trace of what
+/// the process was doing when the test gave up.
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = self.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(60)..];
+            eprintln!(
+                "── last {} lines of {} ──\n{}",
+                tail.len(),
+                self.log.display(),
+                tail.join("\n")
+            );
+        }
+    }
+}
+
 /// The newest bot message id in a chat (0 when none).
 pub fn last_bot_message(emu: &sandbox::telegram::TelegramEmulator, chat_id: i64) -> i32 {
     emu.chat_messages(chat_id)
