@@ -202,6 +202,15 @@ pub fn exhaust(recorded: &[Moment], limit: Limit, now: Moment) -> Vec<Moment> {
     log
 }
 
+/// Whether the server's word that a window is spent (`X-RateLimit-Remaining: 0` on an
+/// answer) tells more than the booking of the call it came with: a one-call budget booked
+/// that call's whole window, and the margin covers a call that left up to half of it late
+/// (the rest is for the way there). `late`: how long after its slot the call left, when it
+/// had one.
+pub fn exhaustion_is_news(limit: Limit, late: Option<Duration>) -> bool {
+    !(limit.calls == 1 && late.is_some_and(|late| late < limit.margin / 2))
+}
+
 /// A store of budgets could not be used (the database is down): the caller paces in memory.
 #[derive(Debug, thiserror::Error)]
 #[error("the shared Avito request budget is unavailable: {0}")]
@@ -356,6 +365,23 @@ mod tests {
             }
         );
         assert_eq!(r.recorded, vec![s(100)]);
+    }
+
+    #[test]
+    fn a_spent_window_is_news_unless_the_calls_own_booking_covers_it() {
+        let minute = Limit::new(1, Duration::from_secs(60));
+        let ms = Duration::from_millis;
+        // Left on time, or late within half the 6 s margin: its booking holds the window.
+        assert!(!exhaustion_is_news(minute, Some(ms(0))));
+        assert!(!exhaustion_is_news(minute, Some(ms(2_999))));
+        // Later than that, or with no slot of its own: the window from now is recorded.
+        assert!(exhaustion_is_news(minute, Some(ms(3_000))));
+        assert!(exhaustion_is_news(minute, None));
+        // A budget of several calls may have met calls it never booked.
+        assert!(exhaustion_is_news(
+            Limit::new(25, Duration::from_secs(60)),
+            Some(ms(0))
+        ));
     }
 
     #[test]

@@ -21,6 +21,18 @@ pub struct Pacer {
 pub struct Taken {
     pub slot: Slot,
     shared: bool,
+    /// When the call may leave.
+    pub due: tokio::time::Instant,
+}
+
+impl Taken {
+    fn new(slot: Slot, shared: bool) -> Self {
+        Self {
+            slot,
+            shared,
+            due: tokio::time::Instant::now() + slot.wait,
+        }
+    }
 }
 
 impl Pacer {
@@ -48,23 +60,21 @@ impl Pacer {
         let key = BudgetKey::avito(account, op.id());
         if let Some(shared) = &self.shared {
             match shared.reserve(&[(key.clone(), limit)]).await {
-                Ok(slot) => return Some(Taken { slot, shared: true }),
+                Ok(slot) => return Some(Taken::new(slot, true)),
                 Err(e) => {
                     tracing::warn!(error = %e, operation = %op, "pacing in this process only")
                 }
             }
         }
-        Some(Taken {
-            slot: self.local.take(&key, limit),
-            shared: false,
-        })
+        Some(Taken::new(self.local.take(&key, limit), false))
     }
 
-    /// Waits until a call of `op` for `account` fits the limit, and records it.
-    pub async fn acquire(&self, account: &str, op: Operation) {
-        if let Some(taken) = self.reserve(account, op).await {
-            wait_for(op, taken.slot.wait).await;
-        }
+    /// Waits until a call of `op` for `account` fits the limit, and records it; the slot
+    /// taken, for an operation with a limit.
+    pub async fn acquire(&self, account: &str, op: Operation) -> Option<Taken> {
+        let taken = self.reserve(account, op).await?;
+        wait_for(op, taken.slot.wait).await;
+        Some(taken)
     }
 
     /// Gives back a slot that went unused.
@@ -81,11 +91,21 @@ impl Pacer {
     }
 
     /// The server says the window is spent (a 429, or `X-RateLimit-Remaining: 0`): treat the
-    /// whole window from now as used.
-    pub async fn exhausted(&self, account: &str, op: Operation) {
+    /// whole window from now as used. `met`: the call that was told, with its slot and when
+    /// it left, when the answer was not a refusal; its booking may already say as much.
+    pub async fn exhausted(
+        &self,
+        account: &str,
+        op: Operation,
+        met: Option<(Taken, tokio::time::Instant)>,
+    ) {
         let Some(limit) = self.limit(op) else {
             return;
         };
+        let late = met.map(|(taken, left)| left.saturating_duration_since(taken.due));
+        if !crate::budget::exhaustion_is_news(limit, late) {
+            return;
+        }
         let key = BudgetKey::avito(account, op.id());
         // Held here too: if the shared store fails at the next call, this process still knows.
         self.local.spent(&key, limit);
@@ -146,7 +166,7 @@ mod tests {
             pacer.acquire("a", Operation::GetMessagesV3).await;
         }
         assert_eq!(start.elapsed(), Duration::ZERO);
-        pacer.exhausted("a", Operation::GetItemsInfo).await;
+        pacer.exhausted("a", Operation::GetItemsInfo, None).await;
         pacer.acquire("a", Operation::GetItemsInfo).await;
         // A full window and its transit margin.
         assert_eq!(start.elapsed(), Duration::from_secs(66));

@@ -17,7 +17,7 @@ use super::cache::ResponseCache;
 use super::credentials::Credentials;
 use super::error::{AvitoError, AvitoResult};
 use super::operation::Operation;
-use super::pacing::Pacer;
+use super::pacing::{Pacer, Taken};
 use super::token::{TokenManager, error_chain};
 use crate::retry::Backoff;
 
@@ -174,7 +174,7 @@ impl Transport {
                 let answer = self
                     .cache
                     .get_or_fetch(key.clone(), ttl, move || {
-                        let fetch: BoxedFetch = Box::pin(this.send_with_retries(creds, req, false));
+                        let fetch: BoxedFetch = Box::pin(this.send_with_retries(creds, req, None));
                         fetch
                     })
                     .await?;
@@ -217,7 +217,8 @@ impl Transport {
             }
             return Ok(answer);
         }
-        if let Some(taken) = self.pacer.reserve(account, op).await
+        let reserved = self.pacer.reserve(account, op).await;
+        if let Some(taken) = reserved
             && let Some(answer) = self
                 .stored_within(answers.as_ref(), &key, taken.slot.wait)
                 .await
@@ -229,7 +230,7 @@ impl Transport {
             return Ok(answer);
         }
         let value = Arc::clone(&self)
-            .send_with_retries(creds.clone(), req, true)
+            .send_with_retries(creds.clone(), req, Some(reserved))
             .await?;
         save(answers.as_ref(), &key, &value, keep_for, op).await;
         Ok(value)
@@ -267,19 +268,20 @@ impl Transport {
         self: Arc<Self>,
         creds: Credentials,
         req: Request,
-        // The first attempt's slot is taken and waited for already.
-        mut paced: bool,
+        // The first attempt's slot, taken and waited for already.
+        mut paced: Option<Option<Taken>>,
     ) -> AvitoResult<Value> {
         let (creds, req) = (&creds, &req);
         let mut transient_failures = 0;
         let mut rate_limit_waits = 0;
         let mut refreshed = false;
         loop {
-            if !std::mem::take(&mut paced) {
-                self.pacer.acquire(creds.client_id(), req.op).await;
-            }
+            let taken = match paced.take() {
+                Some(taken) => taken,
+                None => self.pacer.acquire(creds.client_id(), req.op).await,
+            };
             let token = self.tokens.token(creds).await?;
-            match self.send_once(creds, req, &token.token).await {
+            match self.send_once(creds, req, &token.token, taken).await {
                 Outcome::Done(value) => return Ok(value),
                 Outcome::Fail(e) => return Err(e),
                 Outcome::Retry(None, AvitoError::Forbidden { .. }) if !refreshed => {
@@ -318,7 +320,13 @@ impl Transport {
         }
     }
 
-    async fn send_once(&self, creds: &Credentials, req: &Request, token: &str) -> Outcome {
+    async fn send_once(
+        &self,
+        creds: &Credentials,
+        req: &Request,
+        token: &str,
+        taken: Option<Taken>,
+    ) -> Outcome {
         let op = req.op;
         let mut builder = self
             .http
@@ -335,6 +343,7 @@ impl Transport {
             builder = builder.header("X-Source", &self.x_source);
         }
         let started = std::time::Instant::now();
+        let left = tokio::time::Instant::now();
         let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -348,10 +357,11 @@ impl Transport {
         let elapsed = started.elapsed();
         self.observer.request(op, Some(status.as_u16()), elapsed);
         tracing::debug!(operation = %op, status = status.as_u16(), elapsed = ?elapsed, "Avito request");
-        if status == StatusCode::TOO_MANY_REQUESTS
-            || header_u32(&headers, "x-ratelimit-remaining") == Some(0)
-        {
-            self.pacer.exhausted(creds.client_id(), op).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.pacer.exhausted(creds.client_id(), op, None).await;
+        } else if header_u32(&headers, "x-ratelimit-remaining") == Some(0) {
+            let met = taken.map(|taken| (taken, left));
+            self.pacer.exhausted(creds.client_id(), op, met).await;
         }
         let body = match response.bytes().await {
             Ok(b) => b,

@@ -629,8 +629,10 @@ impl Renewal {
                 tokio::time::sleep(every).await;
                 match slots::renew(&db, token).await {
                     Ok(Fenced::Applied) => {}
+                    // Also seen when the delivery has just finished its run (the renewal
+                    // ends with it): the delivery says so when it stops for this.
                     Ok(Fenced::ClaimLost) => {
-                        tracing::warn!(run_id = token.run.0, "the claim was taken over");
+                        tracing::debug!(run_id = token.run.0, "the claim is no longer held");
                         lost.store(true, Ordering::Release);
                         return;
                     }
