@@ -14,6 +14,22 @@ use crate::domain::AccountId;
 pub const MESSENGER_PAGE: usize = 100;
 pub const MESSENGER_MAX_OFFSET: usize = 1000;
 
+/// The first page of a listing that stops at `updated_since`: a check every few minutes
+/// usually needs a handful of recent chats, and a full page of chats with their last messages
+/// is some 200 KB to read.
+const FIRST_PAGE_SINCE: usize = 20;
+
+/// How many chats to ask for at `offset`: a short first page when the listing stops at a
+/// time, then what brings the offsets back to whole pages, then whole pages (so the pages
+/// reach the same ceiling as whole pages from the start).
+fn page_limit(offset: usize, stops_at_a_time: bool) -> usize {
+    match offset % MESSENGER_PAGE {
+        0 if offset == 0 && stops_at_a_time => FIRST_PAGE_SINCE,
+        0 => MESSENGER_PAGE,
+        into => MESSENGER_PAGE - into,
+    }
+}
+
 /// Which chats to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChatsQuery {
@@ -34,8 +50,9 @@ impl Account {
         let mut chats = Vec::new();
         let mut offset = 0;
         loop {
+            let limit = page_limit(offset, query.updated_since.is_some());
             let mut req = Request::get(op, format!("/messenger/v2/accounts/{user_id}/chats"))
-                .query("limit", MESSENGER_PAGE)
+                .query("limit", limit)
                 .query("offset", offset);
             if !query.item_ids.is_empty() {
                 let ids: Vec<String> = query.item_ids.iter().map(i64::to_string).collect();
@@ -51,7 +68,7 @@ impl Account {
             let value = self.call(req).await?;
             let (batch, came): (Vec<Chat>, usize) = take_list(op, value, "/chats");
             // Paging follows what came, not what could be read.
-            let full = came >= MESSENGER_PAGE;
+            let full = came >= limit;
             // Chats come most recently updated first: past `updated_since`, the rest is older.
             let older = query.updated_since.is_some_and(|since| {
                 batch
@@ -69,13 +86,13 @@ impl Account {
                     truncated: false,
                 });
             }
-            if offset + MESSENGER_PAGE > MESSENGER_MAX_OFFSET {
+            if offset + limit > MESSENGER_MAX_OFFSET {
                 return Ok(Paged {
                     items: chats,
                     truncated: true,
                 });
             }
-            offset += MESSENGER_PAGE;
+            offset += limit;
         }
     }
 
@@ -135,5 +152,36 @@ impl Account {
             }
             offset += MESSENGER_PAGE;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offsets asked, page after full page: a listing that stops at a time starts short,
+    /// then realigns; both reach the same last offset.
+    #[test]
+    fn a_listing_since_a_time_starts_with_a_short_page_and_realigns() {
+        let offsets = |since: bool| {
+            let mut offsets = vec![0];
+            while let Some(&at) = offsets.last() {
+                let next = at + page_limit(at, since);
+                if next > MESSENGER_MAX_OFFSET {
+                    break;
+                }
+                offsets.push(next);
+            }
+            offsets
+        };
+        let whole = offsets(false);
+        let since = offsets(true);
+        assert_eq!(whole[..3], [0, 100, 200]);
+        assert_eq!(since[..4], [0, 20, 100, 200]);
+        assert_eq!(whole.last(), since.last());
+        assert_eq!(since.len(), whole.len() + 1);
+        assert_eq!(page_limit(0, true), 20);
+        assert_eq!(page_limit(20, true), 80);
+        assert_eq!(page_limit(300, true), 100);
     }
 }
