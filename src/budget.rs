@@ -181,6 +181,52 @@ pub fn reserve_all(logs: &[(&[Moment], Limit)], now: Moment) -> (Slot, Vec<Vec<M
     )
 }
 
+/// Slots for several calls at once, in order, each bound by its budgets (indices into
+/// `logs`, with their limits): each call's booking holds the next ones back, as if they had
+/// been reserved one after another. `logs` ends with every slot booked.
+pub fn reserve_each(
+    logs: &mut [Vec<Moment>],
+    calls: &[Vec<(usize, Limit)>],
+    now: Moment,
+) -> Vec<Slot> {
+    calls
+        .iter()
+        .map(|budgets| {
+            let pairs: Vec<(&[Moment], Limit)> = budgets
+                .iter()
+                .map(|(i, limit)| (logs[*i].as_slice(), *limit))
+                .collect();
+            let (slot, recorded) = reserve_all(&pairs, now);
+            for ((i, _), log) in budgets.iter().zip(recorded) {
+                logs[*i] = log;
+            }
+            slot
+        })
+        .collect()
+}
+
+/// The distinct keys of `calls` (in order of first use) and each call's budgets as indices
+/// into them, for [`reserve_each`].
+pub fn index_keys(calls: &[Vec<(BudgetKey, Limit)>]) -> (Vec<BudgetKey>, Vec<Vec<(usize, Limit)>>) {
+    let mut keys: Vec<BudgetKey> = Vec::new();
+    let indexed = calls
+        .iter()
+        .map(|budgets| {
+            budgets
+                .iter()
+                .map(|(key, limit)| {
+                    let i = keys.iter().position(|k| k == key).unwrap_or_else(|| {
+                        keys.push(key.clone());
+                        keys.len() - 1
+                    });
+                    (i, *limit)
+                })
+                .collect()
+        })
+        .collect();
+    (keys, indexed)
+}
+
 /// The log once the slot at `at` goes unused (another process's answer came first): a later
 /// call may take it.
 pub fn release(recorded: &[Moment], at: Moment) -> Vec<Moment> {
@@ -222,6 +268,18 @@ pub struct BudgetUnavailable(pub String);
 pub trait BudgetStore: Send + Sync {
     /// One slot free in every budget of `budgets`, booked in each.
     async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> Result<Slot, BudgetUnavailable>;
+    /// A slot for each call of `calls` (each bound by its budgets), booked together: in
+    /// order, as if reserved one after another, but in one step of the store.
+    async fn reserve_each(
+        &self,
+        calls: &[Vec<(BudgetKey, Limit)>],
+    ) -> Result<Vec<Slot>, BudgetUnavailable> {
+        let mut slots = Vec::with_capacity(calls.len());
+        for budgets in calls {
+            slots.push(self.reserve(budgets).await?);
+        }
+        Ok(slots)
+    }
     async fn release(&self, key: &BudgetKey, slot: Slot) -> Result<(), BudgetUnavailable>;
     async fn exhaust(&self, key: &BudgetKey, limit: Limit) -> Result<(), BudgetUnavailable>;
 }
@@ -365,6 +423,29 @@ mod tests {
             }
         );
         assert_eq!(r.recorded, vec![s(100)]);
+    }
+
+    /// Booked together, calls get the slots they would have got one after another.
+    #[test]
+    fn calls_booked_together_get_the_slots_of_calls_booked_in_turn() {
+        let bot = Limit::with_margin(1, Duration::from_millis(100), Duration::ZERO);
+        let chat = Limit::new(1, Duration::from_secs(1));
+        let key = |s: &str| BudgetKey(s.to_owned());
+        let calls: Vec<Vec<(BudgetKey, Limit)>> = [1, 2, 1, 3]
+            .iter()
+            .map(|c| vec![(key("bot"), bot), (key(&format!("chat {c}")), chat)])
+            .collect();
+        let (keys, indexed) = index_keys(&calls);
+        assert_eq!(keys.len(), 4, "the bot and three chats");
+        let now = Duration::from_secs(10);
+        let mut logs = vec![Vec::new(); keys.len()];
+        let together = reserve_each(&mut logs, &indexed, now);
+        let waits: Vec<Duration> = together.iter().map(|s| s.wait).collect();
+        let ms = Duration::from_millis;
+        // Each message a bot interval after the one before, except the second one to chat 1,
+        // which waits for its chat's second and margin; the next takes the gap left before it.
+        assert_eq!(waits, [ms(0), ms(100), ms(1100), ms(200)]);
+        assert_eq!(logs[0], [now, now + ms(100), now + ms(200), now + ms(1100)]);
     }
 
     #[test]

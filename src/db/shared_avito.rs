@@ -16,7 +16,8 @@ use sea_orm::{
 
 use crate::avito::{AnswerStore, AnswersUnavailable, Shared};
 use crate::budget::{
-    BudgetKey, BudgetStore, BudgetUnavailable, Limit, Moment, Slot, exhaust, release, reserve_all,
+    BudgetKey, BudgetStore, BudgetUnavailable, Limit, Moment, Slot, exhaust, index_keys, release,
+    reserve_all, reserve_each,
 };
 
 /// The database's clock, in microseconds since the Unix epoch.
@@ -226,6 +227,16 @@ fn micros(moment: Moment) -> u64 {
     u64::try_from(moment.as_micros()).unwrap_or(u64::MAX)
 }
 
+/// `slot` with its wait counted from now instead of from when it was decided: the write and
+/// the commit that follow take a round trip or two (more on a busy machine), and a wait
+/// counted from their end would send every call of a booking that much late.
+fn since_decided(slot: Slot, decided: std::time::Instant) -> Slot {
+    Slot {
+        wait: slot.wait.saturating_sub(decided.elapsed()),
+        ..slot
+    }
+}
+
 fn budget_error(e: DbErr) -> BudgetUnavailable {
     BudgetUnavailable(e.to_string())
 }
@@ -238,17 +249,38 @@ fn answers_error(e: DbErr) -> AnswersUnavailable {
 impl BudgetStore for SharedAvito {
     async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> Result<Slot, BudgetUnavailable> {
         let keys: Vec<BudgetKey> = budgets.iter().map(|(key, _)| key.clone()).collect();
-        self.update_all(&keys, |logs, now| {
-            let pairs: Vec<(&[Moment], Limit)> = logs
-                .iter()
-                .zip(budgets)
-                .map(|(log, (_, limit))| (log.as_slice(), *limit))
-                .collect();
-            let (slot, recorded) = reserve_all(&pairs, now);
-            (recorded, slot)
-        })
-        .await
-        .map_err(budget_error)
+        let (slot, decided) = self
+            .update_all(&keys, |logs, now| {
+                let pairs: Vec<(&[Moment], Limit)> = logs
+                    .iter()
+                    .zip(budgets)
+                    .map(|(log, (_, limit))| (log.as_slice(), *limit))
+                    .collect();
+                let (slot, recorded) = reserve_all(&pairs, now);
+                (recorded, (slot, std::time::Instant::now()))
+            })
+            .await
+            .map_err(budget_error)?;
+        Ok(since_decided(slot, decided))
+    }
+
+    async fn reserve_each(
+        &self,
+        calls: &[Vec<(BudgetKey, Limit)>],
+    ) -> Result<Vec<Slot>, BudgetUnavailable> {
+        let (keys, indexed) = index_keys(calls);
+        let (slots, decided) = self
+            .update_all(&keys, |logs, now| {
+                let mut recorded = logs.to_vec();
+                let slots = reserve_each(&mut recorded, &indexed, now);
+                (recorded, (slots, std::time::Instant::now()))
+            })
+            .await
+            .map_err(budget_error)?;
+        Ok(slots
+            .into_iter()
+            .map(|slot| since_decided(slot, decided))
+            .collect())
     }
 
     async fn release(&self, key: &BudgetKey, slot: Slot) -> Result<(), BudgetUnavailable> {

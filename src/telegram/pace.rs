@@ -17,7 +17,20 @@ pub struct Pace {
     bot: Limit,
     shared: Option<Arc<dyn BudgetStore>>,
     local: MemoryBudgets,
+    /// Turns asked for in the shared budgets while another reservation is on its way.
+    waiting: std::sync::Mutex<Vec<Asked>>,
+    /// Held by the one reservation of this process on its way to the shared budgets.
+    flight: tokio::sync::Mutex<()>,
 }
+
+/// Said when the sender that was booking a turn went away before it was booked.
+const DROPPED: &str = "the booking of this turn was dropped";
+
+/// A turn asked for, and where its slot goes.
+type Asked = (
+    Vec<(BudgetKey, Limit)>,
+    tokio::sync::oneshot::Sender<Result<(Slot, tokio::time::Instant), String>>,
+);
 
 /// A thirtieth of the spacing: 30 sends in a row may each be that much late on the way (a
 /// busy machine, a slow connection) before two of them arrive within Telegram's second.
@@ -60,6 +73,8 @@ impl Pace {
             bot: bot_limit(messages_per_sec),
             shared,
             local: MemoryBudgets::default(),
+            waiting: std::sync::Mutex::default(),
+            flight: tokio::sync::Mutex::default(),
         }
     }
 
@@ -69,8 +84,7 @@ impl Pace {
     pub async fn turn(&self, chat: i64) {
         let budgets = budgets(self.bot, chat);
         for turn in 1..=TURNS {
-            let (slot, shared) = self.reserve(&budgets).await;
-            let due = tokio::time::Instant::now() + slot.wait;
+            let (slot, due, shared) = self.reserve(&budgets).await;
             tokio::time::sleep_until(due).await;
             if due.elapsed() <= LATE || turn == TURNS {
                 return;
@@ -80,14 +94,62 @@ impl Pace {
         }
     }
 
-    async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> (Slot, bool) {
+    /// A slot in every budget of `budgets`, when it is due, and whether it is the shared
+    /// budgets'.
+    async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> (Slot, tokio::time::Instant, bool) {
         if let Some(shared) = &self.shared {
-            match shared.reserve(budgets).await {
-                Ok(slot) => return (slot, true),
+            match self.reserve_shared(shared.as_ref(), budgets).await {
+                Ok((slot, due)) => return (slot, due, true),
                 Err(e) => tracing::warn!(error = %e, "pacing Telegram in this process only"),
             }
         }
-        (self.local.take_all(budgets), false)
+        let slot = self.local.take_all(budgets);
+        (slot, tokio::time::Instant::now() + slot.wait, false)
+    }
+
+    /// A slot from the shared budgets, booked together with the turns other senders of this
+    /// process asked for meanwhile: the bot's budget is one row every message of every
+    /// process books, and one booking per message queued the senders behind its lock (a
+    /// burst of thousands fell far behind Telegram's rate on a busy machine).
+    async fn reserve_shared(
+        &self,
+        shared: &dyn BudgetStore,
+        budgets: &[(BudgetKey, Limit)],
+    ) -> Result<(Slot, tokio::time::Instant), String> {
+        let (tell, mut told) = tokio::sync::oneshot::channel();
+        lock(&self.waiting).push((budgets.to_vec(), tell));
+        // Whoever holds the flight books every turn asked for by then: this one's, unless the
+        // holder before did (then it is told at once, not after every sender queued for the
+        // flight has held it in turn, which sent the last of a batch late and onto the next).
+        let flight = tokio::select! {
+            biased;
+            slot = &mut told => return slot.unwrap_or_else(|_| Err(DROPPED.to_owned())),
+            flight = self.flight.lock() => flight,
+        };
+        {
+            let _flight = flight;
+            let asked = std::mem::take(&mut *lock(&self.waiting));
+            if !asked.is_empty() {
+                let calls: Vec<Vec<(BudgetKey, Limit)>> =
+                    asked.iter().map(|(budgets, _)| budgets.clone()).collect();
+                match shared.reserve_each(&calls).await {
+                    Ok(slots) => {
+                        // Due counted from one instant for all: a sender woken later than
+                        // another still goes at its own slot.
+                        let now = tokio::time::Instant::now();
+                        for ((_, tell), slot) in asked.into_iter().zip(slots) {
+                            let _ = tell.send(Ok((slot, now + slot.wait)));
+                        }
+                    }
+                    Err(e) => {
+                        for (_, tell) in asked {
+                            let _ = tell.send(Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        told.await.unwrap_or_else(|_| Err(DROPPED.to_owned()))
     }
 
     async fn give_back(&self, budgets: &[(BudgetKey, Limit)], slot: Slot, shared: bool) {
@@ -102,6 +164,12 @@ impl Pace {
             }
         }
     }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -142,15 +210,90 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_millis(2200));
     }
 
+    /// A shared store a round trip away, counting its bookings.
+    #[derive(Default)]
+    struct Remote {
+        budgets: MemoryBudgets,
+        bookings: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl BudgetStore for Remote {
+        async fn reserve(
+            &self,
+            budgets: &[(BudgetKey, Limit)],
+        ) -> Result<Slot, crate::budget::BudgetUnavailable> {
+            Ok(self.reserve_each(&[budgets.to_vec()]).await?[0])
+        }
+
+        async fn reserve_each(
+            &self,
+            calls: &[Vec<(BudgetKey, Limit)>],
+        ) -> Result<Vec<Slot>, crate::budget::BudgetUnavailable> {
+            self.bookings
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Ok(calls.iter().map(|b| self.budgets.take_all(b)).collect())
+        }
+
+        async fn release(
+            &self,
+            key: &BudgetKey,
+            slot: Slot,
+        ) -> Result<(), crate::budget::BudgetUnavailable> {
+            self.budgets.give_back(key, slot);
+            Ok(())
+        }
+
+        async fn exhaust(
+            &self,
+            key: &BudgetKey,
+            limit: Limit,
+        ) -> Result<(), crate::budget::BudgetUnavailable> {
+            self.budgets.spent(key, limit);
+            Ok(())
+        }
+    }
+
+    /// Senders that ask at once are booked together, a few bookings for many messages, and
+    /// still go out evenly spaced.
+    #[tokio::test(start_paused = true)]
+    async fn turns_asked_at_once_are_booked_together() {
+        let remote = Arc::new(Remote::default());
+        let pace = Arc::new(Pace::new(30, Some(remote.clone())));
+        let start = Instant::now();
+        let senders: Vec<_> = (0..60)
+            .map(|chat| {
+                let pace = pace.clone();
+                tokio::spawn(async move {
+                    pace.turn(chat).await;
+                    start.elapsed()
+                })
+            })
+            .collect();
+        let mut sent = Vec::new();
+        for sender in senders {
+            sent.push(sender.await.expect("sender"));
+        }
+        let bookings = remote.bookings.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(bookings <= 3, "{bookings} bookings for 60 messages");
+        sent.sort();
+        let gaps: Vec<Duration> = sent.windows(2).map(|w| w[1] - w[0]).collect();
+        let every = Duration::from_secs(1) / 30;
+        assert!(gaps.iter().all(|g| *g >= every), "{gaps:?}");
+        // Two seconds of messages, and the round trips of the bookings.
+        assert!(sent[59] < Duration::from_millis(2100), "{:?}", sent[59]);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_turn_given_back_is_the_next_one_again() {
         let pace = Pace::new(30, None);
-        let (first, _) = pace.reserve(&budgets(pace.bot, 1)).await;
-        let (held, shared) = pace.reserve(&budgets(pace.bot, 2)).await;
+        let (first, _, _) = pace.reserve(&budgets(pace.bot, 1)).await;
+        let (held, _, shared) = pace.reserve(&budgets(pace.bot, 2)).await;
         assert!(!shared && first.wait.is_zero() && !held.wait.is_zero());
         // Woken late, the turn at `held` is given back: another chat's message takes it.
         pace.give_back(&budgets(pace.bot, 2), held, shared).await;
-        let (again, _) = pace.reserve(&budgets(pace.bot, 3)).await;
+        let (again, _, _) = pace.reserve(&budgets(pace.bot, 3)).await;
         assert_eq!(again.at, held.at);
     }
 }
