@@ -20,7 +20,8 @@
 //! Run: `cargo bench --bench agency -- --postgres` (`--profiles 1000 --speedup 30` for a
 //! quicker run; `--per-process` gives every process `SHARED_PACING=false` and
 //! `TELEGRAM_MESSAGES_PER_SEC=10`, the bot's 30/s split by hand, for comparison; `--rate N`
-//! gives every process `TELEGRAM_MESSAGES_PER_SEC=N`). Without
+//! gives every process `TELEGRAM_MESSAGES_PER_SEC=N`; `--keep-logs DIR` copies the processes'
+//! logs there at the end). Without
 //! `--postgres` the database is a SQLite file, which only one process may use: then `run`
 //! serves alone.
 
@@ -63,6 +64,8 @@ struct Options {
     per_process: bool,
     /// `TELEGRAM_MESSAGES_PER_SEC` for every process, when given.
     rate: Option<u32>,
+    /// Where the processes' logs are copied at the end, when given.
+    keep_logs: Option<PathBuf>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -72,6 +75,7 @@ fn options() -> anyhow::Result<Options> {
         postgres: false,
         per_process: false,
         rate: None,
+        keep_logs: None,
     };
     let mut args = support::Args::new();
     while let Some(arg) = args.flag() {
@@ -81,6 +85,7 @@ fn options() -> anyhow::Result<Options> {
             "--postgres" => o.postgres = true,
             "--per-process" => o.per_process = true,
             "--rate" => o.rate = Some(args.number("--rate")?),
+            "--keep-logs" => o.keep_logs = Some(args.value("--keep-logs")?.into()),
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -309,6 +314,7 @@ struct Figures {
     tally: Tally,
     avito_429: usize,
     telegram_429: usize,
+    telegram_refused: sandbox::telegram::Refused,
 }
 
 /// Demand checks due from `from` to `to`: the window open at `from` and each one started
@@ -376,6 +382,7 @@ async fn measure(
         tally: support::alerts::tally(&b.telegram, chats),
         avito_429: b.avito.rate_limited_count(),
         telegram_429: b.telegram.rate_limited_count(),
+        telegram_refused: b.telegram.refused_by_limit(),
     })
 }
 
@@ -484,8 +491,13 @@ fn print_reports(b: &Bench, f: &Figures) {
     println!("  duplicate reports:   {} (target 0)", c.duplicates);
     support::alerts::print_notices(&f.tally, expected / 10);
     println!(
-        "  429s:                Avito {} (limits broken by the client), Telegram {} (target 0)",
-        f.avito_429, f.telegram_429
+        "  429s:                Avito {} (limits broken by the client), Telegram {} (target 0; \
+         a chat's {}, a group's {}, the bot's {})",
+        f.avito_429,
+        f.telegram_429,
+        f.telegram_refused.chat,
+        f.telegram_refused.group,
+        f.telegram_refused.overall
     );
 }
 
@@ -547,10 +559,22 @@ fn print_figures(b: &Bench, f: &Figures, processes: &[Process]) {
 }
 
 /// Stops the processes and shows the first errors each logged, and its warnings by source.
-async fn stop(processes: Vec<Process>) {
+async fn stop(processes: Vec<Process>, keep_logs: Option<&std::path::Path>) {
     for mut p in processes {
         let _ = p.child.start_kill();
         let _ = p.child.wait().await;
+        if let Some(dir) = keep_logs {
+            let kept = std::fs::create_dir_all(dir).and_then(|()| {
+                std::fs::copy(&p.log, dir.join(p.log.file_name().unwrap_or_default()))
+            });
+            if let Err(e) = kept {
+                eprintln!(
+                    "{}: its log could not be kept in {}: {e}",
+                    p.name,
+                    dir.display()
+                );
+            }
+        }
         let (errors, first) = support::error_lines(&p.log, 5);
         if errors > 0 {
             eprintln!("{} logged {errors} errors; the first ones:", p.name);
@@ -606,7 +630,7 @@ async fn main() -> anyhow::Result<()> {
     if let Ok(f) = &figures {
         print_figures(&b, f, &processes);
     }
-    stop(processes).await;
+    stop(processes, b.o.keep_logs.as_deref()).await;
     let Bench {
         conn,
         database,

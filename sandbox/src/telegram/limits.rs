@@ -26,6 +26,16 @@ pub(crate) struct Limiter {
     chats: HashMap<i64, Bucket>,
     groups: HashMap<i64, VecDeque<Instant>>,
     global: VecDeque<Instant>,
+    /// Messages refused, by the limit they met.
+    pub refused: Refused,
+}
+
+/// Messages refused by each limit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub chat: usize,
+    pub group: usize,
+    pub overall: usize,
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -54,11 +64,13 @@ impl Limiter {
         // Arrival times can come slightly out of order: never move the refill back.
         bucket.refilled_at = bucket.refilled_at.max(now);
         if bucket.tokens < 1.0 {
+            self.refused.chat += 1;
             return Err(whole_seconds((1.0 - bucket.tokens) / rate));
         }
 
         prune(&mut self.global, now, SECOND);
         if self.global.len() >= limits.global_per_sec.max(1) as usize {
+            self.refused.overall += 1;
             return Err(wait_for_oldest(&self.global, now, SECOND));
         }
 
@@ -66,6 +78,7 @@ impl Limiter {
             let window = self.groups.entry(chat_id).or_default();
             prune(window, now, MINUTE);
             if window.len() >= limits.group_per_min.max(1) as usize {
+                self.refused.group += 1;
                 return Err(wait_for_oldest(window, now, MINUTE));
             }
             push_in_order(window, now);

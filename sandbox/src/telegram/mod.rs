@@ -61,6 +61,7 @@ mod error;
 mod faults;
 pub mod html;
 mod limits;
+pub use limits::Refused;
 mod methods;
 mod params;
 mod seen;
@@ -240,6 +241,12 @@ impl TelegramEmulator {
     /// How many requests were refused with 429.
     pub fn rate_limited_count(&self) -> usize {
         self.shared.store().rate_limited
+    }
+
+    /// The messages flood control refused, by the limit they met (faults set by a test
+    /// aside).
+    pub fn refused_by_limit(&self) -> Refused {
+        self.shared.store().limiter.refused
     }
 
     /// Bot commands set for a scope: `default`, `all_private_chats`, `all_group_chats`,
