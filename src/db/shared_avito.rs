@@ -17,7 +17,7 @@ use sea_orm::{
 use crate::avito::{AnswerStore, AnswersUnavailable, Shared};
 use crate::budget::{
     BudgetKey, BudgetStore, BudgetUnavailable, Limit, Moment, Slot, exhaust, index_keys, release,
-    reserve_all, reserve_each,
+    reserve_each,
 };
 
 /// The database's clock, in microseconds since the Unix epoch.
@@ -248,20 +248,10 @@ fn answers_error(e: DbErr) -> AnswersUnavailable {
 #[async_trait::async_trait]
 impl BudgetStore for SharedAvito {
     async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> Result<Slot, BudgetUnavailable> {
-        let keys: Vec<BudgetKey> = budgets.iter().map(|(key, _)| key.clone()).collect();
-        let (slot, decided) = self
-            .update_all(&keys, |logs, now| {
-                let pairs: Vec<(&[Moment], Limit)> = logs
-                    .iter()
-                    .zip(budgets)
-                    .map(|(log, (_, limit))| (log.as_slice(), *limit))
-                    .collect();
-                let (slot, recorded) = reserve_all(&pairs, now);
-                (recorded, (slot, std::time::Instant::now()))
-            })
-            .await
-            .map_err(budget_error)?;
-        Ok(since_decided(slot, decided))
+        self.reserve_each(&[budgets.to_vec()])
+            .await?
+            .pop()
+            .ok_or_else(|| BudgetUnavailable("no slot came for the call".to_owned()))
     }
 
     async fn reserve_each(
