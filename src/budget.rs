@@ -269,7 +269,9 @@ pub trait BudgetStore: Send + Sync {
     /// One slot free in every budget of `budgets`, booked in each.
     async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> Result<Slot, BudgetUnavailable>;
     /// A slot for each call of `calls` (each bound by its budgets), booked together: in
-    /// order, as if reserved one after another, but in one step of the store.
+    /// order, as if reserved one after another, but in one step of the store. Each wait
+    /// counts from the store's now when it decided (`at - wait`), not from when the answer
+    /// came: the caller places the slots on its own clock.
     async fn reserve_each(
         &self,
         calls: &[Vec<(BudgetKey, Limit)>],

@@ -47,6 +47,21 @@ impl SharedAvito {
         Self::for_engine(db).map(|shared| shared.budgets)
     }
 
+    /// A slot for each of `calls`, booked in one step, and the instant it was decided.
+    async fn book(
+        &self,
+        calls: &[Vec<(BudgetKey, Limit)>],
+    ) -> Result<(Vec<Slot>, std::time::Instant), BudgetUnavailable> {
+        let (keys, indexed) = index_keys(calls);
+        self.update_all(&keys, |logs, now| {
+            let mut recorded = logs.to_vec();
+            let slots = reserve_each(&mut recorded, &indexed, now);
+            (recorded, (slots, std::time::Instant::now()))
+        })
+        .await
+        .map_err(budget_error)
+    }
+
     /// One atomic step on `key`'s budget: its row is locked, `step` decides from the recorded
     /// instants and the database's now, and what it records replaces them.
     async fn update<T>(
@@ -248,9 +263,11 @@ fn answers_error(e: DbErr) -> AnswersUnavailable {
 #[async_trait::async_trait]
 impl BudgetStore for SharedAvito {
     async fn reserve(&self, budgets: &[(BudgetKey, Limit)]) -> Result<Slot, BudgetUnavailable> {
-        self.reserve_each(&[budgets.to_vec()])
-            .await?
-            .pop()
+        let (slots, decided) = self.book(&[budgets.to_vec()]).await?;
+        slots
+            .into_iter()
+            .next()
+            .map(|slot| since_decided(slot, decided))
             .ok_or_else(|| BudgetUnavailable("no slot came for the call".to_owned()))
     }
 
@@ -258,19 +275,7 @@ impl BudgetStore for SharedAvito {
         &self,
         calls: &[Vec<(BudgetKey, Limit)>],
     ) -> Result<Vec<Slot>, BudgetUnavailable> {
-        let (keys, indexed) = index_keys(calls);
-        let (slots, decided) = self
-            .update_all(&keys, |logs, now| {
-                let mut recorded = logs.to_vec();
-                let slots = reserve_each(&mut recorded, &indexed, now);
-                (recorded, (slots, std::time::Instant::now()))
-            })
-            .await
-            .map_err(budget_error)?;
-        Ok(slots
-            .into_iter()
-            .map(|slot| since_decided(slot, decided))
-            .collect())
+        Ok(self.book(calls).await?.0)
     }
 
     async fn release(&self, key: &BudgetKey, slot: Slot) -> Result<(), BudgetUnavailable> {

@@ -21,6 +21,52 @@ pub struct Pace {
     waiting: std::sync::Mutex<Vec<Asked>>,
     /// Held by the one reservation of this process on its way to the shared budgets.
     flight: tokio::sync::Mutex<()>,
+    /// Where the shared budgets' clock stands against this process's.
+    clock: std::sync::Mutex<StoreClock>,
+}
+
+/// The shared budgets' clock placed on this process's. A booking's answer comes after the
+/// store's now it was decided at, by the write, the commit and the way back; the largest
+/// (store now − answered) of the last bookings is the closest to no delay at all. Placing
+/// every slot by it keeps the turns of two bookings in their order and spacing; counting
+/// each booking's waits from when its answer came, which differs from booking to booking on
+/// a busy machine, sent one booking's turns onto the next's (429s from the bot's second).
+/// What remains of the delay sends every turn that much late, alike.
+struct StoreClock {
+    origin: tokio::time::Instant,
+    gaps: std::collections::VecDeque<i128>,
+}
+
+/// Bookings the clock's placement is taken from.
+const CLOCK_SAMPLES: usize = 32;
+
+impl StoreClock {
+    fn new() -> Self {
+        Self {
+            origin: tokio::time::Instant::now(),
+            gaps: std::collections::VecDeque::with_capacity(CLOCK_SAMPLES),
+        }
+    }
+
+    /// A booking decided at the store's `store_now` was answered at `answered`.
+    fn booked(&mut self, store_now: Duration, answered: tokio::time::Instant) {
+        let local = micros(answered.saturating_duration_since(self.origin));
+        if self.gaps.len() == CLOCK_SAMPLES {
+            self.gaps.pop_front();
+        }
+        self.gaps.push_back(micros(store_now) - local);
+    }
+
+    /// The instant of this process the store's moment `at` is.
+    fn due(&self, at: Duration) -> tokio::time::Instant {
+        let gap = self.gaps.iter().copied().max().unwrap_or_default();
+        let local = u64::try_from(micros(at) - gap).unwrap_or(0);
+        self.origin + Duration::from_micros(local)
+    }
+}
+
+fn micros(d: Duration) -> i128 {
+    i128::try_from(d.as_micros()).unwrap_or(i128::MAX)
 }
 
 /// Said when the sender that was booking a turn went away before it was booked.
@@ -75,6 +121,7 @@ impl Pace {
             local: MemoryBudgets::default(),
             waiting: std::sync::Mutex::default(),
             flight: tokio::sync::Mutex::default(),
+            clock: std::sync::Mutex::new(StoreClock::new()),
         }
     }
 
@@ -134,11 +181,16 @@ impl Pace {
                     asked.iter().map(|(budgets, _)| budgets.clone()).collect();
                 match shared.reserve_each(&calls).await {
                     Ok(slots) => {
-                        // Due counted from one instant for all: a sender woken later than
-                        // another still goes at its own slot.
                         let now = tokio::time::Instant::now();
+                        let mut clock = lock(&self.clock);
+                        if let Some(first) = slots.first() {
+                            clock.booked(first.at.saturating_sub(first.wait), now);
+                        }
                         for ((_, tell), slot) in asked.into_iter().zip(slots) {
-                            let _ = tell.send(Ok((slot, now + slot.wait)));
+                            let due = clock.due(slot.at);
+                            // The wait as this process counts it.
+                            let wait = due.saturating_duration_since(now);
+                            let _ = tell.send(Ok((Slot { wait, ..slot }, due)));
                         }
                     }
                     Err(e) => {
@@ -208,6 +260,20 @@ mod tests {
             pace.turn(7).await;
         }
         assert_eq!(start.elapsed(), Duration::from_millis(2200));
+    }
+
+    /// The store's clock is placed by the answer that came quickest after its decision.
+    #[tokio::test(start_paused = true)]
+    async fn the_store_clock_is_placed_by_the_quickest_answer() {
+        let mut clock = StoreClock::new();
+        let origin = clock.origin;
+        let ms = Duration::from_millis;
+        let store = |t: u64| Duration::from_secs(1_000) + ms(t);
+        // The store's clock 1,000 s ahead; answers 2, 40 and 5 ms after their decisions.
+        clock.booked(store(10), origin + ms(12));
+        clock.booked(store(20), origin + ms(60));
+        clock.booked(store(30), origin + ms(35));
+        assert_eq!(clock.due(store(100)), origin + ms(102));
     }
 
     /// A shared store a round trip away, counting its bookings.
