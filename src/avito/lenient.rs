@@ -255,31 +255,31 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for TolerantVisitor<T> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Self::read(BoolDeserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(BoolDeserializer::<E>::new(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Self::read(I64Deserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(I64Deserializer::<E>::new(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Self::read(U64Deserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(U64Deserializer::<E>::new(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::read(F64Deserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(F64Deserializer::<E>::new(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Self::read(StrDeserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(StrDeserializer::<E>::new(v))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Self::read(BorrowedStrDeserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(BorrowedStrDeserializer::<E>::new(v))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Self::read(StringDeserializer::<E>::new(v)).or(Ok(Tolerant(None)))
+        Self::read(StringDeserializer::<E>::new(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
