@@ -230,7 +230,7 @@ impl Transport {
             return Ok(answer);
         }
         let value = Arc::clone(&self)
-            .send_with_retries(creds.clone(), req, Some(reserved))
+            .send_with_retries(creds.clone(), req, reserved)
             .await?;
         save(answers.as_ref(), &key, &value, keep_for, op).await;
         Ok(value)
@@ -268,8 +268,9 @@ impl Transport {
         self: Arc<Self>,
         creds: Credentials,
         req: Request,
-        // The first attempt's slot, taken and waited for already.
-        mut paced: Option<Option<Taken>>,
+        // The first attempt's slot, taken and waited for already (an operation without a
+        // limit has none, and asking for one costs nothing).
+        mut paced: Option<Taken>,
     ) -> AvitoResult<Value> {
         let (creds, req) = (&creds, &req);
         let mut transient_failures = 0;
@@ -277,7 +278,7 @@ impl Transport {
         let mut refreshed = false;
         loop {
             let taken = match paced.take() {
-                Some(taken) => taken,
+                Some(taken) => Some(taken),
                 None => self.pacer.acquire(creds.client_id(), req.op).await,
             };
             let token = self.tokens.token(creds).await?;

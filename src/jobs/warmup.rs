@@ -166,11 +166,14 @@ mod tests {
 
     const MINUTE: Duration = Duration::from_secs(60);
 
-    fn task(id: i64, period: &str, metrics: &str, slot: DateTime<Utc>) -> report_task::Model {
-        let created = Utc
-            .with_ymd_and_hms(2026, 3, 2, 12, 0, 0)
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
             .single()
-            .expect("time");
+            .expect("time")
+    }
+
+    fn task(id: i64, period: &str, metrics: &str, slot: DateTime<Utc>) -> report_task::Model {
+        let created = at(2026, 3, 2, 12, 0);
         report_task::Model {
             id: TaskId(id),
             profile_id: ProfileId(id),
@@ -196,10 +199,7 @@ mod tests {
 
     #[test]
     fn only_reports_with_the_section_over_a_week_are_warmed_once_per_slot() {
-        let slot = Utc
-            .with_ymd_and_hms(2026, 3, 9, 6, 30, 0)
-            .single()
-            .expect("time");
+        let slot = at(2026, 3, 9, 6, 30);
         let due = [
             task(1, "last_7_days", r#"["views","listings"]"#, slot),
             task(2, "last_7_days", r#"["views"]"#, slot),
@@ -224,10 +224,7 @@ mod tests {
 
     #[test]
     fn the_due_slots_are_looked_at_once_a_window() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 3, 9, 6, 0, 0)
-            .single()
-            .expect("time");
+        let at = at(2026, 3, 9, 6, 0);
         let later = |s| at + chrono::Duration::seconds(s);
         assert!(time_to_look(None, at, MINUTE));
         assert!(!time_to_look(Some(at), later(59), MINUTE));
@@ -240,10 +237,7 @@ mod tests {
 
     #[test]
     fn each_account_is_warmed_as_far_ahead_as_its_pages_took_last_time() {
-        let slot = Utc
-            .with_ymd_and_hms(2026, 3, 9, 6, 30, 0)
-            .single()
-            .expect("time");
+        let slot = at(2026, 3, 9, 6, 30);
         let metrics = r#"["listings"]"#;
         let due = [
             task(1, "last_7_days", metrics, slot),
