@@ -211,7 +211,11 @@ pub fn process_command(
         .arg(subcommand)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
+        // `BENCH_PROCESS_LOG` (a `RUST_LOG` filter) looks closer at the processes' work.
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_PROCESS_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .env("BOT_TOKEN", telegram.bot_token())
         .env("TELEGRAM_API_URL", telegram.base_url())
         .env("AVITO_API_URL", avito.base_url())

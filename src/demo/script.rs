@@ -648,6 +648,7 @@ mod tests {
             forwarded_from_channel: None,
             edited: false,
             edit_count: 0,
+            sent_at: None,
         };
         let chat = [
             m(1, true, "hub"),

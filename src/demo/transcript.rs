@@ -309,6 +309,7 @@ mod tests {
             forwarded_from_channel: None,
             edited: false,
             edit_count: 0,
+            sent_at: None,
         }
     }
 

@@ -28,6 +28,9 @@ pub(crate) struct Limiter {
     global: VecDeque<Instant>,
     /// Messages refused, by the limit they met.
     pub refused: Refused,
+    /// When each admitted message arrived, in order of admission: a benchmark reads how
+    /// evenly the bot used its rate.
+    pub admitted: Vec<Instant>,
 }
 
 /// Messages refused by each limit.
@@ -84,6 +87,7 @@ impl Limiter {
             push_in_order(window, now);
         }
         push_in_order(&mut self.global, now);
+        self.admitted.push(now);
         if let Some(bucket) = self.chats.get_mut(&chat_id) {
             bucket.tokens -= 1.0;
         }

@@ -249,6 +249,11 @@ impl TelegramEmulator {
         self.shared.store().limiter.refused
     }
 
+    /// When each message flood control admitted arrived, in order of admission.
+    pub fn admitted_at(&self) -> Vec<std::time::Instant> {
+        self.shared.store().limiter.admitted.clone()
+    }
+
     /// Bot commands set for a scope: `default`, `all_private_chats`, `all_group_chats`,
     /// `all_chat_administrators`, `chat:<id>`, `chat_administrators:<id>`,
     /// `chat_member:<chat>:<user>`; append `/<lang>` for a language, e.g. `default/ru`.

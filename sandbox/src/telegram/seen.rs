@@ -33,6 +33,9 @@ pub struct SeenMessage {
     pub forwarded_from_channel: Option<i64>,
     pub edited: bool,
     pub edit_count: u32,
+    /// When it was sent, on this process's clock (a benchmark reads how its messages went).
+    #[serde(skip)]
+    pub sent_at: Option<std::time::Instant>,
 }
 
 impl SeenMessage {
@@ -165,5 +168,6 @@ pub(crate) fn seen(store: &Store, message: &StoredMessage) -> SeenMessage {
         forwarded_from_channel: message.forwarded_from.map(|f| f.channel_id),
         edited: message.edit_count > 0,
         edit_count: message.edit_count,
+        sent_at: Some(message.sent_at),
     }
 }

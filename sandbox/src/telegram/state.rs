@@ -162,6 +162,8 @@ pub(crate) struct StoredMessage {
     pub forwarded_from: Option<ForwardedFrom>,
     pub edit_date: Option<i64>,
     pub edit_count: u32,
+    /// When it was sent, to the instant (`date` is whole seconds).
+    pub sent_at: std::time::Instant,
 }
 
 /// A photo as stored: its file and its size in pixels.
@@ -190,6 +192,7 @@ impl StoredMessage {
             forwarded_from: None,
             edit_date: None,
             edit_count: 0,
+            sent_at: std::time::Instant::now(),
         }
     }
 }
