@@ -8,6 +8,7 @@
 mod deliver;
 mod notify;
 mod planner;
+mod poll;
 mod ports;
 mod slot;
 pub mod texts;

@@ -150,7 +150,7 @@ macro_rules! register_worker {
                 .backend(
                     storage
                         .clone()
-                        .poll_with_interval(poll)
+                        .poll_with_strategy(super::poll::Every::new(poll))
                         .before_start(move |_| pause_for(pause))
                         .after_start(move |_| {
                             registered.registered(Instant::now());
