@@ -237,7 +237,6 @@ struct Usage {
 /// The bot's messages and the reports among them, as the chats hold them now.
 #[derive(Default)]
 struct Chats {
-    bot_messages: usize,
     /// Chats with a report.
     delivered: usize,
     /// Reports beyond the first in a chat.
@@ -254,7 +253,6 @@ fn look(telegram: &TelegramEmulator, chats: &[i64]) -> Chats {
         let messages = telegram.chat_messages(*chat);
         let mut reports: usize = 0;
         for m in messages.iter().filter(|m| m.from_bot) {
-            c.bot_messages += 1;
             let text = m.text_or_caption();
             if text.contains("Report for") {
                 reports += 1;
