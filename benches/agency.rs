@@ -341,6 +341,8 @@ struct Figures {
     avito_429: usize,
     telegram_429: usize,
     telegram_refused: sandbox::telegram::Refused,
+    /// The server's autovacuum is off: the queue's table bloats and the figures suffer.
+    autovacuum_off: bool,
 }
 
 /// Writes the messages Telegram admitted in each second from a minute before the slot to
@@ -427,6 +429,7 @@ async fn measure(
     let chats_now = look(&b.telegram, chats);
     Ok(Figures {
         jobs: check_jobs(&b.conn, hour).await?,
+        autovacuum_off: avito_reports::db::autovacuum_off(&b.conn).await?,
         in_hour,
         in_run,
         demand_promised,
@@ -585,8 +588,13 @@ fn print_figures(b: &Bench, f: &Figures, processes: &[Process]) {
         b.o.profiles
     );
     println!(
-        "  database: {}; processes: {}{}; speedup ×{} (rate window {:.1} s, the hour {:.0} s)",
+        "  database: {}{}; processes: {}{}; speedup ×{} (rate window {:.1} s, the hour {:.0} s)",
         b.database.engine(),
+        if f.autovacuum_off {
+            " with autovacuum off (the job queue's table bloats: not how it is deployed)"
+        } else {
+            ""
+        },
         names.join(", "),
         if b.o.postgres {
             ""

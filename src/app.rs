@@ -44,6 +44,14 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
     )
     .await?;
     db::migrate(&db).await?;
+    match db::autovacuum_off(&db).await {
+        Ok(true) => tracing::warn!(
+            "PostgreSQL's autovacuum is off: the job queue's table will bloat and its queries \
+             slow down with every job done; turn autovacuum on (the server's default)"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::debug!(error = %e, "cannot read PostgreSQL's autovacuum setting"),
+    }
     Ok(db)
 }
 

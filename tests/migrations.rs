@@ -77,9 +77,19 @@ async fn migrations_apply_and_revert_cleanly(engine: Engine) {
         .await,
         "apalis jobs table missing"
     );
-    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 18);
-    // The planner's once-a-second question is indexed.
+    assert_eq!(db::applied_migrations(&conn).await.expect("list").len(), 19);
+    // The planner's once-a-second question and every check's read of its episodes are
+    // indexed.
     assert!(index_exists(&conn, engine, "ix_report_tasks_to_plan").await);
+    assert!(index_exists(&conn, engine, "ix_alert_episodes_profile_rule").await);
+    if engine == Engine::Postgres {
+        // apalis' jobs are looked up by worker only while queued or running; its indexes of
+        // every job's worker are gone (they made each acknowledgement read the worker's whole
+        // history).
+        assert!(index_exists(&conn, engine, "ix_apalis_jobs_live_lock_by").await);
+        assert!(!index_exists(&conn, engine, "idx_apalis_jobs_lock_by").await);
+        assert!(!index_exists(&conn, engine, "lidx").await);
+    }
 
     // Applying again is a no-op, as `run` does at every start.
     db::migrate(&conn).await.expect("migrate up twice");

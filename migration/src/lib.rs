@@ -23,6 +23,7 @@ mod m20261206_000015_rating_snapshots;
 mod m20261206_000016_reviews;
 mod m20261206_000017_listings_seen;
 mod m20261206_000018_listing_pages;
+mod m20261207_000019_index_episodes;
 
 pub mod idents;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_reviews::Migration),
             Box::new(m20261206_000017_listings_seen::Migration),
             Box::new(m20261206_000018_listing_pages::Migration),
+            Box::new(m20261207_000019_index_episodes::Migration),
         ]
     }
 }
