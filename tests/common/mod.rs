@@ -505,8 +505,13 @@ impl Shift {
             .duration_trunc(chrono::Duration::minutes(1))
             .expect("truncates")
             + chrono::Duration::minutes(10);
+        (Self::before(slot, lead), slot)
+    }
+
+    /// A shift putting the workers `lead` before `slot` from now on.
+    pub fn before(slot: chrono::DateTime<chrono::Utc>, lead: Duration) -> Self {
         let lead = chrono::Duration::from_std(lead).expect("short lead");
-        (Self::to(slot - lead), slot)
+        Self::to(slot - lead)
     }
 
     /// The workers' time now.
