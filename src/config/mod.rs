@@ -410,14 +410,17 @@ mod tests {
             ("TELEGRAM_MESSAGES_PER_SEC", "15"),
             ("WORKER_NAME", "replica-a"),
             ("JOBS_POLL_INTERVAL_SEC", "0.2"),
+            ("SHARED_PACING", "false"),
         ])
         .expect("valid")
         .settings;
+        assert!(!s.jobs.shared_pacing);
         assert_eq!(s.jobs.missed_report_grace, Duration::from_secs(5400));
         assert_eq!(s.jobs.telegram_messages_per_sec, 15);
         assert_eq!(s.jobs.worker_name, "replica-a");
         assert_eq!(s.jobs.poll_interval, Duration::from_millis(200));
         let d = read(&[]).expect("defaults").settings;
+        assert!(d.jobs.shared_pacing);
         assert_eq!(d.jobs.missed_report_grace, Duration::from_secs(3 * 3600));
         assert_ne!(d.jobs.worker_name, JobSettings::default().worker_name);
     }

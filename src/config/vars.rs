@@ -125,7 +125,8 @@ pub struct JobVars {
     #[arg(long, env = "TELEGRAM_MESSAGES_PER_SEC", default_value = "30", value_parser = values::messages_per_sec)]
     pub telegram_messages_per_sec: u32,
     /// Pace Avito and Telegram together with every process on the same PostgreSQL database.
-    #[arg(long, env = "SHARED_PACING", default_value = "true", value_parser = values::switch)]
+    // `Set`: clap takes a `bool` for a flag without a value, and refused `SHARED_PACING=false`.
+    #[arg(long, env = "SHARED_PACING", default_value = "true", value_parser = values::switch, action = clap::ArgAction::Set)]
     pub shared_pacing: bool,
     /// The name of this process' job workers; unset, `<host>-<pid>-<random>`.
     #[arg(long, env = "WORKER_NAME", value_parser = values::worker_name)]
