@@ -26,6 +26,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
 };
 
 pub use self::database_url::{BadDatabaseUrl, DatabaseKind, DatabaseUrl};
@@ -214,10 +215,9 @@ async fn setup_job_queue(db: &DatabaseConnection) -> Result<(), DbError> {
             apalis_postgres::PostgresStorage::setup(db.get_postgres_connection_pool())
                 .await
                 .map_err(|e| DbError::QueueSetup(e.to_string()))?;
-            for sql in LIVE_LOCK_INDEX {
-                db.execute_unprepared(sql)
-                    .await
-                    .map_err(|e| DbError::QueueSetup(e.to_string()))?;
+            // An optimisation: a start never waits on it nor fails for it.
+            if let Err(e) = index_live_locks(db).await {
+                tracing::warn!(error = %e, "the job queue's indexes were left as they were");
             }
             Ok(())
         }
@@ -235,12 +235,47 @@ async fn setup_job_queue(db: &DatabaseConnection) -> Result<(), DbError> {
 /// queued or running are looked up by worker (a dead worker's, to queue them again), so only
 /// those are indexed; the acknowledgement then finds its jobs by id. Run after apalis' setup
 /// at every start, so an index apalis adds back is dropped again.
-const LIVE_LOCK_INDEX: [&str; 3] = [
-    "CREATE INDEX IF NOT EXISTS ix_apalis_jobs_live_lock_by ON apalis.jobs (lock_by) \
-     WHERE status = 'Queued' OR status = 'Running'",
-    "DROP INDEX IF EXISTS apalis.idx_apalis_jobs_lock_by",
-    "DROP INDEX IF EXISTS apalis.lidx",
-];
+///
+/// Creating or dropping an index locks the table against every open transaction that wrote
+/// to it, and a process frozen inside one (SIGSTOP) held a starting process there for good:
+/// so the catalog is asked first (no lock), only what is missing or left over is changed, and
+/// with a lock timeout.
+async fn index_live_locks(db: &DatabaseConnection) -> Result<(), DbErr> {
+    const LIVE: &str = "ix_apalis_jobs_live_lock_by";
+    let mut changes = Vec::new();
+    if !apalis_index_exists(db, LIVE).await? {
+        changes.push(format!(
+            "CREATE INDEX IF NOT EXISTS {LIVE} ON apalis.jobs (lock_by) \
+             WHERE status = 'Queued' OR status = 'Running'"
+        ));
+    }
+    for old in ["idx_apalis_jobs_lock_by", "lidx"] {
+        if apalis_index_exists(db, old).await? {
+            changes.push(format!("DROP INDEX IF EXISTS apalis.{old}"));
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SET LOCAL lock_timeout = '5s'")
+        .await?;
+    for sql in &changes {
+        txn.execute_unprepared(sql).await?;
+    }
+    txn.commit().await
+}
+
+async fn apalis_index_exists(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 AS one FROM pg_indexes WHERE schemaname = 'apalis' AND indexname = $1",
+            [name.into()],
+        ))
+        .await?;
+    Ok(row.is_some())
+}
 
 /// Whether the database is a PostgreSQL server whose autovacuum is off. The job queue's table
 /// is rewritten at every job's step: unvacuumed, it bloats and its statistics go stale, and
